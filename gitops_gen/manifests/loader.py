@@ -1,0 +1,187 @@
+"""Find manifest files under the paths a user names, and read them into Resources.
+
+Files are read as bytes and checked before parsing: too large, binary, or not UTF-8 each give a
+finding with file and line instead of an exception.  Symlinks are followed only while they stay
+inside the folder being scanned.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_gen.errors import UsageError
+from gitops_gen.manifests.yamlread import Document, Limits, NodePositions, read_documents
+from gitops_gen.model import FieldPath, Finding, Resource, Severity
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+SKIPPED_DIRS = frozenset({".git"})
+
+#: Severities of the problems the loader itself reports (configurable later like any rule).
+LOADER_SEVERITIES: dict[str, Severity] = {
+    "yaml-syntax": Severity.ERROR,
+    "duplicate-key": Severity.ERROR,
+    "yaml-too-large": Severity.ERROR,
+    "unreadable-file": Severity.ERROR,
+    "symlink-escape": Severity.HIGH,
+}
+
+#: API groups whose documents are tool configuration, not objects sent to a cluster.
+NON_RESOURCE_GROUPS = frozenset({"kustomize.config.k8s.io", "builtin", "config.kubernetes.io"})
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file to read: where it is, and the name users see (relative to the path they gave)."""
+
+    abspath: str
+    display: str
+
+
+@dataclass(slots=True)
+class LoadResult:
+    file: SourceFile
+    resources: list[Resource] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    documents: int = 0
+
+
+def _problem(rule: str, message: str, display: str, line: int = 1, column: int = 1) -> Finding:
+    return Finding(rule, LOADER_SEVERITIES[rule], message, display, line, column)
+
+
+def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[SourceFile | Finding]:
+    """Manifest files under ``paths`` in a stable order, plus findings for skipped symlinks.
+
+    Raises :class:`UsageError` for a path that does not exist.
+    """
+    for given in paths:
+        path = Path(given)
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"path does not exist: {given}")
+        if path.is_file():
+            yield SourceFile(str(path.resolve()), os.path.normpath(str(given)))
+            continue
+        if not path.is_dir():
+            raise UsageError(f"not a file or folder: {given}")
+        yield from _walk(path)
+
+
+def _walk(root: Path) -> Iterator[SourceFile | Finding]:
+    real_root = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        keep = []
+        for name in sorted(dirnames):
+            if name in SKIPPED_DIRS:
+                continue
+            entry = here / name
+            if entry.is_symlink():
+                target = entry.resolve()
+                if not target.is_relative_to(real_root):
+                    rel = entry.relative_to(root).as_posix()
+                    yield _problem("symlink-escape", f"symlink to {target} points outside {root}; not followed", rel)
+                continue  # a link inside the tree would only scan the same files twice
+            keep.append(name)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            if not name.endswith(MANIFEST_SUFFIXES):
+                continue
+            entry = here / name
+            rel = entry.relative_to(root).as_posix()
+            target = entry.resolve()
+            if entry.is_symlink() and not target.is_relative_to(real_root):
+                yield _problem("symlink-escape", f"symlink to {target} points outside {root}; not followed", rel)
+                continue
+            if target.is_file():
+                yield SourceFile(str(target), rel)
+
+
+def decode(raw: bytes, display: str, limits: Limits) -> str | Finding:
+    """The text of a manifest file, or the finding that says why it cannot be read."""
+    if len(raw) > limits.max_file_bytes:
+        return _problem("yaml-too-large", f"file is {len(raw)} bytes, over the {limits.max_file_bytes}-byte limit",
+                        display)
+    if b"\0" in raw[:8192]:
+        return _problem("unreadable-file", "binary file (contains NUL bytes); not a manifest", display)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return _problem("unreadable-file", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); Kubernetes manifests "
+                        "must be UTF-8", display, line, column)
+
+
+def load_file(source: SourceFile, limits: Limits = Limits()) -> LoadResult:
+    """Read one file into Resources and findings; never raises for bad content."""
+    result = LoadResult(source)
+    try:
+        raw = Path(source.abspath).read_bytes()
+    except OSError as exc:
+        result.findings.append(_problem("unreadable-file", f"cannot read: {exc.strerror}", source.display))
+        return result
+    text = decode(raw, source.display, limits)
+    if isinstance(text, Finding):
+        result.findings.append(text)
+        return result
+    load_text(text, source, result, limits)
+    return result
+
+
+def load_text(text: str, source: SourceFile, result: LoadResult, limits: Limits = Limits()) -> None:
+    for doc in read_documents(text, limits):
+        result.documents += 1
+        for p in doc.problems:
+            result.findings.append(_problem(p.rule, p.message, source.display, p.line, p.column))
+        if doc.root is not None:
+            result.resources.extend(resources_of(doc, source))
+
+
+def is_kubernetes_object(data: Any) -> bool:
+    if not isinstance(data, dict):
+        return False
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if not (isinstance(api_version, str) and api_version and isinstance(kind, str) and kind):
+        return False
+    group = api_version.rpartition("/")[0]
+    return group not in NON_RESOURCE_GROUPS
+
+
+def resources_of(doc: Document, source: SourceFile) -> Iterator[Resource]:
+    """The Kubernetes objects in one document: itself, or each item of a ``List``."""
+    data = doc.data
+    if not is_kubernetes_object(data):
+        return
+    positions = NodePositions(doc.root)
+    kind: str = data["kind"]
+    items = data.get("items")
+    if kind.endswith("List") and isinstance(items, list):
+        item_kind = kind[: -len("List")]
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            if item_kind and "kind" not in item:  # typed lists (DeploymentList) may leave it out
+                item = {"apiVersion": data["apiVersion"], "kind": item_kind, **item}
+            if is_kubernetes_object(item):
+                yield _resource(item, source, doc.index, positions, ("items", i))
+        return
+    yield _resource(data, source, doc.index, positions, ())
+
+
+def _resource(data: dict[str, Any], source: SourceFile, index: int, positions: NodePositions,
+              item_path: FieldPath) -> Resource:
+    metadata = data.get("metadata")
+    name = namespace = None
+    if isinstance(metadata, dict):
+        raw_name = metadata.get("name") or metadata.get("generateName")
+        name = raw_name if isinstance(raw_name, str) else None
+        raw_ns = metadata.get("namespace")
+        namespace = raw_ns if isinstance(raw_ns, str) and raw_ns else None
+    return Resource(
+        api_version=data["apiVersion"], kind=data["kind"], name=name, namespace=namespace, data=data,
+        file=source.display, abspath=source.abspath, doc_index=index, positions=positions,
+        item_path=item_path)

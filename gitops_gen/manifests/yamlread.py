@@ -1,0 +1,340 @@
+"""Read YAML exactly as Kubernetes does, fast, keeping the position of every node.
+
+Kubernetes decodes manifests with sigs.k8s.io/yaml, which is go-yaml v2 underneath.  That
+differs from PyYAML's defaults in ways that matter for security, so the nodes are parsed by
+libyaml (PyYAML's C parser and composer) and turned into Python values here, with go-yaml v2's
+rules:
+
+* YAML 1.1 booleans, including ``y/n/yes/no/on/off`` (``privileged: yes`` is ``True``);
+* integers as Go's ``strconv.ParseInt(s, 0, 64)`` reads them after dropping ``_``: ``0644``
+  is octal (420), ``0x1F``, ``0o17`` and ``0b101`` work; sexagesimal ``1:30`` stays a string;
+* floats by go-yaml's ``^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$`` (so ``1e3``
+  is a float, which PyYAML reads as a string);
+* timestamps stay strings (go-yaml v2 does that for untyped targets);
+* merge keys ``<<`` are applied in document order, as go-yaml v2's decoder does: a key written
+  after ``<<`` overrides the merged value, a key written before it is overridden; a list of
+  maps merges with the earlier maps winning;
+* mapping keys become strings as sigs.k8s.io/yaml makes them (``true``, ``1``, ``null``);
+* duplicate keys keep the last value (as Kubernetes' decoder does) but are reported, because a
+  second ``privileged:`` hiding the first is how a bad value slips through review.
+
+Aliases are shared, not copied, but their expanded size counts against a node budget, so an
+alias bomb ("billion laughs") is refused in microseconds instead of exhausting memory later.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from gitops_gen.model import FieldPath
+
+try:  # libyaml is part of every PyYAML wheel; the pure-Python loader is only a fallback
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+_TRUE = frozenset("y Y yes Yes YES true True TRUE on On ON".split())
+_FALSE = frozenset("n N no No NO false False FALSE off Off OFF".split())
+_NULL = frozenset(["", "~", "null", "Null", "NULL"])
+_SPECIAL_FLOATS = {
+    ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan"),
+    ".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
+    "+.inf": float("inf"), "+.Inf": float("inf"), "+.INF": float("inf"),
+    "-.inf": float("-inf"), "-.Inf": float("-inf"), "-.INF": float("-inf"),
+}
+_GO_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)\Z")
+_GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_NUMERIC_START = frozenset("0123456789+-.")
+_MERGE = "<<"
+_PLAIN_TAGS = frozenset(
+    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp", "value", "merge")
+)
+
+
+def resolve_plain(text: str) -> Any:
+    """The value go-yaml v2 gives a plain (unquoted, untagged) scalar."""
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    if text in _NULL:
+        return None
+    if not text or text[0] not in _NUMERIC_START:
+        return text
+    special = _SPECIAL_FLOATS.get(text)
+    if special is not None:
+        return special
+    digits = text.replace("_", "")
+    if _GO_INT.match(digits):
+        sign = -1 if digits[0] == "-" else 1
+        body = digits.lstrip("+-")
+        if len(body) > 1 and body[0] == "0" and body[1] not in "xXoObB":
+            return sign * int(body, 8)
+        return sign * int(body, 0)
+    if _GO_FLOAT.match(digits):
+        return float(digits)
+    return text
+
+
+def key_string(value: Any) -> str:
+    """Mapping keys as sigs.k8s.io/yaml turns them into JSON object keys."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Budgets that keep hostile input cheap to refuse."""
+
+    max_file_bytes: int = 16 * 1024 * 1024
+    #: Nodes per document, counting every alias expansion (billion laughs expands to 10^9).
+    max_nodes: int = 500_000
+    max_depth: int = 400
+
+
+@dataclass(slots=True)
+class Problem:
+    """Something wrong in the YAML itself, on a 1-based line and column."""
+
+    rule: str
+    message: str
+    line: int
+    column: int
+
+
+class DocumentTooLarge(Exception):
+    def __init__(self, message: str, node: Node) -> None:
+        super().__init__(message)
+        self.message = message
+        self.node = node
+
+
+@dataclass(slots=True)
+class Document:
+    """One YAML document: its value, its node tree for positions, and its problems."""
+
+    index: int
+    data: Any
+    root: Node | None
+    start_line: int
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _Builder:
+    """Turns one composed node tree into Python values (one instance per document)."""
+
+    __slots__ = ("count", "depth", "done", "limits", "problems", "stack")
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.count = 0
+        self.depth = 0
+        self.done: dict[int, tuple[Any, int]] = {}
+        self.stack: set[int] = set()
+        self.problems: list[Problem] = []
+
+    def build(self, node: Node) -> Any:
+        if isinstance(node, ScalarNode):
+            self.count += 1
+            if self.count > self.limits.max_nodes:
+                raise DocumentTooLarge(f"document has more than {self.limits.max_nodes} nodes", node)
+            return self._scalar(node)
+        key = id(node)
+        seen = self.done.get(key)
+        if seen is not None:  # an alias: share the value, but pay for its expanded size
+            self.count += seen[1]
+            if self.count > self.limits.max_nodes:
+                raise DocumentTooLarge(
+                    f"document expands to more than {self.limits.max_nodes} nodes through aliases "
+                    "(an alias bomb?)", node)
+            return seen[0]
+        if key in self.stack:
+            raise DocumentTooLarge("recursive alias: a node contains itself", node)
+        before = self.count
+        self.count += 1
+        if self.count > self.limits.max_nodes:
+            raise DocumentTooLarge(f"document has more than {self.limits.max_nodes} nodes", node)
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            raise DocumentTooLarge(f"document is nested more than {self.limits.max_depth} levels deep", node)
+        self.stack.add(key)
+        value = self._mapping(node) if isinstance(node, MappingNode) else self._sequence(node)
+        self.stack.discard(key)
+        self.depth -= 1
+        # Containers are remembered by identity: libyaml hands back the same node for an alias.
+        self.done[key] = (value, self.count - before)
+        return value
+
+    @staticmethod
+    def _scalar(node: ScalarNode) -> Any:
+        if not node.style and node.tag in _PLAIN_TAGS:
+            return resolve_plain(node.value)
+        return node.value
+
+    def _sequence(self, node: SequenceNode) -> list[Any]:
+        return [self.build(item) for item in node.value]
+
+    def _mapping(self, node: MappingNode) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        explicit: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.value == _MERGE and not key_node.style:
+                self._merge(out, value_node)
+                continue
+            if isinstance(key_node, ScalarNode):
+                name = key_string(self._scalar(key_node))
+                self.count += 1
+            else:  # a complex key: Kubernetes rejects these, keep a readable stand-in
+                name = key_string(self.build(key_node))
+            first = explicit.get(name)
+            if first is not None:
+                self.problems.append(Problem(
+                    "duplicate-key",
+                    f'duplicate key "{name}" (first defined on line {first.start_mark.line + 1}); '
+                    "Kubernetes keeps the last value",
+                    key_node.start_mark.line + 1, key_node.start_mark.column + 1))
+            explicit[name] = key_node
+            out[name] = self.build(value_node)
+        return out
+
+    def _merge(self, out: dict[str, Any], value_node: Node) -> None:
+        if isinstance(value_node, MappingNode):
+            sources = [value_node]
+        elif isinstance(value_node, SequenceNode) and all(isinstance(n, MappingNode) for n in value_node.value):
+            sources = list(reversed(value_node.value))
+        else:
+            raise MergeError(value_node)
+        for source in sources:
+            merged = self.build(source)
+            out.update(merged)
+
+
+class MergeError(Exception):
+    def __init__(self, node: Node) -> None:
+        super().__init__("map merge requires a mapping or a list of mappings")
+        self.node = node
+
+
+def _mark(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class NodePositions:
+    """Field path -> (line, column), answered from the composed node tree of one document."""
+
+    __slots__ = ("root",)
+
+    def __init__(self, root: Node | None) -> None:
+        self.root = root
+
+    def _walk(self, path: FieldPath) -> tuple[list[Node], Node | None, Node | None]:
+        """Follow ``path``: the nodes visited, the key node of the last step (if a mapping
+        entry) and the final node (None when the path leaves the tree)."""
+        visited: list[Node] = []
+        node = self.root
+        key_node: Node | None = None
+        for part in path:
+            if node is None:
+                break
+            visited.append(node)
+            key_node = None
+            if isinstance(part, int) and isinstance(node, SequenceNode):
+                node = node.value[part] if -len(node.value) <= part < len(node.value) else None
+            elif isinstance(part, str) and isinstance(node, MappingNode):
+                key_node, node = _find_key(node, part)
+            else:
+                node = None
+        return visited, key_node, node
+
+    def locate(self, path: FieldPath, *, key: bool = True) -> tuple[int, int]:
+        if self.root is None:
+            return 1, 1
+        visited, key_node, node = self._walk(path)
+        if node is not None:
+            if key and key_node is not None:
+                return _mark(key_node)
+            return _mark(node)
+        return _mark(visited[-1]) if visited else _mark(self.root)
+
+    def exists(self, path: FieldPath) -> bool:
+        return self.root is not None and self._walk(path)[2] is not None
+
+
+def _find_key(node: MappingNode, name: str) -> tuple[Node | None, Node | None]:
+    """The (key, value) nodes that give ``name`` its value, following go-yaml v2's merge order."""
+    found: tuple[Node | None, Node | None] = (None, None)
+    for key_node, value_node in node.value:
+        if isinstance(key_node, ScalarNode) and not key_node.style and key_node.value == _MERGE:
+            sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+            for source in sources:  # earlier maps in a merge list win
+                if isinstance(source, MappingNode):
+                    hit = _find_key(source, name)
+                    if hit[1] is not None:
+                        found = hit
+                        break
+            continue
+        if isinstance(key_node, ScalarNode):
+            text = key_node.value if key_node.style else key_string(resolve_plain(key_node.value))
+            if text == name:
+                found = (key_node, value_node)
+    return found
+
+
+def read_documents(text: str, limits: Limits = Limits()) -> Iterator[Document]:
+    """Parse a YAML stream into :class:`Document` values.
+
+    A syntax error ends the stream (libyaml cannot resynchronise) and is yielded as a document
+    with a ``yaml-syntax`` problem; the documents before it are kept.
+    """
+    index = 0
+    stream = yaml.compose_all(text, Loader=_Loader)
+    while True:
+        try:
+            root = next(stream)
+        except StopIteration:
+            return
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
+            yield Document(index, None, None, line, [Problem("yaml-syntax", message, line, column)])
+            return
+        except yaml.YAMLError as exc:  # reader errors: control characters, bad encoding
+            line, column = _reader_position(exc, text)
+            yield Document(index, None, None, line, [Problem("yaml-syntax", str(exc).split("\n")[0], line, column)])
+            return
+        if root is None:  # an empty document
+            index += 1
+            continue
+        builder = _Builder(limits)
+        start = root.start_mark.line + 1
+        try:
+            data = builder.build(root)
+        except DocumentTooLarge as exc:
+            line, column = _mark(exc.node)
+            yield Document(index, None, None, start, [Problem("yaml-too-large", exc.message, line, column)])
+        except MergeError as exc:
+            line, column = _mark(exc.node)
+            yield Document(index, None, None, start, [Problem("yaml-syntax", str(exc), line, column)])
+        else:
+            yield Document(index, data, root, start, builder.problems)
+        index += 1
+
+
+def _reader_position(exc: yaml.YAMLError, text: str) -> tuple[int, int]:
+    position = getattr(exc, "position", None)
+    if isinstance(position, int):
+        line = text.count("\n", 0, position) + 1
+        return line, position - (text.rfind("\n", 0, position) + 1) + 1
+    return 1, 1

@@ -1,0 +1,162 @@
+"""The one data model that flows loader -> validator -> policy engine -> reporters.
+
+A :class:`Resource` is one Kubernetes object read from a file, with its identity, its data (as
+Kubernetes would decode it) and a :class:`Positions` index that maps any field path back to the
+line and column of the source text.  A :class:`Finding` is one problem, carrying everything a
+reporter needs and a field path so that later tools (the pull-request gate) can match findings
+between two revisions by rule + resource + field path rather than by line.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+#: One step of a field path: a mapping key or a sequence index.
+PathPart = str | int
+#: A path from the document root to a node, e.g. ``("spec", "containers", 0, "image")``.
+FieldPath = tuple[PathPart, ...]
+
+
+class Severity(enum.IntEnum):
+    """Finding severities, ordered so that comparisons mean "at least as bad as"."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    ERROR = 4
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (choose from {choices})") from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+def format_path(path: Iterable[PathPart]) -> str:
+    """Render a field path the way kubectl explains fields: ``spec.containers[0].image``.
+
+    Keys that are not plain identifiers (annotations, labels) are quoted in brackets so the
+    rendering can be read back unambiguously: ``metadata.annotations["a.b/c"]``.
+    """
+    out: list[str] = []
+    for part in path:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif part and all(c.isalnum() or c in "_-$" for c in part):
+            out.append(f".{part}" if out else part)
+        else:
+            escaped = part.replace("\\", "\\\\").replace('"', '\\"')
+            out.append(f'["{escaped}"]')
+    return "".join(out)
+
+
+class Positions(Protocol):
+    """Maps field paths of one document to 1-based (line, column) in its source file."""
+
+    def locate(self, path: FieldPath, *, key: bool = True) -> tuple[int, int]:
+        """Position of the node at ``path``.
+
+        With ``key=True`` a mapping entry is located at its key (where an unknown field is
+        reported); with ``key=False`` at its value (where a wrong type is reported).  When the
+        path does not exist, the position of the deepest existing ancestor is returned, so a
+        "missing field" finding points at the object that lacks it.
+        """
+        ...
+
+    def exists(self, path: FieldPath) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRef:
+    """The identity of a resource as reporters and matchers use it."""
+
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str | None
+
+    def display(self) -> str:
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {ns}{self.name or '<unnamed>'}"
+
+
+@dataclass(slots=True, eq=False)
+class Resource:
+    """One Kubernetes object from a manifest file.
+
+    ``file`` is the path shown to users (relative to the path given on the command line);
+    ``abspath`` is where it was read from.  ``doc_index`` counts documents in the file from 0;
+    ``item_path`` is the path inside the document for items of a ``kind: List``.
+    """
+
+    api_version: str
+    kind: str
+    name: str | None
+    namespace: str | None
+    data: dict[str, Any]
+    file: str
+    abspath: str
+    doc_index: int
+    positions: Positions
+    item_path: FieldPath = ()
+
+    @property
+    def ref(self) -> ResourceRef:
+        return ResourceRef(self.api_version, self.kind, self.namespace, self.name)
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rpartition("/")[2]
+
+    def locate(self, path: FieldPath, *, key: bool = True) -> tuple[int, int]:
+        """Line and column of ``path`` (relative to this resource's own root)."""
+        return self.positions.locate(self.item_path + tuple(path), key=key)
+
+    def get(self, path: FieldPath, default: Any = None) -> Any:
+        """The value at ``path`` in :attr:`data`, or ``default`` when any step is absent."""
+        node: Any = self.data
+        for part in path:
+            if isinstance(part, int):
+                if not isinstance(node, list) or not -len(node) <= part < len(node):
+                    return default
+            elif not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem found in the input.  Rules produce them; reporters render them."""
+
+    rule: str
+    severity: Severity
+    message: str
+    file: str
+    line: int
+    column: int
+    path: FieldPath = ()
+    resource: ResourceRef | None = None
+    #: Extra, rule-specific facts (e.g. the sub-check that fired) for machine consumers.
+    details: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def field_path(self) -> str:
+        return format_path(self.path)
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.file, self.line, self.column, self.rule, self.message)

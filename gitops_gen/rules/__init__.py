@@ -1,0 +1,74 @@
+"""The rule catalogue: every public module in this package is a rule (see :mod:`.base`)."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+from gitops_gen.model import Severity
+from gitops_gen.rules.base import RuleContext, Violation
+
+#: Modules in this package that are helpers, not rules.
+_NOT_RULES = frozenset({"base", "podspec"})
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """A loaded rule module, checked and described."""
+
+    id: str
+    severity: Severity
+    category: str
+    description: str
+    doc: str
+    options: Mapping[str, Any]
+    kinds: frozenset[str] | None
+    check: Callable[[Any, RuleContext], Iterable[Violation]] | None
+    check_tree: Callable[[Any, RuleContext], Iterable[Violation]] | None
+
+    @property
+    def is_tree(self) -> bool:
+        return self.check_tree is not None
+
+
+def _info(module: ModuleType) -> RuleInfo:
+    name = module.__name__
+    rule_id = getattr(module, "ID", None)
+    if not isinstance(rule_id, str) or not rule_id:
+        raise TypeError(f"rule module {name} has no ID")
+    check = getattr(module, "check", None)
+    check_tree = getattr(module, "check_tree", None)
+    if (check is None) == (check_tree is None):
+        raise TypeError(f"rule {rule_id} must define exactly one of check() and check_tree()")
+    severity = module.SEVERITY
+    if not isinstance(severity, Severity):
+        raise TypeError(f"rule {rule_id}: SEVERITY must be a Severity")
+    if not module.__doc__:
+        raise TypeError(f"rule {rule_id} has no docstring (its documentation)")
+    kinds = getattr(module, "KINDS", None)
+    return RuleInfo(
+        id=rule_id, severity=severity, category=module.CATEGORY, description=module.DESCRIPTION,
+        doc=module.__doc__.strip(), options=dict(getattr(module, "OPTIONS", {})),
+        kinds=frozenset(kinds) if kinds is not None else None, check=check, check_tree=check_tree)
+
+
+@cache
+def all_rules() -> dict[str, RuleInfo]:
+    """Every rule, by id, discovered from this package.  Duplicate ids are refused."""
+    found: dict[str, RuleInfo] = {}
+    for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if mod.name.startswith("_") or mod.name in _NOT_RULES:
+            continue
+        info = _info(importlib.import_module(f"{__name__}.{mod.name}"))
+        if info.id in found:
+            raise TypeError(f"duplicate rule id {info.id!r} (in {mod.name})")
+        found[info.id] = info
+    return found
+
+
+__all__ = ["RuleContext", "RuleInfo", "Violation", "all_rules"]
