@@ -160,3 +160,45 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line, self.column, self.rule, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedResource:
+    """A resource that was checked, for reporters that list every resource (JUnit)."""
+
+    ref: ResourceRef
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Waived:
+    """A finding that a waiver or inline annotation silenced, with the stated reason."""
+
+    finding: Finding
+    reason: str
+    source: str  # "config" (a waiver in .gitops-gen.yaml) or "annotation"
+
+
+@dataclass(slots=True)
+class Report:
+    """The outcome of one ``validate`` or ``check`` run: what reporters render."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    documents: int = 0
+    checked: list[CheckedResource] = field(default_factory=list)
+    waived: list[Waived] = field(default_factory=list)
+
+    @property
+    def resources(self) -> int:
+        return len(self.checked)
+
+    def by_severity(self) -> dict[str, int]:
+        counts = {s.label: 0 for s in sorted(Severity, reverse=True)}
+        for f in self.findings:
+            counts[f.severity.label] += 1
+        return counts
+
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)

@@ -1,0 +1,62 @@
+"""Documentation of every rule id gitops-gen can report: the built-in loading and validation
+checks, and the rule modules.  Reporters (SARIF help text) and ``gitops-gen rules/explain`` use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from gitops_gen.model import Severity
+from gitops_gen.rules import all_rules
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDoc:
+    id: str
+    severity: Severity
+    category: str
+    description: str
+    doc: str
+
+
+_BUILTIN: tuple[RuleDoc, ...] = (
+    RuleDoc("yaml-syntax", Severity.ERROR, "yaml", "The file is not valid YAML (or JSON).",
+            "The YAML parser stopped at the reported line.  Documents before it are still checked; "
+            "documents after it cannot be read until the error is fixed."),
+    RuleDoc("duplicate-key", Severity.ERROR, "yaml", "A mapping has the same key twice.",
+            "Kubernetes keeps the last value of a duplicated key without a word, so a second "
+            "`privileged:` or `image:` silently replaces the first one a reviewer read.  The finding "
+            "is on the line of the second key.\n\nFAIL:\n\n    securityContext:\n      privileged: false\n"
+            "      privileged: true\n"),
+    RuleDoc("yaml-too-large", Severity.ERROR, "yaml", "A file or document is over the size, node or depth budget.",
+            "Files over the byte limit, documents that expand through aliases to more nodes than the "
+            "budget (\"billion laughs\"), recursive aliases and absurdly deep nesting are refused "
+            "before they cost memory or time."),
+    RuleDoc("unreadable-file", Severity.ERROR, "yaml", "A manifest file is binary, not UTF-8, or unreadable.",
+            "Kubernetes manifests are UTF-8 text.  A binary file or one in another encoding under a "
+            "`.yaml`/`.yml`/`.json` name is reported rather than guessed at."),
+    RuleDoc("symlink-escape", Severity.HIGH, "yaml", "A symlink points outside the folder being checked.",
+            "gitops-gen never follows a symlink out of the scanned folder: in a pull request that "
+            "would let a change make the gate read (and report on) files elsewhere on the runner."),
+    RuleDoc("schema", Severity.ERROR, "schema", "The object does not match its Kubernetes or CRD schema.",
+            "Objects are validated strictly, like `kubectl apply --validate=strict`: unknown fields "
+            "are rejected (reported on the line of the unknown key), wrong types on the line of the "
+            "value.  Core kinds use the schemas of the chosen Kubernetes version; custom resources "
+            "use the CRDs given with `--crds` or found among the inputs."),
+    RuleDoc("no-schema", Severity.LOW, "schema", "No schema is known for this apiVersion and kind.",
+            "The object cannot be validated.  Pass the CRD folder with `--crds`, or use "
+            "`--require-schemas` to make this an error."),
+    RuleDoc("deprecated-api", Severity.ERROR, "schema", "The apiVersion is removed in the target Kubernetes version.",
+            "The API server of the chosen version no longer serves this apiVersion, so the apply "
+            "fails.  The message names the replacement."),
+)
+
+
+@cache
+def rule_docs() -> dict[str, RuleDoc]:
+    """Every rule id, built-in checks first, then the rule modules in id order."""
+    docs = {d.id: d for d in _BUILTIN}
+    for info in all_rules().values():
+        docs[info.id] = RuleDoc(info.id, info.severity, info.category, info.description, info.doc)
+    return docs
