@@ -50,6 +50,14 @@ _BUILTIN: tuple[RuleDoc, ...] = (
     RuleDoc("deprecated-api", Severity.ERROR, "schema", "The apiVersion is removed in the target Kubernetes version.",
             "The API server of the chosen version no longer serves this apiVersion, so the apply "
             "fails.  The message names the replacement."),
+    RuleDoc("waiver-expired", Severity.LOW, "config", "A waiver in the configuration has expired.",
+            "An expired waiver stops applying, so the findings it silenced are reported again, and "
+            "the waiver itself is reported on its line in `.gitops-gen.yaml` so it is renewed "
+            "(with a reason) or removed."),
+    RuleDoc("invalid-waiver", Severity.MEDIUM, "config", "An inline waiver annotation has no reason.",
+            "`gitops-gen.io/ignore.<rule>: \"<reason>\"` silences one rule on one resource, but only "
+            "with a reason a reviewer can judge.  An empty reason is ignored (the finding stays) and "
+            "reported on the annotation's line; so is an annotation naming an unknown rule."),
 )
 
 

@@ -1,0 +1,3 @@
+from gitops_gen.cli import main
+
+main()

@@ -1,0 +1,190 @@
+"""The command line: the only place that prints and chooses exit codes.
+
+Exit codes: 0 clean, 1 findings at or above ``--fail-on``, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from gitops_gen import __version__
+from gitops_gen.catalogue import rule_docs
+from gitops_gen.config import Config, find_config, load_config
+from gitops_gen.errors import GitopsGenError
+from gitops_gen.model import Report, Severity
+from gitops_gen.pipeline import RunOptions, run
+from gitops_gen.reporters import FORMATS, render
+
+SEVERITIES = [s.label for s in sorted(Severity, reverse=True)]
+PROGRESS_MIN_FILES = 200
+
+
+def _fail(error: GitopsGenError) -> NoReturn:
+    click.echo(f"gitops-gen: error: {error}", err=True)
+    sys.exit(2)
+
+
+def _color(stream: Any) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ
+
+
+def _progress(total_hint: int) -> tuple[AbstractContextManager[Any], Callable[[int, int], None] | None]:
+    """A rich progress bar on a terminal for large trees; nothing in CI and pipes."""
+    if not _color(sys.stderr) or os.environ.get("CI"):
+        return nullcontext(), None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True, console=None)
+    task = bar.add_task("checking manifests", total=None)
+
+    def update(done: int, total: int) -> None:
+        if total >= PROGRESS_MIN_FILES:
+            bar.update(task, completed=done, total=total)
+
+    return bar, update
+
+
+def _emit(report: Report, fmt: str, output: Path | None) -> None:
+    if output is not None:
+        output.write_text(render(fmt, report, color=False, tool_version=__version__), encoding="utf-8")
+    else:
+        click.echo(render(fmt, report, color=_color(sys.stdout), tool_version=__version__), nl=False)
+
+
+def _exit_code(report: Report, fail_on: Severity) -> int:
+    worst = report.worst()
+    return 1 if worst is not None and worst >= fail_on else 0
+
+
+def _resolve_config(paths: Sequence[str], config_file: Path | None, preset: str | None) -> Config:
+    path = config_file or (find_config(Path(paths[0])) if paths else None)
+    return load_config(path, preset=preset)
+
+
+_common = [
+    click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str)),
+    click.option("--kubernetes-version", "kubernetes_version", metavar="X.Y",
+                 help="Kubernetes version whose schemas and removed APIs apply [default: 1.31]."),
+    click.option("--crds", "crds", multiple=True, type=click.Path(path_type=str),
+                 help="Folder or file of CustomResourceDefinitions (repeatable)."),
+    click.option("--require-schemas", is_flag=True, default=None,
+                 help="A kind with no schema is an error, not a warning."),
+    click.option("--fail-on", "fail_on", type=click.Choice(SEVERITIES, case_sensitive=False),
+                 help="Lowest severity that makes the exit code 1 [default: medium]."),
+    click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+                 help="Write the report to this file instead of standard output."),
+]
+
+
+def _with_common(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for decorator in reversed(_common):
+        fn = decorator(fn)
+    return fn
+
+
+def _run(paths: Sequence[str], config: Config, *, rules: bool, kubernetes_version: str | None,
+         crds: Sequence[str], require_schemas: bool | None, jobs: int) -> Report:
+    options = RunOptions(
+        kubernetes_version=kubernetes_version or config.kubernetes_version or "1.31",
+        crd_dirs=tuple(config.crds) + tuple(crds),
+        require_schemas=require_schemas if require_schemas is not None else bool(config.require_schemas),
+        rules=rules, config=config, jobs=jobs)
+    bar, update = _progress(0)
+    with bar:
+        return run(paths, options, update)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gitops-gen")
+def main() -> None:
+    """Generate Argo CD app-of-apps repositories for ML platforms, and gate them with policy checks."""
+
+
+@main.command()
+@_with_common
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def validate(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple[str, ...],
+             require_schemas: bool | None, fail_on: str | None, output: Path | None, fmt: str) -> None:
+    """Validate manifests: YAML as Kubernetes reads it, and strict schemas (core kinds, CRDs, Argo CD)."""
+    try:
+        config = _resolve_config(paths, None, None)
+        report = _run(paths, config, rules=False, kubernetes_version=kubernetes_version, crds=crds,
+                      require_schemas=require_schemas, jobs=0)
+    except GitopsGenError as exc:
+        _fail(exc)
+    _emit(report, fmt, output)
+    threshold = Severity.parse(fail_on) if fail_on else (config.fail_on or Severity.MEDIUM)
+    sys.exit(_exit_code(report, threshold))
+
+
+@main.command()
+@_with_common
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True)
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Configuration file [default: the nearest .gitops-gen.yaml above the first path].")
+@click.option("--preset", type=str, help="Start from a policy preset: default, strict, baseline, restricted.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Worker processes (0: one per core for large trees).")
+def check(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple[str, ...],
+          require_schemas: bool | None, fail_on: str | None, output: Path | None, fmt: str,
+          config_file: Path | None, preset: str | None, jobs: int) -> None:
+    """Check manifests against every enabled rule (validation included)."""
+    try:
+        config = _resolve_config(paths, config_file, preset)
+        report = _run(paths, config, rules=True, kubernetes_version=kubernetes_version, crds=crds,
+                      require_schemas=require_schemas, jobs=jobs)
+    except GitopsGenError as exc:
+        _fail(exc)
+    _emit(report, fmt, output)
+    threshold = Severity.parse(fail_on) if fail_on else (config.fail_on or Severity.MEDIUM)
+    sys.exit(_exit_code(report, threshold))
+
+
+@main.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_command(fmt: str) -> None:
+    """List every rule: id, default severity, category, description."""
+    docs = sorted(rule_docs().values(), key=lambda d: (d.category, d.id))
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([{"id": d.id, "severity": d.severity.label, "category": d.category,
+                                "description": d.description} for d in docs], indent=2))
+        return
+    width = max(len(d.id) for d in docs)
+    cat_width = max(len(d.category) for d in docs)
+    click.echo(f"{'RULE':<{width}}  {'SEVERITY':<8}  {'CATEGORY':<{cat_width}}  DESCRIPTION")
+    for d in docs:
+        click.echo(f"{d.id:<{width}}  {d.severity.label:<8}  {d.category:<{cat_width}}  {d.description}")
+
+
+@main.command()
+@click.argument("rule")
+def explain(rule: str) -> None:
+    """Show a rule's documentation: rationale, options, passing and failing examples."""
+    doc = rule_docs().get(rule)
+    if doc is None:
+        import difflib
+
+        close = difflib.get_close_matches(rule, list(rule_docs()), n=3)
+        hint = f" (did you mean: {', '.join(close)}?)" if close else ""
+        click.echo(f"gitops-gen: error: unknown rule {rule!r}{hint}", err=True)
+        sys.exit(2)
+    click.echo(f"{doc.id} ({doc.severity.label}, {doc.category})\n\n{doc.description}\n\n{doc.doc}")
+
+
+def _register_blueprint_commands() -> None:
+    from gitops_gen.blueprint_cli import blueprints_command, new
+
+    main.add_command(new)
+    main.add_command(blueprints_command)
+
+
+_register_blueprint_commands()

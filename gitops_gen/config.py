@@ -1,0 +1,267 @@
+"""Policy configuration: ``.gitops-gen.yaml``, presets from ``policies/``, and waivers.
+
+Resolved once, centrally (as yamllint does): rules only ever see their own validated options.
+
+.. code-block:: yaml
+
+    extends: default                  # a preset (default, strict, baseline, restricted) or a file
+    fail-on: medium                   # lowest severity that fails the run
+    kubernetes-version: "1.31"
+    require-schemas: false
+    crds: [crds/]                     # CRD folders, relative to this file
+    ignore: ["vendor/**"]             # path globs (relative to the path checked) not read at all
+    rules:
+      missing-probes: off             # or: false / {enabled: false}
+      image-tag-unpinned: {severity: high, allowed_registries: [ghcr.io/acme]}
+    waivers:
+      - rule: host-path-volume
+        match: {kind: DaemonSet, namespace: gpu-operator, name: "nvidia-*", path: "platform/**"}
+        reason: the driver container needs the host's /run/nvidia
+        expires: 2027-06-30
+    blueprint: {...}                  # the answers of the blueprint that made this repo (ignored here)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from gitops_gen.catalogue import rule_docs
+from gitops_gen.errors import ConfigError
+from gitops_gen.manifests.yamlread import NodePositions, read_documents
+from gitops_gen.model import FieldPath, Severity
+from gitops_gen.resources import bundled_dir
+from gitops_gen.rules import all_rules
+
+CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
+_TOP_KEYS = frozenset({"extends", "fail-on", "kubernetes-version", "require-schemas", "crds", "ignore",
+                       "rules", "waivers", "only-categories", "blueprint"})
+_MATCH_KEYS = frozenset({"kind", "namespace", "name", "path"})
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSetting:
+    enabled: bool
+    severity: Severity
+    options: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    rule: str
+    reason: str
+    kind: str | None = None
+    namespace: str | None = None
+    name: str | None = None
+    path: str | None = None
+    expires: dt.date | None = None
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    rules: Mapping[str, RuleSetting]
+    waivers: tuple[Waiver, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: Severity | None = None
+    kubernetes_version: str | None = None
+    require_schemas: bool | None = None
+    crds: tuple[str, ...] = ()
+    source: str | None = None
+    presets: tuple[str, ...] = field(default=())
+
+    def setting(self, rule: str) -> RuleSetting:
+        return self.rules[rule]
+
+
+def defaults() -> Config:
+    """Every rule on, at its documented severity and options."""
+    options = {info.id: info.options for info in all_rules().values()}
+    return Config({d.id: RuleSetting(True, d.severity, dict(options.get(d.id, {}))) for d in rule_docs().values()})
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``.gitops-gen.yaml`` in ``start`` or a folder above it."""
+    here = start.resolve()
+    if here.is_file():
+        here = here.parent
+    for folder in (here, *here.parents):
+        for name in CONFIG_NAMES:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def preset_path(name: str) -> Path:
+    path = bundled_dir("policies") / f"{name}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in bundled_dir("policies").glob("*.yaml"))
+        raise ConfigError(f"unknown preset {name!r} (known: {', '.join(known)})")
+    return path
+
+
+def load_config(path: Path | None = None, *, preset: str | None = None, today: dt.date | None = None) -> Config:
+    """Resolve a configuration file (or, with no file, the named preset or ``default``)."""
+    config = defaults()
+    if path is None:
+        return _apply_file(config, preset_path(preset or "default"), set(), today)
+    if preset:
+        config = _apply_file(config, preset_path(preset), set(), today)
+    return _apply_file(config, path, set(), today)
+
+
+def _read(path: Path) -> tuple[dict[str, Any], NodePositions]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read configuration: {exc}", file=str(path)) from None
+    docs = list(read_documents(text))
+    for doc in docs:
+        for problem in doc.problems:
+            raise ConfigError(problem.message, file=str(path), line=problem.line)
+    if not docs or docs[0].data is None:
+        return {}, NodePositions(None)
+    if not isinstance(docs[0].data, dict):
+        raise ConfigError("configuration must be a mapping", file=str(path), line=1)
+    return docs[0].data, NodePositions(docs[0].root)
+
+
+def _apply_file(config: Config, path: Path, seen: set[Path], today: dt.date | None) -> Config:
+    real = path.resolve()
+    if real in seen:
+        raise ConfigError("configuration extends itself", file=str(path))
+    seen.add(real)
+    data, positions = _read(path)
+    where = str(path)
+
+    def fail(message: str, at: FieldPath) -> ConfigError:
+        return ConfigError(message, file=where, line=positions.locate(at)[0])
+
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise fail(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(_TOP_KEYS))})", (unknown[0],))
+    base = data.get("extends")
+    if base is not None:
+        if not isinstance(base, str):
+            raise fail("extends must be a preset name or a file path", ("extends",))
+        parent = path.parent / base if base.endswith((".yaml", ".yml")) else preset_path(base)
+        config = _apply_file(config, parent, seen, today)
+    config = replace(config, source=where if path.name in CONFIG_NAMES else config.source,
+                     presets=(*config.presets, where))
+    rules = dict(config.rules)
+    categories = data.get("only-categories")
+    if categories is not None:
+        if not isinstance(categories, list):
+            raise fail("only-categories must be a list", ("only-categories",))
+        docs = rule_docs()
+        for rule_id, setting in rules.items():
+            if docs[rule_id].category not in categories:
+                rules[rule_id] = replace(setting, enabled=False)
+    raw_rules = data.get("rules") or {}
+    if not isinstance(raw_rules, dict):
+        raise fail("rules must be a mapping of rule id to settings", ("rules",))
+    for rule_id, value in raw_rules.items():
+        if rule_id not in rules:
+            raise fail(f"unknown rule {rule_id!r} (see `gitops-gen rules`)", ("rules", rule_id))
+        rules[rule_id] = _rule_setting(rules[rule_id], value, lambda m, p=(): fail(m, ("rules", rule_id, *p)))
+    updates: dict[str, Any] = {"rules": rules}
+    if "fail-on" in data:
+        updates["fail_on"] = _severity(data["fail-on"], lambda m: fail(m, ("fail-on",)))
+    if "kubernetes-version" in data:
+        updates["kubernetes_version"] = str(data["kubernetes-version"])
+    if "require-schemas" in data:
+        if not isinstance(data["require-schemas"], bool):
+            raise fail("require-schemas must be true or false", ("require-schemas",))
+        updates["require_schemas"] = data["require-schemas"]
+    if "crds" in data:
+        updates["crds"] = config.crds + tuple(str(path.parent / c) for c in _strings(data, "crds", fail))
+    if "ignore" in data:
+        updates["ignore"] = config.ignore + tuple(_strings(data, "ignore", fail))
+    if "waivers" in data:
+        updates["waivers"] = config.waivers + tuple(_waivers(data["waivers"], positions, where, rules, fail))
+    return replace(config, **updates)
+
+
+def _strings(data: Mapping[str, Any], key: str, fail: Any) -> list[str]:
+    value = data[key]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise fail(f"{key} must be a list of strings", (key,))
+    return value
+
+
+def _severity(value: Any, fail: Any) -> Severity:
+    try:
+        return Severity.parse(str(value))
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
+
+def _rule_setting(current: RuleSetting, value: Any, fail: Any) -> RuleSetting:
+    if isinstance(value, bool):
+        return replace(current, enabled=value)
+    if value in ("on", "enable", "enabled"):
+        return replace(current, enabled=True)
+    if value in ("off", "disable", "disabled"):
+        return replace(current, enabled=False)
+    if not isinstance(value, dict):
+        raise fail("a rule's setting is on/off or a mapping (enabled, severity, options)")
+    enabled = value.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise fail("enabled must be true or false", ("enabled",))
+    severity = _severity(value["severity"], lambda m: fail(m, ("severity",))) if "severity" in value \
+        else current.severity
+    options = dict(current.options)
+    for key, option in value.items():
+        if key in ("enabled", "severity"):
+            continue
+        if key not in options:
+            known = ", ".join(sorted(options)) or "none"
+            raise fail(f"unknown option {key!r} (options: {known})", (key,))
+        expected = type(options[key])
+        if options[key] is not None and not isinstance(option, expected) or \
+                isinstance(option, bool) != isinstance(options[key], bool):
+            raise fail(f"option {key!r} must be a {expected.__name__}", (key,))
+        options[key] = option
+    return RuleSetting(enabled, severity, options)
+
+
+def _waivers(raw: Any, positions: NodePositions, where: str, rules: Mapping[str, RuleSetting],
+             fail: Any) -> list[Waiver]:
+    if not isinstance(raw, list):
+        raise fail("waivers must be a list", ("waivers",))
+    out = []
+    for i, item in enumerate(raw):
+        at: FieldPath = ("waivers", i)
+        if not isinstance(item, dict):
+            raise fail("a waiver is a mapping with rule, match, reason and expires", at)
+        extra = sorted(set(item) - {"rule", "match", "reason", "expires"})
+        if extra:
+            raise fail(f"unknown waiver key {extra[0]!r}", (*at, extra[0]))
+        rule = item.get("rule")
+        if rule not in rules:
+            raise fail(f"waiver names unknown rule {rule!r}", (*at, "rule"))
+        reason = item.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise fail("a waiver needs a reason: say why this finding is acceptable", at)
+        match = item.get("match") or {}
+        if not isinstance(match, dict) or set(match) - _MATCH_KEYS:
+            raise fail(f"match takes only {', '.join(sorted(_MATCH_KEYS))}", (*at, "match"))
+        expires = item.get("expires")
+        if expires is not None:
+            try:
+                expires = dt.date.fromisoformat(str(expires))
+            except ValueError:
+                raise fail("expires must be a date, YYYY-MM-DD", (*at, "expires")) from None
+        out.append(Waiver(rule, reason.strip(), *(_opt_str(match, k) for k in ("kind", "namespace", "name", "path")),
+                          expires=expires, file=where, line=positions.locate(at)[0]))
+    return out
+
+
+def _opt_str(match: Mapping[str, Any], key: str) -> str | None:
+    value = match.get(key)
+    return None if value is None else str(value)

@@ -1,0 +1,252 @@
+"""loader -> validator -> policy engine -> report: the run behind ``validate`` and ``check``.
+
+Files are processed one at a time (each file's node trees are dropped once its per-resource
+checks are done) and, for large trees, in worker processes.  Tree-level rules see only the
+kinds they declare, with positions re-read on demand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
+
+from gitops_gen.config import Config, load_config
+from gitops_gen.engine import to_finding
+from gitops_gen.manifests.lazy import LazyPositions
+from gitops_gen.manifests.loader import LoadResult, SourceFile, iter_files, load_file
+from gitops_gen.manifests.yamlread import Limits
+from gitops_gen.model import CheckedResource, Finding, Report, Resource, Waived
+from gitops_gen.rules import RuleInfo, all_rules
+from gitops_gen.rules.base import RuleContext
+from gitops_gen.schemas import SchemaValidator
+from gitops_gen.waivers import active_and_expired, apply_config_waivers, inline_waivers
+
+#: Below this many files (or bytes) a second process costs more than it saves.
+PARALLEL_MIN_FILES = 48
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    kubernetes_version: str = "1.31"
+    crd_dirs: tuple[str, ...] = ()
+    require_schemas: bool = False
+    #: False for ``validate``: YAML and schema checks only.
+    rules: bool = True
+    config: Config | None = None
+    limits: Limits = field(default_factory=Limits)
+    #: Worker processes; 0 chooses by the size of the tree and the cores available.
+    jobs: int = 0
+    today: dt.date | None = None
+
+
+@dataclass(slots=True)
+class _Chunk:
+    findings: list[Finding] = field(default_factory=list)
+    checked: list[CheckedResource] = field(default_factory=list)
+    waived: list[Waived] = field(default_factory=list)
+    kept: list[Resource] = field(default_factory=list)
+    documents: int = 0
+    files: int = 0
+
+
+class _Runner:
+    """Everything one process needs to check files: built once, then read only."""
+
+    def __init__(self, options: RunOptions, config: Config) -> None:
+        self.options = options
+        self.config = config
+        self.validator = SchemaValidator(options.kubernetes_version, options.crd_dirs,
+                                         require_schemas=options.require_schemas)
+        enabled = [info for info in all_rules().values()
+                   if options.rules and config.rules[info.id].enabled]
+        self.resource_rules = [r for r in enabled if not r.is_tree]
+        self.tree_rules = [r for r in enabled if r.is_tree]
+        self.contexts = {r.id: RuleContext(config.rules[r.id].options, options.kubernetes_version)
+                         for r in enabled}
+        kinds: set[str] | None = set()
+        for rule in self.tree_rules:
+            if rule.kinds is None:
+                kinds = None
+                break
+            assert kinds is not None
+            kinds |= rule.kinds
+        self.tree_kinds = kinds
+
+    def severity(self, finding: Finding) -> Finding | None:
+        setting = self.config.rules.get(finding.rule)
+        if setting is None:
+            return finding
+        if not setting.enabled:
+            return None
+        return finding if setting.severity == finding.severity else replace(finding, severity=setting.severity)
+
+    def run_rule(self, rule: RuleInfo, resource: Resource) -> Iterator[Finding]:
+        assert rule.check is not None
+        if rule.kinds is not None and resource.kind not in rule.kinds:
+            return
+        for v in rule.check(resource, self.contexts[rule.id]):
+            yield to_finding(rule.id, self.config.rules[rule.id].severity, resource, v)
+
+    def process(self, files: Sequence[SourceFile], release: bool) -> _Chunk:
+        chunk = _Chunk()
+        for source in files:
+            result = load_file(source, self.options.limits)
+            self._one_file(result, chunk, release)
+        return chunk
+
+    def _one_file(self, result: LoadResult, chunk: _Chunk, release: bool) -> None:
+        chunk.files += 1
+        chunk.documents += result.documents
+        chunk.findings.extend(f for f in map(self.severity, result.findings) if f is not None)
+        for resource in result.resources:
+            line, _ = resource.locate(())
+            chunk.checked.append(CheckedResource(resource.ref, resource.file, line))
+            found = list(self.validator.validate(resource))
+            for rule in self.resource_rules:
+                found.extend(self.run_rule(rule, resource))
+            reasons, problems = inline_waivers(resource)
+            found.extend(problems)
+            for finding in found:
+                adjusted = self.severity(finding)
+                if adjusted is None:
+                    continue
+                reason = reasons.get(adjusted.rule)
+                if reason is not None:
+                    chunk.waived.append(Waived(adjusted, reason, "annotation"))
+                else:
+                    chunk.findings.append(adjusted)
+            if self.tree_rules and (self.tree_kinds is None or resource.kind in self.tree_kinds):
+                if release:
+                    resource.positions = LazyPositions(resource.abspath, resource.doc_index, self.options.limits)
+                chunk.kept.append(resource)
+
+    def tree(self, kept: Sequence[Resource]) -> _Chunk:
+        chunk = _Chunk()
+        annotations = {id(r): inline_waivers(r)[0] for r in kept}
+        for rule in self.tree_rules:
+            assert rule.check_tree is not None
+            chosen = [r for r in kept if rule.kinds is None or r.kind in rule.kinds]
+            for v in rule.check_tree(chosen, self.contexts[rule.id]):
+                if v.resource is None:
+                    raise TypeError(f"tree rule {rule.id} returned a violation without a resource")
+                finding = to_finding(rule.id, self.config.rules[rule.id].severity, v.resource, v)
+                reason = annotations.get(id(v.resource), {}).get(rule.id)
+                if reason is not None:
+                    chunk.waived.append(Waived(finding, reason, "annotation"))
+                else:
+                    chunk.findings.append(finding)
+        return chunk
+
+
+_WORKER: _Runner | None = None
+
+
+def _work(files: Sequence[SourceFile]) -> _Chunk:
+    assert _WORKER is not None
+    return _WORKER.process(files, release=True)
+
+
+def _crd_files(files: Sequence[SourceFile], limits: Limits) -> list[SourceFile]:
+    """Files that may hold CustomResourceDefinitions (a cheap byte scan, no parsing)."""
+    out = []
+    for source in files:
+        try:
+            if os.path.getsize(source.abspath) > limits.max_file_bytes:
+                continue
+            with open(source.abspath, "rb") as fh:
+                if b"CustomResourceDefinition" in fh.read():
+                    out.append(source)
+        except OSError:
+            continue
+    return out
+
+
+def _jobs(options: RunOptions, files: Sequence[SourceFile]) -> int:
+    if options.jobs:
+        return max(1, options.jobs)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cores < 2 or len(files) < PARALLEL_MIN_FILES:
+        return 1
+    size = 0
+    for source in files:
+        try:
+            size += os.path.getsize(source.abspath)
+        except OSError:
+            continue
+        if size >= PARALLEL_MIN_BYTES:
+            return cores
+    return 1
+
+
+def run(paths: Sequence[str], options: RunOptions = RunOptions(),
+        progress: Callable[[int, int], None] | None = None) -> Report:
+    """Check ``paths``.  Raises UsageError/ConfigError/SchemaError for bad input to the run itself;
+    everything wrong *in* the files becomes a finding."""
+    config = options.config or load_config()
+    today = options.today or dt.date.today()
+    report = Report()
+    files: list[SourceFile] = []
+    for item in iter_files(paths):
+        if isinstance(item, Finding):
+            report.findings.append(item)
+        elif not any(fnmatchcase(item.display, pattern) for pattern in config.ignore):
+            files.append(item)
+    runner = _Runner(options, config)
+    for source in _crd_files(files, options.limits):
+        for resource in load_file(source, options.limits).resources:
+            if resource.kind == "CustomResourceDefinition":
+                report.findings.extend(runner.validator.add_crd(resource))
+    chunks = _process(runner, files, options, progress)
+    kept: list[Resource] = []
+    for chunk in chunks:
+        report.findings.extend(chunk.findings)
+        report.checked.extend(chunk.checked)
+        report.waived.extend(chunk.waived)
+        report.documents += chunk.documents
+        report.files += chunk.files
+        kept.extend(chunk.kept)
+    tree = runner.tree(kept)
+    report.findings.extend(tree.findings)
+    report.waived.extend(tree.waived)
+    active, expired = active_and_expired(config.waivers, today)
+    report.findings, waived = apply_config_waivers(report.findings, active)
+    report.waived.extend(waived)
+    report.findings.extend(expired)
+    report.findings.sort(key=Finding.sort_key)
+    report.waived.sort(key=lambda w: w.finding.sort_key())
+    report.checked.sort(key=lambda c: (c.file, c.line))
+    return report
+
+
+def _process(runner: _Runner, files: list[SourceFile], options: RunOptions,
+             progress: Callable[[int, int], None] | None) -> list[_Chunk]:
+    jobs = _jobs(options, files)
+    total = len(files)
+    if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        chunks = []
+        for done, source in enumerate(files, start=1):
+            chunks.append(runner.process([source], release=bool(runner.tree_rules) and total > 1))
+            if progress:
+                progress(done, total)
+        return chunks
+    global _WORKER
+    _WORKER = runner  # inherited by the forked workers; never mutated after this point
+    size = max(1, min(64, total // (jobs * 8) or 1))
+    batches = [files[i:i + size] for i in range(0, total, size)]
+    out: list[_Chunk] = []
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            done = 0
+            for chunk in pool.imap_unordered(_work, batches):
+                out.append(chunk)
+                done += chunk.files
+                if progress:
+                    progress(done, total)
+    finally:
+        _WORKER = None
+    return out

@@ -1,0 +1,81 @@
+"""Waivers: configured ones (``waivers:`` in ``.gitops-gen.yaml``) and inline annotations
+(``gitops-gen.io/ignore.<rule>: "<reason>"`` on a resource)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from fnmatch import fnmatchcase
+
+from gitops_gen.catalogue import rule_docs
+from gitops_gen.config import Waiver
+from gitops_gen.model import Finding, Resource, Waived
+
+ANNOTATION_PREFIX = "gitops-gen.io/ignore."
+
+
+def _glob(pattern: str | None, value: str | None) -> bool:
+    return pattern is None or fnmatchcase(value or "", pattern)
+
+
+def matches(waiver: Waiver, finding: Finding) -> bool:
+    if waiver.rule != finding.rule:
+        return False
+    ref = finding.resource
+    return (_glob(waiver.kind, ref.kind if ref else None)
+            and _glob(waiver.namespace, ref.namespace if ref else None)
+            and _glob(waiver.name, ref.name if ref else None)
+            and _glob(waiver.path, finding.file))
+
+
+def active_and_expired(waivers: Sequence[Waiver], today: dt.date) -> tuple[list[Waiver], list[Finding]]:
+    """Split waivers into those in force and findings for the expired ones."""
+    active: list[Waiver] = []
+    expired: list[Finding] = []
+    doc = rule_docs()["waiver-expired"]
+    for w in waivers:
+        if w.expires is not None and w.expires < today:
+            expired.append(Finding("waiver-expired", doc.severity,
+                                   f"waiver for {w.rule} expired on {w.expires.isoformat()} and no longer applies "
+                                   f"(reason was: {w.reason})", w.file, w.line, 1))
+        else:
+            active.append(w)
+    return active, expired
+
+
+def apply_config_waivers(findings: Iterable[Finding], waivers: Sequence[Waiver]) -> tuple[list[Finding], list[Waived]]:
+    kept: list[Finding] = []
+    waived: list[Waived] = []
+    for f in findings:
+        hit = next((w for w in waivers if matches(w, f)), None)
+        if hit is None:
+            kept.append(f)
+        else:
+            waived.append(Waived(f, hit.reason, "config"))
+    return kept, waived
+
+
+def inline_waivers(resource: Resource) -> tuple[dict[str, str], list[Finding]]:
+    """Rule id -> reason from a resource's annotations, plus findings for invalid annotations."""
+    annotations = resource.get(("metadata", "annotations"))
+    if not isinstance(annotations, dict):
+        return {}, []
+    reasons: dict[str, str] = {}
+    problems: list[Finding] = []
+    doc = rule_docs()["invalid-waiver"]
+    for key, value in annotations.items():
+        if not key.startswith(ANNOTATION_PREFIX):
+            continue
+        rule = key[len(ANNOTATION_PREFIX):]
+        path = ("metadata", "annotations", key)
+        line, column = resource.locate(path)
+        if rule not in rule_docs():
+            problems.append(Finding("invalid-waiver", doc.severity, f"annotation {key} names unknown rule {rule!r}",
+                                    resource.file, line, column, path, resource.ref))
+        elif not isinstance(value, str) or not value.strip():
+            problems.append(Finding("invalid-waiver", doc.severity,
+                                    f"annotation {key} has no reason, so it is ignored; say why {rule} is acceptable",
+                                    resource.file, line, column, path, resource.ref))
+        else:
+            reasons[rule] = value.strip()
+    return reasons, problems
