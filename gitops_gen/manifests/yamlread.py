@@ -100,7 +100,7 @@ class Limits:
     max_file_bytes: int = 16 * 1024 * 1024
     #: Nodes per document, counting every alias expansion (billion laughs expands to 10^9).
     max_nodes: int = 500_000
-    max_depth: int = 400
+    max_depth: int = 200
 
 
 @dataclass(slots=True)
@@ -183,7 +183,10 @@ class _Builder:
         return node.value
 
     def _sequence(self, node: SequenceNode) -> list[Any]:
-        return [self.build(item) for item in node.value]
+        out = []
+        for item in node.value:
+            out.append(self.build(item))
+        return out
 
     def _mapping(self, node: MappingNode) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -314,8 +317,8 @@ def read_documents(text: str, limits: Limits = Limits()) -> Iterator[Document]:
             line, column = _reader_position(exc, text)
             yield Document(index, None, None, line, [Problem("yaml-syntax", str(exc).split("\n")[0], line, column)])
             return
-        if root is None:  # an empty document
-            index += 1
+        if root is None or (isinstance(root, ScalarNode) and root.tag.endswith(":null") and not root.value):
+            index += 1  # an empty document
             continue
         builder = _Builder(limits)
         start = root.start_mark.line + 1
@@ -324,6 +327,9 @@ def read_documents(text: str, limits: Limits = Limits()) -> Iterator[Document]:
         except DocumentTooLarge as exc:
             line, column = _mark(exc.node)
             yield Document(index, None, None, start, [Problem("yaml-too-large", exc.message, line, column)])
+        except RecursionError:
+            yield Document(index, None, None, start,
+                           [Problem("yaml-too-large", "document is nested too deeply", start, 1)])
         except MergeError as exc:
             line, column = _mark(exc.node)
             yield Document(index, None, None, start, [Problem("yaml-syntax", str(exc), line, column)])

@@ -1,0 +1,107 @@
+"""Files, folders, symlinks, hostile files, lists and non-Kubernetes documents."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from gitops_gen.errors import UsageError
+from gitops_gen.manifests import Limits, SourceFile, iter_files, load_file
+from gitops_gen.model import Finding
+
+POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: ns\nspec:\n  containers: []\n"
+
+
+def sources(*paths: Path) -> list[SourceFile | Finding]:
+    return list(iter_files([str(p) for p in paths]))
+
+
+def test_walks_manifest_files_in_order_and_skips_git(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / ".git").mkdir()
+    for name in ("b/z.yaml", "a.yml", "c.json", ".git/x.yaml", "notes.txt"):
+        (tmp_path / name).write_text(POD)
+    got = [s.display for s in sources(tmp_path) if isinstance(s, SourceFile)]
+    assert got == ["a.yml", "c.json", "b/z.yaml"]
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="does not exist"):
+        sources(tmp_path / "nope")
+
+
+def test_symlink_out_of_root_is_reported_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text(POD)
+    root = tmp_path / "root"
+    root.mkdir()
+    os.symlink(outside / "secret.yaml", root / "link.yaml")
+    os.symlink(outside, root / "linkdir")
+    (root / "inside.yaml").write_text(POD)
+    os.symlink(root / "inside.yaml", root / "alias.yaml")
+    got = sources(root)
+    escapes = sorted((f.rule, f.file) for f in got if isinstance(f, Finding))
+    assert escapes == [("symlink-escape", "link.yaml"), ("symlink-escape", "linkdir")]
+    assert sorted(s.display for s in got if isinstance(s, SourceFile)) == ["alias.yaml", "inside.yaml"]
+
+
+def load(tmp_path: Path, content: bytes | str, name: str = "f.yaml", limits: Limits = Limits()) -> tuple[list, list]:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    result = load_file(SourceFile(str(path), name), limits)
+    return result.resources, result.findings
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    resources, findings = load(tmp_path, b"\x00\x01\x02binary")
+    assert not resources and [(f.rule, f.line) for f in findings] == [("unreadable-file", 1)]
+
+
+def test_non_utf8_file_points_at_the_byte(tmp_path: Path) -> None:
+    _, findings = load(tmp_path, b"a: 1\nb: caf\xe9\n")
+    assert [(f.rule, f.line, f.column) for f in findings] == [("unreadable-file", 2, 7)]
+
+
+def test_huge_file(tmp_path: Path) -> None:
+    _, findings = load(tmp_path, POD, limits=Limits(max_file_bytes=10))
+    assert [f.rule for f in findings] == ["yaml-too-large"]
+
+
+def test_utf8_bom_is_fine(tmp_path: Path) -> None:
+    resources, findings = load(tmp_path, "\ufeff" + POD)
+    assert not findings and [r.name for r in resources] == ["p"]
+
+
+def test_list_items_become_resources_with_positions(tmp_path: Path) -> None:
+    text = ("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n"
+            "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n")
+    resources, _ = load(tmp_path, text)
+    assert [(r.kind, r.name, r.locate(("metadata", "name"))) for r in resources] == [
+        ("ConfigMap", "a", (7, 5)), ("ConfigMap", "b", (11, 5))]
+
+
+def test_typed_list_items_get_their_kind(tmp_path: Path) -> None:
+    text = "apiVersion: v1\nkind: ConfigMapList\nitems:\n- metadata:\n    name: a\n"
+    resources, _ = load(tmp_path, text)
+    assert [(r.api_version, r.kind, r.name) for r in resources] == [("v1", "ConfigMap", "a")]
+
+
+def test_non_kubernetes_documents_are_not_resources(tmp_path: Path) -> None:
+    text = ("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n---\n"
+            "replicaCount: 3\n---\n- a\n---\nplain string\n---\n" + POD)
+    resources, findings = load(tmp_path, text)
+    assert not findings and [r.kind for r in resources] == ["Pod"]
+    assert resources[0].doc_index == 4
+
+
+def test_json_manifest(tmp_path: Path) -> None:
+    resources, _ = load(tmp_path, '{"apiVersion": "v1", "kind": "Namespace",\n "metadata": {"name": "x"}}', "n.json")
+    assert [(r.kind, r.name, r.locate(("metadata", "name"))) for r in resources] == [("Namespace", "x", (2, 15))]
+
+
+def test_duplicate_key_finding_carries_file_and_line(tmp_path: Path) -> None:
+    _, findings = load(tmp_path, POD + "  containers: [x]\n")
+    assert [(f.rule, f.file, f.line) for f in findings] == [("duplicate-key", "f.yaml", 8)]
