@@ -1,0 +1,48 @@
+"""Small, shape-tolerant accessors shared by rule modules (not a rule: the name starts with ``_``).
+
+Manifests are hostile input: every accessor here accepts any value and yields nothing (or
+``None``) for the wrong shape, so rules never raise on a list where a mapping was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+
+def mapping(value: Any) -> Mapping[str, Any] | None:
+    """``value`` if it is a mapping, else ``None``."""
+    return value if isinstance(value, Mapping) else None
+
+
+def items(value: Any) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """The (index, item) pairs of a list whose items are mappings; other items are skipped."""
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, Mapping):
+                yield i, item
+
+
+def strings(value: Any) -> Iterator[tuple[int, str]]:
+    """The (index, item) pairs of a list whose items are strings; other items are skipped."""
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, str):
+                yield i, item
+
+
+def text(value: Any) -> str | None:
+    """``value`` if it is a string, else ``None``."""
+    return value if isinstance(value, str) else None
+
+
+def templated(value: Any) -> bool:
+    """True for a string holding a template placeholder (ApplicationSet ``{{ }}``, Helm, envsubst)."""
+    return isinstance(value, str) and ("{{" in value or "${" in value)
+
+
+def join_limited(names: Iterable[str], limit: int = 3) -> str:
+    """``a, b, c and 2 more``: names for a message without letting it grow without bound."""
+    listed = list(names)
+    head = ", ".join(listed[:limit])
+    return f"{head} and {len(listed) - limit} more" if len(listed) > limit else head
