@@ -1,0 +1,115 @@
+"""Configuration: presets, extends, rule settings, ignores and waivers, with errors on their line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from gitops_gen.catalogue import rule_docs
+from gitops_gen.config import find_config, load_config
+from gitops_gen.errors import ConfigError
+from gitops_gen.model import Finding, ResourceRef, Severity
+from gitops_gen.waivers import active_and_expired, apply_config_waivers
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / ".gitops-gen.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_default_preset_enables_every_rule() -> None:
+    config = load_config()
+    assert set(config.rules) == set(rule_docs())
+    assert all(s.enabled for s in config.rules.values())
+
+
+@pytest.mark.parametrize("preset", ["baseline", "restricted"])
+def test_pod_security_presets_keep_only_their_categories(preset: str) -> None:
+    config = load_config(preset=preset)
+    allowed = {"yaml", "schema", "pod-security-baseline"} | ({"pod-security-restricted"} if preset == "restricted" else set())
+    for rule_id, setting in config.rules.items():
+        assert setting.enabled == (rule_docs()[rule_id].category in allowed), rule_id
+
+
+def test_strict_raises_severities_and_requires_schemas() -> None:
+    config = load_config(preset="strict")
+    assert config.require_schemas is True
+    assert config.rules["no-schema"].severity is Severity.ERROR
+
+
+def test_unknown_preset() -> None:
+    with pytest.raises(ConfigError, match="unknown preset 'nope'"):
+        load_config(preset="nope")
+
+
+def test_rule_settings_and_top_level_keys(tmp_path: Path) -> None:
+    path = write(tmp_path, "extends: default\nfail-on: high\nkubernetes-version: '1.30'\ncrds: [crds]\n"
+                           "ignore: ['vendor/**']\nrules:\n  no-schema: off\n  deprecated-api: {severity: medium}\n")
+    config = load_config(path)
+    assert config.fail_on is Severity.HIGH and config.kubernetes_version == "1.30"
+    assert config.crds == (str(tmp_path / "crds"),) and config.ignore == ("vendor/**",)
+    assert not config.rules["no-schema"].enabled
+    assert config.rules["deprecated-api"].severity is Severity.MEDIUM
+
+
+@pytest.mark.parametrize(("text", "message", "line"), [
+    ("extends: default\nbogus: 1\n", "unknown key 'bogus'", 2),
+    ("rules:\n  not-a-rule: off\n", "unknown rule 'not-a-rule'", 2),
+    ("rules:\n  schema:\n    severity: catastrophic\n", "unknown severity", 3),
+    ("rules:\n  schema: {nonsense: 1}\n", "unknown option 'nonsense'", 2),
+    ("waivers:\n  - rule: schema\n    match: {kind: Pod}\n", "needs a reason", 2),
+    ("waivers:\n  - rule: schema\n    reason: ok\n    expires: soon\n", "YYYY-MM-DD", 4),
+    ("waivers:\n  - rule: nope\n    reason: ok\n", "unknown rule", 2),
+    ("waivers:\n  - rule: schema\n    reason: ok\n    match: {colour: red}\n", "match takes only", 4),
+    ("a: [1\n", "flow sequence", 2),
+])
+def test_config_errors_name_file_and_line(tmp_path: Path, text: str, message: str, line: int) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config(path)
+    assert info.value.file == str(path) and info.value.line == line
+
+
+def test_extends_a_file_and_cycles(tmp_path: Path) -> None:
+    (tmp_path / "team.yaml").write_text("extends: baseline\nrules:\n  schema: {severity: low}\n")
+    config = load_config(write(tmp_path, "extends: team.yaml\n"))
+    assert config.rules["schema"].severity is Severity.LOW
+    (tmp_path / "loop.yaml").write_text("extends: loop.yaml\n")
+    with pytest.raises(ConfigError, match="extends itself"):
+        load_config(tmp_path / "loop.yaml")
+
+
+def test_find_config_walks_up(tmp_path: Path) -> None:
+    path = write(tmp_path, "{}\n")
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    assert find_config(deep) == path
+
+
+def finding(rule: str = "schema", kind: str = "Deployment", name: str = "web", file: str = "apps/web.yaml") -> Finding:
+    return Finding(rule, Severity.ERROR, "m", file, 3, 1, (), ResourceRef("apps/v1", kind, "team-a", name))
+
+
+def test_waivers_match_by_rule_kind_namespace_name_and_path(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, (
+        "waivers:\n  - rule: schema\n    match: {kind: Deployment, namespace: team-*, name: web, path: 'apps/*'}\n"
+        "    reason: known upstream bug\n    expires: 2999-01-01\n")))
+    active, expired = active_and_expired(config.waivers, dt.date(2026, 1, 1))
+    assert not expired
+    kept, waived = apply_config_waivers(
+        [finding(), finding(name="api"), finding(rule="no-schema"), finding(file="other/web.yaml")], active)
+    assert [w.finding.resource.name for w in waived if w.finding.resource] == ["web"]
+    assert waived[0].reason == "known upstream bug" and len(kept) == 3
+
+
+def test_expired_waiver_stops_applying_and_is_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, "waivers:\n  - rule: schema\n    reason: temporary\n    expires: 2020-01-01\n")
+    config = load_config(path)
+    active, expired = active_and_expired(config.waivers, dt.date(2026, 1, 1))
+    assert not active
+    assert [(f.rule, f.file, f.line) for f in expired] == [("waiver-expired", str(path), 2)]
+    kept, waived = apply_config_waivers([finding()], active)
+    assert kept and not waived
