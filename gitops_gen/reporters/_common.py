@@ -1,0 +1,62 @@
+"""Helpers shared by the reporters: ordering, counting, wording and safe rendering of text."""
+
+from __future__ import annotations
+
+import re
+
+from gitops_gen.model import Finding, Report, ResourceRef, Severity, Waived
+
+#: Severities from worst to mildest, the order every summary lists them in.
+SEVERITIES_WORST_FIRST: tuple[Severity, ...] = tuple(sorted(Severity, reverse=True))
+
+# C0/C1 control characters and DEL, plus the Unicode bidirectional controls that can make a
+# line display in a different order than it reads ("trojan source").
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def sorted_findings(report: Report) -> list[Finding]:
+    """The report's findings by file, line, column, rule (then message, for a total order)."""
+    return sorted(report.findings, key=Finding.sort_key)
+
+
+def sorted_waived(report: Report) -> list[Waived]:
+    return sorted(report.waived, key=lambda w: (w.finding.sort_key(), w.source, w.reason))
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def severity_breakdown(report: Report) -> str:
+    """``2 error, 3 high`` — only the severities that occur, worst first."""
+    counts = report.by_severity()
+    return ", ".join(f"{n} {label}" for label, n in counts.items() if n)
+
+
+def scope(report: Report) -> str:
+    """``40 resources, 10 files``."""
+    return f"{plural(report.resources, 'resource')}, {plural(report.files, 'file')}"
+
+
+def one_line(text: str) -> str:
+    """``text`` with control and bidi characters shown as escapes, so it stays one safe line.
+
+    Manifests are untrusted: a message quoting a key or value must not be able to break a
+    line-oriented format or send escape sequences to a terminal.
+    """
+    return _UNSAFE.sub(lambda m: _NAMED.get(m[0]) or f"\\u{ord(m[0]):04x}", text)
+
+
+def slash_path(path: str) -> str:
+    """A file path with forward slashes, as CI systems and URIs want it."""
+    return path.replace("\\", "/")
+
+
+def qualified_name(ref: ResourceRef) -> str:
+    """``Deployment/team-a/web`` (``ClusterRole/admin`` for cluster-scoped objects)."""
+    parts = [ref.kind or "<unknown>"]
+    if ref.namespace:
+        parts.append(ref.namespace)
+    parts.append(ref.name or "<unnamed>")
+    return "/".join(parts)

@@ -1,0 +1,64 @@
+"""Machine-readable report: a stable JSON document (fixed key order, ``indent=2``).
+
+::
+
+    {"findings": [{"rule", "severity", "message", "file", "line", "column", "path",
+                   "resource": {"apiVersion", "kind", "namespace", "name"} | null,
+                   "details": {...}  (only when there are any)}],
+     "summary": {"files", "resources", "findings", "by_severity": {"error", "high", ...}},
+     "waived": [{<finding fields>, "reason", "source"}]}
+
+Lines and columns are 1-based; ``path`` is the field path (``spec.containers[0].image``).
+The output is ASCII (non-ASCII characters are ``\\u`` escapes), so it survives any encoding.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gitops_gen.model import Finding, Report, ResourceRef, Waived
+from gitops_gen.reporters._common import sorted_findings, sorted_waived
+
+
+def _resource(ref: ResourceRef | None) -> dict[str, Any] | None:
+    if ref is None:
+        return None
+    return {"apiVersion": ref.api_version, "kind": ref.kind, "namespace": ref.namespace, "name": ref.name}
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "rule": finding.rule,
+        "severity": finding.severity.label,
+        "message": finding.message,
+        "file": finding.file,
+        "line": finding.line,
+        "column": finding.column,
+        "path": finding.field_path,
+        "resource": _resource(finding.resource),
+    }
+    if finding.details:
+        out["details"] = dict(sorted(finding.details.items()))
+    return out
+
+
+def waived_dict(waived: Waived) -> dict[str, Any]:
+    return {**finding_dict(waived.finding), "reason": waived.reason, "source": waived.source}
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    return {
+        "findings": [finding_dict(f) for f in sorted_findings(report)],
+        "summary": {
+            "files": report.files,
+            "resources": report.resources,
+            "findings": len(report.findings),
+            "by_severity": report.by_severity(),
+        },
+        "waived": [waived_dict(w) for w in sorted_waived(report)],
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps(report_dict(report), indent=2, ensure_ascii=True) + "\n"

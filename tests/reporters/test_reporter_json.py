@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reportdata import WEB, finding
+
+from gitops_gen.model import Report, Severity
+from gitops_gen.reporters import jsonfmt
+
+FINDING_KEYS = ["rule", "severity", "message", "file", "line", "column", "path", "resource"]
+
+
+def parse(report: Report) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(jsonfmt.render(report))
+    return data
+
+
+def test_document_shape_and_key_order(report: Report) -> None:
+    data = parse(report)
+    assert list(data) == ["findings", "summary", "waived"]
+    assert list(data["summary"]) == ["files", "resources", "findings", "by_severity"]
+    assert list(data["summary"]["by_severity"]) == ["error", "high", "medium", "low", "info"]
+    for item in data["findings"]:
+        assert list(item)[:8] == FINDING_KEYS
+        assert set(item) <= {*FINDING_KEYS, "details"}
+    for item in data["waived"]:
+        assert list(item) == [*FINDING_KEYS, "reason", "source"]
+
+
+def test_finding_fields(report: Report) -> None:
+    by_rule = {f["rule"]: f for f in parse(report)["findings"]}
+    assert by_rule["run-as-root"] == {
+        "rule": "run-as-root",
+        "severity": "high",
+        "message": 'container "web" may run as root',
+        "file": "apps/web.yaml",
+        "line": 21,
+        "column": 9,
+        "path": "spec.template.spec.containers[0]",
+        "resource": {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "team-a", "name": "web"},
+        "details": {"check": "missing-run-as-non-root"},
+    }
+    assert "details" not in by_rule["latest-tag"]
+    assert by_rule["yaml-syntax"]["resource"] is None
+    assert by_rule["yaml-syntax"]["path"] == ""
+    assert by_rule["wildcard-verbs"]["resource"]["namespace"] is None
+
+
+def test_summary(report: Report, clean_report: Report) -> None:
+    assert parse(report)["summary"] == {
+        "files": 5, "resources": 4, "findings": 5,
+        "by_severity": {"error": 1, "high": 1, "medium": 1, "low": 1, "info": 1},
+    }
+    assert parse(clean_report) == {
+        "findings": [],
+        "summary": {"files": 10, "resources": 40, "findings": 0,
+                    "by_severity": {"error": 0, "high": 0, "medium": 0, "low": 0, "info": 0}},
+        "waived": [],
+    }
+
+
+def test_waived_carry_reason_and_source(report: Report) -> None:
+    waived = parse(report)["waived"]
+    assert [(w["rule"], w["file"], w["line"], w["reason"], w["source"]) for w in waived] == [
+        ("host-network", "apps/web.yaml", 25, "CNI debug, ticket OPS-12", "config"),
+        ("latest-tag", "ml/train.yaml", 40, "pinned by Argo CD Image Updater", "annotation"),
+    ]
+    assert waived[0]["path"] == "spec.template.spec.hostNetwork"
+
+
+def test_special_characters_round_trip(report: Report) -> None:
+    out = jsonfmt.render(report)
+    assert out.isascii()
+    messages = {f["message"] for f in json.loads(out)["findings"]}
+    assert {"GPU request без лимита 🚀", "rule grants verbs | all: *\nsecond line",
+            "image uses tag <latest> & no digest"} <= messages
+
+
+def test_indent_two_and_trailing_newline(report: Report) -> None:
+    out = jsonfmt.render(report)
+    assert out.startswith('{\n  "findings": [\n    {\n      "rule": ')
+    assert out.endswith("}\n")
+
+
+def test_quoted_path_parts_and_sorting() -> None:
+    fs = [
+        finding("b", Severity.LOW, "m", "b.yaml", 1, 1),
+        finding("a", Severity.LOW, "m", "a.yaml", 7, 3,
+                ("metadata", "annotations", "ad.example.com/x y"), WEB),
+        finding("a", Severity.LOW, "m", "a.yaml", 7, 2),
+    ]
+    data = parse(Report(findings=fs))
+    assert [(f["file"], f["line"], f["column"]) for f in data["findings"]] == [
+        ("a.yaml", 7, 2), ("a.yaml", 7, 3), ("b.yaml", 1, 1)]
+    assert data["findings"][1]["path"] == 'metadata.annotations["ad.example.com/x y"]'
