@@ -1,0 +1,163 @@
+"""The command line contract: formats, exit codes, relative paths, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gitops_gen.cli import main
+
+GOOD = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: team-a
+data:
+  mode: fast
+"""
+
+BAD_SCHEMA = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: team-a
+spec:
+  replica: 3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27.0
+"""
+
+PRIVILEGED = """apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  namespace: team-a
+spec:
+  containers:
+    - name: c
+      image: registry.example.com/app:1.0.0
+      securityContext:
+        privileged: yes
+"""
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "good.yaml").write_text(GOOD)
+    return tmp_path
+
+
+def test_validate_clean_tree_exits_0(tree: Path) -> None:
+    code, out = invoke("validate", str(tree))
+    assert code == 0, out
+    assert "No findings" in out
+
+
+def test_validate_json_contract_and_relative_paths(tree: Path) -> None:
+    (tree / "apps" / "web.yaml").write_text(BAD_SCHEMA)
+    code, out = invoke("validate", str(tree), "--format", "json")
+    assert code == 1
+    report = json.loads(out)
+    [finding] = report["findings"]
+    assert finding["rule"] == "schema" and finding["severity"] == "error"
+    assert finding["file"] == "apps/web.yaml" and finding["line"] == 7 and finding["column"] == 3
+    assert finding["resource"] == {"apiVersion": "apps/v1", "kind": "Deployment", "namespace": "team-a",
+                                   "name": "web"}
+    assert report["summary"]["files"] == 2 and report["summary"]["resources"] == 2
+    assert report["summary"]["findings"] == 1 and report["summary"]["by_severity"]["error"] == 1
+
+
+def test_text_format_lines(tree: Path) -> None:
+    (tree / "apps" / "web.yaml").write_text(BAD_SCHEMA)
+    code, out = invoke("validate", str(tree))
+    assert code == 1
+    assert out.splitlines()[0].startswith("apps/web.yaml:7:3: error schema: ")
+
+
+def test_missing_path_exits_2(tmp_path: Path) -> None:
+    code, out = invoke("check", str(tmp_path / "nope"))
+    assert code == 2 and "does not exist" in out and "Traceback" not in out
+
+
+def test_bad_config_exits_2_with_file_and_line(tree: Path) -> None:
+    (tree / ".gitops-gen.yaml").write_text("rules:\n  no-such-rule: off\n")
+    code, out = invoke("check", str(tree))
+    assert code == 2 and ".gitops-gen.yaml:2: unknown rule 'no-such-rule'" in out
+
+
+def test_check_finds_privileged_yes_on_its_line(tree: Path) -> None:
+    (tree / "apps" / "pod.yaml").write_text(PRIVILEGED)
+    code, out = invoke("check", str(tree), "--format", "json")
+    assert code == 1
+    hits = [(f["rule"], f["line"]) for f in json.loads(out)["findings"] if f["rule"] == "privileged-container"]
+    assert hits == [("privileged-container", 11)]
+
+
+def test_fail_on_threshold(tree: Path) -> None:
+    (tree / "apps" / "web.yaml").write_text(BAD_SCHEMA.replace("replica:", "replicas:").replace(
+        "apiVersion: apps/v1", "apiVersion: example.com/v1"))
+    code, out = invoke("validate", str(tree))  # no-schema is low: below the default threshold
+    assert code == 0, out
+    code, _ = invoke("validate", str(tree), "--fail-on", "low")
+    assert code == 1
+    code, _ = invoke("validate", str(tree), "--require-schemas")
+    assert code == 1
+
+
+def test_inline_waiver_and_config_waiver(tree: Path) -> None:
+    waived = PRIVILEGED.replace("  namespace: team-a\n", "  namespace: team-a\n  annotations:\n"
+                                "    gitops-gen.io/ignore.privileged-container: \"GPU driver debug pod\"\n")
+    (tree / "apps" / "pod.yaml").write_text(waived)
+    code, out = invoke("check", str(tree), "--format", "json")
+    report = json.loads(out)
+    assert "privileged-container" not in {f["rule"] for f in report["findings"]}
+    assert [(w["rule"], w["reason"]) for w in report["waived"] if w["rule"] == "privileged-container"] == [
+        ("privileged-container", "GPU driver debug pod")]
+
+
+def test_empty_inline_reason_is_reported_and_ignored(tree: Path) -> None:
+    waived = PRIVILEGED.replace("  namespace: team-a\n", "  namespace: team-a\n  annotations:\n"
+                                "    gitops-gen.io/ignore.privileged-container: \"\"\n")
+    (tree / "apps" / "pod.yaml").write_text(waived)
+    _, out = invoke("check", str(tree), "--format", "json")
+    rules = {(f["rule"], f["line"]) for f in json.loads(out)["findings"]}
+    assert ("invalid-waiver", 7) in rules and ("privileged-container", 13) in rules
+
+
+def test_rules_and_explain() -> None:
+    code, out = invoke("rules")
+    assert code == 0 and "privileged-container" in out and "schema" in out
+    code, out = invoke("explain", "duplicate-key")
+    assert code == 0 and "privileged" in out
+    code, out = invoke("explain", "privileged-containr")
+    assert code == 2 and "did you mean: privileged-container" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github", "markdown"])
+def test_every_format_renders(tree: Path, fmt: str) -> None:
+    (tree / "apps" / "pod.yaml").write_text(PRIVILEGED)
+    code, out = invoke("check", str(tree), "--format", fmt)
+    assert code == 1 and out.strip()
+
+
+def test_output_file(tree: Path, tmp_path: Path) -> None:
+    target = tmp_path / "report.sarif"
+    code, out = invoke("check", str(tree), "--format", "sarif", "-o", str(target))
+    assert code == 0 and json.loads(target.read_text())["version"] == "2.1.0"
