@@ -67,5 +67,6 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
                               ("verbs", rule.verbs)):
             for position, value in values:
                 if value == "*":
-                    yield Violation(f"{label}: rules[{rule.index}] grants {_MEANING[field]} with '*' in {field}; "
-                                    f"list the {field} it needs", rule.item(field, position), at_value=True)
+                    message = (f"{label}: rules[{rule.index}] grants {_MEANING[field]} with '*' in {field}; "
+                               f"list the {field} it needs")
+                    yield Violation(message, rule.item(field, position), at_value=True)
