@@ -13,7 +13,7 @@ from typing import Any
 
 def _closed(properties: dict[str, Any], *names: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
     """An object schema allowing ``properties`` (checked) and ``names`` (allowed, unchecked)."""
-    allowed = {name: {} for name in names}
+    allowed: dict[str, Any] = {name: {} for name in names}
     allowed.update(properties)
     allowed["properties"] = {"$ref": "#/definitions/propertyBag"}
     schema: dict[str, Any] = {"type": "object", "properties": allowed, "additionalProperties": False}

@@ -1,0 +1,105 @@
+"""JUnit XML, for CI systems that show test results (GitLab, Jenkins, Azure DevOps, ...).
+
+One ``<testsuite name="gitops-gen">`` (inside ``<testsuites>``); every checked resource is a
+``<testcase classname="<file>" name="<Kind> <namespace>/<name>">``.  A resource with findings
+gets one ``<failure>`` whose ``type`` is the rule and ``message`` the first finding's message,
+with every finding (line, column, severity, rule, message) in the body.  Findings that belong to
+no resource (the file is not valid YAML, unreadable, too large) make a test case named after
+the file, with an ``<error>``: the file could not be checked at all.  Waived findings are
+listed in ``<system-out>`` and do not fail the test case.
+
+Characters XML 1.0 cannot carry at all (most control characters) are written as ``\\uXXXX``.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from gitops_gen.model import Finding, Report, ResourceRef
+from gitops_gen.reporters._common import sorted_findings, sorted_waived
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+@dataclass
+class _Case:
+    classname: str
+    name: str
+    line: int
+    findings: list[Finding] = field(default_factory=list)
+    waived: list[str] = field(default_factory=list)
+    file_level: bool = False
+
+
+def _describe(finding: Finding) -> str:
+    where = f"line {finding.line}" + (f", column {finding.column}" if finding.column > 0 else "")
+    return f"{where}: {finding.severity.label} {finding.rule}: {finding.message}"
+
+
+class _Cases:
+    """Test cases keyed by identity; findings go to the resource they are about."""
+
+    def __init__(self, report: Report) -> None:
+        self.cases: list[_Case] = []
+        self._by_ref: dict[tuple[str, ResourceRef], list[_Case]] = defaultdict(list)
+        self._by_file: dict[str, _Case] = {}
+        for checked in report.checked:
+            self._add_resource(checked.file, checked.ref, checked.line)
+
+    def _add_resource(self, file: str, ref: ResourceRef, line: int) -> _Case:
+        case = _Case(file, ref.display(), line)
+        self.cases.append(case)
+        self._by_ref[(file, ref)].append(case)
+        return case
+
+    def case_for(self, finding: Finding) -> _Case:
+        if finding.resource is None:
+            if finding.file not in self._by_file:
+                case = _Case(finding.file, finding.file, 0, file_level=True)
+                self.cases.append(case)
+                self._by_file[finding.file] = case
+            return self._by_file[finding.file]
+        candidates = self._by_ref.get((finding.file, finding.resource))
+        if not candidates:  # a finding about a resource that was not listed as checked
+            return self._add_resource(finding.file, finding.resource, finding.line)
+        # Two objects with the same identity in one file: the one that starts before the line.
+        before = [c for c in candidates if c.line <= finding.line]
+        return max(before, key=lambda c: c.line) if before else candidates[0]
+
+
+def _testcase(suite: ET.Element, case: _Case) -> None:
+    element = ET.SubElement(suite, "testcase", classname=xml_text(case.classname), name=xml_text(case.name))
+    if case.findings:
+        first = case.findings[0]
+        tag = "error" if case.file_level else "failure"
+        outcome = ET.SubElement(element, tag, message=xml_text(first.message), type=xml_text(first.rule))
+        outcome.text = xml_text("\n".join(_describe(f) for f in case.findings))
+    if case.waived:
+        ET.SubElement(element, "system-out").text = xml_text("\n".join(case.waived))
+
+
+def render(report: Report) -> str:
+    cases = _Cases(report)
+    for finding in sorted_findings(report):
+        cases.case_for(finding).findings.append(finding)
+    for waived in sorted_waived(report):
+        line = f"waived ({waived.source}): {_describe(waived.finding)} (reason: {waived.reason})"
+        cases.case_for(waived.finding).waived.append(line)
+
+    ordered = sorted(cases.cases, key=lambda c: (c.classname, c.line, c.name))
+    failures = sum(1 for c in ordered if c.findings and not c.file_level)
+    errors = sum(1 for c in ordered if c.findings and c.file_level)
+    counts = {"tests": str(len(ordered)), "failures": str(failures), "errors": str(errors), "skipped": "0"}
+    root = ET.Element("testsuites", {"name": "gitops-gen", **counts})
+    suite = ET.SubElement(root, "testsuite", {"name": "gitops-gen", **counts})
+    for case in ordered:
+        _testcase(suite, case)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
