@@ -1,0 +1,43 @@
+"""Helpers for rule tests that need more than one fixture file: folder trees and options."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_gen.engine import check_resources
+from gitops_gen.manifests import iter_files, load_file
+from gitops_gen.model import Finding, Resource
+
+Run = Callable[..., list[Finding]]
+
+
+def load_tree(root: Path) -> list[Resource]:
+    """Every resource under ``root``, with file names relative to it (as ``gitops-gen check``)."""
+    resources: list[Resource] = []
+    for source in iter_files([root]):
+        assert not isinstance(source, Finding), source
+        result = load_file(source)
+        assert not result.findings, result.findings
+        resources.extend(result.resources)
+    return resources
+
+
+def write_tree(root: Path, files: Mapping[str, str]) -> None:
+    for name, body in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(body))
+
+
+@pytest.fixture
+def run_tree(tmp_path: Path) -> Run:
+    """``run_tree(rule, {"path.yaml": text, ...}, **options)`` -> findings of ``rule``."""
+    def run(rule: str, files: Mapping[str, str], **options: Any) -> list[Finding]:
+        write_tree(tmp_path, files)
+        return check_resources(load_tree(tmp_path), [rule], {rule: options})
+    return run
