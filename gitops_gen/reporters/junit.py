@@ -2,8 +2,9 @@
 
 One ``<testsuite name="gitops-gen">`` (inside ``<testsuites>``); every checked resource is a
 ``<testcase classname="<file>" name="<Kind> <namespace>/<name>">``.  A resource with findings
-gets one ``<failure>`` whose ``type`` is the rule and ``message`` the first finding's message,
-with every finding (line, column, severity, rule, message) in the body.  Findings that belong to
+gets one ``<failure>`` whose ``type`` and ``message`` are those of its worst finding (the
+first one, in line order, of the highest severity), with every finding (line, column,
+severity, rule, message) in line order in the body.  Findings that belong to
 no resource (the file is not valid YAML, unreadable, too large) make a test case named after
 the file, with an ``<error>``: the file could not be checked at all.  Waived findings are
 listed in ``<system-out>`` and do not fail the test case.
@@ -77,9 +78,9 @@ class _Cases:
 def _testcase(suite: ET.Element, case: _Case) -> None:
     element = ET.SubElement(suite, "testcase", classname=xml_text(case.classname), name=xml_text(case.name))
     if case.findings:
-        first = case.findings[0]
+        worst = max(case.findings, key=lambda f: f.severity)  # the first of the worst, in line order
         tag = "error" if case.file_level else "failure"
-        outcome = ET.SubElement(element, tag, message=xml_text(first.message), type=xml_text(first.rule))
+        outcome = ET.SubElement(element, tag, message=xml_text(worst.message), type=xml_text(worst.rule))
         outcome.text = xml_text("\n".join(_describe(f) for f in case.findings))
     if case.waived:
         ET.SubElement(element, "system-out").text = xml_text("\n".join(case.waived))

@@ -46,8 +46,8 @@ def test_one_testcase_per_resource_plus_file_level(report: Report) -> None:
 def test_failure_lists_every_finding_of_the_resource(report: Report) -> None:
     web = cases(suite_of(report))[("apps/web.yaml", "Deployment team-a/web")]
     (failure,) = web.findall("failure")
-    assert failure.get("type") == "latest-tag"
-    assert failure.get("message") == "image uses tag <latest> & no digest"
+    assert failure.get("type") == "run-as-root"  # the worst finding names the failure
+    assert failure.get("message") == 'container "web" may run as root'
     assert failure.text == (
         "line 18, column 16: medium latest-tag: image uses tag <latest> & no digest\n"
         'line 21, column 9: high run-as-root: container "web" may run as root')
@@ -116,8 +116,22 @@ def test_escaping_and_characters_xml_cannot_carry() -> None:
 
 
 def test_severity_appears_for_every_level() -> None:
-    fs = [finding("r", s, "m", "a.yaml", i + 2, 1, (), WEB) for i, s in enumerate(Severity)]
+    fs = [finding("r" if s is Severity.ERROR else f"r{i}", s, "m" if s is Severity.ERROR else "x",
+                  "a.yaml", i + 2, 1, (), WEB) for i, s in enumerate(Severity)]
     report = Report(findings=fs, checked=[CheckedResource(WEB, "a.yaml", 1)])
-    text = next(suite_of(report).iter("failure")).text or ""
+    failure = next(suite_of(report).iter("failure"))
+    assert failure.get("type") == "r" and failure.get("message") == "m"
+    text = failure.text or ""
     severities = [line.split(": ")[1].split()[0] for line in text.splitlines()]
     assert severities == ["info", "low", "medium", "high", "error"]
+
+
+def test_failure_names_the_first_of_the_worst_findings() -> None:
+    fs = [finding("late-error", Severity.ERROR, "second", "a.yaml", 9, 1, (), WEB),
+          finding("low", Severity.LOW, "low", "a.yaml", 2, 1, (), WEB),
+          finding("early-error", Severity.ERROR, "first", "a.yaml", 5, 1, (), WEB)]
+    report = Report(findings=fs, checked=[CheckedResource(WEB, "a.yaml", 1)])
+    failure = next(suite_of(report).iter("failure"))
+    assert (failure.get("type"), failure.get("message")) == ("early-error", "first")
+    assert [ln.split(":")[0] for ln in (failure.text or "").splitlines()] == [
+        "line 2, column 1", "line 5, column 1", "line 9, column 1"]
