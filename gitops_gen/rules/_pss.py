@@ -1,0 +1,83 @@
+"""Helpers shared by the Pod Security Standards rules (not a rule: the name starts with ``_``).
+
+The PSS rules look at two kinds of places: security contexts that a pod *sets* (pod level and
+container level, each reported on its own line) and settings a pod *must have* (looked up
+through :func:`~gitops_gen.rules.podspec.container_setting`, reported at the object lacking them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gitops_gen.model import FieldPath, Resource
+from gitops_gen.rules._util import mapping
+from gitops_gen.rules.podspec import Container, PodSpec, all_containers, containers, pod_specs
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """A securityContext mapping set on a pod or a container, where it is and whose it is."""
+
+    path: FieldPath  # path of the securityContext mapping itself
+    data: Mapping[str, Any]
+    label: str  # 'Deployment pod template' or 'container "app" (Deployment pod template)'
+    pod_level: bool
+
+    def at(self, *keys: str | int) -> FieldPath:
+        return (*self.path, *keys)
+
+
+def container_label(container: Container) -> str:
+    """``container "app" (PyTorchJob Worker replica)``: names the container and its pod."""
+    return f"{container.label} ({container.pod.owner})"
+
+
+def pod_context(pod: PodSpec) -> Context | None:
+    context = mapping(pod.spec.get("securityContext"))
+    if context is None:
+        return None
+    return Context((*pod.path, "securityContext"), context, pod.owner, True)
+
+
+def container_context(container: Container) -> Context | None:
+    context = mapping(container.container.get("securityContext"))
+    if context is None:
+        return None
+    return Context((*container.path, "securityContext"), context, container_label(container), False)
+
+
+def pod_contexts(resource: Resource) -> Iterator[Context]:
+    """Every pod-level securityContext set in ``resource``."""
+    for pod in pod_specs(resource):
+        found = pod_context(pod)
+        if found is not None:
+            yield found
+
+
+def container_contexts(resource: Resource) -> Iterator[Context]:
+    """Every container-level securityContext set in ``resource``."""
+    for container in all_containers(resource):
+        found = container_context(container)
+        if found is not None:
+            yield found
+
+
+def all_contexts(resource: Resource) -> Iterator[Context]:
+    """Pod-level then container-level securityContexts of each pod, in walker order."""
+    for pod in pod_specs(resource):
+        found = pod_context(pod)
+        if found is not None:
+            yield found
+        for container in containers(pod):
+            inner = container_context(container)
+            if inner is not None:
+                yield inner
+
+
+def string_list(value: Any) -> list[tuple[int, str]]:
+    """The (index, item) pairs of the string items of a list (anything else: empty)."""
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, str)]
