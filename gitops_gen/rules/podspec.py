@@ -52,10 +52,15 @@ _MAX_NESTING = 4  # Katib trial specs inside trial specs: stop somewhere
 
 @dataclass(frozen=True, slots=True)
 class Layer:
-    """A mapping settings are inherited from, and where it is in the resource."""
+    """A mapping settings are inherited from, and where it is in the resource.
+
+    ``merged``: its securityContext is merged field by field into the nearer layers (Argo
+    ``templateDefaults``) instead of being replaced by theirs (an Argo workflow spec).
+    """
 
     path: FieldPath
     data: Mapping[str, Any]
+    merged: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,7 +329,7 @@ def _argo(wf: Mapping[str, Any], at: FieldPath, owner: str) -> Iterator[PodSpec]
     if defaults is not None:
         yield PodSpec((*at, "templateDefaults"), defaults, (*at, "templateDefaults", "metadata"),
                       f"{owner} templateDefaults", form="argo-template", inherits=chain, partial=True)
-        chain = (Layer((*at, "templateDefaults"), defaults), *chain)
+        chain = (Layer((*at, "templateDefaults"), defaults, merged=True), *chain)
     for i, template in _items(wf.get("templates")):
         name = template.get("name")
         label = f'template "{name}"' if isinstance(name, str) else f"template {i}"
@@ -393,12 +398,17 @@ def _security(data: Mapping[str, Any], path: FieldPath, key: str) -> Setting | N
 def pod_setting(pod: PodSpec, key: str) -> Setting | None:
     """The pod-level ``securityContext.<key>`` in effect for ``pod``, looking through inheritance.
 
-    Argo replaces the whole workflow securityContext with a template's own, as Kubernetes would
-    replace a pod's: the nearest mapping that *has* a securityContext decides.
+    Argo merges ``templateDefaults`` into each template field by field, then uses the result's
+    securityContext, when there is one, *instead of* the workflow's (not merged with it).
     """
+    replaced = False
     for layer in (Layer(pod.path, pod.spec), *pod.inherits):
-        if isinstance(layer.data.get("securityContext"), Mapping):
-            return _security(layer.data, layer.path, key)
+        if replaced and not layer.merged:
+            return None
+        found = _security(layer.data, layer.path, key)
+        if found is not None:
+            return found
+        replaced = replaced or isinstance(layer.data.get("securityContext"), Mapping)
     return None
 
 
