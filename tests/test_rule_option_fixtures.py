@@ -48,7 +48,8 @@ def _header(path: Path) -> tuple[dict[str, Any], str]:
     return options, version
 
 
-@pytest.mark.parametrize(("rule", "path"), _fixtures(), ids=lambda v: str(v) if isinstance(v, str) else v.name)
+@pytest.mark.parametrize(("rule", "path"), _fixtures(),
+                         ids=lambda v: str(v) if isinstance(v, str) else v.name)
 def test_option_fixture(rule: str, path: Path) -> None:
     options, version = _header(path)
     result = load_file(SourceFile(str(path), path.name))
