@@ -31,7 +31,7 @@ FAIL::
       securityContext:
         windowsOptions:
           hostProcess: true         # finding here
-          runAsUserName: "NT AUTHORITY\\SYSTEM"
+          runAsUserName: 'NT AUTHORITY\\SYSTEM'
       hostNetwork: true
       containers:
       - name: agent
