@@ -1,0 +1,42 @@
+"""Blueprints: cookiecutter templates plus metadata, rendered into new Argo CD repositories.
+
+The library API behind ``gitops-gen blueprints`` and ``gitops-gen new``::
+
+    bp = find_blueprint("ml-platform")                # or a folder path
+    values = merge_values(load_values_file(path), parse_set(["teams.research.gpu_quota=4"]))
+    answers = resolve_inputs(bp, values)               # validated before anything is written
+    repo = render(bp, Path("."), values)               # -> ./<repo_name>, a git repo with one commit
+
+Errors are :class:`~gitops_gen.errors.BlueprintError` (bad values: its subclass
+:class:`InputsError`, with every problem and its key path).
+"""
+
+from gitops_gen.blueprints.answers import ANSWERS_FILE, Answers, read_answers
+from gitops_gen.blueprints.catalog import (
+    BlueprintInfo,
+    InputInfo,
+    find_blueprint,
+    list_blueprints,
+    load_blueprint,
+)
+from gitops_gen.blueprints.inputs import InputProblem, InputsError, resolve_inputs
+from gitops_gen.blueprints.render import render
+from gitops_gen.blueprints.values import load_values_file, merge_values, parse_set
+
+__all__ = [
+    "ANSWERS_FILE",
+    "Answers",
+    "BlueprintInfo",
+    "InputInfo",
+    "InputProblem",
+    "InputsError",
+    "find_blueprint",
+    "list_blueprints",
+    "load_blueprint",
+    "load_values_file",
+    "merge_values",
+    "parse_set",
+    "read_answers",
+    "render",
+    "resolve_inputs",
+]
