@@ -26,8 +26,8 @@ Options:
 
 ``allowed_registries`` (list, default ``[]`` = any registry)
     Registries (``ghcr.io``, ``123456789012.dkr.ecr.us-east-1.amazonaws.com``) or registry
-    paths (``ghcr.io/acme``) images must come from.  Images without a registry are Docker Hub images (``docker.io``);
-    list ``docker.io`` (or ``docker.io/library``) to allow them.
+    paths (``ghcr.io/acme``) images must come from.  Images without a registry are Docker Hub
+    images (``docker.io``); list ``docker.io`` (or ``docker.io/library``) to allow them.
 
 PASS::
 
