@@ -75,9 +75,3 @@ def all_contexts(resource: Resource) -> Iterator[Context]:
             if inner is not None:
                 yield inner
 
-
-def string_list(value: Any) -> list[tuple[int, str]]:
-    """The (index, item) pairs of the string items of a list (anything else: empty)."""
-    if not isinstance(value, list):
-        return []
-    return [(i, item) for i, item in enumerate(value) if isinstance(item, str)]

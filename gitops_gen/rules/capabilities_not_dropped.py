@@ -59,8 +59,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitops_gen.model import Resource, Severity
-from gitops_gen.rules._pss import container_label, string_list
-from gitops_gen.rules._util import mapping
+from gitops_gen.rules._pss import container_label
+from gitops_gen.rules._util import mapping, strings
 from gitops_gen.rules.base import RuleContext, Violation
 from gitops_gen.rules.podspec import all_containers, container_setting
 
@@ -78,7 +78,7 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
         context = mapping(container.container.get("securityContext"))
         own = mapping(context.get("capabilities")) if context is not None else None
         if own is not None:
-            for i, name in string_list(own.get("add")):
+            for i, name in strings(own.get("add")):
                 if name not in allowed:
                     yield Violation(f"{label} adds capability {name}; the restricted level allows only "
                                     f"{', '.join(sorted(allowed)) or 'none'}",
@@ -88,7 +88,7 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
             continue
         setting = container_setting(container, "capabilities")
         capabilities = mapping(setting.value) if setting is not None else None
-        drops = [name for _, name in string_list((capabilities or {}).get("drop"))]
+        drops = [name for _, name in strings((capabilities or {}).get("drop"))]
         if "ALL" in drops:
             continue
         hint = " (write it upper case)" if any(name.upper() == "ALL" for name in drops) else ""

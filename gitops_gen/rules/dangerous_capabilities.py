@@ -57,8 +57,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitops_gen.model import Resource, Severity
-from gitops_gen.rules._pss import container_contexts, string_list
-from gitops_gen.rules._util import mapping
+from gitops_gen.rules._pss import container_contexts
+from gitops_gen.rules._util import mapping, strings
 from gitops_gen.rules.base import RuleContext, Violation
 
 ID = "dangerous-capabilities"
@@ -80,7 +80,7 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
         capabilities = mapping(context.data.get("capabilities"))
         if capabilities is None:
             continue
-        for i, name in string_list(capabilities.get("add")):
+        for i, name in strings(capabilities.get("add")):
             if name not in allowed:
                 hint = " (capability names are upper case, without CAP_)" if name.upper().removeprefix(
                     "CAP_") in allowed else ""
