@@ -194,7 +194,7 @@ def containers(pod: PodSpec) -> Iterator[Container]:
 
 def _argo_containers(pod: PodSpec) -> Iterator[Container]:
     spec, at = pod.spec, pod.path
-    defaults = next((layer for layer in pod.inherits if layer.path[-1:] == ("templateDefaults",)), None)
+    defaults = next((layer for layer in pod.inherits if layer.merged), None)  # templateDefaults
     for i, c in items(spec.get("initContainers")):
         yield Container((*at, "initContainers", i), c, "initContainers", pod, partial=pod.partial)
     for key in ("container", "script"):
