@@ -1,0 +1,99 @@
+"""missing-resources: a container does not declare its CPU and memory requests and memory limit.
+
+The scheduler places pods by their *requests*: a container without them is treated as needing
+nothing, so nodes get overpacked and the pod is first in line for eviction (``BestEffort``).
+Without a memory *limit* one leaking data loader or tokenizer can take a node's memory and get
+its neighbours - often someone's eight-hour training job - OOM-killed.  ResourceQuotas also
+refuse pods that leave out the resources the quota constrains.  kube-linter
+(``unset-cpu-requirements``, ``unset-memory-requirements``), Polaris and checkov report the same.
+A CPU *limit* is not required by default: CPU is compressible, and limits throttle
+latency-sensitive servers for no benefit (enable ``require_cpu_limit`` if your policy wants it).
+
+Every container that runs in a pod is checked, init containers included: an init container's
+requests count toward the pod's while it runs.  Not checked: ephemeral (debug) containers, which
+cannot have resources, and containers merged into a pod defined elsewhere (KServe ``model:``
+shortcuts, Trainer runtime patches), whose resources may come from there.  Argo Workflow
+templates take ``templateDefaults`` into account.
+
+One finding per container listing what is missing: on its ``resources:`` key when that exists
+but is incomplete, otherwise on the container.  Values are not judged here (``0`` or ``""``
+count as missing).  A LimitRange can default requests and limits at admission, but the
+manifest is what reviewers read and what quotas are planned from.
+
+Options (all booleans):
+
+``require_cpu_request`` (default ``true``), ``require_memory_request`` (default ``true``),
+``require_memory_limit`` (default ``true``), ``require_cpu_limit`` (default ``false``).
+
+PASS::
+
+    containers:
+    - name: server
+      image: nvcr.io/nvidia/tritonserver:24.08-py3
+      resources:
+        requests: {cpu: "2", memory: 8Gi}
+        limits: {memory: 8Gi, nvidia.com/gpu: 1}
+
+FAIL::
+
+    containers:
+    - name: server                          # <- no resources at all: reported here
+      image: nvcr.io/nvidia/tritonserver:24.08-py3
+    - name: sidecar
+      image: ghcr.io/acme/proxy:1.2.0
+      resources:                            # <- no memory limit: reported here
+        requests: {cpu: 100m, memory: 64Mi}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from gitops_gen.model import Resource, Severity
+from gitops_gen.rules._pss import container_label
+from gitops_gen.rules._util import mapping
+from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.podspec import Container, all_containers
+
+ID = "missing-resources"
+SEVERITY = Severity.MEDIUM
+CATEGORY = "workloads"
+DESCRIPTION = "Container without CPU and memory requests or without a memory limit."
+OPTIONS: dict[str, object] = {
+    "require_cpu_request": True,
+    "require_memory_request": True,
+    "require_memory_limit": True,
+    "require_cpu_limit": False,
+}
+
+_REQUIREMENTS = (("require_cpu_request", "requests", "cpu", "cpu request"),
+                 ("require_memory_request", "requests", "memory", "memory request"),
+                 ("require_memory_limit", "limits", "memory", "memory limit"),
+                 ("require_cpu_limit", "limits", "cpu", "cpu limit"))
+
+
+def _declared(container: Container, section: str, name: str) -> bool:
+    """True when the container (or an Argo template default it inherits) declares the value."""
+    for data in (container.container, *(layer.data for layer in container.inherits)):
+        values = mapping((mapping(data.get("resources")) or {}).get(section))
+        value: Any = values.get(name) if values is not None else None
+        if value not in (None, "", 0):
+            return True
+    return False
+
+
+def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+    wanted = [(section, name, label) for option, section, name, label in _REQUIREMENTS
+              if ctx.options.get(option, OPTIONS[option])]
+    for container in all_containers(resource):
+        if container.partial or container.group == "ephemeralContainers":
+            continue
+        missing = [label for section, name, label in wanted if not _declared(container, section, name)]
+        if not missing:
+            continue
+        has_resources = "resources" in container.container
+        at = (*container.path, "resources") if has_resources else container.path
+        listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + f" or {missing[-1]}"
+        yield Violation(f"{container_label(container)} has no {listed}; set resources so the scheduler, "
+                        "quotas and the OOM killer treat it as intended", at)
