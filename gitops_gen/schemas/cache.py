@@ -1,0 +1,51 @@
+"""The user's cache folder: JSON files written atomically, read forgivingly.
+
+A cache is an optimisation, never a requirement: an entry that cannot be read or parsed is
+treated as missing (and rebuilt), and a folder that cannot be written is simply not used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def default_cache_dir() -> Path:
+    """``$GITOPS_GEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/gitops-gen``, else ``~/.cache/gitops-gen``."""
+    explicit = os.environ.get("GITOPS_GEN_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        return Path(xdg) / "gitops-gen"
+    return Path.home() / ".cache" / "gitops-gen"
+
+
+def read_json(path: Path) -> Any | None:
+    """The JSON value stored at ``path``, or None when it is absent, unreadable or corrupt."""
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def write_json(path: Path, value: Any) -> bool:
+    """Write ``value`` to ``path`` atomically (temporary file + rename); False when it cannot."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(value, handle, separators=(",", ":"))
+        os.replace(temp, path)
+        return True
+    except (OSError, TypeError, ValueError):
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        return False

@@ -1,0 +1,205 @@
+"""Validate resources against their schema: Kubernetes core kinds, CRDs, built-in Argo CD kinds.
+
+One :class:`SchemaValidator` per run (or per worker process): construction only checks its
+arguments; bundles, CRDs and compiled validators are loaded on first use and cached per
+(Kubernetes version, apiVersion, kind).  A valid document costs one dictionary lookup and one
+``is_valid`` call in compiled code; the error walk in Python happens only for invalid ones.
+
+Where a schema comes from, in order: removed API versions (``deprecated-api``), the core
+kinds of the chosen Kubernetes version, CRDs found among the inputs (:meth:`add_crd`), CRDs
+from ``--crds``, then gitops-gen's built-in Argo CD schemas.  Anything else is ``no-schema``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_gen.errors import SchemaError
+from gitops_gen.model import FieldPath, Finding, Resource, Severity
+from gitops_gen.schemas import builtin, deprecated
+from gitops_gen.schemas.cache import default_cache_dir
+from gitops_gen.schemas.core import core_bundle, split_api_version
+from gitops_gen.schemas.crd_store import CrdStore
+from gitops_gen.schemas.crds import CrdDefinition, is_crd, read_crd
+from gitops_gen.schemas.messages import Problem, describe
+from gitops_gen.schemas.versions import format_version, resolve_bundle
+
+SCHEMA, NO_SCHEMA, DEPRECATED_API = "schema", "no-schema", "deprecated-api"
+
+
+@dataclass(slots=True)
+class _Entry:
+    """What validating one apiVersion/kind means: a compiled validator, or why there is none."""
+
+    validator: Any = None
+    source: str = ""
+    rule: str = NO_SCHEMA
+    message: str = ""
+    at: FieldPath = ("kind",)
+    details: dict[str, str] = field(default_factory=dict)
+
+
+class SchemaValidator:
+    """Strict schema validation of Kubernetes objects, with exact lines for every error."""
+
+    def __init__(self, kubernetes_version: str = "1.31", crd_dirs: Sequence[str | os.PathLike[str]] = (),
+                 cache_dir: Path | None = None, require_schemas: bool = False) -> None:
+        self._version, _ = resolve_bundle(kubernetes_version)
+        self._store = CrdStore(crd_dirs, cache_dir if cache_dir is not None else default_cache_dir())
+        self._require = require_schemas
+        self._entries: dict[tuple[str, str], _Entry] = {}
+
+    @property
+    def kubernetes_version(self) -> str:
+        """The bundled version actually used, e.g. ``"1.31"`` for a ``1.31.4`` request."""
+        return format_version(self._version)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """CRD files parsed as YAML, read from the cache, and text-scanned for the index."""
+        return dict(self._store.stats)
+
+    def crd_problems(self) -> list[SchemaError]:
+        """Problems in the ``--crds`` files read so far (broken CRDs, unreadable YAML), for the
+        CLI to show as warnings; a custom resource whose CRD is broken also gets ``no-schema``."""
+        return [SchemaError(p.message, file=fp.file, line=p.line)
+                for fp in self._store.file_problems for p in fp.problems]
+
+    # -- CRDs among the inputs ------------------------------------------------------------------
+
+    def add_crd(self, resource: Resource) -> list[Finding]:
+        """Register a CustomResourceDefinition found among the inputs (it overrides ``--crds``
+        and the built-in schemas for its group and kind).  Returns ``schema`` findings for what
+        makes its schema unusable, leaving out what :meth:`validate` of the CRD itself reports."""
+        if not is_crd(resource):
+            return []
+        crd, problems = read_crd(resource)
+        if crd is not None:
+            self._store.add(crd)
+            self._entries = {k: v for k, v in self._entries.items()
+                             if not (k[1] == crd.kind and split_api_version(k[0])[0] == crd.group)}
+        covered = [p.path for p in self._own_problems(resource) if p.path]
+        name = resource.name or "<unnamed>"
+        return [Finding(SCHEMA, Severity.ERROR, f"CustomResourceDefinition {name}: {p.message}",
+                        resource.file, p.line, p.column, p.path, resource.ref)
+                for p in problems if not any(_overlaps(p.path, c) for c in covered)]
+
+    def _own_problems(self, resource: Resource) -> list[Problem]:
+        entry = self._entry(resource.api_version, resource.kind)
+        if entry.validator is None or entry.validator.is_valid(resource.data):
+            return []
+        return describe(entry.validator.iter_errors(resource.data))
+
+    # -- validation -----------------------------------------------------------------------------
+
+    def validate(self, resource: Resource) -> list[Finding]:
+        """Findings (``schema``, ``no-schema``, ``deprecated-api``) for one resource; never raises
+        for bad content."""
+        api_version, kind = resource.api_version, resource.kind
+        if not isinstance(api_version, str) or not isinstance(kind, str) or not api_version or not kind:
+            return [self._finding(resource, SCHEMA, Severity.ERROR,
+                                  "apiVersion and kind must be non-empty strings", ("kind",), at_key=False)]
+        entry = self._entries.get((api_version, kind))
+        if entry is None:
+            entry = self._entry(api_version, kind)
+        if entry.validator is None:
+            severity = Severity.ERROR if entry.rule == DEPRECATED_API or self._require else Severity.LOW
+            return [self._finding(resource, entry.rule, severity, entry.message, entry.at, at_key=False,
+                                  details=entry.details)]
+        data = resource.data
+        if not isinstance(data, dict):
+            return [self._finding(resource, SCHEMA, Severity.ERROR, "the object must be a mapping", ())]
+        try:
+            if entry.validator.is_valid(data):
+                return self._missing_name(resource, entry, [])
+            problems = describe(entry.validator.iter_errors(data))
+        except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+            return [self._finding(resource, SCHEMA, Severity.ERROR, f"cannot be validated: {exc}", ())]
+        findings = [self._finding(resource, SCHEMA, Severity.ERROR, p.message, p.at, at_key=p.at_key,
+                                  path=p.path, details={"schema": entry.source}) for p in problems]
+        return self._missing_name(resource, entry, findings)
+
+    def _missing_name(self, resource: Resource, entry: _Entry, findings: list[Finding]) -> list[Finding]:
+        """The API server refuses an object without a name (``kubectl apply`` cannot create from
+        ``generateName`` either, but ``create`` can, so that is accepted)."""
+        metadata = resource.data.get("metadata")
+        if isinstance(metadata, dict) and (metadata.get("name") or metadata.get("generateName")):
+            return findings
+        if any(f.path[:1] == ("metadata",) for f in findings):
+            return findings  # already reported (missing metadata, or metadata of the wrong type)
+        if metadata is not None and not isinstance(metadata, dict):
+            return findings
+        field, at = (("metadata", "name"), ("metadata",)) if metadata is not None else (("metadata",), ())
+        where = ' in metadata' if metadata is not None else ''
+        message = f'missing required field "{field[-1]}"{where}'
+        return [*findings, self._finding(resource, SCHEMA, Severity.ERROR, message, at, path=field,
+                                         details={"schema": entry.source})]
+
+    def _finding(self, resource: Resource, rule: str, severity: Severity, message: str, at: FieldPath, *,
+                 at_key: bool = True, path: FieldPath | None = None,
+                 details: dict[str, str] | None = None) -> Finding:
+        line, column = resource.locate(at, key=at_key)
+        return Finding(rule, severity, message, resource.file, line, column, at if path is None else path,
+                       resource.ref, details or {})
+
+    # -- where schemas come from ----------------------------------------------------------------
+
+    def _entry(self, api_version: str, kind: str) -> _Entry:
+        entry = self._entries.get((api_version, kind))
+        if entry is None:
+            try:
+                entry = self._resolve(api_version, kind)
+            except SchemaError as exc:
+                entry = _Entry(message=f"cannot validate {api_version} {kind}: {exc.message}")
+            self._entries[(api_version, kind)] = entry
+        return entry
+
+    def _resolve(self, api_version: str, kind: str) -> _Entry:
+        group, version = split_api_version(api_version)
+        target = format_version(self._version)
+        gone = deprecated.removal(api_version, kind, self._version)
+        if gone is not None:
+            return _Entry(rule=DEPRECATED_API, message=deprecated.describe(gone, self._version),
+                          at=("apiVersion",), details={"removed_in": format_version(gone.removed_in)})
+        core = core_bundle(self._version)
+        compiled = core.validator(api_version, kind)
+        if compiled is not None:
+            return _Entry(compiled, core.label)
+        crd = self._store.lookup(group, kind)
+        if crd is not None:
+            return self._from_crd(crd, api_version, version, kind)
+        if builtin.has(api_version, kind):
+            return _Entry(builtin.validator(kind), "built-in Argo CD schema")
+        served = builtin.served(group, kind) or core.served_versions(group, kind)
+        if served:
+            names = ", ".join(f"{group}/{v}" if group else v for v in served)
+            return _Entry(message=f"Kubernetes {target} has no {api_version} {kind} (it serves {names})",
+                          at=("apiVersion",))
+        return _Entry(message=f"no schema for {api_version} {kind}: pass its CustomResourceDefinition with "
+                              "--crds (a file or folder), or add it to the inputs")
+
+    @staticmethod
+    def _from_crd(crd: CrdDefinition, api_version: str, version: str, kind: str) -> _Entry:
+        source = f"CustomResourceDefinition {crd.name} ({crd.where})"
+        found = crd.versions.get(version)
+        if found is None or not found.served:
+            served = ", ".join(f"{crd.group}/{v}" for v in crd.served()) or "no version"
+            return _Entry(message=f"{api_version} {kind} is not served by its {source}; it serves {served}",
+                          at=("apiVersion",))
+        if found.problem is not None:
+            return _Entry(message=f"cannot validate {api_version} {kind}: {found.problem}, {source}")
+        try:
+            return _Entry(found.compiled(), source)
+        except (ValueError, TypeError) as exc:
+            detail = getattr(exc, "message", exc)
+            return _Entry(message=f"cannot validate {api_version} {kind}: the schema of its {source} "
+                                  f"cannot be compiled: {detail}")
+
+
+def _overlaps(a: FieldPath, b: FieldPath) -> bool:
+    shorter = min(len(a), len(b))
+    return a[:shorter] == b[:shorter]
