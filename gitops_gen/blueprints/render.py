@@ -148,7 +148,17 @@ def _generate(bp: BlueprintInfo, project: Path, context: dict[str, Any], scratch
             raise
         except Exception as exc:
             raise _template_error(exc, bp) from None
+        _drop_bytecode(project)
         hooks.run_hooks(bp.path, hooks.POST_GEN, project, context, scratch_hooks)
+
+
+def _drop_bytecode(project: Path) -> None:
+    """pip compiles every ``.py`` of an installed wheel, the template's own included, so an installed
+    blueprint has ``__pycache__`` folders that a source checkout lacks: never render them."""
+    for dirpath, dirnames, _ in os.walk(project):
+        if "__pycache__" in dirnames:
+            dirnames.remove("__pycache__")
+            shutil.rmtree(Path(dirpath, "__pycache__"))
 
 
 def _template_error(exc: Exception, bp: BlueprintInfo) -> BlueprintError:

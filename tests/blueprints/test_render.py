@@ -260,3 +260,12 @@ def test_git_identity_comes_from_git_config(demo: BlueprintInfo, tmp_path: Path,
         monkeypatch.delenv(var, raising=False)
     commit = git.Repo(render(demo, tmp_path / "out", {})).head.commit
     assert (commit.author.name, commit.author.email) == ("Ada Lovelace", "ada@example.com")
+
+
+def test_bytecode_caches_of_an_installed_template_are_not_rendered(tmp_path: Path) -> None:
+    files = {**DEMO_FILES, "dags/dag.py": "NAME = '{{ cookiecutter.repo_name }}'\n",
+             "dags/__pycache__/dag.cpython-311.pyc": "compiled by pip at install time\n"}
+    bp = load_blueprint(make_blueprint(tmp_path / "bp", files=files))
+    repo = render(bp, tmp_path / "out", {}, git_init=False)
+    assert (repo / "dags" / "dag.py").read_text() == "NAME = 'demo-platform'\n"
+    assert not (repo / "dags" / "__pycache__").exists()
