@@ -269,3 +269,34 @@ def test_bytecode_caches_of_an_installed_template_are_not_rendered(tmp_path: Pat
     repo = render(bp, tmp_path / "out", {}, git_init=False)
     assert (repo / "dags" / "dag.py").read_text() == "NAME = 'demo-platform'\n"
     assert not (repo / "dags" / "__pycache__").exists()
+
+
+GIVEN = {"project_name": "Acme ML", "cloud": "generic", "replicas": 3, "enable_extra": False,
+         "teams": {"nlp": {"group": "n", "gpu_quota": 2}}}
+EXTRA_OPTIONS = {"__prompts__": {"project_name": "Name of the platform?"},
+                 "__slug": "{{ cookiecutter.repo_name }}-{{ cookiecutter.replicas }}",
+                 "_copy_without_render": ["*.bin"], "_new_lines": "\n"}
+
+
+@pytest.mark.parametrize("values", [{}, GIVEN])
+def test_context_is_the_one_cookiecutter_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                values: dict[str, Any]) -> None:
+    """Not just the same output for this template: the same context, for any template."""
+    import cookiecutter.main as cc_main
+
+    from gitops_gen.blueprints.inputs import resolve
+    from gitops_gen.blueprints.render import template_context
+
+    bp = load_blueprint(make_blueprint(tmp_path / "bp", options={**DEMO_OPTIONS, **EXTRA_OPTIONS}))
+    seen: dict[str, Any] = {}
+
+    def capture(**kwargs: Any) -> str:
+        seen.update(kwargs["context"])
+        return str(tmp_path)
+
+    monkeypatch.setattr(cc_main, "generate_files", capture)
+    run_cookiecutter(bp.path, tmp_path / "out", tmp_path, extra=values or None)
+    ours = template_context(bp, resolve(bp, values), tmp_path / "out")
+    assert json.dumps(ours) == json.dumps(seen)  # same keys, same order, same types
+    context = ours["cookiecutter"]
+    assert context["__slug"] == f"{context['repo_name']}-{values.get('replicas', 2)}"
