@@ -230,7 +230,7 @@ def test_git_repository_with_one_clean_commit(demo: BlueprintInfo, tmp_path: Pat
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
-                "GIT_CONFIG_GLOBAL", "EMAIL"):
+                "GIT_CONFIG_GLOBAL", "EMAIL", "XDG_CONFIG_HOME"):
         monkeypatch.delenv(var, raising=False)
     repo_dir = render(demo, tmp_path / "out", {})
     repo = git.Repo(repo_dir)
@@ -256,7 +256,7 @@ def test_git_identity_comes_from_git_config(demo: BlueprintInfo, tmp_path: Path,
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for var in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
-                "GIT_CONFIG_GLOBAL"):
+                "GIT_CONFIG_GLOBAL", "XDG_CONFIG_HOME"):
         monkeypatch.delenv(var, raising=False)
     commit = git.Repo(render(demo, tmp_path / "out", {})).head.commit
     assert (commit.author.name, commit.author.email) == ("Ada Lovelace", "ada@example.com")
