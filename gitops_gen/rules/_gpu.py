@@ -1,0 +1,95 @@
+"""GPU resources in containers, and Kubernetes quantities (not a rule: starts with ``_``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from gitops_gen.model import FieldPath
+from gitops_gen.rules._util import mapping, strings
+from gitops_gen.rules.podspec import Container, PodSpec, containers
+
+#: The default of the ``gpu_resources`` option of the gpu-* rules (``*`` at the end: a prefix).
+DEFAULT_GPU_RESOURCES = ["nvidia.com/gpu", "nvidia.com/gpu.shared", "nvidia.com/mig-*", "amd.com/gpu",
+                         "gpu.intel.com/i915", "gpu.intel.com/xe"]
+
+_QUANTITY = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?)")
+_SUFFIX = {"m": Fraction(1, 1000), "": Fraction(1), "k": Fraction(10**3), "M": Fraction(10**6),
+           "G": Fraction(10**9), "T": Fraction(10**12), "P": Fraction(10**15), "E": Fraction(10**18),
+           "Ki": Fraction(2**10), "Mi": Fraction(2**20), "Gi": Fraction(2**30), "Ti": Fraction(2**40),
+           "Pi": Fraction(2**50), "Ei": Fraction(2**60)}
+
+
+def parse_quantity(value: Any) -> Fraction | None:
+    """A Kubernetes resource quantity (``1``, ``"500m"``, ``"2Gi"``, ``"1e3"``) as a number, or
+    ``None`` when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        return Fraction(value).limit_denominator(10**9)
+    if not isinstance(value, str):
+        return None
+    match = _QUANTITY.fullmatch(value.strip())
+    if match is None:
+        return None
+    number, exponent, suffix = match.groups()
+    base = Fraction(number)
+    if exponent:
+        power = int(exponent[1:])
+        if abs(power) > 30:
+            return None
+        return base * Fraction(10) ** power
+    return base * _SUFFIX[suffix or ""]
+
+
+def patterns(option: Any) -> list[str]:
+    return [p.strip() for _, p in strings(option) if p.strip()]
+
+
+def matches(name: str, names: Iterable[str]) -> bool:
+    """True when ``name`` is one of ``names`` (an entry ending in ``*`` is a prefix)."""
+    return any(name.startswith(p[:-1]) if p.endswith("*") else name == p for p in names)
+
+
+@dataclass(frozen=True, slots=True)
+class GpuEntry:
+    """One GPU resource named in a container's limits or requests."""
+
+    container: Container
+    section: str  # "limits" or "requests"
+    name: str
+    value: Any
+    path: FieldPath  # of the value
+
+
+def resources_key(container: Container) -> str:
+    """Where a container keeps its resources (Trainer's TrainJob trainer: ``resourcesPerNode``)."""
+    return "resourcesPerNode" if container.group == "trainer" else "resources"
+
+
+def gpu_entries(container: Container, gpu_names: list[str]) -> Iterator[GpuEntry]:
+    key = resources_key(container)
+    resources = mapping(container.container.get(key))
+    if resources is None:
+        return
+    for section in ("limits", "requests"):
+        values = mapping(resources.get(section))
+        for name, value in (values or {}).items():
+            if isinstance(name, str) and matches(name, gpu_names):
+                yield GpuEntry(container, section, name, value, (*container.path, key, section, name))
+
+
+def requested_gpus(pod: PodSpec, gpu_names: list[str]) -> list[str]:
+    """The GPU resource names the pod asks a non-zero amount of, in order of appearance."""
+    found: list[str] = []
+    for container in containers(pod):
+        for entry in gpu_entries(container, gpu_names):
+            amount = parse_quantity(entry.value)
+            if (amount is None or amount > 0) and entry.name not in found:
+                found.append(entry.name)
+    return found
