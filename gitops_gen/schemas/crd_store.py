@@ -37,9 +37,10 @@ _INDEX_NAME = f"crd-index-v{CACHE_FORMAT}.json"
 _ENTRIES = f"crd-schemas-v{CACHE_FORMAT}"
 
 _MARKER = b"CustomResourceDefinition"
-_YAML_FIELD = re.compile(
-    rb"""(?m)^[ \t-]*["']?(group|kind)["']?[ \t]*:[ \t]*["']?([A-Za-z0-9][A-Za-z0-9.\-]*)""")
-_JSON_FIELD = re.compile(rb'"(group|kind)"\s*:\s*"([A-Za-z0-9][A-Za-z0-9.\-]*)"')
+#: ``group: x`` / ``kind: X`` in block or flow YAML or JSON, the value possibly quoted, tagged,
+#: anchored or on the next line.  Deliberately loose: extra matches only cost a parse.
+_FIELD = re.compile(rb"""(?:^|(?<=[\s{,]))["']?(group|kind)["']?[ \t]*:\s*(?:![^\s]*\s+)?(?:&[^\s]+\s+)?"""
+                    rb"""["']?([A-Za-z0-9][A-Za-z0-9.\-]*)""", re.MULTILINE)
 #: CRD files can be large; the manifest limit (16 MB) is raised for them.
 _CRD_LIMITS = Limits(max_file_bytes=256 * 1024 * 1024, max_nodes=20_000_000, max_depth=1000)
 
@@ -59,6 +60,9 @@ class IndexedFile:
             return True
         return group in self.groups and kind in self.kinds
 
+    def may_hold_group(self, group: str) -> bool:
+        return self.groups is None or group in self.groups
+
 
 def scan(raw: bytes) -> tuple[frozenset[str] | None, frozenset[str] | None]:
     """Candidate groups and kinds of a file's CRDs; ``(set(), set())`` for a file without CRDs."""
@@ -66,9 +70,8 @@ def scan(raw: bytes) -> tuple[frozenset[str] | None, frozenset[str] | None]:
         return frozenset(), frozenset()
     groups: set[str] = set()
     kinds: set[str] = set()
-    for pattern in (_YAML_FIELD, _JSON_FIELD):
-        for name, value in pattern.findall(raw):
-            (groups if name == b"group" else kinds).add(value.decode("ascii"))
+    for name, value in _FIELD.findall(raw):
+        (groups if name == b"group" else kinds).add(value.decode("ascii"))
     if not groups or not kinds:
         return None, None
     return frozenset(groups), frozenset(kinds)
@@ -109,14 +112,18 @@ class CrdStore:
         found = self._inputs.get(key) or self._found.get(key)
         if found is not None or not self._paths or key in self._absent:
             return found
-        for entry in self._indexed():
-            if entry.abspath not in self._read and entry.may_define(group, kind):
-                self._read.add(entry.abspath)
-                self._load(entry)
-        found = self._found.get(key)
-        if found is None:
-            self._absent.add(key)
-        return found
+        # The files whose text names both; failing that (a kind the scan could not read, e.g.
+        # written as a block scalar), every file of the group.
+        for wanted in (lambda e: e.may_define(group, kind), lambda e: e.may_hold_group(group)):
+            for entry in self._indexed():
+                if entry.abspath not in self._read and wanted(entry):
+                    self._read.add(entry.abspath)
+                    self._load(entry)
+            found = self._found.get(key)
+            if found is not None:
+                return found
+        self._absent.add(key)
+        return None
 
     # -- index ---------------------------------------------------------------------------------
 

@@ -41,6 +41,8 @@ _APPS = ("apps/v1", (1, 9))
 _V122 = (1, 22)
 _FLOWCONTROL_KINDS = ("FlowSchema", "PriorityLevelConfiguration")
 _FLOWCONTROL = ("flowcontrol.apiserver.k8s.io/v1", (1, 29))
+_NO_PSP = ("PodSecurityPolicy has no replacement API: use Pod Security Admission (namespace labels "
+           "pod-security.kubernetes.io/enforce) or a policy engine")
 
 _TABLE: list[Removal] = [
     # 1.16
@@ -49,7 +51,8 @@ _TABLE: list[Removal] = [
            _APPS),
     *_rows(("apps/v1beta1", "apps/v1beta2"), ("StatefulSet", "ControllerRevision"), (1, 16), _APPS),
     *_rows(("extensions/v1beta1",), ("NetworkPolicy",), (1, 16), ("networking.k8s.io/v1", (1, 8))),
-    *_rows(("extensions/v1beta1",), ("PodSecurityPolicy",), (1, 16), ("policy/v1beta1", (1, 10))),
+    # PodSecurityPolicy moved to policy/v1beta1 in 1.16, and was removed from there in 1.25.
+    *_rows(("extensions/v1beta1",), ("PodSecurityPolicy",), (1, 16), note=_NO_PSP),
     # 1.22
     *_rows(("admissionregistration.k8s.io/v1beta1",),
            ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"), _V122,
@@ -81,9 +84,7 @@ _TABLE: list[Removal] = [
     *_rows(("events.k8s.io/v1beta1",), ("Event",), (1, 25), ("events.k8s.io/v1", (1, 19))),
     *_rows(("autoscaling/v2beta1",), ("HorizontalPodAutoscaler",), (1, 25), ("autoscaling/v2", (1, 23))),
     *_rows(("policy/v1beta1",), ("PodDisruptionBudget",), (1, 25), ("policy/v1", (1, 21))),
-    *_rows(("policy/v1beta1",), ("PodSecurityPolicy",), (1, 25),
-           note="PodSecurityPolicy has no replacement API: use Pod Security Admission (namespace labels "
-                "pod-security.kubernetes.io/enforce) or a policy engine"),
+    *_rows(("policy/v1beta1",), ("PodSecurityPolicy",), (1, 25), note=_NO_PSP),
     *_rows(("node.k8s.io/v1beta1",), ("RuntimeClass",), (1, 25), ("node.k8s.io/v1", (1, 20))),
     # 1.26
     *_rows(("flowcontrol.apiserver.k8s.io/v1beta1",), _FLOWCONTROL_KINDS, (1, 26), _FLOWCONTROL,
