@@ -1,0 +1,47 @@
+"""gpu-* rules: options (taint key, node labels, sub-checks off, extra GPU resource names)."""
+
+from __future__ import annotations
+
+from conftest import Run
+
+POD = """\
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: p, namespace: research}
+    spec:
+      nodeSelector: {sku: gpu}
+      tolerations: [{key: sku, operator: Equal, value: gpu, effect: NoSchedule}]
+      containers:
+      - name: a
+        image: ghcr.io/acme/a:1.0.0
+        resources: {limits: {nvidia.com/gpu: 1}}
+"""
+
+
+def _checks(findings: list) -> list[str]:
+    return sorted(f.details["check"] for f in findings)
+
+
+def test_aks_style_taint_and_label_fail_by_default(run_tree: Run) -> None:
+    findings = run_tree("gpu-toleration", {"p.yaml": POD})
+    assert _checks(findings) == ["missing-node-selection", "missing-toleration"]
+
+
+def test_taint_key_and_node_labels_options(run_tree: Run) -> None:
+    assert run_tree("gpu-toleration", {"p.yaml": POD}, taint_key="sku", node_labels=["sku"]) == []
+
+
+def test_sub_checks_can_be_turned_off(run_tree: Run) -> None:
+    off = run_tree("gpu-toleration", {"p.yaml": POD}, require_toleration=False)
+    assert _checks(off) == ["missing-node-selection"]
+    assert run_tree("gpu-toleration", {"p.yaml": POD}, require_toleration=False,
+                    require_node_selection=False) == []
+
+
+def test_gpu_resources_option_extends_both_rules(run_tree: Run) -> None:
+    neuron = POD.replace("nvidia.com/gpu: 1", "aws.amazon.com/neuron: 0.5")
+    assert run_tree("gpu-limits", {"p.yaml": neuron}) == []
+    found = run_tree("gpu-limits", {"p.yaml": neuron}, gpu_resources=["aws.amazon.com/neuron*"])
+    assert _checks(found) == ["not-integer"]
+    assert _checks(run_tree("gpu-toleration", {"p.yaml": neuron}, gpu_resources=["aws.amazon.com/neuron"])) \
+        == ["missing-node-selection", "missing-toleration"]
