@@ -41,8 +41,9 @@ def write_json(path: Path, value: Any) -> bool:
     except OSError:
         return False
     try:
+        text = json.dumps(value, separators=(",", ":"))  # one call: the C encoder, not iterencode
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(value, handle, separators=(",", ":"))
+            handle.write(text)
         os.replace(temp, path)
         return True
     except (OSError, TypeError, ValueError):

@@ -114,9 +114,10 @@ class CrdStore:
             return found
         # The files whose text names both; failing that (a kind the scan could not read, e.g.
         # written as a block scalar), every file of the group.
-        for wanted in (lambda e: e.may_define(group, kind), lambda e: e.may_hold_group(group)):
+        for both in (True, False):
             for entry in self._indexed():
-                if entry.abspath not in self._read and wanted(entry):
+                wanted = entry.may_define(group, kind) if both else entry.may_hold_group(group)
+                if entry.abspath not in self._read and wanted:
                     self._read.add(entry.abspath)
                     self._load(entry)
             found = self._found.get(key)
@@ -124,6 +125,14 @@ class CrdStore:
                 return found
         self._absent.add(key)
         return None
+
+    def load_all(self) -> list[CrdDefinition]:
+        """Read every file of the ``--crds`` paths (filling the cache), and return all their CRDs."""
+        for entry in self._indexed():
+            if entry.abspath not in self._read:
+                self._read.add(entry.abspath)
+                self._load(entry)
+        return list(self._found.values())
 
     # -- index ---------------------------------------------------------------------------------
 
