@@ -99,7 +99,7 @@ OPTIONS: dict[str, object] = {
 }
 
 KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
-_SELECTING = frozenset({"In", "Exists", "Gt", "Lt"})
+_SELECTING = ("In", "Exists", "Gt", "Lt")
 
 
 def _field(pod: PodSpec, name: str) -> tuple[FieldPath, Any] | None:
@@ -145,8 +145,8 @@ def _required_terms(pod: PodSpec) -> list[Mapping[str, Any]]:
 
 
 def _term_selects(term: Mapping[str, Any], labels: list[str]) -> bool:
-    return any(isinstance(e.get("key"), str) and matches(e["key"], labels) and e.get("operator") in _SELECTING
-               for _, e in items(term.get("matchExpressions")))
+    return any(isinstance(e.get("key"), str) and matches(e["key"], labels)
+               and text(e.get("operator")) in _SELECTING for _, e in items(term.get("matchExpressions")))
 
 
 def _selects(pod: PodSpec, labels: list[str]) -> bool:
