@@ -24,8 +24,10 @@ not count.  Reported on ``nodeSelector:`` or ``affinity:`` when present, otherwi
 
 Not checked: pods queued through Kueue (a ``kueue.x-k8s.io/queue-name`` label on the object or
 its pod template - Kueue injects the ResourceFlavor's node labels and tolerations at
-admission), pods merged into pods defined elsewhere (Trainer patches, Argo
-``templateDefaults``) and Argo Workflow templates are read with their workflow-level defaults.
+admission); pods merged into pods defined elsewhere (Trainer patches, Argo
+``templateDefaults``); and runtimes (KServe ServingRuntimes, Trainer TrainingRuntimes), whose
+pods get their scheduling from the InferenceService or TrainJob using them as well.  Argo
+Workflow templates are read with their workflow-level defaults.
 Clusters that add GPU tolerations automatically (GKE's ExtendedResourceToleration admission
 plugin) can turn the first sub-check off.
 
@@ -99,6 +101,9 @@ OPTIONS: dict[str, object] = {
 }
 
 KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
+#: Pod templates merged into the pods of the objects that use them, which add their own scheduling.
+_RUNTIME_KINDS = frozenset({"ServingRuntime", "ClusterServingRuntime", "TrainingRuntime",
+                            "ClusterTrainingRuntime"})
 _SELECTING = ("In", "Exists", "Gt", "Lt")
 
 
@@ -166,7 +171,7 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     taint_key = text(ctx.options.get("taint_key")) or "nvidia.com/gpu"
     toleration = f"{{key: {taint_key}, operator: Exists, effect: NoSchedule}}"
     for pod in pod_specs(resource):
-        if pod.partial or pod.form == "argo-workflow":
+        if pod.partial or pod.form == "argo-workflow" or resource.kind in _RUNTIME_KINDS:
             continue
         gpus = requested_gpus(pod, gpu_names)
         if not gpus or _kueue_managed(resource, pod):

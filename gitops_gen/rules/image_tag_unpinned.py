@@ -120,7 +120,7 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
         label = container_label(container)
         at = (*container.path, "image")
         pin = "pin a version tag or a digest"
-        if ref.digest is None and ref.tag is None:
+        if ref.digest is None and not ref.tag:
             yield Violation(f"{label} uses image {image!r} without a tag, which means 'latest'; {pin}",
                             at, True, "no-tag")
         elif ref.digest is None and ref.tag == "latest":
