@@ -204,13 +204,17 @@ def _scaled(workload: Resource) -> bool:
 
 
 def check_tree(resources: Sequence[Resource], ctx: RuleContext) -> Iterator[Violation]:
-    scalers = [s for s in map(_scaler, resources) if s is not None]
+    scalers: dict[tuple[str, str], list[_Scaler]] = {}
+    for found in map(_scaler, resources):
+        if found is not None:
+            scalers.setdefault((found.kind, found.name), []).append(found)
     if not scalers:
         return
     ignores = [i for r in resources for i in (*_app_ignores(r), *_cm_ignores(r))]
     at = ("spec", "replicas")
     for workload in filter(_scaled, resources):
-        owners = [s for s in scalers if _targets(s, workload)]
+        candidates = scalers.get((workload.kind, workload.name or ""), [])
+        owners = [s for s in candidates if _targets(s, workload)]
         if not owners:
             continue
         covering = [i for i in ignores if _covers(i, workload)]
