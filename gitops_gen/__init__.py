@@ -1,3 +1,44 @@
-"""gitops-gen: Argo CD app-of-apps repositories for ML platforms, and the policy gate for them."""
+"""gitops-gen: Argo CD app-of-apps repositories for ML platforms, and the policy gate for them.
+
+The public API, chosen on purpose:
+
+* the model — :class:`Resource`, :class:`Finding`, :class:`Severity`, :class:`Report`;
+* running checks — :func:`run` with :class:`RunOptions`, :func:`load_config`;
+* reading manifests as Kubernetes does — :func:`load_file`, :func:`iter_files`;
+* rendering reports — :func:`render_report`;
+* errors — :class:`GitopsGenError` and its subclasses.
+
+Everything else is internal and may change between releases.
+"""
+
+from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from gitops_gen.config import Config, load_config  # noqa: E402
+from gitops_gen.errors import BlueprintError, ConfigError, GitopsGenError, SchemaError, UsageError  # noqa: E402
+from gitops_gen.manifests import iter_files, load_file  # noqa: E402
+from gitops_gen.model import Finding, Report, Resource, ResourceRef, Severity  # noqa: E402
+from gitops_gen.pipeline import RunOptions, run  # noqa: E402
+from gitops_gen.reporters import render as render_report  # noqa: E402
+
+__all__ = [
+    "BlueprintError",
+    "Config",
+    "ConfigError",
+    "Finding",
+    "GitopsGenError",
+    "Report",
+    "Resource",
+    "ResourceRef",
+    "RunOptions",
+    "SchemaError",
+    "Severity",
+    "UsageError",
+    "__version__",
+    "iter_files",
+    "load_config",
+    "load_file",
+    "render_report",
+    "run",
+]

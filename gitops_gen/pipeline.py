@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 
+from gitops_gen.catalogue import rule_docs
 from gitops_gen.config import Config, load_config
 from gitops_gen.engine import to_finding
 from gitops_gen.manifests.lazy import LazyPositions
@@ -60,6 +61,7 @@ class _Runner:
     def __init__(self, options: RunOptions, config: Config) -> None:
         self.options = options
         self.config = config
+        self.defaults = {d.id: d.severity for d in rule_docs().values()}
         self.validator = SchemaValidator(options.kubernetes_version, options.crd_dirs,
                                          require_schemas=options.require_schemas)
         enabled = [info for info in all_rules().values()
@@ -83,7 +85,9 @@ class _Runner:
             return finding
         if not setting.enabled:
             return None
-        return finding if setting.severity == finding.severity else replace(finding, severity=setting.severity)
+        if setting.severity == self.defaults[finding.rule] or setting.severity == finding.severity:
+            return finding  # not overridden: keep what the check decided (no-schema under --require-schemas)
+        return replace(finding, severity=setting.severity)
 
     def run_rule(self, rule: RuleInfo, resource: Resource) -> Iterator[Finding]:
         assert rule.check is not None
