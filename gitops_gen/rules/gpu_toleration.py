@@ -18,9 +18,10 @@ toleration with operator ``Exists`` and no key tolerates everything and is accep
 Reported on ``tolerations:`` when the pod has some, otherwise on the pod spec.
 
 Sub-check ``missing-node-selection``: neither ``nodeSelector`` nor *required* node affinity
-names one of the ``node_labels`` (every ``nodeSelectorTerms`` entry must, since terms are ORed;
-``NotIn``/``DoesNotExist`` do not select), and ``nodeName`` is not set.  Preferred affinity does
-not count.  Reported on ``nodeSelector:`` or ``affinity:`` when present, otherwise on the pod.
+names one of the ``node_labels`` or a GPU-named label (every ``nodeSelectorTerms`` entry must,
+since terms are ORed; ``NotIn``/``DoesNotExist`` do not select), and ``nodeName`` is not set.
+Preferred affinity does not count.  Reported on ``nodeSelector:`` or ``affinity:`` when
+present, otherwise on the pod.
 
 Not checked: pods queued through Kueue (a ``kueue.x-k8s.io/queue-name`` label on the object or
 its pod template - Kueue injects the ResourceFlavor's node labels and tolerations at
@@ -47,6 +48,9 @@ Options:
     ``cloud.google.com/gke-nodepool``, ``k8s.amazonaws.com/accelerator``,
     ``eks.amazonaws.com/nodegroup``, ``kubernetes.azure.com/agentpool``), AMD and Intel GPU
     labels, and the common custom label ``accelerator``.
+``gpu_named_labels`` (bool, default ``true``)
+    Also accept a label whose key or required value mentions ``gpu`` or ``accelerator`` - a
+    platform's own pool label such as ``ml-platform.io/gpu-pool: a10g`` or ``pool: gpu-a100``.
 ``require_toleration`` / ``require_node_selection`` (bool, default ``true``)
     Turn a sub-check off.
 
@@ -96,6 +100,7 @@ OPTIONS: dict[str, object] = {
         "beta.amd.com/gpu*", "feature.node.kubernetes.io/pci-1002.present",
         "intel.feature.node.kubernetes.io/gpu", "gpu.intel.com/*", "accelerator",
     ],
+    "gpu_named_labels": True,
     "require_toleration": True,
     "require_node_selection": True,
 }
@@ -149,20 +154,35 @@ def _required_terms(pod: PodSpec) -> list[Mapping[str, Any]]:
     return [term for _, term in items((required or {}).get("nodeSelectorTerms"))]
 
 
-def _term_selects(term: Mapping[str, Any], labels: list[str]) -> bool:
-    return any(isinstance(e.get("key"), str) and matches(e["key"], labels)
-               and text(e.get("operator")) in _SELECTING for _, e in items(term.get("matchExpressions")))
+def _gpu_named(*texts: Any) -> bool:
+    return any(isinstance(t, str) and ("gpu" in t.lower() or "accelerator" in t.lower()) for t in texts)
 
 
-def _selects(pod: PodSpec, labels: list[str]) -> bool:
+def _label_selects(key: Any, values: list[Any], labels: list[str], named: bool) -> bool:
+    """True when a node label requirement (key and the values it requires) picks GPU nodes."""
+    if not isinstance(key, str):
+        return False
+    return matches(key, labels) or (named and _gpu_named(key, *values))
+
+
+def _term_selects(term: Mapping[str, Any], labels: list[str], named: bool) -> bool:
+    for _, expression in items(term.get("matchExpressions")):
+        values = expression.get("values")
+        if text(expression.get("operator")) in _SELECTING and _label_selects(
+                expression.get("key"), values if isinstance(values, list) else [], labels, named):
+            return True
+    return False
+
+
+def _selects(pod: PodSpec, labels: list[str], named: bool) -> bool:
     if text(pod.spec.get("nodeName")):
         return True
     selector = _field(pod, "nodeSelector")
-    keys = (mapping(selector[1]) or {}) if selector is not None else {}
-    if any(isinstance(k, str) and matches(k, labels) for k in keys):
+    pairs = (mapping(selector[1]) or {}) if selector is not None else {}
+    if any(_label_selects(key, [value], labels, named) for key, value in pairs.items()):
         return True
     terms = _required_terms(pod)
-    return bool(terms) and all(_term_selects(term, labels) for term in terms)
+    return bool(terms) and all(_term_selects(term, labels, named) for term in terms)
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
@@ -183,7 +203,8 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
             yield Violation(f"{pod.owner} requests {asked} but does not tolerate the {taint_key} taint of "
                             f"GPU nodes, so it stays Pending; add a toleration {toleration}",
                             tolerations[0] if tolerations else pod.path, check="missing-toleration")
-        if ctx.options.get("require_node_selection", True) and not _selects(pod, labels):
+        named = bool(ctx.options.get("gpu_named_labels", True))
+        if ctx.options.get("require_node_selection", True) and not _selects(pod, labels, named):
             present = _field(pod, "nodeSelector") or _field(pod, "affinity")
             yield Violation(f"{pod.owner} requests {asked} but does not select GPU nodes; set a nodeSelector "
                             "or required node affinity on a GPU node label (for example "

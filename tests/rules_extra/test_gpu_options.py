@@ -9,8 +9,8 @@ POD = """\
     kind: Pod
     metadata: {name: p, namespace: research}
     spec:
-      nodeSelector: {sku: gpu}
-      tolerations: [{key: sku, operator: Equal, value: gpu, effect: NoSchedule}]
+      nodeSelector: {pool: ml-large}
+      tolerations: [{key: dedicated, operator: Equal, value: ml, effect: NoSchedule}]
       containers:
       - name: a
         image: ghcr.io/acme/a:1.0.0
@@ -22,13 +22,13 @@ def _checks(findings: list) -> list[str]:
     return sorted(f.details["check"] for f in findings)
 
 
-def test_aks_style_taint_and_label_fail_by_default(run_tree: Run) -> None:
+def test_custom_taint_and_label_fail_by_default(run_tree: Run) -> None:
     findings = run_tree("gpu-toleration", {"p.yaml": POD})
     assert _checks(findings) == ["missing-node-selection", "missing-toleration"]
 
 
 def test_taint_key_and_node_labels_options(run_tree: Run) -> None:
-    assert run_tree("gpu-toleration", {"p.yaml": POD}, taint_key="sku", node_labels=["sku"]) == []
+    assert run_tree("gpu-toleration", {"p.yaml": POD}, taint_key="dedicated", node_labels=["pool"]) == []
 
 
 def test_sub_checks_can_be_turned_off(run_tree: Run) -> None:
@@ -45,3 +45,12 @@ def test_gpu_resources_option_extends_both_rules(run_tree: Run) -> None:
     assert _checks(found) == ["not-integer"]
     assert _checks(run_tree("gpu-toleration", {"p.yaml": neuron}, gpu_resources=["aws.amazon.com/neuron"])) \
         == ["missing-node-selection", "missing-toleration"]
+
+
+def test_gpu_named_labels(run_tree: Run) -> None:
+    pool = POD.replace("nodeSelector: {pool: ml-large}", "nodeSelector: {ml-platform.io/gpu-pool: a10g}")
+    assert _checks(run_tree("gpu-toleration", {"p.yaml": pool})) == ["missing-toleration"]
+    assert _checks(run_tree("gpu-toleration", {"p.yaml": pool}, gpu_named_labels=False)) == [
+        "missing-node-selection", "missing-toleration"]
+    value = POD.replace("nodeSelector: {pool: ml-large}", "nodeSelector: {pool: gpu-a100}")
+    assert _checks(run_tree("gpu-toleration", {"p.yaml": value})) == ["missing-toleration"]
