@@ -8,15 +8,29 @@ import textwrap
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gitops_gen.manifests import SourceFile, load_file
 from gitops_gen.model import Finding, Resource
 from gitops_gen.schemas import SchemaValidator
+from gitops_gen.schemas.crd_store import CrdStore
 
 EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9 -]+?)\s*$")
 SHARED_CRDS = Path(__file__).resolve().parents[2].parent / "shared" / "crds"
+#: The session's CRD cache folder, and what reading each shared CRD file gave.
+SharedCache = tuple[Path, list[dict[str, Any]]]
+
+
+def load_crd_file(path: str, cache_dir: str) -> dict[str, Any]:
+    """Read one CRD file through the store (in a worker process): its CRDs and their problems."""
+    store = CrdStore([path], Path(cache_dir))
+    crds = store.load_all()
+    problems = [p.message for fp in store.file_problems for p in fp.problems]
+    return {"file": Path(path).name, "problems": problems,
+            "crds": [(c.group, c.kind, {v.name: v.problem for v in c.versions.values()}) for c in crds],
+            "compiled": all(v.compiled() is not None for c in crds for v in c.versions.values())}
 
 
 def need_shared_crds() -> Path:

@@ -7,42 +7,17 @@ a shared cache (in parallel where there are cores), and every test after that re
 
 from __future__ import annotations
 
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-from schema_helpers import SHARED_CRDS, expected, found, need_shared_crds
+from schema_helpers import SHARED_CRDS, SharedCache, expected, found
 
 from gitops_gen.manifests import SourceFile, load_file
 from gitops_gen.schemas import SchemaValidator
-from gitops_gen.schemas.crd_store import CrdStore
 
 EXAMPLES = Path(__file__).parent / "cr-examples"
-SharedCache = tuple[Path, list[dict[str, Any]]]
-
-
-def _load_one(path: str, cache_dir: str) -> dict[str, Any]:
-    """Read one CRD file through the store (worker process): its CRDs and their problems."""
-    store = CrdStore([path], Path(cache_dir))
-    crds = store.load_all()
-    problems = [p.message for fp in store.file_problems for p in fp.problems]
-    return {"file": Path(path).name, "problems": problems,
-            "crds": [(c.group, c.kind, {v.name: v.problem for v in c.versions.values()}) for c in crds],
-            "compiled": all(v.compiled() is not None for c in crds for v in c.versions.values())}
-
-
-@pytest.fixture(scope="session")
-def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> SharedCache:
-    folder = need_shared_crds()
-    cache = tmp_path_factory.mktemp("shared-crd-cache")
-    files = sorted(str(p) for p in folder.glob("*.yaml"))
-    workers = max(1, min(4, os.cpu_count() or 1))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(_load_one, files, [str(cache)] * len(files)))
-    return cache, results
 
 
 def test_all_real_crds_load_and_convert(shared_cache: SharedCache) -> None:
