@@ -168,7 +168,8 @@ def _apply_file(config: Config, path: Path, seen: set[Path], today: dt.date | No
     for rule_id, value in raw_rules.items():
         if rule_id not in rules:
             raise fail(f"unknown rule {rule_id!r} (see `gitops-gen rules`)", ("rules", rule_id))
-        rules[rule_id] = _rule_setting(rules[rule_id], value, lambda m, p=(): fail(m, ("rules", rule_id, *p)))
+        rules[rule_id] = _rule_setting(rules[rule_id], value,
+                                       lambda m, p=(), r=rule_id: fail(m, ("rules", r, *p)))
     updates: dict[str, Any] = {"rules": rules}
     if "fail-on" in data:
         updates["fail_on"] = _severity(data["fail-on"], lambda m: fail(m, ("fail-on",)))
@@ -223,7 +224,7 @@ def _rule_setting(current: RuleSetting, value: Any, fail: Any) -> RuleSetting:
             known = ", ".join(sorted(options)) or "none"
             raise fail(f"unknown option {key!r} (options: {known})", (key,))
         expected = type(options[key])
-        if options[key] is not None and not isinstance(option, expected) or \
+        if (options[key] is not None and not isinstance(option, expected)) or \
                 isinstance(option, bool) != isinstance(options[key], bool):
             raise fail(f"option {key!r} must be a {expected.__name__}", (key,))
         options[key] = option
@@ -257,8 +258,9 @@ def _waivers(raw: Any, positions: NodePositions, where: str, rules: Mapping[str,
                 expires = dt.date.fromisoformat(str(expires))
             except ValueError:
                 raise fail("expires must be a date, YYYY-MM-DD", (*at, "expires")) from None
-        out.append(Waiver(rule, reason.strip(), *(_opt_str(match, k) for k in ("kind", "namespace", "name", "path")),
-                          expires=expires, file=where, line=positions.locate(at)[0]))
+        out.append(Waiver(str(rule), reason.strip(), kind=_opt_str(match, "kind"),
+                          namespace=_opt_str(match, "namespace"), name=_opt_str(match, "name"),
+                          path=_opt_str(match, "path"), expires=expires, file=where, line=positions.locate(at)[0]))
     return out
 
 

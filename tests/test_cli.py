@@ -125,7 +125,7 @@ def test_inline_waiver_and_config_waiver(tree: Path) -> None:
     waived = PRIVILEGED.replace("  namespace: team-a\n", "  namespace: team-a\n  annotations:\n"
                                 "    gitops-gen.io/ignore.privileged-container: \"GPU driver debug pod\"\n")
     (tree / "apps" / "pod.yaml").write_text(waived)
-    code, out = invoke("check", str(tree), "--format", "json")
+    _, out = invoke("check", str(tree), "--format", "json")
     report = json.loads(out)
     assert "privileged-container" not in {f["rule"] for f in report["findings"]}
     assert [(w["rule"], w["reason"]) for w in report["waived"] if w["rule"] == "privileged-container"] == [
@@ -159,5 +159,5 @@ def test_every_format_renders(tree: Path, fmt: str) -> None:
 
 def test_output_file(tree: Path, tmp_path: Path) -> None:
     target = tmp_path / "report.sarif"
-    code, out = invoke("check", str(tree), "--format", "sarif", "-o", str(target))
+    code, _ = invoke("check", str(tree), "--format", "sarif", "-o", str(target))
     assert code == 0 and json.loads(target.read_text())["version"] == "2.1.0"

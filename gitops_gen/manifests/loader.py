@@ -18,6 +18,7 @@ from gitops_gen.manifests.yamlread import Document, Limits, NodePositions, read_
 from gitops_gen.model import FieldPath, Finding, Resource, Severity
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+DEFAULT_LIMITS = Limits()
 SKIPPED_DIRS = frozenset({".git"})
 
 #: Severities of the problems the loader itself reports (configurable later like any rule).
@@ -116,7 +117,7 @@ def decode(raw: bytes, display: str, limits: Limits) -> str | Finding:
                         "must be UTF-8", display, line, column)
 
 
-def load_file(source: SourceFile, limits: Limits = Limits()) -> LoadResult:
+def load_file(source: SourceFile, limits: Limits = DEFAULT_LIMITS) -> LoadResult:
     """Read one file into Resources and findings; never raises for bad content."""
     result = LoadResult(source)
     try:
@@ -132,7 +133,7 @@ def load_file(source: SourceFile, limits: Limits = Limits()) -> LoadResult:
     return result
 
 
-def load_text(text: str, source: SourceFile, result: LoadResult, limits: Limits = Limits()) -> None:
+def load_text(text: str, source: SourceFile, result: LoadResult, limits: Limits = DEFAULT_LIMITS) -> None:
     for doc in read_documents(text, limits):
         result.documents += 1
         for p in doc.problems:

@@ -39,8 +39,8 @@ try:  # libyaml is part of every PyYAML wheel; the pure-Python loader is only a 
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-_TRUE = frozenset("y Y yes Yes YES true True TRUE on On ON".split())
-_FALSE = frozenset("n N no No NO false False FALSE off Off OFF".split())
+_TRUE = frozenset(["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"])
+_FALSE = frozenset(["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"])
 _NULL = frozenset(["", "~", "null", "Null", "NULL"])
 _SPECIAL_FLOATS = {
     ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan"),
@@ -169,7 +169,12 @@ class _Builder:
         if self.depth > self.limits.max_depth:
             raise DocumentTooLarge(f"document is nested more than {self.limits.max_depth} levels deep", node)
         self.stack.add(key)
-        value = self._mapping(node) if isinstance(node, MappingNode) else self._sequence(node)
+        if isinstance(node, MappingNode):
+            value: Any = self._mapping(node)
+        elif isinstance(node, SequenceNode):
+            value = self._sequence(node)
+        else:
+            raise DocumentTooLarge(f"unexpected node {type(node).__name__}", node)
         self.stack.discard(key)
         self.depth -= 1
         # Containers are remembered by identity: libyaml hands back the same node for an alias.

@@ -48,10 +48,10 @@ def test_symlink_out_of_root_is_reported_not_followed(tmp_path: Path) -> None:
     assert sorted(s.display for s in got if isinstance(s, SourceFile)) == ["alias.yaml", "inside.yaml"]
 
 
-def load(tmp_path: Path, content: bytes | str, name: str = "f.yaml", limits: Limits = Limits()) -> tuple[list, list]:
+def load(tmp_path: Path, content: bytes | str, name: str = "f.yaml", limits: Limits | None = None) -> tuple[list, list]:
     path = tmp_path / name
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
-    result = load_file(SourceFile(str(path), name), limits)
+    result = load_file(SourceFile(str(path), name), limits or Limits())
     return result.resources, result.findings
 
 

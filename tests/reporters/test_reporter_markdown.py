@@ -59,7 +59,7 @@ Checked 4 resources in 5 files.
 | `ml/train.yaml:40` | `latest-tag` | PyTorchJob ml/train\\|gpu | pinned by Argo CD Image Updater | annotation |
 
 </details>
-"""  # noqa: E501 (one table row per line)
+"""
 
 
 def test_no_findings(clean_report: Report) -> None:
