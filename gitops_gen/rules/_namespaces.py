@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from gitops_gen.model import FieldPath, Resource
+from gitops_gen.rules._util import source_order
 from gitops_gen.rules.podspec import pod_specs
 
 #: Kinds whose objects run pods, as the pod-spec walker knows them (tree rules receive only
@@ -46,11 +47,12 @@ def namespace_object(resource: Resource) -> str | None:
 
 
 def namespaces_with_pods(resources: Sequence[Resource], exempt: Iterable[str]) -> list[NamespaceUse]:
-    """Namespaces whose (explicitly namespaced) workloads run pods, in input order, each with the
+    """Namespaces whose (explicitly namespaced) workloads run pods, in source order, each with the
     line to report on: the name of its Namespace (or Profile) when among the inputs, else the
     ``metadata.namespace`` of its first workload.  Workloads without a namespace are skipped: the
     destination decides where they go."""
     skip = set(exempt)
+    resources = source_order(resources)
     objects: dict[str, Resource] = {}
     for resource in resources:
         name = namespace_object(resource)

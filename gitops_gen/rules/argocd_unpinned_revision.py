@@ -93,7 +93,7 @@ from typing import Any
 
 from gitops_gen.model import FieldPath, Resource, Severity
 from gitops_gen.rules._argocd import APP_KINDS, Source, app_spec, literal, normalize_repo, sources
-from gitops_gen.rules._util import items, mapping, strings, templated, text
+from gitops_gen.rules._util import items, mapping, source_order, strings, templated, text
 from gitops_gen.rules.base import RuleContext, Violation
 
 ID = "argocd-unpinned-revision"
@@ -246,6 +246,7 @@ def _check_source(app_label: str, source: Source, self_repos: set[str], ctx: Rul
 
 
 def check_tree(resources: Sequence[Resource], ctx: RuleContext) -> Iterator[Violation]:
+    resources = source_order(resources)
     self_repos = _self_repos(resources, ctx)
     for resource in resources:
         app = app_spec(resource)

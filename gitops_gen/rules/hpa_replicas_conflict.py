@@ -81,7 +81,7 @@ from typing import Any
 
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._argocd import app_spec
-from gitops_gen.rules._util import items, mapping, strings, templated, text
+from gitops_gen.rules._util import items, mapping, source_order, strings, templated, text
 from gitops_gen.rules.base import RuleContext, Violation
 
 ID = "hpa-replicas-conflict"
@@ -204,6 +204,7 @@ def _scaled(workload: Resource) -> bool:
 
 
 def check_tree(resources: Sequence[Resource], ctx: RuleContext) -> Iterator[Violation]:
+    resources = source_order(resources)
     scalers: dict[tuple[str, str], list[_Scaler]] = {}
     for found in map(_scaler, resources):
         if found is not None:
