@@ -6,8 +6,9 @@ run needs a handful of them.  So:
 1. Each file is indexed by a cheap text scan for the ``group:`` and ``kind:`` values it holds
    (a superset of its CRDs' identities); the index is cached by (path, size, mtime).
 2. When a custom resource asks for ``group``/``kind``, only the files whose index holds both
-   are read.  A file that mentions CustomResourceDefinition but yields no identity to the scan
-   (an unusual layout) is always read, so the scan can only cost time, never a missed CRD.
+   are read (a typo in a kind reads nothing).  A file that mentions CustomResourceDefinition
+   but whose identities the scan cannot read (none found, or written as an alias or a block
+   scalar) is always read, so the scan can only cost time, never miss a CRD.
 3. A file's converted schemas are cached by a hash of its content; a second run with the same
    CRDs reads a small JSON file instead of parsing megabytes of YAML.
 """
@@ -39,6 +40,8 @@ _ENTRIES = f"crd-schemas-v{CACHE_FORMAT}"
 _MARKER = b"CustomResourceDefinition"
 #: ``group: x`` / ``kind: X`` in block or flow YAML or JSON, the value possibly quoted, tagged,
 #: anchored or on the next line.  Deliberately loose: extra matches only cost a parse.
+#: A value the scan cannot read (an alias, a block scalar): such a file is always read.
+_OPAQUE = re.compile(rb"""(?:^|(?<=[\s{,]))["']?(?:group|kind)["']?[ \t]*:[ \t]*[*|>]""", re.MULTILINE)
 _FIELD = re.compile(rb"""(?:^|(?<=[\s{,]))["']?(group|kind)["']?[ \t]*:\s*(?:![^\s]*\s+)?(?:&[^\s]+\s+)?"""
                     rb"""["']?([A-Za-z0-9][A-Za-z0-9.\-]*)""", re.MULTILINE)
 #: CRD files can be large; the manifest limit (16 MB) is raised for them.
@@ -60,14 +63,13 @@ class IndexedFile:
             return True
         return group in self.groups and kind in self.kinds
 
-    def may_hold_group(self, group: str) -> bool:
-        return self.groups is None or group in self.groups
-
 
 def scan(raw: bytes) -> tuple[frozenset[str] | None, frozenset[str] | None]:
     """Candidate groups and kinds of a file's CRDs; ``(set(), set())`` for a file without CRDs."""
     if _MARKER not in raw:
         return frozenset(), frozenset()
+    if _OPAQUE.search(raw):
+        return None, None
     groups: set[str] = set()
     kinds: set[str] = set()
     for name, value in _FIELD.findall(raw):
@@ -112,19 +114,14 @@ class CrdStore:
         found = self._inputs.get(key) or self._found.get(key)
         if found is not None or not self._paths or key in self._absent:
             return found
-        # The files whose text names both; failing that (a kind the scan could not read, e.g.
-        # written as a block scalar), every file of the group.
-        for both in (True, False):
-            for entry in self._indexed():
-                wanted = entry.may_define(group, kind) if both else entry.may_hold_group(group)
-                if entry.abspath not in self._read and wanted:
-                    self._read.add(entry.abspath)
-                    self._load(entry)
-            found = self._found.get(key)
-            if found is not None:
-                return found
-        self._absent.add(key)
-        return None
+        for entry in self._indexed():
+            if entry.abspath not in self._read and entry.may_define(group, kind):
+                self._read.add(entry.abspath)
+                self._load(entry)
+        found = self._found.get(key)
+        if found is None:
+            self._absent.add(key)
+        return found
 
     def load_all(self) -> list[CrdDefinition]:
         """Read every file of the ``--crds`` paths (filling the cache), and return all their CRDs."""

@@ -77,6 +77,7 @@ def test_folders_are_walked_and_only_needed_files_parsed(tmp_path: Path, folder:
     assert rules_for(validator, tmp_path, "apiVersion: e.example.com/v1\nkind: Epsilon\n"
                                           "metadata: {name: e}\nspec: {}\n") == [("schema", 4)]
     assert rules_for(validator, tmp_path, cr("z.example.com", "Zeta")) == [("no-schema", 2)]
+    assert rules_for(validator, tmp_path, cr("a.example.com", "Alpah")) == [("no-schema", 2)]  # a typo
     assert validator.stats["parsed"] == 3
 
 
@@ -150,6 +151,10 @@ def test_the_scan_is_a_superset_of_crd_identities() -> None:
     groups, kinds = scan(b'{"kind":"CustomResourceDefinition","spec":{"group":"x.io","names":{"kind":"X"}}}')
     assert groups == {"x.io"} and kinds is not None and "X" in kinds
     assert scan(b"kind: CustomResourceDefinition\nspec: {}\n") == (None, None)  # unknown: always read
+    odd = b"kind: CustomResourceDefinition\nspec:\n  group: x.io\n  names:\n    kind: >-\n      X\n"
+    assert scan(odd) == (None, None)
+    groups, kinds = scan(b"kind: CustomResourceDefinition\nspec:\n  group:\n    x.io\n  names: {kind: !!str 'X'}\n")
+    assert groups == {"x.io"} and kinds == {"CustomResourceDefinition", "X"}
 
 
 def test_default_cache_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
