@@ -109,6 +109,9 @@ class Resource:
     doc_index: int
     positions: Positions
     item_path: FieldPath = ()
+    #: Derived views computed once per resource (e.g. the pod specs the walker finds), so that
+    #: forty rules asking the same question do not each walk the object again.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def ref(self) -> ResourceRef:

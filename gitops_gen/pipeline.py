@@ -125,6 +125,7 @@ class _Runner:
                 else:
                     chunk.findings.append(adjusted)
             if self.tree_rules and (self.tree_kinds is None or resource.kind in self.tree_kinds):
+                resource.memo.clear()
                 if release:
                     resource.positions = LazyPositions(resource.abspath, resource.doc_index, self.options.limits)
                 chunk.kept.append(resource)

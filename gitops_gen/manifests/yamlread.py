@@ -35,9 +35,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from gitops_gen.model import FieldPath
 
 try:  # libyaml is part of every PyYAML wheel; the pure-Python loader is only a fallback
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 _TRUE = frozenset(["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"])
 _FALSE = frozenset(["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"])
@@ -52,9 +52,24 @@ _GO_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|
 _GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
 _NUMERIC_START = frozenset("0123456789+-.")
 _MERGE = "<<"
-_PLAIN_TAGS = frozenset(
-    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp", "value", "merge")
-)
+#: Tag given to plain scalars with no explicit tag: they are resolved here, go-yaml's way.
+PLAIN = "!gitops-gen/plain"
+_STR = "tag:yaml.org,2002:str"
+#: Explicit standard tags whose value is still resolved (``!!int 0644`` is 420; ``!!str yes`` stays "yes").
+_RESOLVED_TAGS = frozenset("tag:yaml.org,2002:" + t for t in ("int", "float", "bool", "null", "merge"))
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """libyaml's parser and composer with PyYAML's per-scalar regex resolver switched off.
+
+    Resolution happens once, in :func:`resolve_plain`; PyYAML's YAML 1.1 guess (a Python call
+    with several regexes per scalar) would be thrown away anyway.
+    """
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            return PLAIN if implicit[0] else _STR
+        return "tag:yaml.org,2002:seq" if kind is SequenceNode else "tag:yaml.org,2002:map"
 
 
 def resolve_plain(text: str) -> Any:
@@ -183,7 +198,7 @@ class _Builder:
 
     @staticmethod
     def _scalar(node: ScalarNode) -> Any:
-        if not node.style and node.tag in _PLAIN_TAGS:
+        if node.tag == PLAIN or (not node.style and node.tag in _RESOLVED_TAGS):
             return resolve_plain(node.value)
         return node.value
 
@@ -197,7 +212,7 @@ class _Builder:
         out: dict[str, Any] = {}
         explicit: dict[str, Node] = {}
         for key_node, value_node in node.value:
-            if isinstance(key_node, ScalarNode) and key_node.value == _MERGE and not key_node.style:
+            if isinstance(key_node, ScalarNode) and key_node.value == _MERGE and key_node.tag == PLAIN:
                 self._merge(out, value_node)
                 continue
             if isinstance(key_node, ScalarNode):
@@ -283,7 +298,7 @@ def _find_key(node: MappingNode, name: str) -> tuple[Node | None, Node | None]:
     """The (key, value) nodes that give ``name`` its value, following go-yaml v2's merge order."""
     found: tuple[Node | None, Node | None] = (None, None)
     for key_node, value_node in node.value:
-        if isinstance(key_node, ScalarNode) and not key_node.style and key_node.value == _MERGE:
+        if isinstance(key_node, ScalarNode) and key_node.tag == PLAIN and key_node.value == _MERGE:
             sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
             for source in sources:  # earlier maps in a merge list win
                 if isinstance(source, MappingNode):
@@ -293,7 +308,7 @@ def _find_key(node: MappingNode, name: str) -> tuple[Node | None, Node | None]:
                         break
             continue
         if isinstance(key_node, ScalarNode):
-            text = key_node.value if key_node.style else key_string(resolve_plain(key_node.value))
+            text = key_string(_Builder._scalar(key_node))
             if text == name:
                 found = (key_node, value_node)
     return found
@@ -322,7 +337,7 @@ def read_documents(text: str, limits: Limits = Limits()) -> Iterator[Document]:
             line, column = _reader_position(exc, text)
             yield Document(index, None, None, line, [Problem("yaml-syntax", str(exc).split("\n")[0], line, column)])
             return
-        if root is None or (isinstance(root, ScalarNode) and root.tag.endswith(":null") and not root.value):
+        if root is None or (isinstance(root, ScalarNode) and root.tag == PLAIN and not root.value):
             index += 1  # an empty document
             continue
         builder = _Builder(limits)

@@ -75,8 +75,12 @@ _TEMPLATE_PATHS: dict[str, FieldPath] = {
 
 
 def pod_specs(resource: Resource) -> Iterator[PodSpec]:
-    """Every pod spec in ``resource``, in document order."""
-    yield from _walk(resource.kind, resource.group, resource.data, (), resource.kind, 0)
+    """Every pod spec in ``resource``, in document order (walked once, then remembered)."""
+    found = resource.memo.get("pod_specs")
+    if found is None:
+        found = resource.memo["pod_specs"] = tuple(
+            _walk(resource.kind, resource.group, resource.data, (), resource.kind, 0))
+    return iter(found)
 
 
 def _walk(kind: str, group: str, data: Mapping[str, Any], base: FieldPath, owner: str,
@@ -210,9 +214,11 @@ def _argo_containers(pod: PodSpec) -> Iterator[Container]:
 
 
 def all_containers(resource: Resource) -> Iterator[Container]:
-    """Every container of every pod spec in ``resource``."""
-    for pod in pod_specs(resource):
-        yield from containers(pod)
+    """Every container of every pod spec in ``resource`` (found once, then remembered)."""
+    found = resource.memo.get("containers")
+    if found is None:
+        found = resource.memo["containers"] = tuple(c for pod in pod_specs(resource) for c in containers(pod))
+    return iter(found)
 
 
 def _security(data: Mapping[str, Any], path: FieldPath, key: str) -> Setting | None:

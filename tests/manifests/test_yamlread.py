@@ -138,3 +138,8 @@ def test_positions_through_merge_keys() -> None:
 def test_positions_of_a_duplicated_key_are_the_last_one() -> None:
     [doc] = read_documents("a: 1\na: 2\n")
     assert NodePositions(doc.root).locate(("a",)) == (2, 1)
+
+
+def test_explicit_tags() -> None:
+    assert one("a: !!str yes\nb: !!int 0644\nc: !!str 0644\nd: !custom on\n") == {
+        "a": "yes", "b": 420, "c": "0644", "d": "on"}
