@@ -15,12 +15,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from gitops_gen.config import Config, load_config  # noqa: E402
-from gitops_gen.errors import BlueprintError, ConfigError, GitopsGenError, SchemaError, UsageError  # noqa: E402
-from gitops_gen.manifests import iter_files, load_file  # noqa: E402
-from gitops_gen.model import Finding, Report, Resource, ResourceRef, Severity  # noqa: E402
-from gitops_gen.pipeline import RunOptions, run  # noqa: E402
-from gitops_gen.reporters import render as render_report  # noqa: E402
+from gitops_gen.config import Config, load_config
+from gitops_gen.errors import BlueprintError, ConfigError, GitopsGenError, SchemaError, UsageError
+from gitops_gen.manifests import iter_files, load_file
+from gitops_gen.model import Finding, Report, Resource, ResourceRef, Severity
+from gitops_gen.pipeline import RunOptions, run
+from gitops_gen.reporters import render as render_report
 
 __all__ = [
     "BlueprintError",

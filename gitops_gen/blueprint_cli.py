@@ -28,8 +28,8 @@ def _prompt(bp: BlueprintInfo, given: dict[str, Any]) -> dict[str, Any]:
     """Ask for each simple input the user did not give (structured ones come from --values)."""
     answers = dict(given)
     for item in bp.inputs:
-        if item.name in answers or item.name.startswith("_") or isinstance(item.default, (dict, list)) \
-                and not item.choices:
+        if item.name in answers or item.name.startswith("_") or (isinstance(item.default, (dict, list)) \
+                and not item.choices):
             continue
         if item.choices:
             answers[item.name] = click.prompt(item.description or item.name, default=item.choices[0],

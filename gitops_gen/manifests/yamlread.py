@@ -59,7 +59,7 @@ _STR = "tag:yaml.org,2002:str"
 _RESOLVED_TAGS = frozenset("tag:yaml.org,2002:" + t for t in ("int", "float", "bool", "null", "merge"))
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):
     """libyaml's parser and composer with PyYAML's per-scalar regex resolver switched off.
 
     Resolution happens once, in :func:`resolve_plain`; PyYAML's YAML 1.1 guess (a Python call
