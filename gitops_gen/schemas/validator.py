@@ -129,8 +129,8 @@ class SchemaValidator:
         metadata = resource.data.get("metadata")
         if isinstance(metadata, dict) and (metadata.get("name") or metadata.get("generateName")):
             return findings
-        if any(f.path[:1] == ("metadata",) for f in findings):
-            return findings  # already reported (missing metadata, or metadata of the wrong type)
+        if any(f.path in (("metadata",), ("metadata", "name")) for f in findings):
+            return findings  # already reported (a missing or mistyped metadata or name)
         if metadata is not None and not isinstance(metadata, dict):
             return findings
         field, at = (("metadata", "name"), ("metadata",)) if metadata is not None else (("metadata",), ())

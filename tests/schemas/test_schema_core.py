@@ -197,6 +197,7 @@ def test_hostile_shapes_are_schema_findings(tmp_path: Path, validator: SchemaVal
         kind: Secret
         metadata:                 # expect: schema
           namespace: default
+          labels: {"a b": c}      # expect: schema
         ---
         apiVersion: v1            # expect: schema
         kind: Pod
@@ -207,6 +208,8 @@ def test_hostile_shapes_are_schema_findings(tmp_path: Path, validator: SchemaVal
         'metadata: ["a","b"] is not of type object',
         'data.key: ["not","a","string"] is not of type string',
         'missing required field "name" in metadata',
+        'metadata.labels: key "a b" is not a valid key (an optional DNS subdomain prefix and \'/\', then at '
+        "most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit)",
         'missing required field "metadata"',
     ]
 
