@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from schema_helpers import check, load, messages, need_shared_crds
+from schema_helpers import check, load, messages, need_shared_crds, write
 
 from gitops_gen.manifests import SourceFile, load_file
 from gitops_gen.schemas import SchemaValidator, builtin
@@ -237,8 +237,7 @@ def test_projects_and_application_sets(tmp_path: Path, validator: SchemaValidato
     """, validator)
 
 
-def test_a_crd_overrides_the_built_in_schema(tmp_path: Path, validator: SchemaValidator) -> None:
-    [crd] = load(tmp_path, """
+OPEN_APPLICATION_CRD = """
         apiVersion: apiextensions.k8s.io/v1
         kind: CustomResourceDefinition
         metadata: {name: applications.argoproj.io}
@@ -255,12 +254,23 @@ def test_a_crd_overrides_the_built_in_schema(tmp_path: Path, validator: SchemaVa
                   type: object
                   properties:
                     spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
-    """, "crd.yaml")
-    [app] = load(tmp_path, "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a}\n"
-                           "spec: {anything: goes}\n")
+"""
+OPEN_APPLICATION = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a}\nspec: {anything: goes}\n"
+
+
+def test_a_crd_from_the_inputs_overrides_the_built_in_schema(tmp_path: Path, validator: SchemaValidator) -> None:
+    [crd] = load(tmp_path, OPEN_APPLICATION_CRD, "crd.yaml")
+    [app] = load(tmp_path, OPEN_APPLICATION)
     assert sorted(messages(validator.validate(app))) == [
         'missing required fields "destination", "project" in spec', 'unknown field "anything" in spec']
     assert validator.add_crd(crd) == []
+    assert validator.validate(app) == []
+
+
+def test_a_crd_from_crds_folders_overrides_the_built_in_schema(tmp_path: Path) -> None:
+    write(tmp_path / "crds", OPEN_APPLICATION_CRD, "application.yaml")
+    validator = SchemaValidator("1.31", crd_dirs=[tmp_path / "crds"], cache_dir=tmp_path / "cache")
+    [app] = load(tmp_path, OPEN_APPLICATION)
     assert validator.validate(app) == []
 
 
