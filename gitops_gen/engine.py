@@ -21,21 +21,20 @@ def to_finding(info_id: str, severity: Severity, resource: Resource, violation: 
 def run_rule(info: RuleInfo, resources: Sequence[Resource], ctx: RuleContext,
              severity: Severity | None = None) -> list[Finding]:
     """Findings of one rule over ``resources`` (no configuration or waivers applied)."""
-    level = info.severity if severity is None else severity
     findings: list[Finding] = []
     if info.check_tree is not None:
         chosen = [r for r in resources if info.kinds is None or r.kind in info.kinds]
         for v in info.check_tree(chosen, ctx):
             if v.resource is None:
                 raise TypeError(f"tree rule {info.id} returned a violation without a resource")
-            findings.append(to_finding(info.id, level, v.resource, v))
+            findings.append(to_finding(info.id, severity or info.severity_of(v), v.resource, v))
         return findings
     assert info.check is not None
     for resource in resources:
         if info.kinds is not None and resource.kind not in info.kinds:
             continue
         for v in info.check(resource, ctx):
-            findings.append(to_finding(info.id, level, resource, v))
+            findings.append(to_finding(info.id, severity or info.severity_of(v), resource, v))
     return findings
 
 

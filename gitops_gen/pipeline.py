@@ -86,7 +86,7 @@ class _Runner:
         if not setting.enabled:
             return None
         if setting.severity == self.defaults[finding.rule] or setting.severity == finding.severity:
-            return finding  # not overridden: keep what the check decided (no-schema under --require-schemas)
+            return finding  # not overridden: keep what the check decided (a sub-check's, or no-schema's)
         return replace(finding, severity=setting.severity)
 
     def run_rule(self, rule: RuleInfo, resource: Resource) -> Iterator[Finding]:
@@ -94,7 +94,7 @@ class _Runner:
         if rule.kinds is not None and resource.kind not in rule.kinds:
             return
         for v in rule.check(resource, self.contexts[rule.id]):
-            yield to_finding(rule.id, self.config.rules[rule.id].severity, resource, v)
+            yield to_finding(rule.id, rule.severity_of(v), resource, v)
 
     def process(self, files: Sequence[SourceFile], release: bool) -> _Chunk:
         chunk = _Chunk()
@@ -139,7 +139,9 @@ class _Runner:
             for v in rule.check_tree(chosen, self.contexts[rule.id]):
                 if v.resource is None:
                     raise TypeError(f"tree rule {rule.id} returned a violation without a resource")
-                finding = to_finding(rule.id, self.config.rules[rule.id].severity, v.resource, v)
+                finding = self.severity(to_finding(rule.id, rule.severity_of(v), v.resource, v))
+                if finding is None:
+                    continue
                 reason = annotations.get(id(v.resource), {}).get(rule.id)
                 if reason is not None:
                     chunk.waived.append(Waived(finding, reason, "annotation"))

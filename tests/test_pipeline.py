@@ -83,3 +83,28 @@ spec:
     report = run([str(tmp_path)], RunOptions(rules=False))
     assert sorted((f.rule, f.file, f.line) for f in report.findings) == [
         ("schema", "widget.yaml", 6), ("schema", "widget.yaml", 7)]
+
+
+SECCOMP = """apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  namespace: team-a
+spec:
+  securityContext:
+    seccompProfile:
+      type: Unconfined
+  containers:
+    - name: c
+      image: registry.example.com/app:1.0.0
+"""
+
+
+def test_sub_check_severity_and_config_override(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(SECCOMP)
+    report = run([str(tmp_path)], RunOptions(config=load_config(preset="restricted")))
+    got = {(f.details.get("check"), f.severity.label) for f in report.findings if f.rule == "seccomp-profile"}
+    assert got == {("unconfined", "high")}
+    (tmp_path / ".gitops-gen.yaml").write_text("rules:\n  seccomp-profile: {severity: low}\n")
+    report = run([str(tmp_path)], RunOptions(config=load_config(tmp_path / ".gitops-gen.yaml")))
+    assert {f.severity.label for f in report.findings if f.rule == "seccomp-profile"} == {"low"}

@@ -28,12 +28,20 @@ class RuleInfo:
     doc: str
     options: Mapping[str, Any]
     kinds: frozenset[str] | None
+    #: Severities of sub-checks that differ from the rule's (``Violation.check`` -> Severity).
+    check_severities: Mapping[str, Severity]
     check: Callable[[Any, RuleContext], Iterable[Violation]] | None
     check_tree: Callable[[Any, RuleContext], Iterable[Violation]] | None
 
     @property
     def is_tree(self) -> bool:
         return self.check_tree is not None
+
+    def severity_of(self, violation: Violation) -> Severity:
+        """The default severity of one violation: its sub-check's, else the rule's."""
+        if violation.check is not None:
+            return self.check_severities.get(violation.check, self.severity)
+        return self.severity
 
 
 def _info(module: ModuleType) -> RuleInfo:
@@ -51,10 +59,14 @@ def _info(module: ModuleType) -> RuleInfo:
     if not module.__doc__:
         raise TypeError(f"rule {rule_id} has no docstring (its documentation)")
     kinds = getattr(module, "KINDS", None)
+    check_severities = dict(getattr(module, "CHECK_SEVERITIES", {}))
+    if not all(isinstance(s, Severity) for s in check_severities.values()):
+        raise TypeError(f"rule {rule_id}: CHECK_SEVERITIES values must be Severity")
     return RuleInfo(
         id=rule_id, severity=severity, category=module.CATEGORY, description=module.DESCRIPTION,
         doc=module.__doc__.strip(), options=dict(getattr(module, "OPTIONS", {})),
-        kinds=frozenset(kinds) if kinds is not None else None, check=check, check_tree=check_tree)
+        kinds=frozenset(kinds) if kinds is not None else None, check_severities=check_severities,
+        check=check, check_tree=check_tree)
 
 
 @cache

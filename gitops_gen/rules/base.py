@@ -16,6 +16,9 @@ and exactly one of
 ``check_tree(resources, ctx) -> Iterable[Violation]``    called once with every resource
                                                          (each Violation names its resource)
 
+Optionally ``CHECK_SEVERITIES``: sub-check -> Severity, for sub-checks more (or less) serious
+than the rule's default (a configured severity for the rule overrides both).
+
 Optionally ``KINDS``: a frozenset of kinds the rule looks at (the engine skips the call for
 other kinds, and tree rules receive only these kinds — keep it set, it keeps memory flat).
 

@@ -69,6 +69,8 @@ from gitops_gen.rules.podspec import all_containers, container_setting
 
 ID = "seccomp-profile"
 SEVERITY = Severity.MEDIUM
+#: ``Unconfined`` turns the syscall filter off: a baseline violation, worse than a missing profile.
+CHECK_SEVERITIES = {"unconfined": Severity.HIGH}
 CATEGORY = "pod-security-baseline"
 DESCRIPTION = "Seccomp profile Unconfined, or (with require: true) not set for a container."
 OPTIONS: dict[str, object] = {"require": False}
