@@ -64,12 +64,27 @@ def bare_parse(files: list[SourceFile]) -> tuple[float, int]:
     return time.perf_counter() - started, count
 
 
+def safe_parse(files: list[SourceFile], every: int = 5) -> float:
+    """Seconds to read the whole corpus with yaml.SafeLoader (pure Python), as kubernetes-validate's
+    own command line does; measured on every ``every``-th file and scaled up."""
+    sample = files[::every]
+    started = time.perf_counter()
+    for source in sample:
+        with open(source.abspath, encoding="utf-8") as handle:
+            list(yaml.load_all(handle.read(), Loader=yaml.SafeLoader))
+    return (time.perf_counter() - started) * len(files) / max(1, len(sample))
+
+
 def cli_run(folder: Path, crds: Path, cache: Path) -> tuple[float, dict[str, Any]]:
     import json
 
     command = [sys.executable, "-m", "gitops_gen", "validate", str(folder), "--crds", str(crds),
                "--format", "json"]
-    env = {**os.environ, "GITOPS_GEN_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
+    # As installed: bytecode is cached (this sandbox may set PYTHONDONTWRITEBYTECODE, which would
+    # recompile every module on every run); the cache lives beside the corpus, not in the repo.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env.update(GITOPS_GEN_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT),
+               PYTHONPYCACHEPREFIX=str(cache.parent / "pycache"))
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
     elapsed = time.perf_counter() - started
@@ -174,14 +189,17 @@ def main() -> None:
               f"{len(core):,} core docs: {naive_s:.2f}s = {naive_rate:,.0f} docs/s "
               f"(extrapolated to {docs:,} docs: {docs / naive_rate:,.0f}s; custom resources not validated)")
         print(f"  Deployments only ({len(deployments)}): {deployment_rate:,.0f} docs/s")
+        tool_s = safe_parse(files) + docs / naive_rate
+        print(f"  as a tool (its own yaml.SafeLoader read + validate per document): {docs / tool_s:,.0f} docs/s")
 
-        print("\n[ratios]")
+        print("\n[ratios] (the naive rate is validate() alone on pre-parsed documents: its most favourable case)")
+        print(f"  bare CSafeLoader parse alone: {(parsed / parse_s) / naive_rate:,.0f}x the naive rate")
         for label, seconds in (("warm", warm_s), ("cold", cold_s)):
             speedup = (docs / seconds) / naive_rate
             versus_parse = seconds / parse_s
             print(f"  {label}: {speedup:,.0f}x the naive rate (target >= 50x: "
-                  f"{'met' if speedup >= 50 else 'MISSED'}); {versus_parse:.2f}x the bare parse time "
-                  f"(target <= 2x: {'met' if versus_parse <= 2 else 'MISSED'})")
+                  f"{'met' if speedup >= 50 else 'MISSED'}), {tool_s / seconds:,.0f}x the naive tool; "
+                  f"{versus_parse:.2f}x the bare parse time (target <= 2x: {'met' if versus_parse <= 2 else 'MISSED'})")
 
 
 if __name__ == "__main__":

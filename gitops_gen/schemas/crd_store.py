@@ -40,10 +40,23 @@ _ENTRIES = f"crd-schemas-v{CACHE_FORMAT}"
 _MARKER = b"CustomResourceDefinition"
 #: ``group: x`` / ``kind: X`` in block or flow YAML or JSON, the value possibly quoted, tagged,
 #: anchored or on the next line.  Deliberately loose: extra matches only cost a parse.
+#: ``group: x`` / ``kind: X`` in block or flow YAML or JSON, the value possibly quoted, tagged,
+#: anchored or on the next line.  Deliberately loose: an extra match only costs a parse.  One
+#: pattern per name, each starting with its literal (an alternation is ten times slower on 29 MB).
+_VALUE = {name: re.compile(name + rb"""["']?[ \t]*:\s*(?:![^\s]*\s+)?(?:&[^\s]+\s+)?["']?"""
+                           rb"""([A-Za-z0-9][A-Za-z0-9.\-]*)""") for name in (b"group", b"kind")}
 #: A value the scan cannot read (an alias, a block scalar): such a file is always read.
-_OPAQUE = re.compile(rb"""(?:^|(?<=[\s{,]))["']?(?:group|kind)["']?[ \t]*:[ \t]*[*|>]""", re.MULTILINE)
-_FIELD = re.compile(rb"""(?:^|(?<=[\s{,]))["']?(group|kind)["']?[ \t]*:\s*(?:![^\s]*\s+)?(?:&[^\s]+\s+)?"""
-                    rb"""["']?([A-Za-z0-9][A-Za-z0-9.\-]*)""", re.MULTILINE)
+_OPAQUE = {name: re.compile(name + rb"""["']?[ \t]*:[ \t]*[*|>]""") for name in (b"group", b"kind")}
+_BOUNDARY = frozenset(b" \t\r\n{,")
+
+
+def _is_key(raw: bytes, start: int) -> bool:
+    """Whether the match at ``start`` is a whole key (not the end of ``subgroup:``)."""
+    if start > 0 and raw[start - 1] in b"\"'":
+        start -= 1
+    return start == 0 or raw[start - 1] in _BOUNDARY
+
+
 #: CRD files can be large; the manifest limit (16 MB) is raised for them.
 _CRD_LIMITS = Limits(max_file_bytes=256 * 1024 * 1024, max_nodes=20_000_000, max_depth=1000)
 
@@ -68,12 +81,12 @@ def scan(raw: bytes) -> tuple[frozenset[str] | None, frozenset[str] | None]:
     """Candidate groups and kinds of a file's CRDs; ``(set(), set())`` for a file without CRDs."""
     if _MARKER not in raw:
         return frozenset(), frozenset()
-    if _OPAQUE.search(raw):
-        return None, None
-    groups: set[str] = set()
-    kinds: set[str] = set()
-    for name, value in _FIELD.findall(raw):
-        (groups if name == b"group" else kinds).add(value.decode("ascii"))
+    found: dict[bytes, set[str]] = {}
+    for name, pattern in _VALUE.items():
+        if any(_is_key(raw, m.start()) for m in _OPAQUE[name].finditer(raw)):
+            return None, None
+        found[name] = {m.group(1).decode("ascii") for m in pattern.finditer(raw) if _is_key(raw, m.start())}
+    groups, kinds = found[b"group"], found[b"kind"]
     if not groups or not kinds:
         return None, None
     return frozenset(groups), frozenset(kinds)
