@@ -12,7 +12,7 @@ Resolved once, centrally (as yamllint does): rules only ever see their own valid
     ignore: ["vendor/**"]             # path globs (relative to the path checked) not read at all
     rules:
       missing-probes: off             # or: false / {enabled: false}
-      image-tag-unpinned: {severity: high, allowed_registries: [ghcr.io/acme]}
+      image-tag-unpinned: {severity: high, allowed-registries: [ghcr.io/acme]}
     waivers:
       - rule: host-path-volume
         match: {kind: DaemonSet, namespace: gpu-operator, name: "nvidia-*", path: "platform/**"}
@@ -221,6 +221,9 @@ def _rule_setting(current: RuleSetting, value: Any, fail: Any) -> RuleSetting:
         if key in ("enabled", "severity"):
             continue
         if key not in options:
+            kebab = str(key).replace("_", "-")
+            if kebab in options:
+                raise fail(f"unknown option {key!r} (did you mean {kebab!r}?)", (key,))
             known = ", ".join(sorted(options)) or "none"
             raise fail(f"unknown option {key!r} (options: {known})", (key,))
         expected = type(options[key])

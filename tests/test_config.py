@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from gitops_gen.catalogue import rule_docs
 from gitops_gen.config import find_config, load_config
 from gitops_gen.errors import ConfigError
 from gitops_gen.model import Finding, ResourceRef, Severity
+from gitops_gen.rules import all_rules
 from gitops_gen.waivers import active_and_expired, apply_config_waivers
 
 
@@ -73,6 +75,27 @@ def test_config_errors_name_file_and_line(tmp_path: Path, text: str, message: st
     with pytest.raises(ConfigError, match=message) as info:
         load_config(path)
     assert info.value.file == str(path) and info.value.line == line
+
+
+def test_rule_options_are_kebab_case_and_old_names_get_a_hint(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "rules:\n  image-tag-unpinned:\n    severity: high\n"
+                                         "    allowed-registries: [ghcr.io/acme]\n"))
+    assert config.rules["image-tag-unpinned"].options["allowed-registries"] == ["ghcr.io/acme"]
+    path = write(tmp_path, "rules:\n  image-tag-unpinned:\n    severity: high\n"
+                           "    allowed_registries: [ghcr.io/acme]\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.message == \
+        "unknown option 'allowed_registries' (did you mean 'allowed-registries'?)"
+    assert info.value.file == str(path) and info.value.line == 4
+    with pytest.raises(ConfigError, match=r"unknown option 'allowed_registrys' \(options: allowed-registries\)"):
+        load_config(write(tmp_path, "rules:\n  image-tag-unpinned: {allowed_registrys: []}\n"))
+
+
+def test_every_rule_option_is_kebab_case() -> None:
+    options = {(rule, name) for rule, info in all_rules().items() for name in info.options}
+    assert options, "no rule has options"
+    assert [o for o in options if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", o[1])] == []
 
 
 def test_extends_a_file_and_cycles(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ import pytest
 
 from gitops_gen.engine import check_resources
 from gitops_gen.manifests import SourceFile, load_file
+from gitops_gen.rules import all_rules
 
 RULES = Path(__file__).parent / "rules"
 EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9 -]+?)\s*$")
@@ -52,6 +53,8 @@ def _header(path: Path) -> tuple[dict[str, Any], str]:
                          ids=lambda v: str(v) if isinstance(v, str) else v.name)
 def test_option_fixture(rule: str, path: Path) -> None:
     options, version = _header(path)
+    unknown = sorted(set(options) - set(all_rules()[rule].options))
+    assert not unknown, f"{path}: {rule} has no option(s) {unknown}"
     result = load_file(SourceFile(str(path), path.name))
     assert not result.findings and result.resources, f"fixture does not load cleanly: {result.findings}"
     found = Counter((f.rule, f.line) for f in check_resources(result.resources, [rule], {rule: options},

@@ -12,7 +12,7 @@ from gitops_gen.model import FieldPath
 from gitops_gen.rules._util import mapping, strings
 from gitops_gen.rules.podspec import Container, PodSpec, containers
 
-#: The default of the ``gpu_resources`` option of the gpu-* rules (``*`` at the end: a prefix).
+#: The default of the ``gpu-resources`` option of the gpu-* rules (``*`` at the end: a prefix).
 DEFAULT_GPU_RESOURCES = ["nvidia.com/gpu", "nvidia.com/gpu.shared", "nvidia.com/mig-*", "amd.com/gpu",
                          "gpu.intel.com/i915", "gpu.intel.com/xe"]
 

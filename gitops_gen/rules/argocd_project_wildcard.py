@@ -13,7 +13,7 @@ may claim the project.  A ``*`` removes the fence:
 - ``sourceNamespaces: ["*"]`` (``source-namespaces``): Applications created in any namespace
   may use the project;
 - ``clusterResourceWhitelist`` with ``group: "*"`` and ``kind: "*"`` (``cluster-resources``),
-  only when the option ``check_cluster_resources`` is on.  It is off by default because the
+  only when the option ``check-cluster-resources`` is on.  It is off by default because the
   project that installs platform components (CRDs, webhooks, ClusterRoles, PriorityClasses,
   NodePools...) legitimately needs nearly every cluster-scoped kind, and an exhaustive list
   breaks with each chart upgrade.  Turn it on where only team projects are checked.
@@ -25,7 +25,7 @@ generator knows them.
 
 Options:
 
-``check_cluster_resources`` (bool, default ``false``)
+``check-cluster-resources`` (bool, default ``false``)
     Also report ``clusterResourceWhitelist`` entries allowing every group and kind.
 
 PASS::
@@ -65,7 +65,7 @@ ID = "argocd-project-wildcard"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "argocd"
 DESCRIPTION = "AppProject allowing '*' source repositories, destination clusters or namespaces."
-OPTIONS: dict[str, object] = {"check_cluster_resources": False}
+OPTIONS: dict[str, object] = {"check-cluster-resources": False}
 KINDS = frozenset({"AppProject"})
 
 _ONLY_WILDCARDS = re.compile(r"[*?]+(?:/[*?]+)*")
@@ -101,7 +101,7 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
             yield Violation(f"{project} accepts Applications from every namespace ({namespace!r}); list the "
                             "namespaces allowed to use it", ("spec", "sourceNamespaces", i), True,
                             "source-namespaces")
-    if ctx.options.get("check_cluster_resources"):
+    if ctx.options.get("check-cluster-resources"):
         for i, entry in items(spec.get("clusterResourceWhitelist")):
             if _wild(entry.get("group")) and _wild(entry.get("kind")):
                 yield Violation(f"{project} allows every cluster-scoped kind (CRDs, webhooks, "

@@ -11,7 +11,7 @@ SeldonDeployment, the Training Operator's PyTorchJob - so their sync fails with
 ``ServerSideApply=true`` in the Application's ``syncPolicy.syncOptions`` (``Replace=true`` also
 avoids the annotation, as Kyverno's chart README suggests, and is accepted).
 
-Sources that need it (options ``charts`` and ``git_sources``; sizes measured from the upstream
+Sources that need it (options ``charts`` and ``git-sources``; sizes measured from the upstream
 charts and manifests):
 
 - Helm charts ``kserve-crd``, ``kserve-llmisvc-crd``, ``kubeflow-trainer``, ``keda``,
@@ -30,7 +30,7 @@ Options:
 
 ``charts`` (list)
     Helm chart names whose CRDs need server-side apply.
-``git_sources`` (list)
+``git-sources`` (list)
     ``host/org/repo`` or ``host/org/repo//path-prefix`` entries for Git sources that need it.
 
 PASS::
@@ -63,7 +63,7 @@ DESCRIPTION = "Application installing CRDs too large for client-side apply, with
 OPTIONS: dict[str, object] = {
     "charts": ["kserve-crd", "kserve-llmisvc-crd", "kubeflow-trainer", "keda", "external-secrets", "kyverno",
                "seldon-core-operator"],
-    "git_sources": ["github.com/kubeflow/training-operator//manifests",
+    "git-sources": ["github.com/kubeflow/training-operator//manifests",
                     "github.com/kubeflow/trainer//manifests/overlays/manager",
                     "github.com/kubeflow/trainer//manifests/base/crds"],
 }
@@ -132,7 +132,7 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
         return
     charts = {c for _, c in strings(ctx.options.get("charts"))}
     git_sources = []
-    for _, entry in strings(ctx.options.get("git_sources")):
+    for _, entry in strings(ctx.options.get("git-sources")):
         repo, _, prefix = entry.partition("//")
         git_sources.append((normalize_repo(repo).lower(), prefix.strip("/")))
     needing = [what for source in sources(app) if (what := _needs_ssa(source, charts, git_sources))]

@@ -23,17 +23,17 @@ of Applications and ApplicationSet templates):
 
 **The GitOps repository itself** is the exception: an app-of-apps tracks its own repository's
 branch by design (the repository *is* the reviewed desired state; pinning it to a commit would
-stop GitOps).  Sources from that repository may use the revisions in ``self_repo_branches``
+stop GitOps).  Sources from that repository may use the revisions in ``self-repo-branches``
 (``HEAD``, ``main``, ``master`` by default; a missing ``targetRevision`` counts as ``HEAD``).
 The repository is recognised
 
-- from the ``self_repos`` option (URLs; ``git@host:org/repo.git``, ``ssh://`` and ``https://``
+- from the ``self-repos`` option (URLs; ``git@host:org/repo.git``, ``ssh://`` and ``https://``
   forms of one repository compare equal), and
-- unless ``detect_self_repo`` is false, automatically: a repository is the GitOps repository
+- unless ``detect-self-repo`` is false, automatically: a repository is the GitOps repository
   when an Application (or ApplicationSet template) among the inputs deploys from it a ``path``
   that holds an input Application or ApplicationSet - the app-of-apps root.  Paths are matched
   against file names relative to the folder given to ``gitops-gen check``, so check the
-  repository root (or set ``self_repos``) for the detection to work.  A source deploying the
+  repository root (or set ``self-repos``) for the detection to work.  A source deploying the
   repository root (``path: .``) proves nothing (every file is under it) and is not used.
 
 ApplicationSet git generators' ``revision`` (also inside matrix/merge generators) is checked the
@@ -44,13 +44,13 @@ The finding is on the ``targetRevision:`` line, or on the source (``source:`` ke
 
 Options:
 
-``allowed_branches`` (list, default ``[]``)
+``allowed-branches`` (list, default ``[]``)
     Branch names accepted for any Git repository (for example a ``stable`` branch you trust).
-``self_repos`` (list, default ``[]``)
+``self-repos`` (list, default ``[]``)
     URLs of the GitOps repository (and any other repository you review like it).
-``self_repo_branches`` (list, default ``["HEAD", "main", "master"]``)
+``self-repo-branches`` (list, default ``["HEAD", "main", "master"]``)
     Revisions accepted for those repositories.
-``detect_self_repo`` (bool, default ``true``)
+``detect-self-repo`` (bool, default ``true``)
     Recognise the app-of-apps repository automatically, as described above.
 
 PASS::
@@ -101,10 +101,10 @@ SEVERITY = Severity.MEDIUM
 CATEGORY = "argocd"
 DESCRIPTION = "Argo CD source tracks HEAD, a branch or a Helm version range instead of a pinned release."
 OPTIONS: dict[str, object] = {
-    "allowed_branches": [],
-    "self_repos": [],
-    "self_repo_branches": ["HEAD", "main", "master"],
-    "detect_self_repo": True,
+    "allowed-branches": [],
+    "self-repos": [],
+    "self-repo-branches": ["HEAD", "main", "master"],
+    "detect-self-repo": True,
 }
 KINDS = APP_KINDS
 
@@ -208,19 +208,19 @@ def _app_of_apps_repos(resources: Sequence[Resource]) -> set[str]:
 
 
 def _self_repos(resources: Sequence[Resource], ctx: RuleContext) -> set[str]:
-    found = _normalized(ctx.options.get("self_repos"))
-    if ctx.options.get("detect_self_repo", True):
+    found = _normalized(ctx.options.get("self-repos"))
+    if ctx.options.get("detect-self-repo", True):
         found |= _app_of_apps_repos(resources)
     return found
 
 
 def _git_ok(revision: str | None, repo: str, self_repos: set[str], ctx: RuleContext) -> bool:
-    allowed = {b for _, b in strings(ctx.options.get("allowed_branches"))}
+    allowed = {b for _, b in strings(ctx.options.get("allowed-branches"))}
     rev = (revision or "").strip()
     if rev and rev in allowed:
         return True
     if normalize_repo(repo) in self_repos:
-        own = {b for _, b in strings(ctx.options.get("self_repo_branches"))}
+        own = {b for _, b in strings(ctx.options.get("self-repo-branches"))}
         return (rev or "HEAD") in own or (rev.upper() == "HEAD" and "HEAD" in own)
     return False
 

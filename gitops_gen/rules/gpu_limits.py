@@ -10,7 +10,7 @@ only shows in the ReplicaSet's or job controller's events.
 
 Checked on every container the pod-spec walker finds, including KServe ``model:`` shortcuts
 and Kubeflow Trainer ``trainer.resourcesPerNode``.  A GPU resource is any name in the
-``gpu_resources`` option.
+``gpu-resources`` option.
 
 Sub-checks, each on the offending line:
 
@@ -21,7 +21,7 @@ Sub-checks, each on the offending line:
 
 Options:
 
-``gpu_resources`` (list, default ``["nvidia.com/gpu", "nvidia.com/gpu.shared",
+``gpu-resources`` (list, default ``["nvidia.com/gpu", "nvidia.com/gpu.shared",
 "nvidia.com/mig-*", "amd.com/gpu", "gpu.intel.com/i915", "gpu.intel.com/xe"]``)
     Resource names treated as GPUs; an entry ending in ``*`` is a prefix (MIG profiles such as
     ``nvidia.com/mig-1g.10gb``).
@@ -58,11 +58,11 @@ ID = "gpu-limits"
 SEVERITY = Severity.HIGH
 CATEGORY = "gpu"
 DESCRIPTION = "GPU requested without an equal limit, or in a fractional amount (the pod is rejected)."
-OPTIONS: dict[str, object] = {"gpu_resources": DEFAULT_GPU_RESOURCES}
+OPTIONS: dict[str, object] = {"gpu-resources": DEFAULT_GPU_RESOURCES}
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    gpu_names = patterns(ctx.options.get("gpu_resources"))
+    gpu_names = patterns(ctx.options.get("gpu-resources"))
     for container in all_containers(resource):
         entries = list(gpu_entries(container, gpu_names))
         if not entries:

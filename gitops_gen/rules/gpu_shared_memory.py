@@ -7,7 +7,7 @@ servers (vLLM, Triton with tensor parallelism) need it too; with 64 MiB they die
 hours into a job, when a larger batch arrives.  Mount an ``emptyDir`` with ``medium: Memory``
 at ``/dev/shm`` (give it a ``sizeLimit``; it counts against the container's memory limit).
 
-Checked: every container that asks for a GPU (a ``gpu_resources`` name, as for ``gpu-limits``)
+Checked: every container that asks for a GPU (a ``gpu-resources`` name, as for ``gpu-limits``)
 in a pod defined in full.  Not checked: KServe ``model:`` shortcuts and Trainer patches, whose
 container and volumes come from the serving or training runtime (check the runtime instead).
 A disk-backed ``emptyDir`` (slower, but not limited to 64 MiB) and a ``hostPath`` ``/dev/shm``
@@ -18,7 +18,7 @@ One finding per GPU container, on the container.
 
 Options:
 
-``gpu_resources`` (list)
+``gpu-resources`` (list)
     Resource names treated as GPUs, as for ``gpu-limits``.
 
 PASS::
@@ -54,7 +54,7 @@ ID = "gpu-shared-memory"
 SEVERITY = Severity.LOW
 CATEGORY = "gpu"
 DESCRIPTION = "GPU container without an emptyDir at /dev/shm (the 64 MiB default breaks PyTorch and NCCL)."
-OPTIONS: dict[str, object] = {"gpu_resources": DEFAULT_GPU_RESOURCES}
+OPTIONS: dict[str, object] = {"gpu-resources": DEFAULT_GPU_RESOURCES}
 
 
 def _volumes(pod: PodSpec) -> dict[str, Any]:
@@ -94,7 +94,7 @@ def _asks_for_gpu(container: Container, gpu_names: list[str]) -> bool:
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    gpu_names = patterns(ctx.options.get("gpu_resources"))
+    gpu_names = patterns(ctx.options.get("gpu-resources"))
     for pod in pod_specs(resource):
         if pod.partial:
             continue

@@ -9,16 +9,16 @@ several GPU pools, a 70B model must not land on a T4, and autoscalers need the s
 which pool to grow.  Together they keep GPU nodes for GPU work and GPU work on the right GPUs.
 
 A pod "requests a GPU" when any of its containers (init containers and KServe ``model:``
-shortcuts included) asks for a non-zero amount of a ``gpu_resources`` name in limits or requests.
+shortcuts included) asks for a non-zero amount of a ``gpu-resources`` name in limits or requests.
 
 Sub-check ``missing-toleration``: no toleration matches the GPU taint.  Accepted: key
-``taint_key`` (or the name of the GPU resource requested, for example ``amd.com/gpu``) with
+``taint-key`` (or the name of the GPU resource requested, for example ``amd.com/gpu``) with
 operator ``Exists``, or ``Equal`` and any value; and effect ``NoSchedule`` or none.  A
 toleration with operator ``Exists`` and no key tolerates everything and is accepted too.
 Reported on ``tolerations:`` when the pod has some, otherwise on the pod spec.
 
 Sub-check ``missing-node-selection``: neither ``nodeSelector`` nor *required* node affinity
-names one of the ``node_labels`` or a GPU-named label (every ``nodeSelectorTerms`` entry must,
+names one of the ``node-labels`` or a GPU-named label (every ``nodeSelectorTerms`` entry must,
 since terms are ORed; ``NotIn``/``DoesNotExist`` do not select), and ``nodeName`` is not set.
 Preferred affinity does not count.  Reported on ``nodeSelector:`` or ``affinity:`` when
 present, otherwise on the pod.
@@ -34,11 +34,11 @@ plugin) can turn the first sub-check off.
 
 Options:
 
-``gpu_resources`` (list)
+``gpu-resources`` (list)
     Resource names treated as GPUs, as for ``gpu-limits``.
-``taint_key`` (string, default ``nvidia.com/gpu``)
+``taint-key`` (string, default ``nvidia.com/gpu``)
     The key of the taint on GPU nodes.
-``node_labels`` (list)
+``node-labels`` (list)
     Node labels that select GPU nodes; an entry ending in ``*`` is a prefix.  Default: the
     NVIDIA GPU feature discovery and operator labels (``nvidia.com/gpu.*``,
     ``feature.node.kubernetes.io/pci-10de.present``), Karpenter (``karpenter.sh/nodepool``,
@@ -48,10 +48,10 @@ Options:
     ``cloud.google.com/gke-nodepool``, ``k8s.amazonaws.com/accelerator``,
     ``eks.amazonaws.com/nodegroup``, ``kubernetes.azure.com/agentpool``), AMD and Intel GPU
     labels, and the common custom label ``accelerator``.
-``gpu_named_labels`` (bool, default ``true``)
+``gpu-named-labels`` (bool, default ``true``)
     Also accept a label whose key or required value mentions ``gpu`` or ``accelerator`` - a
     platform's own pool label such as ``ml-platform.io/gpu-pool: a10g`` or ``pool: gpu-a100``.
-``require_toleration`` / ``require_node_selection`` (bool, default ``true``)
+``require-toleration`` / ``require-node-selection`` (bool, default ``true``)
     Turn a sub-check off.
 
 PASS::
@@ -89,9 +89,9 @@ SEVERITY = Severity.MEDIUM
 CATEGORY = "gpu"
 DESCRIPTION = "GPU pod without a toleration for the GPU taint, or without selecting GPU nodes."
 OPTIONS: dict[str, object] = {
-    "gpu_resources": DEFAULT_GPU_RESOURCES,
-    "taint_key": "nvidia.com/gpu",
-    "node_labels": [
+    "gpu-resources": DEFAULT_GPU_RESOURCES,
+    "taint-key": "nvidia.com/gpu",
+    "node-labels": [
         "nvidia.com/gpu.*", "nvidia.com/mig.*", "feature.node.kubernetes.io/pci-10de.present",
         "karpenter.sh/nodepool", "karpenter.k8s.aws/instance-gpu-*", "karpenter.k8s.aws/instance-family",
         "karpenter.k8s.aws/instance-category", "node.kubernetes.io/instance-type",
@@ -100,9 +100,9 @@ OPTIONS: dict[str, object] = {
         "beta.amd.com/gpu*", "feature.node.kubernetes.io/pci-1002.present",
         "intel.feature.node.kubernetes.io/gpu", "gpu.intel.com/*", "accelerator",
     ],
-    "gpu_named_labels": True,
-    "require_toleration": True,
-    "require_node_selection": True,
+    "gpu-named-labels": True,
+    "require-toleration": True,
+    "require-node-selection": True,
 }
 
 KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
@@ -186,9 +186,9 @@ def _selects(pod: PodSpec, labels: list[str], named: bool) -> bool:
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    gpu_names = patterns(ctx.options.get("gpu_resources"))
-    labels = patterns(ctx.options.get("node_labels"))
-    taint_key = text(ctx.options.get("taint_key")) or "nvidia.com/gpu"
+    gpu_names = patterns(ctx.options.get("gpu-resources"))
+    labels = patterns(ctx.options.get("node-labels"))
+    taint_key = text(ctx.options.get("taint-key")) or "nvidia.com/gpu"
     toleration = f"{{key: {taint_key}, operator: Exists, effect: NoSchedule}}"
     for pod in pod_specs(resource):
         if pod.partial or pod.form == "argo-workflow" or resource.kind in _RUNTIME_KINDS:
@@ -199,12 +199,12 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
         asked = ", ".join(gpus)
         tolerations = _field(pod, "tolerations")
         tolerated = _tolerates(tolerations[1] if tolerations else None, {taint_key, *gpus})
-        if ctx.options.get("require_toleration", True) and not tolerated:
+        if ctx.options.get("require-toleration", True) and not tolerated:
             yield Violation(f"{pod.owner} requests {asked} but does not tolerate the {taint_key} taint of "
                             f"GPU nodes, so it stays Pending; add a toleration {toleration}",
                             tolerations[0] if tolerations else pod.path, check="missing-toleration")
-        named = bool(ctx.options.get("gpu_named_labels", True))
-        if ctx.options.get("require_node_selection", True) and not _selects(pod, labels, named):
+        named = bool(ctx.options.get("gpu-named-labels", True))
+        if ctx.options.get("require-node-selection", True) and not _selects(pod, labels, named):
             present = _field(pod, "nodeSelector") or _field(pod, "affinity")
             yield Violation(f"{pod.owner} requests {asked} but does not select GPU nodes; set a nodeSelector "
                             "or required node affinity on a GPU node label (for example "

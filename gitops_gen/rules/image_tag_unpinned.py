@@ -20,11 +20,11 @@ training-job replicas, Argo Workflow templates...).  KServe ``model:`` shortcuts
 Sub-checks and locations (on the ``image:`` value):
 
 - ``no-tag`` / ``latest-tag``: the image is not pinned;
-- ``registry-not-allowed``: with ``allowed_registries`` set, the image comes from elsewhere.
+- ``registry-not-allowed``: with ``allowed-registries`` set, the image comes from elsewhere.
 
 Options:
 
-``allowed_registries`` (list, default ``[]`` = any registry)
+``allowed-registries`` (list, default ``[]`` = any registry)
     Registries (``ghcr.io``, ``123456789012.dkr.ecr.us-east-1.amazonaws.com``) or registry
     paths (``ghcr.io/acme``) images must come from.  Images without a registry are Docker Hub
     images (``docker.io``); list ``docker.io`` (or ``docker.io/library``) to allow them.
@@ -61,7 +61,7 @@ ID = "image-tag-unpinned"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "images"
 DESCRIPTION = "Container image without a tag or digest, tagged 'latest', or from a registry not allowed."
-OPTIONS: dict[str, object] = {"allowed_registries": []}
+OPTIONS: dict[str, object] = {"allowed-registries": []}
 
 DOCKER_HUB = "docker.io"
 
@@ -111,7 +111,7 @@ def _allowed(ref: ImageRef, allowed: list[str]) -> bool:
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    allowed = [r for _, r in strings(ctx.options.get("allowed_registries"))]
+    allowed = [r for _, r in strings(ctx.options.get("allowed-registries"))]
     for container in all_containers(resource):
         image = container.container.get("image")
         if not isinstance(image, str) or not image.strip() or templated(image):

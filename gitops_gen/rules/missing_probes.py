@@ -28,7 +28,7 @@ Options:
 
 ``kinds`` (list)
     The workload kinds checked (default: those above).
-``require_readiness`` / ``require_liveness`` (bool, default ``true``)
+``require-readiness`` / ``require-liveness`` (bool, default ``true``)
     Which probes are required.
 
 PASS::
@@ -67,13 +67,13 @@ DESCRIPTION = "Serving container without a readiness or liveness probe."
 OPTIONS: dict[str, object] = {
     "kinds": ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Rollout",
               "InferenceService", "ServingRuntime", "ClusterServingRuntime", "SeldonDeployment"],
-    "require_readiness": True,
-    "require_liveness": True,
+    "require-readiness": True,
+    "require-liveness": True,
 }
 
 
-_PROBES = (("readinessProbe", "missing-readiness", "require_readiness"),
-           ("livenessProbe", "missing-liveness", "require_liveness"))
+_PROBES = (("readinessProbe", "missing-readiness", "require-readiness"),
+           ("livenessProbe", "missing-liveness", "require-liveness"))
 _EFFECTS = {
     "readinessProbe": "no readiness probe: it gets traffic before it is ready (a model server: before the "
                       "weights are loaded) and while wedged",

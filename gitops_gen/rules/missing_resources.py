@@ -7,7 +7,7 @@ its neighbours - often someone's eight-hour training job - OOM-killed.  Resource
 refuse pods that leave out the resources the quota constrains.  kube-linter
 (``unset-cpu-requirements``, ``unset-memory-requirements``), Polaris and checkov report the same.
 A CPU *limit* is not required by default: CPU is compressible, and limits throttle
-latency-sensitive servers for no benefit (enable ``require_cpu_limit`` if your policy wants it).
+latency-sensitive servers for no benefit (enable ``require-cpu-limit`` if your policy wants it).
 
 Every container that runs in a pod is checked, init containers included: an init container's
 requests count toward the pod's while it runs.  Not checked: ephemeral (debug) containers, which
@@ -22,8 +22,8 @@ manifest is what reviewers read and what quotas are planned from.
 
 Options (all booleans):
 
-``require_cpu_request`` (default ``true``), ``require_memory_request`` (default ``true``),
-``require_memory_limit`` (default ``true``), ``require_cpu_limit`` (default ``false``).
+``require-cpu-request`` (default ``true``), ``require-memory-request`` (default ``true``),
+``require-memory-limit`` (default ``true``), ``require-cpu-limit`` (default ``false``).
 
 PASS::
 
@@ -61,16 +61,16 @@ SEVERITY = Severity.MEDIUM
 CATEGORY = "workloads"
 DESCRIPTION = "Container without CPU and memory requests or without a memory limit."
 OPTIONS: dict[str, object] = {
-    "require_cpu_request": True,
-    "require_memory_request": True,
-    "require_memory_limit": True,
-    "require_cpu_limit": False,
+    "require-cpu-request": True,
+    "require-memory-request": True,
+    "require-memory-limit": True,
+    "require-cpu-limit": False,
 }
 
-_REQUIREMENTS = (("require_cpu_request", "requests", "cpu", "cpu request"),
-                 ("require_memory_request", "requests", "memory", "memory request"),
-                 ("require_memory_limit", "limits", "memory", "memory limit"),
-                 ("require_cpu_limit", "limits", "cpu", "cpu limit"))
+_REQUIREMENTS = (("require-cpu-request", "requests", "cpu", "cpu request"),
+                 ("require-memory-request", "requests", "memory", "memory request"),
+                 ("require-memory-limit", "limits", "memory", "memory limit"),
+                 ("require-cpu-limit", "limits", "cpu", "cpu limit"))
 
 
 def _declared(container: Container, section: str, name: str) -> bool:

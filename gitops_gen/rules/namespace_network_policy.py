@@ -25,7 +25,7 @@ it is among the inputs, otherwise on the ``namespace:`` line of the namespace's 
 
 Options:
 
-``exempt_namespaces`` (list, default ``["kube-system", "kube-public", "kube-node-lease"]``)
+``exempt-namespaces`` (list, default ``["kube-system", "kube-public", "kube-node-lease"]``)
     Namespaces never reported.
 
 PASS::
@@ -68,7 +68,7 @@ ID = "namespace-network-policy"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "tree"
 DESCRIPTION = "Namespace runs pods but has no NetworkPolicy selecting all of them (podSelector: {})."
-OPTIONS: dict[str, object] = {"exempt_namespaces": DEFAULT_EXEMPT}
+OPTIONS: dict[str, object] = {"exempt-namespaces": DEFAULT_EXEMPT}
 _POLICY_KINDS = frozenset({"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy",
                            "GlobalNetworkPolicy"})
 KINDS = WORKLOAD_KINDS | NAMESPACE_KINDS | _POLICY_KINDS
@@ -106,7 +106,7 @@ def check_tree(resources: Sequence[Resource], ctx: RuleContext) -> Iterator[Viol
                 return
             if resource.namespace:
                 covered.add(resource.namespace)
-    exempt = [n for _, n in strings(ctx.options.get("exempt_namespaces"))]
+    exempt = [n for _, n in strings(ctx.options.get("exempt-namespaces"))]
     for use in namespaces_with_pods(resources, exempt):
         if use.name not in covered:
             yield Violation(f"namespace {use.name} runs pods but no NetworkPolicy selects all of them "

@@ -19,7 +19,7 @@ namespace's first workload.
 
 Options:
 
-``exempt_namespaces`` (list, default ``["kube-system", "kube-public", "kube-node-lease"]``)
+``exempt-namespaces`` (list, default ``["kube-system", "kube-public", "kube-node-lease"]``)
     Namespaces never reported.
 
 PASS::
@@ -64,7 +64,7 @@ ID = "namespace-quota"
 SEVERITY = Severity.LOW
 CATEGORY = "tree"
 DESCRIPTION = "Namespace runs pods but has no ResourceQuota or no LimitRange."
-OPTIONS: dict[str, object] = {"exempt_namespaces": DEFAULT_EXEMPT}
+OPTIONS: dict[str, object] = {"exempt-namespaces": DEFAULT_EXEMPT}
 KINDS = WORKLOAD_KINDS | NAMESPACE_KINDS | frozenset({"ResourceQuota", "LimitRange"})
 
 
@@ -80,7 +80,7 @@ def check_tree(resources: Sequence[Resource], ctx: RuleContext) -> Iterator[Viol
         if resource.kind == "Profile" and resource.group == "kubeflow.org" and resource.name \
                 and mapping(resource.get(("spec", "resourceQuotaSpec"))):
             quotas.add(resource.name)
-    exempt = [n for _, n in strings(ctx.options.get("exempt_namespaces"))]
+    exempt = [n for _, n in strings(ctx.options.get("exempt-namespaces"))]
     for use in namespaces_with_pods(resources, exempt):
         where = f"namespace {use.name} runs pods but has no"
         if use.name not in quotas:

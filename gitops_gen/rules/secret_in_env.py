@@ -25,7 +25,7 @@ and its message names the variable, never the value.
 
 Options:
 
-``ignore_names`` (list, default ``[]``)
+``ignore-names`` (list, default ``[]``)
     Variable names never reported by name (for example ``TOKENIZERS_PARALLELISM``-style
     false friends in your images).  Known token formats are still reported.
 
@@ -64,7 +64,7 @@ ID = "secret-in-env"
 SEVERITY = Severity.HIGH
 CATEGORY = "workloads"
 DESCRIPTION = "Environment variable with a literal password, token or key (use a Secret reference)."
-OPTIONS: dict[str, object] = {"ignore_names": []}
+OPTIONS: dict[str, object] = {"ignore-names": []}
 
 _CREDENTIAL_NAME = re.compile(
     r"(?:^|[^a-z])(?:password|passwd|pass|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|"
@@ -114,7 +114,7 @@ def _literal_secret(value: str) -> bool:
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    ignored = {n for _, n in strings(ctx.options.get("ignore_names"))}
+    ignored = {n for _, n in strings(ctx.options.get("ignore-names"))}
     for container in all_containers(resource):
         for i, variable in items(container.container.get("env")):
             name, value = text(variable.get("name")), variable.get("value")

@@ -12,6 +12,7 @@ import pytest
 from gitops_gen.engine import check_resources
 from gitops_gen.manifests import iter_files, load_file
 from gitops_gen.model import Finding, Resource
+from gitops_gen.rules import all_rules
 
 Run = Callable[..., list[Finding]]
 
@@ -36,8 +37,14 @@ def write_tree(root: Path, files: Mapping[str, str]) -> None:
 
 @pytest.fixture
 def run_tree(tmp_path: Path) -> Run:
-    """``run_tree(rule, {"path.yaml": text, ...}, **options)`` -> findings of ``rule``."""
-    def run(rule: str, files: Mapping[str, str], **options: Any) -> list[Finding]:
+    """``run_tree(rule, {"path.yaml": text, ...}, {"option-name": value})`` -> findings of ``rule``.
+
+    Option names are checked against the rule's ``OPTIONS``: a misspelt (or renamed) option would
+    otherwise leave the default in force and the test proving nothing.
+    """
+    def run(rule: str, files: Mapping[str, str], options: Mapping[str, Any] | None = None) -> list[Finding]:
+        unknown = sorted(set(options or {}) - set(all_rules()[rule].options))
+        assert not unknown, f"{rule} has no option(s) {unknown}"
         write_tree(tmp_path, files)
-        return check_resources(load_tree(tmp_path), [rule], {rule: options})
+        return check_resources(load_tree(tmp_path), [rule], {rule: dict(options or {})})
     return run

@@ -23,5 +23,5 @@ def test_cluster_resource_whitelist_is_off_by_default(run_tree: Run) -> None:
 
 
 def test_cluster_resource_whitelist_when_enabled(run_tree: Run) -> None:
-    findings = run_tree("argocd-project-wildcard", {"p.yaml": PROJECT}, check_cluster_resources=True)
+    findings = run_tree("argocd-project-wildcard", {"p.yaml": PROJECT}, {"check-cluster-resources": True})
     assert [(f.line, f.details["check"]) for f in findings] == [(8, "cluster-resources")]

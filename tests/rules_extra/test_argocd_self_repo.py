@@ -53,10 +53,10 @@ def test_detection_needs_the_folder_to_hold_applications(run_tree: Run) -> None:
 
 def test_detection_can_be_turned_off_and_replaced_by_self_repos(run_tree: Run) -> None:
     files = {"bootstrap/root.yaml": ROOT, "apps/teams.yaml": CHILD}
-    off = run_tree("argocd-unpinned-revision", files, detect_self_repo=False)
+    off = run_tree("argocd-unpinned-revision", files, {"detect-self-repo": False})
     assert len(off) == 3
-    named = run_tree("argocd-unpinned-revision", files, detect_self_repo=False,
-                     self_repos=["ssh://git@github.com/example-org/ml-platform-gitops"])
+    named = run_tree("argocd-unpinned-revision", files, {
+        "detect-self-repo": False, "self-repos": ["ssh://git@github.com/example-org/ml-platform-gitops"]})
     assert _lines(named) == [("apps/teams.yaml", 12)]
 
 
@@ -67,13 +67,13 @@ def test_self_repo_branches_limit_what_the_gitops_repo_may_track(run_tree: Run) 
     assert ("bootstrap/root.yaml", 9) in _lines(findings)
     missing = run_tree("argocd-unpinned-revision",
                        {"bootstrap/root.yaml": ROOT.replace("        targetRevision: main\n", ""),
-                        "apps/teams.yaml": CHILD}, self_repo_branches=["main"])
+                        "apps/teams.yaml": CHILD}, {"self-repo-branches": ["main"]})
     assert ("bootstrap/root.yaml", 6) in _lines(missing)  # missing = HEAD, not allowed here
 
 
 def test_allowed_branches_apply_to_any_repository(run_tree: Run) -> None:
     findings = run_tree("argocd-unpinned-revision", {"bootstrap/root.yaml": ROOT, "apps/teams.yaml": CHILD},
-                        allowed_branches=["master"])
+                        {"allowed-branches": ["master"]})
     assert findings == []
 
 

@@ -28,29 +28,29 @@ def test_custom_taint_and_label_fail_by_default(run_tree: Run) -> None:
 
 
 def test_taint_key_and_node_labels_options(run_tree: Run) -> None:
-    assert run_tree("gpu-toleration", {"p.yaml": POD}, taint_key="dedicated", node_labels=["pool"]) == []
+    assert run_tree("gpu-toleration", {"p.yaml": POD}, {"taint-key": "dedicated", "node-labels": ["pool"]}) == []
 
 
 def test_sub_checks_can_be_turned_off(run_tree: Run) -> None:
-    off = run_tree("gpu-toleration", {"p.yaml": POD}, require_toleration=False)
+    off = run_tree("gpu-toleration", {"p.yaml": POD}, {"require-toleration": False})
     assert _checks(off) == ["missing-node-selection"]
-    assert run_tree("gpu-toleration", {"p.yaml": POD}, require_toleration=False,
-                    require_node_selection=False) == []
+    assert run_tree("gpu-toleration", {"p.yaml": POD},
+                    {"require-toleration": False, "require-node-selection": False}) == []
 
 
 def test_gpu_resources_option_extends_both_rules(run_tree: Run) -> None:
     neuron = POD.replace("nvidia.com/gpu: 1", "aws.amazon.com/neuron: 0.5")
     assert run_tree("gpu-limits", {"p.yaml": neuron}) == []
-    found = run_tree("gpu-limits", {"p.yaml": neuron}, gpu_resources=["aws.amazon.com/neuron*"])
+    found = run_tree("gpu-limits", {"p.yaml": neuron}, {"gpu-resources": ["aws.amazon.com/neuron*"]})
     assert _checks(found) == ["not-integer"]
-    assert _checks(run_tree("gpu-toleration", {"p.yaml": neuron}, gpu_resources=["aws.amazon.com/neuron"])) \
+    assert _checks(run_tree("gpu-toleration", {"p.yaml": neuron}, {"gpu-resources": ["aws.amazon.com/neuron"]})) \
         == ["missing-node-selection", "missing-toleration"]
 
 
 def test_gpu_named_labels(run_tree: Run) -> None:
     pool = POD.replace("nodeSelector: {pool: ml-large}", "nodeSelector: {ml-platform.io/gpu-pool: a10g}")
     assert _checks(run_tree("gpu-toleration", {"p.yaml": pool})) == ["missing-toleration"]
-    assert _checks(run_tree("gpu-toleration", {"p.yaml": pool}, gpu_named_labels=False)) == [
+    assert _checks(run_tree("gpu-toleration", {"p.yaml": pool}, {"gpu-named-labels": False})) == [
         "missing-node-selection", "missing-toleration"]
     value = POD.replace("nodeSelector: {pool: ml-large}", "nodeSelector: {pool: gpu-a100}")
     assert _checks(run_tree("gpu-toleration", {"p.yaml": value})) == ["missing-toleration"]

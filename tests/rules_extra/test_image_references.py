@@ -1,4 +1,4 @@
-"""image-tag-unpinned: reading image references, and the allowed_registries option."""
+"""image-tag-unpinned: reading image references, and the allowed-registries option."""
 
 from __future__ import annotations
 
@@ -45,12 +45,12 @@ def test_any_registry_by_default(run_tree: Run) -> None:
 
 def test_allowed_registries(run_tree: Run) -> None:
     findings = run_tree("image-tag-unpinned", {"pod.yaml": POD},
-                        allowed_registries=["ghcr.io/acme", "123456789012.dkr.ecr.us-east-1.amazonaws.com"])
+                        {"allowed-registries": ["ghcr.io/acme", "123456789012.dkr.ecr.us-east-1.amazonaws.com"]})
     assert [(f.line, f.details["check"]) for f in findings] == [
         (7, "registry-not-allowed"), (8, "registry-not-allowed"), (10, "registry-not-allowed")]
     assert "docker.io" in findings[1].message
 
 
 def test_docker_hub_by_name(run_tree: Run) -> None:
-    findings = run_tree("image-tag-unpinned", {"pod.yaml": POD}, allowed_registries=["docker.io", "ghcr.io"])
+    findings = run_tree("image-tag-unpinned", {"pod.yaml": POD}, {"allowed-registries": ["docker.io", "ghcr.io"]})
     assert [f.line for f in findings] == [9, 10]

@@ -1,4 +1,4 @@
-"""namespace-* rules: the exempt_namespaces option, and reporting once per namespace."""
+"""namespace-* rules: the exempt-namespaces option, and reporting once per namespace."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ def test_one_finding_per_namespace_on_its_first_workload(run_tree: Run) -> None:
 
 
 def test_exempt_namespaces(run_tree: Run) -> None:
-    assert run_tree("namespace-network-policy", {"jobs.yaml": TWO_JOBS}, exempt_namespaces=["research"]) == []
-    assert run_tree("namespace-quota", {"jobs.yaml": TWO_JOBS}, exempt_namespaces=["research"]) == []
+    assert run_tree("namespace-network-policy", {"jobs.yaml": TWO_JOBS}, {"exempt-namespaces": ["research"]}) == []
+    assert run_tree("namespace-quota", {"jobs.yaml": TWO_JOBS}, {"exempt-namespaces": ["research"]}) == []
 
 
 def test_namespace_object_in_another_file_is_where_the_finding_goes(run_tree: Run) -> None:

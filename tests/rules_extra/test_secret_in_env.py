@@ -76,6 +76,6 @@ def test_ignore_names_keeps_token_formats(run_tree: Run) -> None:
             - {name: LEGACY_TOKEN, value: not-really-a-token}
             - {name: LEGACY_SECRET, value: "ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}
     """
-    findings = run_tree("secret-in-env", {"pod.yaml": pod}, ignore_names=["LEGACY_TOKEN", "LEGACY_SECRET"])
+    findings = run_tree("secret-in-env", {"pod.yaml": pod}, {"ignore-names": ["LEGACY_TOKEN", "LEGACY_SECRET"]})
     assert [(f.line, f.details["check"]) for f in findings] == [(10, "token-format")]
     assert "ghp_" not in findings[0].message and "not-really" not in findings[0].message
