@@ -13,7 +13,7 @@ from ``--crds``, then gitops-gen's built-in Argo CD schemas.  Anything else is `
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,14 @@ class SchemaValidator:
         CLI to show as warnings; a custom resource whose CRD is broken also gets ``no-schema``."""
         return [SchemaError(p.message, file=fp.file, line=p.line)
                 for fp in self._store.file_problems for p in fp.problems]
+
+    def prepare(self, kinds: Iterable[tuple[str, str]]) -> None:
+        """Load and compile the schemas of these ``(apiVersion, kind)`` pairs now, e.g. in a parent
+        process before it forks workers, so that they inherit compiled validators instead of each
+        reading the same CRDs again."""
+        for api_version, kind in kinds:
+            if isinstance(api_version, str) and isinstance(kind, str):
+                self._entry(api_version, kind)
 
     # -- CRDs among the inputs ------------------------------------------------------------------
 

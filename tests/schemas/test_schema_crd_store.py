@@ -81,6 +81,14 @@ def test_folders_are_walked_and_only_needed_files_parsed(tmp_path: Path, folder:
     assert validator.stats["parsed"] == 3
 
 
+def test_prepare_loads_ahead_of_validation(tmp_path: Path, folder: Path) -> None:
+    validator = SchemaValidator("1.31", crd_dirs=[folder], cache_dir=tmp_path / "cache")
+    validator.prepare([("a.example.com/v1", "Alpha"), ("b.example.com/v1", "Beta"), ("v1", "ConfigMap")])
+    assert validator.stats["parsed"] == 2
+    assert rules_for(validator, tmp_path, cr("a.example.com", "Alpha")) == [("schema", 4)]
+    assert validator.stats["parsed"] == 2
+
+
 def test_a_single_file_can_be_given(tmp_path: Path, folder: Path) -> None:
     validator = SchemaValidator("1.31", crd_dirs=[folder / "a.yaml"], cache_dir=tmp_path / "cache")
     assert rules_for(validator, tmp_path, cr("a.example.com", "Alpha")) == [("schema", 4)]
