@@ -68,11 +68,14 @@ def _is_number(value: Any) -> bool:
 
 
 class _Converter:
+    def __init__(self, preserve_all: bool = False) -> None:
+        self.preserve_all = preserve_all
+
     def node(self, schema: Any, path: FieldPath, *, structural: bool, allow_null: bool) -> dict[str, Any]:
         s = _mapping(schema, path, "a schema")
         out: dict[str, Any] = {}
         nullable = s.get("nullable") is True
-        preserve = s.get("x-kubernetes-preserve-unknown-fields") is True
+        preserve = self.preserve_all or s.get("x-kubernetes-preserve-unknown-fields") is True
         embedded = s.get("x-kubernetes-embedded-resource") is True
         declared = s.get("type")
         if declared not in (None, "") and (not isinstance(declared, str) or declared not in _TYPES):
@@ -172,17 +175,19 @@ def _nullable_object(schema: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "type": ["object", "null"]}
 
 
-def convert(schema: Any, path: FieldPath = ()) -> dict[str, Any]:
+def convert(schema: Any, path: FieldPath = (), *, preserve_unknown: bool = False) -> dict[str, Any]:
     """The strict JSON Schema of a custom resource, from its version's ``openAPIV3Schema``.
 
     ``path`` is where the schema sits in the CRD document, for the errors' paths.
+    ``preserve_unknown`` keeps unknown fields everywhere (an ``apiextensions.k8s.io/v1beta1``
+    CRD with ``spec.preserveUnknownFields``, its default, prunes nothing).
     """
     s = _mapping(schema, path, "openAPIV3Schema")
     declared = s.get("type")
     if declared not in (None, "object"):
         raise ConversionError((*path, "type"), f"the root of a custom resource schema must be an object, "
                               f"not {declared!r}")
-    converter = _Converter()
+    converter = _Converter(preserve_unknown)
     out = converter.node(s, path, structural=True, allow_null=False)
     out["type"] = "object"
     props: dict[str, Any] = out.setdefault("properties", {})

@@ -32,7 +32,7 @@ from gitops_gen.schemas.cache import read_json, write_json
 from gitops_gen.schemas.crds import CrdDefinition, CrdProblem, is_crd, read_crd
 
 #: Bump when the converted form changes, so old cache entries are not used.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 _SALT = f"gitops-gen {__version__} crd-cache {CACHE_FORMAT}".encode()
 _INDEX_NAME = f"crd-index-v{CACHE_FORMAT}.json"
 _ENTRIES = f"crd-schemas-v{CACHE_FORMAT}"

@@ -141,8 +141,10 @@ class _Reader:
         line, _ = self.resource.locate(("kind",))
         crd = CrdDefinition(group, kind, self.resource.name or f"{kind.lower()}.{group}", source, line, {},
                             self.problems)
+        # v1beta1 CRDs keep unknown fields unless they opt in to pruning (v1 always prunes).
+        preserve = self.resource.api_version.endswith("/v1beta1") and spec.get("preserveUnknownFields") is not False
         for name, served, schema, path in self._versions(spec):
-            crd.versions[name] = self._version(name, served, schema, path)
+            crd.versions[name] = self._version(name, served, schema, path, preserve)
         if not crd.versions:
             self.problem(("spec", "versions"), "the CustomResourceDefinition declares no versions")
         return crd
@@ -175,12 +177,12 @@ class _Reader:
             found.append((single, True, shared_schema, shared_path))
         return found
 
-    def _version(self, name: str, served: bool, schema: Any, path: FieldPath) -> CrdVersion:
+    def _version(self, name: str, served: bool, schema: Any, path: FieldPath, preserve: bool) -> CrdVersion:
         if schema is None:
             return CrdVersion(name, served, None,
                               "its CustomResourceDefinition has no schema for this version")
         try:
-            converted = convert(schema, path)
+            converted = convert(schema, path, preserve_unknown=preserve)
         except ConversionError as exc:
             message = self.problem(exc.path, f"version {name}: {exc.message}")
             return CrdVersion(name, served, None, f"its CustomResourceDefinition is broken ({message})")

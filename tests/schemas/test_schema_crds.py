@@ -205,25 +205,33 @@ def test_a_crd_without_group_or_kind(tmp_path: Path, validator: SchemaValidator)
 
 
 def test_v1beta1_crds_with_a_shared_schema(tmp_path: Path, validator: SchemaValidator) -> None:
-    [crd] = load(tmp_path, """
+    crd_text = """
         apiVersion: apiextensions.k8s.io/v1beta1
         kind: CustomResourceDefinition
         metadata: {name: olds.example.com}
         spec:
           group: example.com
           version: v1
+          preserveUnknownFields: false
           names: {kind: Old, plural: olds}
           validation:
             openAPIV3Schema:
               type: object
               properties:
                 spec: {type: object, properties: {size: {type: integer}}}
-    """, "crd.yaml")
+    """
+    [crd] = load(tmp_path, crd_text, "crd.yaml")
     assert validator.add_crd(crd) == []
     [cr] = load(tmp_path, "apiVersion: example.com/v1\nkind: Old\nmetadata: {name: o}\nspec: {size: big}\n")
     [finding] = validator.validate(cr)
     assert (finding.rule, finding.line) == ("schema", 4)
     assert finding.message == 'spec.size: "big" is not of type integer'
+    # Without preserveUnknownFields: false, a v1beta1 CRD keeps (does not reject) unknown fields.
+    [crd] = load(tmp_path, crd_text.replace("preserveUnknownFields: false", ""), "crd.yaml")
+    validator.add_crd(crd)
+    [cr] = load(tmp_path, "apiVersion: example.com/v1\nkind: Old\nmetadata: {name: o}\n"
+                          "spec: {size: big, extra: 1}\nmore: 2\n")
+    assert [(f.line, f.message) for f in validator.validate(cr)] == [(4, 'spec.size: "big" is not of type integer')]
 
 
 def test_crds_from_the_inputs_override_crds_from_a_folder(tmp_path: Path) -> None:
