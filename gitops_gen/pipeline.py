@@ -18,7 +18,7 @@ from gitops_gen.catalogue import rule_docs
 from gitops_gen.config import Config, load_config
 from gitops_gen.engine import to_finding
 from gitops_gen.manifests.lazy import LazyPositions
-from gitops_gen.manifests.loader import LoadResult, SourceFile, iter_files, load_file
+from gitops_gen.manifests.loader import LoadResult, SourceFile, iter_files, kustomize_patch_files, load_file
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import CheckedResource, Finding, Report, Resource, Waived
 from gitops_gen.rules import RuleInfo, all_rules
@@ -203,6 +203,9 @@ def run(paths: Sequence[str], options: RunOptions = RunOptions(),
             report.findings.append(item)
         elif not any(fnmatchcase(item.display, pattern) for pattern in config.ignore):
             files.append(item)
+    patches = kustomize_patch_files(files, options.limits)
+    if patches:
+        files = [f for f in files if f.abspath not in patches]
     runner = _Runner(options, config)
     for source in _crd_files(files, options.limits):
         for resource in load_file(source, options.limits).resources:

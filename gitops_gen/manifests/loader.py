@@ -31,7 +31,9 @@ LOADER_SEVERITIES: dict[str, Severity] = {
 }
 
 #: API groups whose documents are tool configuration, not objects sent to a cluster.
-NON_RESOURCE_GROUPS = frozenset({"kustomize.config.k8s.io", "builtin", "config.kubernetes.io"})
+NON_RESOURCE_GROUPS = frozenset({"kustomize.config.k8s.io", "builtin", "config.kubernetes.io",
+                                 "config.lighthouse.jenkins-x.io"})
+KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,3 +188,39 @@ def _resource(data: dict[str, Any], source: SourceFile, index: int, positions: N
         api_version=data["apiVersion"], kind=data["kind"], name=name, namespace=namespace, data=data,
         file=source.display, abspath=source.abspath, doc_index=index, positions=positions,
         item_path=item_path)
+
+
+def kustomize_patch_files(files: Iterable[SourceFile], limits: Limits = DEFAULT_LIMITS) -> set[str]:
+    """Files that kustomizations among ``files`` use as patches: partial objects, not resources.
+
+    A strategic-merge patch of a Deployment has no selector or containers of its own, so
+    validating it as a Deployment would only report noise.
+    """
+    patches: set[str] = set()
+    for source in files:
+        if Path(source.abspath).name not in KUSTOMIZATION_NAMES:
+            continue
+        try:
+            text = Path(source.abspath).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for doc in read_documents(text, limits):
+            if isinstance(doc.data, dict):
+                patches |= _patch_paths(doc.data, Path(source.abspath).parent)
+    return patches
+
+
+def _patch_paths(kustomization: dict[str, Any], base: Path) -> set[str]:
+    found: set[str] = set()
+    entries: list[Any] = []
+    for key in ("patches", "patchesJson6902"):
+        value = kustomization.get(key)
+        if isinstance(value, list):
+            entries.extend(item.get("path") for item in value if isinstance(item, dict))
+    value = kustomization.get("patchesStrategicMerge")
+    if isinstance(value, list):
+        entries.extend(value)
+    for entry in entries:
+        if isinstance(entry, str) and entry and "\n" not in entry:  # inline patches hold newlines
+            found.add(str((base / entry).resolve()))
+    return found

@@ -105,3 +105,19 @@ def test_json_manifest(tmp_path: Path) -> None:
 def test_duplicate_key_finding_carries_file_and_line(tmp_path: Path) -> None:
     _, findings = load(tmp_path, POD + "  containers: [x]\n")
     assert [(f.rule, f.file, f.line) for f in findings] == [("duplicate-key", "f.yaml", 8)]
+
+
+def test_kustomize_patch_files_are_not_resources(tmp_path: Path) -> None:
+    from gitops_gen.manifests.loader import kustomize_patch_files
+
+    (tmp_path / "patches").mkdir()
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [deploy.yaml]\npatches:\n  - path: patches/replicas.yaml\n"
+        "  - patch: |-\n      - op: replace\n        path: /spec/replicas\n        value: 2\n"
+        "patchesStrategicMerge: [patches/env.yaml]\npatchesJson6902:\n  - path: patches/json.yaml\n")
+    for name in ("deploy.yaml", "patches/replicas.yaml", "patches/env.yaml", "patches/json.yaml"):
+        (tmp_path / name).write_text(POD)
+    files = [s for s in sources(tmp_path) if isinstance(s, SourceFile)]
+    skipped = kustomize_patch_files(files)
+    assert sorted(Path(p).relative_to(tmp_path.resolve()).as_posix() for p in skipped) == [
+        "patches/env.yaml", "patches/json.yaml", "patches/replicas.yaml"]
