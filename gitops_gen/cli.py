@@ -101,7 +101,24 @@ def _run(paths: Sequence[str], config: Config, *, rules: bool, kubernetes_versio
         return run(paths, options, update)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Commands whose imports are heavy (cookiecutter, gitpython) load only when they are run."""
+
+    lazy = {"new": "new", "blueprints": "blueprints_command"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            from gitops_gen import blueprint_cli
+
+            command: click.Command = getattr(blueprint_cli, self.lazy[cmd_name])
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gitops-gen")
 def main() -> None:
     """Generate Argo CD app-of-apps repositories for ML platforms, and gate them with policy checks."""
@@ -179,12 +196,3 @@ def explain(rule: str) -> None:
         sys.exit(2)
     click.echo(f"{doc.id} ({doc.severity.label}, {doc.category})\n\n{doc.description}\n\n{doc.doc}")
 
-
-def _register_blueprint_commands() -> None:
-    from gitops_gen.blueprint_cli import blueprints_command, new
-
-    main.add_command(new)
-    main.add_command(blueprints_command)
-
-
-_register_blueprint_commands()
