@@ -101,6 +101,9 @@ def _needs_ssa(source: Source, charts: set[str], git_sources: list[tuple[str, st
     repo, path = source.repo_url, (source.dir_path or "").strip().strip("/")
     if repo is None:
         return None
+    if repo.startswith("oci://"):  # Argo CD's native OCI source: the chart is the last segment
+        chart = repo.rstrip("/").rpartition("/")[2].partition(":")[0]
+        return f"chart {chart}" if chart in charts and not _crds_off(source) else None
     normalized = normalize_repo(repo).lower()
     for wanted_repo, prefix in git_sources:
         if normalized == wanted_repo and (not prefix or path == prefix or path.startswith(prefix + "/")):
