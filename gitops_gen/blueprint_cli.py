@@ -10,10 +10,10 @@ import click
 
 from gitops_gen.blueprints import (
     BlueprintInfo,
+    apply_sets,
     find_blueprint,
     list_blueprints,
     load_values_file,
-    merge_values,
     parse_set,
     render,
     resolve_inputs,
@@ -61,8 +61,8 @@ def new(blueprint: str, output_dir: Path, values_file: Path | None, sets: tuple[
     """Render a blueprint (a bundled name such as ml-platform, or a folder) into a new repository."""
     try:
         bp = find_blueprint(blueprint)
-        values: dict[str, Any] = merge_values(load_values_file(values_file) if values_file else {},
-                                              parse_set(sets))
+        values: dict[str, Any] = apply_sets(bp, load_values_file(values_file) if values_file else {},
+                                            parse_set(sets))
         if not no_input:
             values = _prompt(bp, values)
         resolve_inputs(bp, values)  # refuse bad values before anything is written

@@ -3,9 +3,13 @@
 The library API behind ``gitops-gen blueprints`` and ``gitops-gen new``::
 
     bp = find_blueprint("ml-platform")                # or a folder path
-    values = merge_values(load_values_file(path), parse_set(["teams.research.gpu_quota=4"]))
+    values = apply_sets(bp, load_values_file(path), parse_set(["teams.research.gpu_quota=4"]))
     answers = resolve_inputs(bp, values)               # validated before anything is written
     repo = render(bp, Path("."), values)               # -> ./<repo_name>, a git repo with one commit
+    a = read_answers(repo)                             # what .gitops-gen.yaml records
+    render(find_blueprint(a.name), elsewhere, a.inputs)    # the same repository again
+
+A given input replaces its default whole; ``--set`` paths edit it (see :func:`apply_sets`).
 
 Errors are :class:`~gitops_gen.errors.BlueprintError` (bad values: its subclass
 :class:`InputsError`, with every problem and its key path).
@@ -19,7 +23,7 @@ from gitops_gen.blueprints.catalog import (
     list_blueprints,
     load_blueprint,
 )
-from gitops_gen.blueprints.inputs import InputProblem, InputsError, resolve_inputs
+from gitops_gen.blueprints.inputs import InputProblem, InputsError, apply_sets, resolve_inputs
 from gitops_gen.blueprints.render import render
 from gitops_gen.blueprints.values import load_values_file, merge_values, parse_set
 
@@ -30,6 +34,7 @@ __all__ = [
     "InputInfo",
     "InputProblem",
     "InputsError",
+    "apply_sets",
     "find_blueprint",
     "list_blueprints",
     "load_blueprint",

@@ -11,6 +11,10 @@ booleans and ``None``; user values are presented the same way, so a template see
 whether a value came from the defaults or from the user, and renders the same bytes as
 cookiecutter would for the same answers.  The typed answers (``8`` stays ``8``) are what is
 validated and what the answers file records.
+
+One deliberate difference: cookiecutter merges a mapping given for a mapping input into the
+default mapping; here a given input replaces its default whole (see :func:`build`), and partial
+edits are ``--set`` paths (:func:`gitops_gen.blueprints.inputs.apply_sets`).
 """
 
 from __future__ import annotations
@@ -125,7 +129,9 @@ def build(options: Mapping[str, Any], given: Mapping[str, Any],
           env: StrictEnvironment | None = None) -> Built:
     """Defaults rendered, ``given`` (already checked for Jinja and unknown keys) laid over them.
 
-    A top-level ``None`` in ``given`` means "use the default".  Raises :class:`DefaultError`.
+    A given input replaces its default whole, mappings included (an answer is a value: three teams
+    given means three teams, and recorded answers render the same repository again); ``None``
+    means "use the default".  Raises :class:`DefaultError`.
     """
     env = env or environment(options)
     ctx: OrderedDict[str, Any] = OrderedDict()
@@ -162,7 +168,7 @@ def build(options: Mapping[str, Any], given: Mapping[str, Any],
             default = _render(env, options[key], ctx)
         except Exception as exc:
             raise DefaultError(key, exc) from exc
-        value = merge(default, given[key]) if given.get(key) is not None else default
+        value = copy.deepcopy(given[key]) if given.get(key) is not None else default
         answers[key] = value
         ctx[key] = present(value)
     ordered = {key: answers[key] for key in options if key in answers}
@@ -172,7 +178,7 @@ def build(options: Mapping[str, Any], given: Mapping[str, Any],
     for key, raw in options.items():
         if key.startswith("_"):
             continue
-        if key in given and given[key] is not None:
+        if given.get(key) is not None:
             if isinstance(raw, list) and present(given[key]) in choices[key]:
                 chosen = choices[key].index(present(given[key]))
                 raw_view[key] = [raw[chosen], *raw[:chosen], *raw[chosen + 1:]]

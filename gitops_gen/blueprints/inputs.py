@@ -26,6 +26,7 @@ from gitops_gen.blueprints.context import (
     build,
     environment,
     markers,
+    merge,
     present,
     template_imports,
 )
@@ -57,8 +58,28 @@ class InputsError(BlueprintError):
         self.problems = problems
 
 
+def apply_sets(bp: BlueprintInfo, values: Mapping[str, Any], edits: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with ``--set`` edits (:func:`~gitops_gen.blueprints.values.parse_set`) applied.
+
+    Each edit changes the value its input would otherwise have (the given value, else the
+    blueprint's default), so ``teams.research.gpu_quota=4`` changes one field of the default team
+    and ``teams.serving=`` (null) removes one; a value given whole (in a values file) replaces the
+    default whole.  Nothing is validated here: :func:`resolve_inputs` does that.
+    """
+    defaults = {item.name: item.default for item in bp.inputs}
+    out = dict(values)
+    for name, edit in edits.items():
+        current = out.get(name)
+        if current is None:
+            current = defaults.get(name)
+        out[name] = merge(current, edit) if isinstance(edit, Mapping) else edit
+    return out
+
+
 def resolve_inputs(bp: BlueprintInfo, values: Mapping[str, Any]) -> dict[str, Any]:
     """Defaults + ``values``, validated: the typed answers in ``cookiecutter.json`` order.
+
+    A given input replaces its default whole (``None`` keeps the default).
 
     Raises :class:`InputsError` (a :class:`BlueprintError` whose ``key`` is the first bad key).
     """

@@ -12,8 +12,11 @@ Nothing here evaluates anything: a value is text, a number, a boolean, a list or
   YAML flow list or mapping (``instance_families=[g5, p4d]``);
 * an empty value is null, which removes that key from the defaults (``teams.serving=``).
 
-Several sources combine with :func:`merge_values` (mappings merge, null deletes, anything else
-replaces), defaults first, then the values file, then each ``--set`` in order.
+A values file gives inputs whole (``teams:`` lists every team); ``--set`` items are edits applied
+with :func:`~gitops_gen.blueprints.inputs.apply_sets` to the value an input would otherwise have
+(the values file's, else the default)::
+
+    values = apply_sets(bp, load_values_file(path), parse_set(items))
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ def merge_values(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[s
     """``override`` laid over ``base`` (mappings merge key by key; ``None`` deletes a nested key).
 
     At the top level a ``None`` is kept: for :func:`resolve_inputs` it means "use the default".
+    To apply ``--set`` edits to a blueprint's inputs, use :func:`apply_sets`, which also starts
+    from the defaults.
     """
     out = dict(merge(base, {k: v for k, v in override.items() if v is not None}))
     for k, v in override.items():

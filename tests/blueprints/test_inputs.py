@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from bp_helpers import DEMO_OPTIONS, DEMO_SCHEMA, make_blueprint
 
-from gitops_gen.blueprints import BlueprintInfo, InputsError, load_blueprint, resolve_inputs
+from gitops_gen.blueprints import BlueprintInfo, InputsError, apply_sets, load_blueprint, parse_set, resolve_inputs
 from gitops_gen.errors import BlueprintError
 
 
@@ -52,13 +52,27 @@ def test_null_at_top_level_means_default(demo: BlueprintInfo) -> None:
     assert resolve_inputs(demo, {"replicas": None})["replicas"] == 2
 
 
-def test_mappings_merge_and_null_removes_a_default_entry(demo: BlueprintInfo) -> None:
+def test_a_given_mapping_replaces_the_default_whole(demo: BlueprintInfo) -> None:
     nlp = {"group": "n", "gpu_quota": 1}
-    got = resolve_inputs(demo, {"teams": {"research": {"gpu_quota": 2}, "nlp": nlp}})
-    assert got["teams"] == {"research": {"group": "research-team", "gpu_quota": 2, "cpu_quota": "64"},
-                            "nlp": {"group": "n", "gpu_quota": 1}}
-    got = resolve_inputs(demo, {"teams": {"research": None, "nlp": {"group": "n", "gpu_quota": 1}}})
-    assert got["teams"] == {"nlp": {"group": "n", "gpu_quota": 1}}
+    assert resolve_inputs(demo, {"teams": {"nlp": nlp}})["teams"] == {"nlp": nlp}
+    found = problems(demo, {"teams": {"research": {"gpu_quota": 2}}})  # not an edit of the default team
+    assert found == {"teams.research.group": "is required"}
+
+
+def test_set_edits_apply_to_the_default_or_given_value(demo: BlueprintInfo) -> None:
+    edits = parse_set(["teams.research.gpu_quota=2", "teams.nlp.group=nlp-team", "teams.nlp.gpu_quota=1", "replicas=4"])
+    values = apply_sets(demo, {}, edits)
+    assert resolve_inputs(demo, values)["teams"] == {
+        "research": {"group": "research-team", "gpu_quota": 2, "cpu_quota": "64"},
+        "nlp": {"group": "nlp-team", "gpu_quota": 1},
+    }
+    assert values["replicas"] == 4
+    given = {"teams": {"vision": {"group": "v", "gpu_quota": 3}}}
+    values = apply_sets(demo, given, parse_set(["teams.vision.gpu_quota=5", "teams.research="]))
+    assert resolve_inputs(demo, values)["teams"] == {"vision": {"group": "v", "gpu_quota": 5}}
+    values = apply_sets(demo, {}, parse_set(["teams.research=", "teams.solo.group=solo", "teams.solo.gpu_quota=1"]))
+    assert resolve_inputs(demo, values)["teams"] == {"solo": {"group": "solo", "gpu_quota": 1}}
+    assert given == {"teams": {"vision": {"group": "v", "gpu_quota": 3}}}  # inputs untouched
 
 
 @pytest.mark.parametrize(("values", "key", "fragment"), [

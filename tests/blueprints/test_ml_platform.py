@@ -31,28 +31,29 @@ ENABLE_FLAGS = ("enable_kubeflow_pipelines", "enable_notebooks", "enable_katib",
                 "enable_argo_workflows", "enable_airflow")
 
 BIG: dict[str, Any] = {
-    "project_name": "Acme Research Platform",
+    "project_name": "Acme: \"Research\" Platform #1",
     "repo_name": "acme-ml-gitops",
     "repo_url": "https://git.example.com/platform/acme-ml-gitops.git",
     "node_provisioner": "cluster-autoscaler",
     "secrets_backend": "sealed-secrets",
     "teams": {
-        "research": None,
-        "serving": None,
         "nlp": {"group": "nlp-team", "gpu_quota": 16, "cpu_quota": "128", "memory_quota": "512Gi"},
         "vision": {"group": "vision-team", "gpu_quota": 8, "cpu_quota": "64", "memory_quota": "256Gi"},
         "ranking": {"group": "ranking-team", "gpu_quota": 2, "cpu_quota": "16", "memory_quota": "64Gi"},
     },
     "gpu_node_pools": {
+        "a10g": {"instance_families": ["g5"], "gpu_product": "NVIDIA-A10G", "max_gpus": 32,
+                 "capacity_type": "spot"},
         "h100": {"instance_families": ["p5"], "gpu_product": "NVIDIA-H100-80GB-HBM3", "max_gpus": 64,
                  "capacity_type": "on-demand"},
     },
 }
 
+BIG_NAME = "three-teams-two-pools-ca-sealed"
 VARIANTS: dict[str, dict[str, Any]] = {
     **{f"no-{flag.removeprefix('enable_')}": {flag: False} for flag in ENABLE_FLAGS},
     "all-off": dict.fromkeys(ENABLE_FLAGS, False),
-    "three-teams-two-pools-ca-sealed": BIG,
+    BIG_NAME: BIG,
     "generic-cloud": {"cloud": "generic", "node_provisioner": "cluster-autoscaler"},
 }
 
@@ -62,18 +63,36 @@ def bp() -> BlueprintInfo:
     return find_blueprint("ml-platform")
 
 
-@pytest.fixture(scope="module")
-def default_repo(bp: BlueprintInfo, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return render(bp, tmp_path_factory.mktemp("default"), {}, git_init=False)
+class Renders:
+    """Each variant rendered once per module (git_init=False), on first use."""
+
+    def __init__(self, bp: BlueprintInfo, root: Path) -> None:
+        self.bp, self.root, self.done = bp, root, dict[str, Path]()
+
+    def __getitem__(self, variant: str) -> Path:
+        if variant not in self.done:
+            values = VARIANTS[variant] if variant != "default" else {}
+            self.done[variant] = render(self.bp, self.root / variant, values, git_init=False)
+        return self.done[variant]
 
 
 @pytest.fixture(scope="module")
-def validator(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def renders(bp: BlueprintInfo, tmp_path_factory: pytest.TempPathFactory) -> Renders:
+    return Renders(bp, tmp_path_factory.mktemp("renders"))
+
+
+@pytest.fixture(scope="module")
+def default_repo(renders: Renders) -> Path:
+    return renders["default"]
+
+
+@pytest.fixture(scope="module")
+def validator() -> Any:
     from gitops_gen.schemas.validator import SchemaValidator
 
     crds = [str(SHARED_CRDS)] if SHARED_CRDS.is_dir() else []
-    return SchemaValidator(kubernetes_version="1.31", crd_dirs=crds, require_schemas=bool(crds),
-                           cache_dir=tmp_path_factory.mktemp("schema-cache"))
+    # the user's schema cache, as `gitops-gen new` and the policy check below use it
+    return SchemaValidator(kubernetes_version="1.31", crd_dirs=crds, require_schemas=bool(crds))
 
 
 def _crds_or_skip() -> None:
@@ -99,22 +118,21 @@ def test_deterministic(bp: BlueprintInfo, default_repo: Path, tmp_path: Path) ->
     assert snapshot(again) == snapshot(default_repo), difference(default_repo, again)
 
 
-def test_answers_record_every_input_exactly(bp: BlueprintInfo, default_repo: Path, tmp_path: Path) -> None:
+def test_answers_record_every_input_exactly(bp: BlueprintInfo, default_repo: Path, renders: Renders) -> None:
     answers = read_answers(default_repo)
     assert (answers.name, answers.version) == (bp.name, bp.version) == ("ml-platform", "0.1.0")
     assert answers.inputs == resolve(bp, {})
     assert not [k for k in answers.inputs if k.startswith("_")]
-    given = {**BIG, "project_name": "Acme: \"ML\" #1", "enable_katib": False}
-    repo = render(bp, tmp_path, given, git_init=False)
-    recorded = read_answers(repo).inputs
-    assert recorded == resolve(bp, given)
-    assert recorded["project_name"] == "Acme: \"ML\" #1"
+    recorded = read_answers(renders[BIG_NAME]).inputs
+    assert recorded == resolve(bp, BIG)
+    assert recorded["project_name"] == BIG["project_name"]
     assert recorded["teams"]["nlp"]["gpu_quota"] == 16
     assert set(recorded["teams"]) == {"nlp", "vision", "ranking"}
+    assert set(recorded["gpu_node_pools"]) == {"a10g", "h100"}
 
 
-def test_answers_render_the_same_repository_again(bp: BlueprintInfo, tmp_path: Path) -> None:
-    first = render(bp, tmp_path / "a", BIG, git_init=False)
+def test_answers_render_the_same_repository_again(renders: Renders, tmp_path: Path) -> None:
+    first = renders[BIG_NAME]
     answers = read_answers(first)
     second = render(find_blueprint(answers.name), tmp_path / "b", answers.inputs, git_init=False)
     assert difference(first, second) is None
@@ -177,8 +195,8 @@ def test_policy_gate_passes(default_repo: Path) -> None:
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_variants_validate(bp: BlueprintInfo, validator: Any, tmp_path: Path, variant: str) -> None:
-    repo = render(bp, tmp_path, VARIANTS[variant], git_init=False)
+def test_variants_validate(renders: Renders, validator: Any, variant: str) -> None:
+    repo = renders[variant]
     _check_schemas(repo, validator)
     if shutil.which("kubectl") is not None:
         failures, _ = kustomize_failures(repo)
@@ -187,8 +205,8 @@ def test_variants_validate(bp: BlueprintInfo, validator: Any, tmp_path: Path, va
     assert not findings, f"{variant}: {len(findings)} finding(s) at medium or above:\n{show(findings)}"
 
 
-def test_components_toggled_off_are_gone(bp: BlueprintInfo, default_repo: Path, tmp_path: Path) -> None:
-    repo = render(bp, tmp_path, VARIANTS["all-off"], git_init=False)
+def test_components_toggled_off_are_gone(default_repo: Path, renders: Renders) -> None:
+    repo = renders["all-off"]
     default_text = _all_text(default_repo)
     off_text = _all_text(repo)
     for word in ("katib", "seldon", "airflow"):

@@ -48,7 +48,8 @@ def test_same_tree_as_cookiecutter_for_defaults_and_for_given_values(demo: Bluep
     assert ours.name == theirs.name == "demo-platform"
     assert difference(theirs, ours) is None
     values = {"project_name": "Acme ML", "replicas": 3, "cloud": "generic", "enable_extra": False,
-              "teams": {"nlp": {"group": "nlp-team", "gpu_quota": 2}}}
+              "teams": {"nlp": {"group": "nlp-team", "gpu_quota": 2},
+                        "research": {"group": "research-team", "gpu_quota": 8, "cpu_quota": "64"}}}
     ours = render(demo, tmp_path / "ours2", values, git_init=False)
     theirs = run_cookiecutter(demo.path, tmp_path / "theirs2", tmp_path, extra=values)
     assert difference(theirs, ours) is None
@@ -271,8 +272,10 @@ def test_bytecode_caches_of_an_installed_template_are_not_rendered(tmp_path: Pat
     assert not (repo / "dags" / "__pycache__").exists()
 
 
+# cookiecutter merges a given mapping into the default one, gitops-gen replaces it: give a superset.
 GIVEN = {"project_name": "Acme ML", "cloud": "generic", "replicas": 3, "enable_extra": False,
-         "teams": {"nlp": {"group": "n", "gpu_quota": 2}}}
+         "teams": {"research": {"group": "research-team", "gpu_quota": 8, "cpu_quota": "64"},
+                   "nlp": {"group": "n", "gpu_quota": 2}}}
 EXTRA_OPTIONS = {"__prompts__": {"project_name": "Name of the platform?"},
                  "__slug": "{{ cookiecutter.repo_name }}-{{ cookiecutter.replicas }}",
                  "_copy_without_render": ["*.bin"], "_new_lines": "\n"}
