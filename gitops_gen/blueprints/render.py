@@ -140,6 +140,10 @@ def _remove_created(created: list[Path]) -> None:
 
 def _generate(bp: BlueprintInfo, project: Path, context: dict[str, Any], scratch_hooks: Path) -> None:
     with RENDER_LOCK, template_imports(str(bp.path), bp.options):
+        try:
+            os.getcwd()  # cookiecutter returns to it after rendering
+        except FileNotFoundError:
+            raise BlueprintError("the current folder no longer exists; change to an existing one") from None
         hooks.run_hooks(bp.path, hooks.PRE_GEN, project, context, scratch_hooks)
         try:
             generate_files(repo_dir=str(bp.path), context=context, output_dir=str(project.parent),

@@ -261,6 +261,8 @@ YAML_BREAKERS = [
     "ML Platform\nevil: true",
     "x' : y # \"",
     'x"""\nimport os; os.system("touch PWNED")\n#',
+    'x"; import os; os.system("touch PWNED"); y = "',
+    "x'''; import os; os.system('touch PWNED'); '''",
     "- [a, b]: {c",
     "&anchor *alias !!python/object:os.system",
 ]

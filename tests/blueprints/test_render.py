@@ -303,3 +303,14 @@ def test_context_is_the_one_cookiecutter_builds(tmp_path: Path, monkeypatch: pyt
     assert json.dumps(ours) == json.dumps(seen)  # same keys, same order, same types
     context = ours["cookiecutter"]
     assert context["__slug"] == f"{context['repo_name']}-{values.get('replicas', 2)}"
+
+
+def test_a_vanished_working_folder_is_reported(demo: BlueprintInfo, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    with pytest.raises(BlueprintError, match="current folder no longer exists"):
+        render(demo, tmp_path / "out", {}, git_init=False)
+    assert not (tmp_path / "out").exists()
