@@ -82,8 +82,9 @@ def renders(bp: BlueprintInfo, tmp_path_factory: pytest.TempPathFactory) -> Rend
 
 
 @pytest.fixture(scope="module")
-def default_repo(renders: Renders) -> Path:
-    return renders["default"]
+def default_repo(renders: Renders, ml_default_render: Path) -> Path:
+    renders.done["default"] = ml_default_render
+    return ml_default_render
 
 
 @pytest.fixture(scope="module")

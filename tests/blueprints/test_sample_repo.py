@@ -9,7 +9,6 @@ import pytest
 from bp_helpers import snapshot, tree_difference
 from checks import REPO_ROOT
 
-from gitops_gen.blueprints import find_blueprint, render
 from gitops_gen.blueprints.refresh_sample import SAMPLE_BLUEPRINT, SAMPLE_DIR, refresh_sample
 
 SAMPLE = REPO_ROOT / SAMPLE_DIR
@@ -17,9 +16,10 @@ HOW = ("regenerate it with: python -m gitops_gen.blueprints.refresh_sample  "
        "(then review and commit sample-repo/)")
 
 
-def test_sample_repo_is_a_fresh_default_render(tmp_path: Path) -> None:
+def test_sample_repo_is_a_fresh_default_render(ml_default_render: Path) -> None:
+    assert SAMPLE_BLUEPRINT == "ml-platform"
     assert SAMPLE.is_dir(), f"{SAMPLE} is missing; {HOW}"
-    fresh = render(find_blueprint(SAMPLE_BLUEPRINT), tmp_path, {}, git_init=False)
+    fresh = ml_default_render
     # git keeps only the executable bit and no empty folders, so compare files, contents and that bit.
     diff = tree_difference(fresh, SAMPLE, executable_bit_only=True)
     assert diff is None, f"sample-repo/ differs from a fresh render of {SAMPLE_BLUEPRINT}:\n{diff}\n{HOW}"
@@ -37,11 +37,10 @@ def test_every_sample_file_is_committed() -> None:
     assert not ignored, f"files of sample-repo/ that git ignores: {ignored[:10]}"
 
 
-def test_refresh_writes_the_render_into_the_destination(tmp_path: Path) -> None:
+def test_refresh_writes_the_render_into_the_destination(tmp_path: Path, ml_default_render: Path) -> None:
     dest = tmp_path / "sample"
     dest.mkdir()
     (dest / "stale.txt").write_text("old")
     assert refresh_sample(dest) == dest
-    fresh = render(find_blueprint(SAMPLE_BLUEPRINT), tmp_path / "fresh", {}, git_init=False)
-    assert snapshot(dest) == snapshot(fresh)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "sample"]
+    assert snapshot(dest) == snapshot(ml_default_render)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sample"]  # nothing else left behind
