@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 import click
 
@@ -104,7 +104,7 @@ def _run(paths: Sequence[str], config: Config, *, rules: bool, kubernetes_versio
 class _Group(click.Group):
     """Commands whose imports are heavy (cookiecutter, gitpython) load only when they are run."""
 
-    lazy = {"new": "new", "blueprints": "blueprints_command"}
+    lazy: ClassVar[dict[str, str]] = {"new": "new", "blueprints": "blueprints_command"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])

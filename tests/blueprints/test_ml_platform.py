@@ -279,6 +279,7 @@ def test_yaml_breaking_project_name_is_rendered_safely_or_refused(bp: BlueprintI
         assert not (tmp_path / "out").exists()
         return
     assert not list(tmp_path.rglob("PWNED")), "a hook executed text from a value"
+    assert not (Path.cwd() / "PWNED").exists(), "something executed text from a value in the working folder"
     broken: list[Finding] = []
     for item in iter_files([repo]):
         if not isinstance(item, Finding):

@@ -1,0 +1,176 @@
+"""Benchmark `gitops-gen check` against checkov, and its throughput and memory on large trees.
+
+Not a test: run `python bench/bench_check.py` (add `--skip-checkov` to leave checkov out, and
+`--docs-mixed N` / `--docs-memory N` to change the corpus sizes).  Every figure comes from this
+one run on this machine, and the comparisons are ratios on the same corpus.
+
+checkov is installed into a throw-away virtualenv under bench/.venv-checkov (never a
+dependency of gitops-gen); it is the anchor for the "at least 100x faster" target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from corpus import build_corpus  # noqa: E402
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: svc-{i}
+  namespace: team-{ns}
+  labels: {{app: svc-{i}, tier: backend}}
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels: {{app: svc-{i}}}
+  template:
+    metadata:
+      labels: {{app: svc-{i}}}
+    spec:
+      securityContext:
+        runAsNonRoot: true
+        seccompProfile: {{type: RuntimeDefault}}
+      containers:
+        - name: app
+          image: registry.example.com/team-{ns}/svc-{i}:{tag}
+          ports: [{{containerPort: 8080, name: http}}]
+          env:
+            - {{name: LOG_LEVEL, value: info}}
+            - name: DB_PASSWORD
+              valueFrom: {{secretKeyRef: {{name: db, key: password}}}}
+          resources:
+            requests: {{cpu: 100m, memory: 128Mi}}
+            limits: {{memory: 256Mi}}
+          readinessProbe: {{httpGet: {{path: /ready, port: http}}}}
+          livenessProbe: {{httpGet: {{path: /healthz, port: http}}}}
+          securityContext:
+            allowPrivilegeEscalation: {ape}
+            readOnlyRootFilesystem: true
+            capabilities: {{drop: [ALL]}}
+"""
+
+
+def deployments(dest: Path, count: int, per_file: int = 10) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    for start in range(0, count, per_file):
+        docs = [DEPLOYMENT.format(i=i, ns=i % 7, replicas=1 + i % 3, tag="latest" if i % 9 == 0 else f"1.{i % 5}.0",
+                                  ape="true" if i % 11 == 0 else "false")
+                for i in range(start, min(count, start + per_file))]
+        (dest / f"deploy-{start:05}.yaml").write_text("---\n".join(docs))
+
+
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in KiB (Linux /proc)."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int, str]:
+    """Wall time, exit code, peak RSS of the whole process tree (KiB) and stdout."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss_kib(proc.pid))
+            stop.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = proc.communicate()
+    stop.set()
+    sampler.join()
+    return time.perf_counter() - start, proc.returncode, peak, out.decode(errors="replace")
+
+
+def gitops_gen(path: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "gitops_gen", "check", str(path), "--format", "json", *extra]
+
+
+def checkov_bin() -> Path | None:
+    venv = HERE / ".venv-checkov"
+    exe = venv / "bin" / "checkov"
+    if not exe.exists():
+        print("installing checkov into bench/.venv-checkov (once) ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        result = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "checkov>=3,<4"])
+        if result.returncode != 0:
+            return None
+    return exe
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-checkov", action="store_true")
+    parser.add_argument("--deployments", type=int, default=2000)
+    parser.add_argument("--docs-mixed", type=int, default=20000)
+    parser.add_argument("--docs-memory", type=int, default=100000)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="gitops-gen-bench-"))
+    try:
+        print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}\n")
+        # 1. gitops-gen vs checkov on the same 2,000 Deployments, whole processes.
+        deploys = work / "deployments"
+        deployments(deploys, args.deployments)
+        ours, code, _, out = timed(gitops_gen(deploys))
+        found = len(json.loads(out)["findings"]) if out.strip().startswith("{") else -1
+        print(f"[1] {args.deployments} Deployments in {len(list(deploys.iterdir()))} files")
+        print(f"    gitops-gen check: {ours:.2f} s  ({args.deployments / ours:,.0f} resources/s, exit {code}, "
+              f"{found} findings)")
+        if not args.skip_checkov:
+            exe = checkov_bin()
+            if exe is None:
+                print("    checkov: could not be installed; no comparison")
+            else:
+                theirs, ccode, _, _ = timed([str(exe), "-d", str(deploys), "--framework", "kubernetes",
+                                            "--skip-download", "--quiet", "-o", "json"])
+                print(f"    checkov -d --framework kubernetes --skip-download --quiet -o json: {theirs:.2f} s  "
+                      f"({args.deployments / theirs:,.0f} resources/s, exit {ccode})")
+                print(f"    ratio: gitops-gen is {theirs / ours:,.1f}x faster than checkov (target >= 100x)")
+        # 2. Throughput on a mixed corpus.
+        mixed = work / "mixed"
+        docs = build_corpus(mixed, args.docs_mixed)
+        elapsed, code, peak, _ = timed(gitops_gen(mixed))
+        print(f"\n[2] mixed corpus: {docs:,} documents")
+        print(f"    gitops-gen check: {elapsed:.2f} s = {docs / elapsed:,.0f} documents/s (target >= 5,000), "
+              f"peak RSS {peak / 1024:,.0f} MiB, exit {code}")
+        serial, _, _, _ = timed(gitops_gen(mixed, "--jobs", "1"))
+        print(f"    same with --jobs 1: {serial:.2f} s = {docs / serial:,.0f} documents/s")
+        shutil.rmtree(mixed)
+        # 3. Peak memory on a very large tree.
+        big = work / "big"
+        docs = build_corpus(big, args.docs_memory)
+        elapsed, code, peak, _ = timed(gitops_gen(big))
+        print(f"\n[3] {docs:,} documents: {elapsed:.1f} s ({docs / elapsed:,.0f} documents/s), "
+              f"peak RSS of the whole process tree {peak / 1024:,.0f} MiB (target < 1,024 MiB), exit {code}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
