@@ -7,7 +7,7 @@ from typing import Any
 
 from gitops_gen.model import Finding, Resource, Severity
 from gitops_gen.rules import RuleInfo, all_rules
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import RuleContext, Violation, source_key
 
 
 def to_finding(info_id: str, severity: Severity, resource: Resource, violation: Violation) -> Finding:
@@ -18,16 +18,31 @@ def to_finding(info_id: str, severity: Severity, resource: Resource, violation: 
                    violation.path, target.ref, details)
 
 
+def anchored_finding(rule_id: str, severity: Severity, violation: Violation) -> Finding:
+    """The finding of a tree rule's violation, at the anchor its facts carried."""
+    a = violation.anchor
+    if a is None:
+        raise TypeError(f"tree rule {rule_id} returned a violation without an anchor")
+    details = {"check": violation.check} if violation.check else {}
+    return Finding(rule_id, severity, violation.message, a.file, a.line, a.column, a.path, a.ref, details)
+
+
+def collect_facts(info: RuleInfo, resource: Resource, ctx: RuleContext) -> list[Any]:
+    """A tree rule's facts about one resource (nothing for kinds it does not look at)."""
+    assert info.collect is not None
+    if info.kinds is not None and resource.kind not in info.kinds:
+        return []
+    return list(info.collect(resource, ctx))
+
+
 def run_rule(info: RuleInfo, resources: Sequence[Resource], ctx: RuleContext,
              severity: Severity | None = None) -> list[Finding]:
     """Findings of one rule over ``resources`` (no configuration or waivers applied)."""
     findings: list[Finding] = []
     if info.check_tree is not None:
-        chosen = [r for r in resources if info.kinds is None or r.kind in info.kinds]
-        for v in info.check_tree(chosen, ctx):
-            if v.resource is None:
-                raise TypeError(f"tree rule {info.id} returned a violation without a resource")
-            findings.append(to_finding(info.id, severity or info.severity_of(v), v.resource, v))
+        facts = [f for r in sorted(resources, key=source_key) for f in collect_facts(info, r, ctx)]
+        for v in info.check_tree(facts, ctx):
+            findings.append(anchored_finding(info.id, severity or info.severity_of(v), v))
         return findings
     assert info.check is not None
     for resource in resources:

@@ -1,8 +1,9 @@
 """loader -> validator -> policy engine -> report: the run behind ``validate`` and ``check``.
 
-Files are processed one at a time (each file's node trees are dropped once its per-resource
-checks are done) and, for large trees, in worker processes.  Tree-level rules see only the
-kinds they declare, with positions re-read on demand.
+Files are processed one at a time (each file's node trees are dropped once its checks are
+done) and, for large trees, in worker processes.  Tree-level rules work map/reduce: per
+resource, in the worker, they collect small located facts; once, in the main process, they
+judge the facts.  No resource outlives its file, so memory stays flat however large the tree.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
+from typing import Any
 
 from gitops_gen.catalogue import rule_docs
 from gitops_gen.config import Config, load_config
-from gitops_gen.engine import to_finding
-from gitops_gen.manifests.lazy import LazyPositions
+from gitops_gen.engine import anchored_finding, collect_facts, to_finding
 from gitops_gen.manifests.loader import LoadResult, SourceFile, iter_files, kustomize_patch_files, load_file
 from gitops_gen.manifests.yamlread import Limits
-from gitops_gen.model import CheckedResource, Finding, Report, Resource, Waived
+from gitops_gen.model import CheckedResource, Finding, Report, Resource, ResourceRef, Waived
 from gitops_gen.rules import RuleInfo, all_rules
-from gitops_gen.rules.base import RuleContext
+from gitops_gen.rules.base import RuleContext, source_key
 from gitops_gen.schemas import SchemaValidator
 from gitops_gen.waivers import active_and_expired, apply_config_waivers, inline_waivers
 
@@ -45,12 +46,18 @@ class RunOptions:
     today: dt.date | None = None
 
 
+#: A tree rule's fact with where it came from: (source order, index within the resource, fact).
+_Fact = tuple[tuple[str, int, tuple[str, ...]], int, Any]
+
+
 @dataclass(slots=True)
 class _Chunk:
     findings: list[Finding] = field(default_factory=list)
     checked: list[CheckedResource] = field(default_factory=list)
     waived: list[Waived] = field(default_factory=list)
-    kept: list[Resource] = field(default_factory=list)
+    facts: dict[str, list[_Fact]] = field(default_factory=dict)
+    #: Inline waivers of resources that have any, for tree findings: (file, ref) -> rule -> reason.
+    inline: dict[tuple[str, ResourceRef], dict[str, str]] = field(default_factory=dict)
     documents: int = 0
     files: int = 0
 
@@ -70,14 +77,6 @@ class _Runner:
         self.tree_rules = [r for r in enabled if r.is_tree]
         self.contexts = {r.id: RuleContext(config.rules[r.id].options, options.kubernetes_version)
                          for r in enabled}
-        kinds: set[str] | None = set()
-        for rule in self.tree_rules:
-            if rule.kinds is None:
-                kinds = None
-                break
-            assert kinds is not None
-            kinds |= rule.kinds
-        self.tree_kinds = kinds
 
     def severity(self, finding: Finding) -> Finding | None:
         setting = self.config.rules.get(finding.rule)
@@ -96,14 +95,14 @@ class _Runner:
         for v in rule.check(resource, self.contexts[rule.id]):
             yield to_finding(rule.id, rule.severity_of(v), resource, v)
 
-    def process(self, files: Sequence[SourceFile], release: bool) -> _Chunk:
+    def process(self, files: Sequence[SourceFile]) -> _Chunk:
         chunk = _Chunk()
         for source in files:
             result = load_file(source, self.options.limits)
-            self._one_file(result, chunk, release)
+            self._one_file(result, chunk)
         return chunk
 
-    def _one_file(self, result: LoadResult, chunk: _Chunk, release: bool) -> None:
+    def _one_file(self, result: LoadResult, chunk: _Chunk) -> None:
         chunk.files += 1
         chunk.documents += result.documents
         chunk.findings.extend(f for f in map(self.severity, result.findings) if f is not None)
@@ -115,6 +114,9 @@ class _Runner:
                 found.extend(self.run_rule(rule, resource))
             reasons, problems = inline_waivers(resource)
             found.extend(problems)
+            if reasons:
+                chunk.inline[(resource.file, resource.ref)] = reasons
+            self._collect(resource, chunk)
             for finding in found:
                 adjusted = self.severity(finding)
                 if adjusted is None:
@@ -124,25 +126,25 @@ class _Runner:
                     chunk.waived.append(Waived(adjusted, reason, "annotation"))
                 else:
                     chunk.findings.append(adjusted)
-            if self.tree_rules and (self.tree_kinds is None or resource.kind in self.tree_kinds):
-                resource.memo.clear()
-                if release:
-                    resource.positions = LazyPositions(resource.abspath, resource.doc_index, self.options.limits)
-                chunk.kept.append(resource)
 
-    def tree(self, kept: Sequence[Resource]) -> _Chunk:
+    def _collect(self, resource: Resource, chunk: _Chunk) -> None:
+        order = source_key(resource)
+        for rule in self.tree_rules:
+            facts = collect_facts(rule, resource, self.contexts[rule.id])
+            if facts:
+                chunk.facts.setdefault(rule.id, []).extend((order, i, f) for i, f in enumerate(facts))
+
+    def tree(self, facts: dict[str, list[_Fact]], inline: dict[tuple[str, ResourceRef], dict[str, str]]) -> _Chunk:
         chunk = _Chunk()
-        annotations = {id(r): inline_waivers(r)[0] for r in kept}
         for rule in self.tree_rules:
             assert rule.check_tree is not None
-            chosen = [r for r in kept if rule.kinds is None or r.kind in rule.kinds]
-            for v in rule.check_tree(chosen, self.contexts[rule.id]):
-                if v.resource is None:
-                    raise TypeError(f"tree rule {rule.id} returned a violation without a resource")
-                finding = self.severity(to_finding(rule.id, rule.severity_of(v), v.resource, v))
+            ordered = [fact for _, _, fact in sorted(facts.get(rule.id, []), key=lambda f: (f[0], f[1]))]
+            for v in rule.check_tree(ordered, self.contexts[rule.id]):
+                finding = self.severity(anchored_finding(rule.id, rule.severity_of(v), v))
                 if finding is None:
                     continue
-                reason = annotations.get(id(v.resource), {}).get(rule.id)
+                assert v.anchor is not None
+                reason = inline.get((v.anchor.file, v.anchor.ref), {}).get(rule.id)
                 if reason is not None:
                     chunk.waived.append(Waived(finding, reason, "annotation"))
                 else:
@@ -155,7 +157,7 @@ _WORKER: _Runner | None = None
 
 def _work(files: Sequence[SourceFile]) -> _Chunk:
     assert _WORKER is not None
-    return _WORKER.process(files, release=True)
+    return _WORKER.process(files)
 
 
 def _crd_files(files: Sequence[SourceFile], limits: Limits) -> list[SourceFile]:
@@ -212,15 +214,18 @@ def run(paths: Sequence[str], options: RunOptions = RunOptions(),
             if resource.kind == "CustomResourceDefinition":
                 report.findings.extend(runner.validator.add_crd(resource))
     chunks = _process(runner, files, options, progress)
-    kept: list[Resource] = []
+    facts: dict[str, list[_Fact]] = {}
+    inline: dict[tuple[str, ResourceRef], dict[str, str]] = {}
     for chunk in chunks:
         report.findings.extend(chunk.findings)
         report.checked.extend(chunk.checked)
         report.waived.extend(chunk.waived)
         report.documents += chunk.documents
         report.files += chunk.files
-        kept.extend(chunk.kept)
-    tree = runner.tree(kept)
+        for rule_id, items in chunk.facts.items():
+            facts.setdefault(rule_id, []).extend(items)
+        inline.update(chunk.inline)
+    tree = runner.tree(facts, inline)
     report.findings.extend(tree.findings)
     report.waived.extend(tree.waived)
     active, expired = active_and_expired(config.waivers, today)
@@ -240,7 +245,7 @@ def _process(runner: _Runner, files: list[SourceFile], options: RunOptions,
     if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
         chunks = []
         for done, source in enumerate(files, start=1):
-            chunks.append(runner.process([source], release=bool(runner.tree_rules) and total > 1))
+            chunks.append(runner.process([source]))
             if progress:
                 progress(done, total)
         return chunks

@@ -31,6 +31,7 @@ class RuleInfo:
     #: Severities of sub-checks that differ from the rule's (``Violation.check`` -> Severity).
     check_severities: Mapping[str, Severity]
     check: Callable[[Any, RuleContext], Iterable[Violation]] | None
+    collect: Callable[[Any, RuleContext], Iterable[Any]] | None
     check_tree: Callable[[Any, RuleContext], Iterable[Violation]] | None
 
     @property
@@ -50,9 +51,12 @@ def _info(module: ModuleType) -> RuleInfo:
     if not isinstance(rule_id, str) or not rule_id:
         raise TypeError(f"rule module {name} has no ID")
     check = getattr(module, "check", None)
+    collect = getattr(module, "collect", None)
     check_tree = getattr(module, "check_tree", None)
+    if (collect is None) != (check_tree is None):
+        raise TypeError(f"tree rule {rule_id} must define both collect() and check_tree()")
     if (check is None) == (check_tree is None):
-        raise TypeError(f"rule {rule_id} must define exactly one of check() and check_tree()")
+        raise TypeError(f"rule {rule_id} must define check(), or collect() and check_tree(), not both")
     severity = module.SEVERITY
     if not isinstance(severity, Severity):
         raise TypeError(f"rule {rule_id}: SEVERITY must be a Severity")
@@ -66,7 +70,7 @@ def _info(module: ModuleType) -> RuleInfo:
         id=rule_id, severity=severity, category=module.CATEGORY, description=module.DESCRIPTION,
         doc=module.__doc__.strip(), options=dict(getattr(module, "OPTIONS", {})),
         kinds=frozenset(kinds) if kinds is not None else None, check_severities=check_severities,
-        check=check, check_tree=check_tree)
+        check=check, collect=collect, check_tree=check_tree)
 
 
 @cache
