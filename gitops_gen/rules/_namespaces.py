@@ -1,16 +1,22 @@
-"""Which namespaces run pods, for the namespace-* tree rules (not a rule: starts with ``_``)."""
+"""Which namespaces run pods, for the namespace-* tree rules (not a rule: starts with ``_``).
+
+The rules' ``collect`` turns each resource into :class:`PodNamespace` and
+:class:`NamespaceObject` facts (:func:`namespace_facts`); their ``check_tree`` hands all facts
+to :func:`namespaces_with_pods`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from gitops_gen.model import FieldPath, Resource
-from gitops_gen.rules._util import source_order
+from gitops_gen.model import Resource
+from gitops_gen.rules.base import Anchor, anchor
 from gitops_gen.rules.podspec import pod_specs
 
-#: Kinds whose objects run pods, as the pod-spec walker knows them (tree rules receive only
-#: these, plus the kinds they look for, to keep memory flat).
+#: Kinds whose objects run pods, as the pod-spec walker knows them (tree rules collect only
+#: from these, plus the kinds they look for).
 WORKLOAD_KINDS = frozenset({
     "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob",
     "Rollout", "Notebook", "Service", "PyTorchJob", "TFJob", "MPIJob", "XGBoostJob", "PaddleJob", "JAXJob",
@@ -24,13 +30,27 @@ DEFAULT_EXEMPT = ["kube-system", "kube-public", "kube-node-lease"]
 
 
 @dataclass(frozen=True, slots=True)
-class NamespaceUse:
-    """A namespace that runs pods: where to report about it."""
+class PodNamespace:
+    """Fact: a workload that runs pods names ``namespace``; ``anchor`` is its ``metadata.namespace``."""
+
+    namespace: str
+    anchor: Anchor
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceObject:
+    """Fact: a Namespace or Profile stands for ``name``; ``anchor`` is its ``metadata.name``."""
 
     name: str
-    resource: Resource
-    path: FieldPath
-    at_value: bool
+    anchor: Anchor
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceUse:
+    """A namespace that runs pods, and where to report about it."""
+
+    name: str
+    anchor: Anchor
 
 
 def runs_pods(resource: Resource) -> bool:
@@ -46,24 +66,27 @@ def namespace_object(resource: Resource) -> str | None:
     return None
 
 
-def namespaces_with_pods(resources: Sequence[Resource], exempt: Iterable[str]) -> list[NamespaceUse]:
+def namespace_facts(resource: Resource) -> Iterator[PodNamespace | NamespaceObject]:
+    """What one resource tells about namespaces: it stands for one, or it runs pods in one."""
+    name = namespace_object(resource)
+    if name:
+        yield NamespaceObject(name, anchor(resource, ("metadata", "name"), at_value=True))
+    if resource.namespace is not None and runs_pods(resource):
+        yield PodNamespace(resource.namespace, anchor(resource, ("metadata", "namespace"), at_value=True))
+
+
+def namespaces_with_pods(facts: Iterable[Any], exempt: Iterable[str]) -> list[NamespaceUse]:
     """Namespaces whose (explicitly namespaced) workloads run pods, in source order, each with the
-    line to report on: the name of its Namespace (or Profile) when among the inputs, else the
-    ``metadata.namespace`` of its first workload.  Workloads without a namespace are skipped: the
-    destination decides where they go."""
+    place to report on: the name of its first Namespace (or Profile) among the inputs, else the
+    ``metadata.namespace`` of its first workload.  ``facts`` are in source order; facts of other
+    types are ignored.  Workloads without a namespace gave no fact: the destination decides
+    where they go."""
     skip = set(exempt)
-    resources = source_order(resources)
-    objects: dict[str, Resource] = {}
-    for resource in resources:
-        name = namespace_object(resource)
-        if name and name not in objects:
-            objects[name] = resource
-    found: dict[str, NamespaceUse] = {}
-    for resource in resources:
-        ns = resource.namespace
-        if ns is None or ns in found or ns in skip or not runs_pods(resource):
-            continue
-        holder = objects.get(ns)
-        found[ns] = (NamespaceUse(ns, holder, ("metadata", "name"), True) if holder is not None
-                     else NamespaceUse(ns, resource, ("metadata", "namespace"), True))
-    return list(found.values())
+    objects: dict[str, Anchor] = {}
+    first_use: dict[str, Anchor] = {}
+    for fact in facts:
+        if isinstance(fact, NamespaceObject):
+            objects.setdefault(fact.name, fact.anchor)
+        elif isinstance(fact, PodNamespace) and fact.namespace not in skip:
+            first_use.setdefault(fact.namespace, fact.anchor)
+    return [NamespaceUse(ns, objects.get(ns, at)) for ns, at in first_use.items()]

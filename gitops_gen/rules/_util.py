@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from gitops_gen.model import Resource
-
 
 def mapping(value: Any) -> Mapping[str, Any] | None:
     """``value`` if it is a mapping, else ``None``."""
@@ -49,9 +47,3 @@ def join_limited(names: Iterable[str], limit: int = 3) -> str:
     head = ", ".join(listed[:limit])
     return f"{head} and {len(listed) - limit} more" if len(listed) > limit else head
 
-
-def source_order(resources: Iterable[Resource]) -> list[Resource]:
-    """``resources`` sorted by file, document and list item: tree rules that pick "the first"
-    of something must not depend on the order the engine hands resources over (parallel runs
-    gather them in any order)."""
-    return sorted(resources, key=lambda r: (r.file, r.doc_index, tuple(str(p) for p in r.item_path)))

@@ -89,12 +89,13 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import FieldPath, Resource, Severity
-from gitops_gen.rules._argocd import APP_KINDS, Source, app_spec, literal, normalize_repo, sources
-from gitops_gen.rules._util import items, mapping, source_order, strings, templated, text
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules._argocd import APP_KINDS, AppSpec, Source, app_spec, literal, normalize_repo, sources
+from gitops_gen.rules._util import items, mapping, strings, templated, text
+from gitops_gen.rules.base import Anchor, RuleContext, Violation, anchor
 
 ID = "argocd-unpinned-revision"
 SEVERITY = Severity.MEDIUM
@@ -107,6 +108,38 @@ OPTIONS: dict[str, object] = {
     "detect-self-repo": True,
 }
 KINDS = APP_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class Moving:
+    """Fact: a source (or git generator) follows a moving revision.
+
+    ``repo`` is set (normalised) for Git sources, which are acceptable after all when the
+    options or the self-repository allow ``revision``; chart and OCI verdicts are final.
+    """
+
+    message: str
+    anchor: Anchor
+    repo: str | None = None
+    revision: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AppFolder:
+    """Fact (self-repository detection): an Application or ApplicationSet lives in ``folder``."""
+
+    folder: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deploys:
+    """Fact (self-repository detection): ``repo`` is deployed from ``folder`` (a glob when
+    ``pattern``, as ApplicationSet git directories are)."""
+
+    repo: str
+    folder: str
+    pattern: bool
+
 
 _SHA = re.compile(r"[0-9a-fA-F]{7,64}")
 _RELEASE_TAG = re.compile(r"(?:[A-Za-z][\w.-]*?[-_/])?[vV]?\d+\.\d+\.\d+(?:[-+.][0-9A-Za-z.+-]*)?")
@@ -186,46 +219,52 @@ def _generators(generators: Any, at: FieldPath, depth: int = 0) -> Iterator[GitG
                 yield from _generators(inner.get("generators"), (*at, i, combinator, "generators"), depth + 1)
 
 
-def _app_of_apps_repos(resources: Sequence[Resource]) -> set[str]:
-    """Repositories from which an input Application deploys a folder holding input Applications."""
-    parents = {posixpath.dirname(posixpath.normpath(r.file)) for r in resources}
-    found: set[str] = set()
-    for resource in resources:
-        app = app_spec(resource)
-        for source in sources(app) if app is not None else ():
-            repo, directory = literal(source.repo_url), literal(source.dir_path)
-            deploys_apps = directory is not None and _holds(_clean_dir(directory), parents)
-            if repo and source.chart is None and deploys_apps:
-                found.add(normalize_repo(repo))
-        if resource.kind != "ApplicationSet":
+def _deploys(resource: Resource, app: AppSpec | None) -> Iterator[AppFolder | Deploys]:
+    """What self-repository detection needs of one resource: where it lives, and which folders
+    of which repositories it deploys (Application sources, ApplicationSet git directories)."""
+    yield AppFolder(posixpath.dirname(posixpath.normpath(resource.file)))
+    for source in sources(app) if app is not None else ():
+        repo, directory = literal(source.repo_url), literal(source.dir_path)
+        if repo and source.chart is None and directory is not None:
+            yield Deploys(normalize_repo(repo), _clean_dir(directory), False)
+    if resource.kind != "ApplicationSet":
+        return
+    for _, git in _generators(resource.get(("spec", "generators")), ("spec", "generators")):
+        repo = literal(git.get("repoURL"))
+        if not repo:
             continue
-        for _, git in _generators(resource.get(("spec", "generators")), ("spec", "generators")):
-            repo = literal(git.get("repoURL"))
-            dirs = [literal(d.get("path")) for _, d in items(git.get("directories"))]
-            if repo and any(d and _holds(_clean_dir(d), parents, pattern=True) for d in dirs):
-                found.add(normalize_repo(repo))
-    return found
+        for _, entry in items(git.get("directories")):
+            directory = literal(entry.get("path"))
+            if directory:
+                yield Deploys(normalize_repo(repo), _clean_dir(directory), True)
 
 
-def _self_repos(resources: Sequence[Resource], ctx: RuleContext) -> set[str]:
+def _app_of_apps_repos(facts: Sequence[Any]) -> set[str]:
+    """Repositories from which an input Application deploys a folder holding input Applications."""
+    parents = {f.folder for f in facts if isinstance(f, AppFolder)}
+    return {f.repo for f in facts if isinstance(f, Deploys) and _holds(f.folder, parents, pattern=f.pattern)}
+
+
+def _self_repos(facts: Sequence[Any], ctx: RuleContext) -> set[str]:
     found = _normalized(ctx.options.get("self-repos"))
     if ctx.options.get("detect-self-repo", True):
-        found |= _app_of_apps_repos(resources)
+        found |= _app_of_apps_repos(facts)
     return found
 
 
-def _git_ok(revision: str | None, repo: str, self_repos: set[str], ctx: RuleContext) -> bool:
-    allowed = {b for _, b in strings(ctx.options.get("allowed-branches"))}
+def _git_ok(repo: str, revision: str | None, self_repos: set[str], allowed: set[str], own: set[str]) -> bool:
+    """A Git revision accepted after all: an allowed branch, or the self-repository's own."""
     rev = (revision or "").strip()
     if rev and rev in allowed:
         return True
-    if normalize_repo(repo) in self_repos:
-        own = {b for _, b in strings(ctx.options.get("self-repo-branches"))}
+    if repo in self_repos:
         return (rev or "HEAD") in own or (rev.upper() == "HEAD" and "HEAD" in own)
     return False
 
 
-def _check_source(app_label: str, source: Source, self_repos: set[str], ctx: RuleContext) -> str | None:
+def _source_verdict(app_label: str, source: Source) -> tuple[str, str | None, str | None] | None:
+    """Why a source moves: (message, normalised repository and revision of a Git source, which
+    may still be excused), or ``None`` when it is pinned or templated."""
     raw = source.data.get("targetRevision")
     if templated(raw) or templated(source.repo_url) or templated(source.chart):
         return None
@@ -235,33 +274,30 @@ def _check_source(app_label: str, source: Source, self_repos: set[str], ctx: Rul
     repo = source.repo_url or "<no repoURL>"
     if source.chart is not None:
         why = _version_verdict(revision, "chart")
-        return f"{app_label}: chart {source.chart} from {repo} {why}; pin an exact version" if why else None
+        return (f"{app_label}: chart {source.chart} from {repo} {why}; pin an exact version", None, None) \
+            if why else None
     if repo.startswith("oci://"):
         why = _version_verdict(revision, "OCI")
-        return f"{app_label}: OCI source {repo} {why}; pin an exact tag or digest" if why else None
+        return (f"{app_label}: OCI source {repo} {why}; pin an exact tag or digest", None, None) if why else None
     why = _git_verdict(revision)
-    if why is None or _git_ok(revision, repo, self_repos, ctx):
+    if why is None:
         return None
-    return f"{app_label}: source {repo} {why}; pin a release tag or commit SHA"
+    return f"{app_label}: source {repo} {why}; pin a release tag or commit SHA", normalize_repo(repo), revision
 
 
-def check_tree(resources: Sequence[Resource], ctx: RuleContext) -> Iterator[Violation]:
-    resources = source_order(resources)
-    self_repos = _self_repos(resources, ctx)
-    for resource in resources:
-        app = app_spec(resource)
-        if app is not None:
-            for source in sources(app):
-                message = _check_source(app.label, source, self_repos, ctx)
-                if message:
-                    has_revision = "targetRevision" in source.data
-                    path = (*source.path, "targetRevision") if has_revision else source.path
-                    yield Violation(message, path, at_value=has_revision, resource=resource)
-        if resource.kind == "ApplicationSet":
-            yield from _check_generators(resource, self_repos, ctx)
+def _check_sources(resource: Resource, app: AppSpec) -> Iterator[Moving]:
+    for source in sources(app):
+        verdict = _source_verdict(app.label, source)
+        if verdict is None:
+            continue
+        message, repo, revision = verdict
+        has_revision = "targetRevision" in source.data
+        at = anchor(resource, (*source.path, "targetRevision") if has_revision else source.path,
+                    at_value=has_revision)
+        yield Moving(message, at, repo, revision)
 
 
-def _check_generators(resource: Resource, self_repos: set[str], ctx: RuleContext) -> Iterator[Violation]:
+def _check_generators(resource: Resource) -> Iterator[Moving]:
     if resource.group != "argoproj.io":
         return
     for at, git in _generators(resource.get(("spec", "generators")), ("spec", "generators")):
@@ -270,10 +306,35 @@ def _check_generators(resource: Resource, self_repos: set[str], ctx: RuleContext
             continue
         revision = text(raw) if raw is not None else None
         why = _git_verdict(revision if raw is None or revision is not None else str(raw))
-        if why is None or _git_ok(revision, repo, self_repos, ctx):
+        if why is None:
             continue
         why = why.replace("targetRevision", "revision")
-        path = (*at, "revision") if "revision" in git else at
+        has_revision = "revision" in git
         name = resource.name or "<unnamed>"
-        yield Violation(f"ApplicationSet {name} git generator: {repo} {why}; pin a release tag or commit SHA",
-                        path, at_value="revision" in git, resource=resource)
+        yield Moving(f"ApplicationSet {name} git generator: {repo} {why}; pin a release tag or commit SHA",
+                     anchor(resource, (*at, "revision") if has_revision else at, at_value=has_revision),
+                     normalize_repo(repo), revision)
+
+
+def collect(resource: Resource, ctx: RuleContext) -> Iterator[Moving | AppFolder | Deploys]:
+    """Every moving revision of the resource (Git ones still to be excused by the
+    self-repository and the options), and what self-repository detection needs."""
+    app = app_spec(resource)
+    if ctx.options.get("detect-self-repo", True):
+        yield from _deploys(resource, app)
+    if app is not None:
+        yield from _check_sources(resource, app)
+    if resource.kind == "ApplicationSet":
+        yield from _check_generators(resource)
+
+
+def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
+    self_repos = _self_repos(facts, ctx)
+    allowed = {b for _, b in strings(ctx.options.get("allowed-branches"))}
+    own = {b for _, b in strings(ctx.options.get("self-repo-branches"))}
+    for fact in facts:
+        if not isinstance(fact, Moving):
+            continue
+        if fact.repo is not None and _git_ok(fact.repo, fact.revision, self_repos, allowed, own):
+            continue
+        yield Violation(fact.message, anchor=fact.anchor)

@@ -75,14 +75,15 @@ FAIL::
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterator, Mapping, Sequence
+import heapq
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._argocd import app_spec
-from gitops_gen.rules._util import items, mapping, source_order, strings, templated, text
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules._util import items, mapping, strings, templated, text
+from gitops_gen.rules.base import Anchor, RuleContext, Violation, anchor
 
 ID = "hpa-replicas-conflict"
 SEVERITY = Severity.MEDIUM
@@ -100,19 +101,32 @@ _CM_MARKERS = ("/spec/replicas", ".spec.replicas", "kube-controller-manager")
 
 
 @dataclass(frozen=True, slots=True)
-class _Scaler:
-    resource: Resource
-    kind: str
-    name: str
-    group: str | None  # None: any group
+class Replicas:
+    """Fact: a workload an autoscaler can own sets ``spec.replicas`` (``anchor``: that key)."""
 
-    def describe(self) -> str:
-        line = self.resource.locate(())[0]
-        return f"{self.resource.kind} {self.resource.name or '<unnamed>'} ({self.resource.file}:{line})"
+    kind: str
+    group: str
+    name: str | None
+    namespace: str | None
+    anchor: Anchor
 
 
 @dataclass(frozen=True, slots=True)
-class _Ignore:
+class Scaler:
+    """Fact: an HPA or ScaledObject scales ``kind``/``name`` (``group`` ``None``: any group)."""
+
+    kind: str
+    name: str
+    group: str | None
+    namespace: str | None
+    #: How a message names it: ``HorizontalPodAutoscaler serving-hpa (hpa.yaml:12)``.
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ignore:
+    """Fact: an Application (or argocd-cm) ignores ``spec.replicas`` of matching objects."""
+
     group: str
     kind: str
     name: str
@@ -121,7 +135,7 @@ class _Ignore:
     source: str
 
 
-def _scaler(resource: Resource) -> _Scaler | None:
+def _scaler(resource: Resource) -> Scaler | None:
     if resource.kind == "HorizontalPodAutoscaler" and resource.group == "autoscaling":
         ref, default_kind = mapping(resource.get(("spec", "scaleTargetRef"))), None
     elif resource.kind == "ScaledObject" and resource.group == "keda.sh":
@@ -135,7 +149,8 @@ def _scaler(resource: Resource) -> _Scaler | None:
     if not name or not kind:
         return None
     group = api_version.rpartition("/")[0] if api_version else None
-    return _Scaler(resource, kind, name, group)
+    label = f"{resource.kind} {resource.name or '<unnamed>'} ({resource.file}:{resource.locate(())[0]})"
+    return Scaler(kind, name, group, resource.namespace, label)
 
 
 def _ignores_replicas(entry: Mapping[str, Any]) -> bool:
@@ -153,7 +168,7 @@ def _respects(sync_options: Any) -> bool:
     return False
 
 
-def _app_ignores(resource: Resource) -> Iterator[_Ignore]:
+def _app_ignores(resource: Resource) -> Iterator[Ignore]:
     app = app_spec(resource)
     if app is None:
         return
@@ -163,10 +178,10 @@ def _app_ignores(resource: Resource) -> Iterator[_Ignore]:
         if _ignores_replicas(entry):
             fields = [entry.get(k) for k in ("group", "kind", "name", "namespace")]
             group, kind, name, namespace = (f if isinstance(f, str) else "" for f in fields)
-            yield _Ignore(group, kind, name, namespace, respected, app.label)
+            yield Ignore(group, kind, name, namespace, respected, app.label)
 
 
-def _cm_ignores(resource: Resource) -> Iterator[_Ignore]:
+def _cm_ignores(resource: Resource) -> Iterator[Ignore]:
     if resource.kind != "ConfigMap" or resource.name != "argocd-cm":
         return
     for key, value in (mapping(resource.data.get("data")) or {}).items():
@@ -176,61 +191,86 @@ def _cm_ignores(resource: Resource) -> Iterator[_Ignore]:
             continue
         suffix = key[len(_CM_PREFIX):]
         group, _, kind = ("*", "", "*") if suffix == "all" else suffix.rpartition("_")
-        yield _Ignore(group, kind, "", "", True, "argocd-cm")
+        yield Ignore(group, kind, "", "", True, "argocd-cm")
+
+
+def collect(resource: Resource, ctx: RuleContext) -> Iterator[Replicas | Scaler | Ignore]:
+    """Workloads with ``spec.replicas``, autoscaler targets, and ignores of the field."""
+    group = resource.group
+    if _WORKLOAD_GROUPS.get(resource.kind) == group and resource.get(("spec", "replicas")) is not None:
+        yield Replicas(resource.kind, group, resource.name, resource.namespace,
+                       anchor(resource, ("spec", "replicas")))
+    scaler = _scaler(resource)
+    if scaler is not None:
+        yield scaler
+    yield from _app_ignores(resource)
+    yield from _cm_ignores(resource)
 
 
 def _matches(pattern: str, value: str) -> bool:
     return templated(pattern) or fnmatch.fnmatchcase(value, pattern)
 
 
-def _covers(ignore: _Ignore, workload: Resource) -> bool:
+def _covers(ignore: Ignore, workload: Replicas) -> bool:
     return (_matches(ignore.group, workload.group) and _matches(ignore.kind, workload.kind)
             and (not ignore.name or templated(ignore.name) or ignore.name == workload.name)
             and (not ignore.namespace or templated(ignore.namespace) or workload.namespace is None
                  or ignore.namespace == workload.namespace))
 
 
-def _targets(scaler: _Scaler, workload: Resource) -> bool:
-    same_ns = scaler.resource.namespace is None or workload.namespace is None \
-        or scaler.resource.namespace == workload.namespace
+def _targets(scaler: Scaler, workload: Replicas) -> bool:
+    same_ns = scaler.namespace is None or workload.namespace is None or scaler.namespace == workload.namespace
     return (scaler.kind == workload.kind and scaler.name == workload.name and same_ns
             and (scaler.group is None or scaler.group == workload.group))
 
 
-def _scaled(workload: Resource) -> bool:
-    """A workload kind an autoscaler can own, with ``spec.replicas`` set."""
-    kind_ok = _WORKLOAD_GROUPS.get(workload.kind) == workload.group
-    return kind_ok and workload.get(("spec", "replicas")) is not None
+class _IgnoreIndex:
+    """Ignores by the literal kind they name (the usual case), so that a tree with thousands
+    of Applications does not test every ignore against every workload; ``of_kind`` keeps
+    source order (the first covering ignore is the one a message names)."""
+
+    def __init__(self, ignores: Iterable[Ignore]) -> None:
+        self.by_kind: dict[str, list[tuple[int, Ignore]]] = {}
+        self.patterns: list[tuple[int, Ignore]] = []
+        for i, ignore in enumerate(ignores):
+            if templated(ignore.kind) or any(c in ignore.kind for c in "*?["):
+                self.patterns.append((i, ignore))
+            else:
+                self.by_kind.setdefault(ignore.kind, []).append((i, ignore))
+
+    def of_kind(self, kind: str) -> Iterator[Ignore]:
+        exact = self.by_kind.get(kind, [])
+        for _, ignore in heapq.merge(exact, self.patterns, key=lambda e: e[0]):
+            yield ignore
 
 
-def check_tree(resources: Sequence[Resource], ctx: RuleContext) -> Iterator[Violation]:
-    resources = source_order(resources)
-    scalers: dict[tuple[str, str], list[_Scaler]] = {}
-    for found in map(_scaler, resources):
-        if found is not None:
+def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
+    scalers: dict[tuple[str, str], list[Scaler]] = {}
+    for found in facts:
+        if isinstance(found, Scaler):
             scalers.setdefault((found.kind, found.name), []).append(found)
     if not scalers:
         return
-    ignores = [i for r in resources for i in (*_app_ignores(r), *_cm_ignores(r))]
-    at = ("spec", "replicas")
-    for workload in filter(_scaled, resources):
+    ignores = _IgnoreIndex(f for f in facts if isinstance(f, Ignore))
+    for workload in facts:
+        if not isinstance(workload, Replicas):
+            continue
         candidates = scalers.get((workload.kind, workload.name or ""), [])
         owners = [s for s in candidates if _targets(s, workload)]
         if not owners:
             continue
-        covering = [i for i in ignores if _covers(i, workload)]
+        covering = [i for i in ignores.of_kind(workload.kind) if _covers(i, workload)]
         if any(i.respected for i in covering):
             continue
         others = f" (and {len(owners) - 1} more)" if len(owners) > 1 else ""
-        scaler = owners[0].describe()
-        head = f"{workload.kind} {workload.name} sets spec.replicas while {scaler}{others} scales it"
+        head = f"{workload.kind} {workload.name} sets spec.replicas while {owners[0].label}{others} scales it"
         if covering:
             message = (f"{head}; {covering[0].source} ignores the field but without "
                        "RespectIgnoreDifferences=true, so every sync still resets the replica count; "
                        "add that sync option")
-            yield Violation(message, at, False, "ignored-without-respect", workload)
+            yield Violation(message, check="ignored-without-respect", anchor=workload.anchor)
         else:
             message = (f"{head}: every Argo CD sync resets the replica count the autoscaler chose; remove "
                        "spec.replicas, or ignore /spec/replicas in the Application with "
                        "RespectIgnoreDifferences=true")
-            yield Violation(message, at, False, "replicas-set", workload)
+            yield Violation(message, check="replicas-set", anchor=workload.anchor)

@@ -57,10 +57,19 @@ FAIL::
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
-from gitops_gen.rules._namespaces import DEFAULT_EXEMPT, NAMESPACE_KINDS, WORKLOAD_KINDS, namespaces_with_pods
+from gitops_gen.rules._namespaces import (
+    DEFAULT_EXEMPT,
+    NAMESPACE_KINDS,
+    WORKLOAD_KINDS,
+    NamespaceObject,
+    PodNamespace,
+    namespace_facts,
+    namespaces_with_pods,
+)
 from gitops_gen.rules._util import mapping, strings
 from gitops_gen.rules.base import RuleContext, Violation
 
@@ -71,7 +80,15 @@ DESCRIPTION = "Namespace runs pods but has no NetworkPolicy selecting all of the
 OPTIONS: dict[str, object] = {"exempt-namespaces": DEFAULT_EXEMPT}
 _POLICY_KINDS = frozenset({"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy",
                            "GlobalNetworkPolicy"})
+_CLUSTER_WIDE = frozenset({"CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy"})
 KINDS = WORKLOAD_KINDS | NAMESPACE_KINDS | _POLICY_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class Isolated:
+    """Fact: a policy selects every pod of ``namespace`` (``None``: of every namespace)."""
+
+    namespace: str | None
 
 
 def _empty_selector(value: Any) -> bool:
@@ -98,18 +115,27 @@ def _covers_all(resource: Resource) -> bool:
     return False
 
 
-def check_tree(resources: Sequence[Resource], ctx: RuleContext) -> Iterator[Violation]:
+def collect(resource: Resource, ctx: RuleContext) -> Iterator[Isolated | PodNamespace | NamespaceObject]:
+    if resource.kind in _POLICY_KINDS:
+        if _covers_all(resource):
+            if resource.kind in _CLUSTER_WIDE:
+                yield Isolated(None)
+            elif resource.namespace:
+                yield Isolated(resource.namespace)
+        return
+    yield from namespace_facts(resource)
+
+
+def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
     covered: set[str] = set()
-    for resource in resources:
-        if resource.kind in _POLICY_KINDS and _covers_all(resource):
-            if resource.kind in ("CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy"):
+    for fact in facts:
+        if isinstance(fact, Isolated):
+            if fact.namespace is None:
                 return
-            if resource.namespace:
-                covered.add(resource.namespace)
+            covered.add(fact.namespace)
     exempt = [n for _, n in strings(ctx.options.get("exempt-namespaces"))]
-    for use in namespaces_with_pods(resources, exempt):
+    for use in namespaces_with_pods(facts, exempt):
         if use.name not in covered:
             yield Violation(f"namespace {use.name} runs pods but no NetworkPolicy selects all of them "
                             "(podSelector: {}); every pod in the cluster can reach them - add a default-deny "
-                            "policy and allow what the namespace needs", use.path, use.at_value,
-                            resource=use.resource)
+                            "policy and allow what the namespace needs", anchor=use.anchor)

@@ -54,9 +54,19 @@ FAIL::
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from gitops_gen.model import Resource, Severity
-from gitops_gen.rules._namespaces import DEFAULT_EXEMPT, NAMESPACE_KINDS, WORKLOAD_KINDS, namespaces_with_pods
+from gitops_gen.rules._namespaces import (
+    DEFAULT_EXEMPT,
+    NAMESPACE_KINDS,
+    WORKLOAD_KINDS,
+    NamespaceObject,
+    PodNamespace,
+    namespace_facts,
+    namespaces_with_pods,
+)
 from gitops_gen.rules._util import mapping, strings
 from gitops_gen.rules.base import RuleContext, Violation
 
@@ -68,24 +78,32 @@ OPTIONS: dict[str, object] = {"exempt-namespaces": DEFAULT_EXEMPT}
 KINDS = WORKLOAD_KINDS | NAMESPACE_KINDS | frozenset({"ResourceQuota", "LimitRange"})
 
 
-def check_tree(resources: Sequence[Resource], ctx: RuleContext) -> Iterator[Violation]:
-    quotas: set[str] = set()
-    limit_ranges: set[str] = set()
-    for resource in resources:
-        if resource.api_version == "v1" and resource.namespace:
-            if resource.kind == "ResourceQuota":
-                quotas.add(resource.namespace)
-            elif resource.kind == "LimitRange":
-                limit_ranges.add(resource.namespace)
-        if resource.kind == "Profile" and resource.group == "kubeflow.org" and resource.name \
-                and mapping(resource.get(("spec", "resourceQuotaSpec"))):
-            quotas.add(resource.name)
+@dataclass(frozen=True, slots=True)
+class Bounded:
+    """Fact: ``namespace`` has a ResourceQuota (``kind="ResourceQuota"``) or a LimitRange."""
+
+    namespace: str
+    kind: str
+
+
+def collect(resource: Resource, ctx: RuleContext) -> Iterator[Bounded | PodNamespace | NamespaceObject]:
+    if resource.api_version == "v1" and resource.namespace and resource.kind in ("ResourceQuota", "LimitRange"):
+        yield Bounded(resource.namespace, resource.kind)
+    if resource.kind == "Profile" and resource.group == "kubeflow.org" and resource.name \
+            and mapping(resource.get(("spec", "resourceQuotaSpec"))):
+        yield Bounded(resource.name, "ResourceQuota")  # the profile controller creates it
+    yield from namespace_facts(resource)
+
+
+def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
+    quotas = {f.namespace for f in facts if isinstance(f, Bounded) and f.kind == "ResourceQuota"}
+    limit_ranges = {f.namespace for f in facts if isinstance(f, Bounded) and f.kind == "LimitRange"}
     exempt = [n for _, n in strings(ctx.options.get("exempt-namespaces"))]
-    for use in namespaces_with_pods(resources, exempt):
+    for use in namespaces_with_pods(facts, exempt):
         where = f"namespace {use.name} runs pods but has no"
         if use.name not in quotas:
             yield Violation(f"{where} ResourceQuota: nothing caps the GPUs, CPU and memory it can take from "
-                            "other teams", use.path, use.at_value, "missing-quota", use.resource)
+                            "other teams", check="missing-quota", anchor=use.anchor)
         if use.name not in limit_ranges:
             yield Violation(f"{where} LimitRange: containers that declare no resources get no defaults "
-                            "and run BestEffort", use.path, use.at_value, "missing-limitrange", use.resource)
+                            "and run BestEffort", check="missing-limitrange", anchor=use.anchor)
