@@ -66,6 +66,12 @@ class _Loader(_BaseLoader):
     with several regexes per scalar) would be thrown away anyway.
     """
 
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """No path-based resolvers are registered: skip the bookkeeping for every node."""
+
+    def ascend_resolver(self) -> None:
+        """See :meth:`descend_resolver`."""
+
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is ScalarNode:
             return PLAIN if implicit[0] else _STR

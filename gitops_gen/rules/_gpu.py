@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from fractions import Fraction
 from typing import Any
 
@@ -48,7 +49,14 @@ def parse_quantity(value: Any) -> Fraction | None:
 
 
 def patterns(option: Any) -> list[str]:
+    if isinstance(option, (list, tuple)) and all(isinstance(p, str) for p in option):
+        return list(_patterns(tuple(option)))  # asked once per resource by three rules: remember it
     return [p.strip() for _, p in strings(option) if p.strip()]
+
+
+@lru_cache(maxsize=32)
+def _patterns(option: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(p.strip() for p in option if p.strip())
 
 
 def matches(name: str, names: Iterable[str]) -> bool:
