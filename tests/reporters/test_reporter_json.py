@@ -77,9 +77,13 @@ def test_special_characters_round_trip(report: Report) -> None:
             "image uses tag <latest> & no digest"} <= messages
 
 
-def test_indent_two_and_trailing_newline(report: Report) -> None:
+def test_one_finding_per_line_and_trailing_newline(report: Report) -> None:
     out = jsonfmt.render(report)
-    assert out.startswith('{\n  "findings": [\n    {\n      "rule": ')
+    assert out.startswith('{\n  "findings": [\n    {"rule": ')
+    lines = out.splitlines()
+    findings = [line for line in lines if line.startswith('    {"rule": ')]
+    assert len(findings) == len(report.findings) + len(report.waived)
+    assert all(json.loads(line.rstrip(",")) for line in findings)
     assert out.endswith("}\n")
 
 
