@@ -74,33 +74,37 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[SourceFile |
 
 
 def _walk(root: Path) -> Iterator[SourceFile | Finding]:
-    real_root = root.resolve()
-    for dirpath, dirnames, filenames in os.walk(root):
-        here = Path(dirpath)
-        keep = []
-        for name in sorted(dirnames):
-            if name in SKIPPED_DIRS:
-                continue
-            entry = here / name
+    """Depth-first, names sorted in each folder (files before subfolders, like ``os.walk``)."""
+    real_root = os.path.realpath(root)
+    inside = real_root.rstrip(os.sep) + os.sep
+
+    def escape(rel: str, target: str) -> Finding:
+        return _problem("symlink-escape", f"symlink to {target} points outside {root}; not followed", rel)
+
+    stack: list[tuple[str, str]] = [(real_root, "")]  # (real folder, its path relative to root)
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        subfolders: list[tuple[str, str]] = []
+        for entry in entries:
+            rel = prefix + entry.name
             if entry.is_symlink():
-                target = entry.resolve()
-                if not target.is_relative_to(real_root):
-                    rel = entry.relative_to(root).as_posix()
-                    yield _problem("symlink-escape", f"symlink to {target} points outside {root}; not followed", rel)
-                continue  # a link inside the tree would only scan the same files twice
-            keep.append(name)
-        dirnames[:] = keep
-        for name in sorted(filenames):
-            if not name.endswith(MANIFEST_SUFFIXES):
-                continue
-            entry = here / name
-            rel = entry.relative_to(root).as_posix()
-            target = entry.resolve()
-            if entry.is_symlink() and not target.is_relative_to(real_root):
-                yield _problem("symlink-escape", f"symlink to {target} points outside {root}; not followed", rel)
-                continue
-            if target.is_file():
-                yield SourceFile(str(target), rel)
+                target = os.path.realpath(entry.path)
+                if target != real_root and not target.startswith(inside):
+                    if entry.is_dir() or entry.name.endswith(MANIFEST_SUFFIXES):
+                        yield escape(rel, target)
+                elif entry.name.endswith(MANIFEST_SUFFIXES) and os.path.isfile(target):
+                    yield SourceFile(target, rel)
+                continue  # a folder link inside the tree would only scan the same files twice
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in SKIPPED_DIRS:
+                    subfolders.append((entry.path, rel + "/"))
+            elif entry.name.endswith(MANIFEST_SUFFIXES) and entry.is_file(follow_symlinks=False):
+                yield SourceFile(entry.path, rel)
+        stack.extend(reversed(subfolders))
 
 
 def decode(raw: bytes, display: str, limits: Limits) -> str | Finding:
