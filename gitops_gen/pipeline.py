@@ -28,8 +28,8 @@ from gitops_gen.schemas import SchemaValidator
 from gitops_gen.waivers import active_and_expired, apply_config_waivers, inline_waivers
 
 #: Below this many files (or bytes) a second process costs more than it saves.
-PARALLEL_MIN_FILES = 48
-PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+PARALLEL_MIN_FILES = 16
+PARALLEL_MIN_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True, slots=True)
