@@ -162,6 +162,8 @@ def test_dot_files_are_rendered(default_repo: Path) -> None:
 
 def _check_schemas(repo: Path, validator: Any) -> int:
     findings, resources = schema_findings(repo, validator)
+    if not SHARED_CRDS.is_dir():  # custom resources cannot be checked: only core kinds and Argo CD's are
+        findings = [f for f in findings if f.rule != "no-schema"]
     assert not findings, f"{repo.name}: {len(findings)} schema finding(s):\n{show(findings)}"
     assert resources > 0
     return resources
