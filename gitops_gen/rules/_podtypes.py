@@ -6,7 +6,7 @@ Not a rule: the module name starts with ``_``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_gen.model import FieldPath
@@ -49,6 +49,8 @@ class PodSpec:
     form: str = "pod"
     inherits: tuple[Layer, ...] = ()
     partial: bool = False
+    #: Derived views (its containers), computed once: forty rules ask for them.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

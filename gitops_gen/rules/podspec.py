@@ -169,7 +169,14 @@ _TEMPLATE_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaS
 
 
 def containers(pod: PodSpec) -> Iterator[Container]:
-    """The containers of one pod spec, in document order within each group."""
+    """The containers of one pod spec, in document order within each group (found once)."""
+    found = pod.memo.get("containers")
+    if found is None:
+        found = pod.memo["containers"] = tuple(_containers(pod))
+    return iter(found)
+
+
+def _containers(pod: PodSpec) -> Iterator[Container]:
     spec, at = pod.spec, pod.path
     if pod.form == "argo-workflow":
         return
