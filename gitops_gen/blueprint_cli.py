@@ -71,7 +71,8 @@ def new(blueprint: str, output_dir: Path, values_file: Path | None, sets: tuple[
         config = load_config(config_path)
         report = run([str(repo)], RunOptions(
             kubernetes_version=config.kubernetes_version or "1.31",
-            crd_dirs=tuple(config.crds) + crds, require_schemas=bool(config.require_schemas), config=config))
+            crd_dirs=tuple(config.crds) + crds, require_schemas=bool(config.require_schemas), config=config,
+            limits=config.limits))
     except GitopsGenError as exc:
         click.echo(f"gitops-gen: error: {exc}", err=True)
         sys.exit(2)

@@ -95,7 +95,7 @@ def _run(paths: Sequence[str], config: Config, *, rules: bool, kubernetes_versio
         kubernetes_version=kubernetes_version or config.kubernetes_version or "1.31",
         crd_dirs=tuple(config.crds) + tuple(crds),
         require_schemas=require_schemas if require_schemas is not None else bool(config.require_schemas),
-        rules=rules, config=config, jobs=jobs)
+        rules=rules, config=config, jobs=jobs, limits=config.limits)
     bar, update = _progress(0)
     with bar:
         return run(paths, options, update)

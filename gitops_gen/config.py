@@ -10,6 +10,7 @@ Resolved once, centrally (as yamllint does): rules only ever see their own valid
     require-schemas: false
     crds: [crds/]                     # CRD folders, relative to this file
     ignore: ["vendor/**"]             # path globs (relative to the path checked) not read at all
+    limits: {max-file-bytes: 16777216, max-nodes: 500000, max-depth: 200}   # hostile-input budgets
     rules:
       missing-probes: off             # or: false / {enabled: false}
       image-tag-unpinned: {severity: high, allowed-registries: [ghcr.io/acme]}
@@ -31,14 +32,15 @@ from typing import Any
 
 from gitops_gen.catalogue import rule_docs
 from gitops_gen.errors import ConfigError
-from gitops_gen.manifests.yamlread import NodePositions, read_documents
+from gitops_gen.manifests.yamlread import Limits, NodePositions, read_documents
 from gitops_gen.model import FieldPath, Severity
 from gitops_gen.resources import bundled_dir
 from gitops_gen.rules import all_rules
 
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
 _TOP_KEYS = frozenset({"extends", "fail-on", "kubernetes-version", "require-schemas", "crds", "ignore",
-                       "rules", "waivers", "only-categories", "blueprint"})
+                       "rules", "waivers", "only-categories", "blueprint", "limits"})
+_LIMIT_KEYS = {"max-file-bytes": "max_file_bytes", "max-nodes": "max_nodes", "max-depth": "max_depth"}
 _MATCH_KEYS = frozenset({"kind", "namespace", "name", "path"})
 
 
@@ -71,6 +73,7 @@ class Config:
     kubernetes_version: str | None = None
     require_schemas: bool | None = None
     crds: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
     source: str | None = None
     presets: tuple[str, ...] = field(default=())
 
@@ -183,6 +186,8 @@ def _apply_file(config: Config, path: Path, seen: set[Path], today: dt.date | No
         updates["crds"] = config.crds + tuple(str(path.parent / c) for c in _strings(data, "crds", fail))
     if "ignore" in data:
         updates["ignore"] = config.ignore + tuple(_strings(data, "ignore", fail))
+    if "limits" in data:
+        updates["limits"] = _limits(config.limits, data["limits"], fail)
     if "waivers" in data:
         updates["waivers"] = config.waivers + tuple(_waivers(data["waivers"], positions, where, rules, fail))
     return replace(config, **updates)
@@ -193,6 +198,19 @@ def _strings(data: Mapping[str, Any], key: str, fail: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise fail(f"{key} must be a list of strings", (key,))
     return value
+
+
+def _limits(current: Limits, raw: Any, fail: Any) -> Limits:
+    if not isinstance(raw, dict):
+        raise fail("limits must be a mapping", ("limits",))
+    values: dict[str, int] = {}
+    for key, value in raw.items():
+        if key not in _LIMIT_KEYS:
+            raise fail(f"unknown limit {key!r} (limits: {', '.join(_LIMIT_KEYS)})", ("limits", key))
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise fail(f"limit {key!r} must be a positive integer", ("limits", key))
+        values[_LIMIT_KEYS[key]] = value
+    return replace(current, **values)
 
 
 def _severity(value: Any, fail: Any) -> Severity:

@@ -138,3 +138,24 @@ def test_expired_waiver_stops_applying_and_is_reported(tmp_path: Path) -> None:
     assert [(f.rule, f.file, f.line) for f in expired] == [("waiver-expired", str(path), 2)]
     kept, waived = apply_config_waivers([finding()], active)
     assert kept and not waived
+
+
+def test_limits_are_configurable(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "limits:\n  max-nodes: 1000\n  max-file-bytes: 2048\n"))
+    assert config.limits.max_nodes == 1000 and config.limits.max_file_bytes == 2048
+    assert config.limits.max_depth == 200
+    with pytest.raises(ConfigError, match="positive integer") as info:
+        load_config(write(tmp_path, "limits:\n  max-nodes: -1\n"))
+    assert info.value.line == 2
+
+
+def test_configured_limits_apply_to_the_run(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from gitops_gen.cli import main
+
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n"
+                                      + "".join(f"  k{i}: v\n" for i in range(50)))
+    write(tmp_path, "limits:\n  max-nodes: 40\n")
+    result = CliRunner().invoke(main, ["validate", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 1 and '"rule": "yaml-too-large"' in result.output
