@@ -73,18 +73,24 @@ def _info(module: ModuleType) -> RuleInfo:
         check=check, collect=collect, check_tree=check_tree)
 
 
-@cache
-def all_rules() -> dict[str, RuleInfo]:
-    """Every rule, by id, discovered from this package.  Duplicate ids are refused."""
+def catalogue(modules: Iterable[ModuleType]) -> dict[str, RuleInfo]:
+    """The rules defined by ``modules``, by id; a module that breaks the contract, or a second
+    module with an id already taken, is refused (TypeError)."""
     found: dict[str, RuleInfo] = {}
-    for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if mod.name.startswith("_") or mod.name in _NOT_RULES:
-            continue
-        info = _info(importlib.import_module(f"{__name__}.{mod.name}"))
+    for module in modules:
+        info = _info(module)
         if info.id in found:
-            raise TypeError(f"duplicate rule id {info.id!r} (in {mod.name})")
+            raise TypeError(f"duplicate rule id {info.id!r} (in {module.__name__})")
         found[info.id] = info
     return found
 
 
-__all__ = ["RuleContext", "RuleInfo", "Violation", "all_rules"]
+@cache
+def all_rules() -> dict[str, RuleInfo]:
+    """Every rule, by id, discovered from this package."""
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__)
+                   if not m.name.startswith("_") and m.name not in _NOT_RULES)
+    return catalogue(importlib.import_module(f"{__name__}.{name}") for name in names)
+
+
+__all__ = ["RuleContext", "RuleInfo", "Violation", "all_rules", "catalogue"]
