@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -80,9 +80,8 @@ def kustomizations(root: Path) -> list[Path]:
     return sorted(p.parent for name in KUSTOMIZATION_NAMES for p in root.rglob(name) if ".git" not in p.parts)
 
 
-def remote_references(folder: Path) -> list[str]:
-    """Remote bases/resources (kustomize would fetch them: not allowed offline)."""
-    found = []
+def _entries(folder: Path) -> Iterator[str]:
+    """The string entries of the resources, bases and components of the kustomizations in ``folder``."""
     for name in KUSTOMIZATION_NAMES:
         path = folder / name
         if not path.is_file():
@@ -91,25 +90,18 @@ def remote_references(folder: Path) -> list[str]:
             data = doc.data if isinstance(doc.data, dict) else {}
             for key in ("resources", "bases", "components"):
                 for entry in data.get(key) or []:
-                    if isinstance(entry, str) and _REMOTE.match(entry):
-                        found.append(entry)
-    return found
+                    if isinstance(entry, str):
+                        yield entry
+
+
+def remote_references(folder: Path) -> list[str]:
+    """Remote bases/resources (kustomize would fetch them: not allowed offline)."""
+    return [entry for entry in _entries(folder) if _REMOTE.match(entry)]
 
 
 def _references(folder: Path) -> list[Path]:
     """Folders a kustomization pulls in as resources, bases or components."""
-    out = []
-    for name in KUSTOMIZATION_NAMES:
-        path = folder / name
-        if not path.is_file():
-            continue
-        for doc in read_documents(path.read_text(encoding="utf-8")):
-            data = doc.data if isinstance(doc.data, dict) else {}
-            for key in ("resources", "bases", "components"):
-                for entry in data.get(key) or []:
-                    if isinstance(entry, str) and (folder / entry).is_dir():
-                        out.append((folder / entry).resolve())
-    return out
+    return [(folder / entry).resolve() for entry in _entries(folder) if (folder / entry).is_dir()]
 
 
 def _build(kubectl: str, folder: Path) -> str | None:
