@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from gitops_gen.config import load_config
@@ -56,28 +57,8 @@ def test_validate_only_runs_no_rules(tmp_path: Path) -> None:
     assert report.findings == []
 
 
-def test_crds_among_the_inputs_validate_their_resources(tmp_path: Path) -> None:
-    (tmp_path / "crd.yaml").write_text("""apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                size: {type: integer}
-""")
+def test_crds_among_the_inputs_validate_their_resources(tmp_path: Path, crd_yaml: Callable[..., str]) -> None:
+    (tmp_path / "crd.yaml").write_text(crd_yaml("example.com", "Widget", style="flow"))
     (tmp_path / "widget.yaml").write_text(
         "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: big\n  colour: red\n")
     report = run([str(tmp_path)], RunOptions(rules=False))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,42 +15,16 @@ from gitops_gen.schemas.cache import default_cache_dir, read_json, write_json
 from gitops_gen.schemas.crd_store import scan
 
 
-def crd(group: str, kind: str, field: str = "size", style: str = "block") -> str:
-    names = f"names: {{kind: {kind}, plural: {kind.lower()}s}}" if style == "flow" else \
-        f"names:\n    kind: {kind}\n    plural: {kind.lower()}s"
-    return f"""apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: {kind.lower()}s.{group}
-spec:
-  group: {group}
-  {names}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                {field}: {{type: integer}}
-"""
-
-
 def cr(group: str, kind: str, field: str = "size") -> str:
     return f"apiVersion: {group}/v1\nkind: {kind}\nmetadata: {{name: x}}\nspec: {{{field}: 1, bogus: 2}}\n"
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
+def folder(tmp_path: Path, crd_yaml: Callable[..., str]) -> Path:
     root = tmp_path / "crds"
-    write(root, crd("a.example.com", "Alpha"), "a.yaml")
-    write(root, crd("b.example.com", "Beta", style="flow"), "nested/deeper/b.yml")
-    two = crd("c.example.com", "Gamma") + "---\n" + crd("c.example.com", "Delta", field="depth")
+    write(root, crd_yaml("a.example.com", "Alpha"), "a.yaml")
+    write(root, crd_yaml("b.example.com", "Beta", style="flow"), "nested/deeper/b.yml")
+    two = crd_yaml("c.example.com", "Gamma") + "---\n" + crd_yaml("c.example.com", "Delta", field="depth")
     write(root, two, "multi.yaml")
     write(root, json.dumps({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
                             "metadata": {"name": "epsilons.e.example.com"},
@@ -105,12 +80,12 @@ def test_a_second_run_reads_the_cache_instead_of_parsing(tmp_path: Path, folder:
     assert second.stats == {"parsed": 0, "cached": 1, "scanned": 0}  # index and schemas from the cache
 
 
-def test_a_changed_file_is_rescanned_and_reparsed(tmp_path: Path, folder: Path) -> None:
+def test_a_changed_file_is_rescanned_and_reparsed(tmp_path: Path, folder: Path, crd_yaml: Callable[..., str]) -> None:
     cache = tmp_path / "cache"
     before = SchemaValidator("1.31", crd_dirs=[folder], cache_dir=cache)
     width = cr("a.example.com", "Alpha", "width")
     assert rules_for(before, tmp_path, width) == [("schema", 4), ("schema", 4)]
-    write(folder, crd("a.example.com", "Alpha", field="width"), "a.yaml")
+    write(folder, crd_yaml("a.example.com", "Alpha", field="width"), "a.yaml")
     os.utime(folder / "a.yaml", ns=(1, 1))
     validator = SchemaValidator("1.31", crd_dirs=[folder], cache_dir=cache)
     assert rules_for(validator, tmp_path, cr("a.example.com", "Alpha", "width")) == [("schema", 4)]
@@ -140,9 +115,9 @@ def test_an_unwritable_cache_folder_does_not_fail_the_run(tmp_path: Path, folder
     assert write_json(blocker / "cache" / "x.json", {}) is False
 
 
-def test_broken_files_in_the_folder_are_reported_as_problems(tmp_path: Path) -> None:
+def test_broken_files_in_the_folder_are_reported_as_problems(tmp_path: Path, crd_yaml: Callable[..., str]) -> None:
     root = tmp_path / "crds"
-    write(root, crd("a.example.com", "Alpha").replace("type: integer", "type: int"), "a.yaml")
+    write(root, crd_yaml("a.example.com", "Alpha").replace("type: integer", "type: int"), "a.yaml")
     write(root, "kind: CustomResourceDefinition\ngroup: a.example.com\nkind: Alpha\n{ broken", "b.yaml")
     validator = SchemaValidator("1.31", crd_dirs=[root], cache_dir=tmp_path / "cache")
     [finding] = validator.validate(load(tmp_path, cr("a.example.com", "Alpha"))[0])
@@ -151,9 +126,9 @@ def test_broken_files_in_the_folder_are_reported_as_problems(tmp_path: Path) -> 
     assert problems == [(str(root / "a.yaml"), 22), (str(root / "b.yaml"), 5)]
 
 
-def test_the_scan_is_a_superset_of_crd_identities() -> None:
+def test_the_scan_is_a_superset_of_crd_identities(crd_yaml: Callable[..., str]) -> None:
     assert scan(b"kind: ConfigMap\n") == (frozenset(), frozenset())
-    groups, kinds = scan(crd("a.example.com", "Alpha").encode())
+    groups, kinds = scan(crd_yaml("a.example.com", "Alpha").encode())
     assert groups is not None and kinds is not None
     assert "a.example.com" in groups and {"Alpha", "CustomResourceDefinition"} <= kinds
     groups, kinds = scan(b'{"kind":"CustomResourceDefinition","spec":{"group":"x.io","names":{"kind":"X"}}}')

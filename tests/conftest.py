@@ -1,0 +1,44 @@
+"""Fixtures shared by every test folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+#: ``crd_yaml(group, kind, field="size", style="block")``: see :func:`one_field_crd`.
+CrdYaml = Callable[..., str]
+
+
+def one_field_crd(group: str, kind: str, field: str = "size", style: str = "block") -> str:
+    """The text of a namespaced CustomResourceDefinition serving ``group/v1`` ``kind`` whose
+    ``spec`` has one integer ``field``; ``names`` in block or flow ``style``."""
+    names = f"names: {{kind: {kind}, plural: {kind.lower()}s}}" if style == "flow" else \
+        f"names:\n    kind: {kind}\n    plural: {kind.lower()}s"
+    return f"""apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: {kind.lower()}s.{group}
+spec:
+  group: {group}
+  {names}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                {field}: {{type: integer}}
+"""
+
+
+@pytest.fixture
+def crd_yaml() -> CrdYaml:
+    """A factory of one-field CustomResourceDefinition texts (:func:`one_field_crd`)."""
+    return one_field_crd
