@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from expect_markers import expected_markers
 
 from gitops_gen.engine import check_resources
 from gitops_gen.manifests import SourceFile, load_file
 from gitops_gen.rules import all_rules
 
 RULES = Path(__file__).parent / "rules"
-EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9 -]+?)\s*$")
 HEADER = re.compile(r"^#\s*(options|kubernetes-version):\s*(.+?)\s*$")
 
 
@@ -59,10 +59,4 @@ def test_option_fixture(rule: str, path: Path) -> None:
     assert not result.findings and result.resources, f"fixture does not load cleanly: {result.findings}"
     found = Counter((f.rule, f.line) for f in check_resources(result.resources, [rule], {rule: options},
                                                                kubernetes_version=version))
-    expected: Counter[tuple[str, int]] = Counter()
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        match = EXPECT.search(line)
-        if match:
-            for name in match.group(1).split():
-                expected[(name, number)] += 1
-    assert found == expected
+    assert found == expected_markers(path.read_text())

@@ -9,18 +9,17 @@ A pass fixture must give no finding of its rule at all.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from expect_markers import expected_markers
 
 from gitops_gen.engine import check_resources
 from gitops_gen.manifests import SourceFile, load_file
 from gitops_gen.rules import all_rules
 
 HERE = Path(__file__).parent
-EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9 -]+?)\s*$")
 
 
 def _fixtures(verdict: str) -> list[tuple[str, Path]]:
@@ -36,13 +35,7 @@ def _findings(rule: str, path: Path) -> Counter[tuple[str, int]]:
 
 
 def _expected(path: Path) -> Counter[tuple[str, int]]:
-    out: Counter[tuple[str, int]] = Counter()
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        match = EXPECT.search(line)
-        if match:
-            for rule in match.group(1).split():
-                out[(rule, number)] += 1
-    return out
+    return expected_markers(path.read_text())
 
 
 @pytest.mark.parametrize(("rule", "path"), _fixtures("fail"), ids=lambda v: str(v) if isinstance(v, str) else v.name)

@@ -3,7 +3,6 @@ with ``# expect: <rule>`` markers (the same convention as the rule fixtures)."""
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections import Counter
 from collections.abc import Iterable
@@ -11,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from expect_markers import expected_markers
 
 from gitops_gen.manifests import SourceFile, load_file
 from gitops_gen.model import Finding, Resource
 from gitops_gen.schemas import SchemaValidator
 from gitops_gen.schemas.crd_store import CrdStore
 
-EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9 -]+?)\s*$")
 SHARED_CRDS = Path(__file__).resolve().parents[2].parent / "shared" / "crds"
 #: The session's CRD cache folder, and what reading each shared CRD file gave.
 SharedCache = tuple[Path, list[dict[str, Any]]]
@@ -55,13 +54,7 @@ def load(folder: Path, text: str, name: str = "manifest.yaml") -> list[Resource]
 
 
 def expected(text: str) -> Counter[tuple[str, int]]:
-    out: Counter[tuple[str, int]] = Counter()
-    for number, line in enumerate(textwrap.dedent(text).lstrip("\n").splitlines(), start=1):
-        match = EXPECT.search(line)
-        if match:
-            for rule in match.group(1).split():
-                out[(rule, number)] += 1
-    return out
+    return expected_markers(textwrap.dedent(text).lstrip("\n"))
 
 
 def found(findings: Iterable[Finding]) -> Counter[tuple[str, int]]:
