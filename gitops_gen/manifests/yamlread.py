@@ -24,6 +24,7 @@ alias bomb ("billion laughs") is refused in microseconds instead of exhausting m
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ _SPECIAL_FLOATS = {
 _GO_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)\Z")
 _GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
 _NUMERIC_START = frozenset("0123456789+-.")
+_INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
+_MAX_INT_CHARS = 70  # longer than any 64-bit literal (0b + 64 digits): never handed to int()
 _MERGE = "<<"
 #: Tag given to plain scalars with no explicit tag: they are resolved here, go-yaml's way.
 PLAIN = "!gitops-gen/plain"
@@ -92,14 +95,18 @@ def resolve_plain(text: str) -> Any:
     if special is not None:
         return special
     digits = text.replace("_", "")
-    if _GO_INT.match(digits):
+    if _GO_INT.match(digits) and len(digits) <= _MAX_INT_CHARS:
         sign = -1 if digits[0] == "-" else 1
         body = digits.lstrip("+-")
         if len(body) > 1 and body[0] == "0" and body[1] not in "xXoObB":
-            return sign * int(body, 8)
-        return sign * int(body, 0)
-    if _GO_FLOAT.match(digits):
-        return float(digits)
+            value = sign * int(body, 8)
+        else:
+            value = sign * int(body, 0)
+        if _INT64_MIN <= value <= _UINT64_MAX:  # ParseInt, then ParseUint
+            return value
+    if _GO_FLOAT.match(digits):  # also an integer too large for 64 bits, as go-yaml does
+        number = float(digits)
+        return text if math.isinf(number) else number  # out of range: ParseFloat fails, a string
     return text
 
 

@@ -143,3 +143,16 @@ def test_positions_of_a_duplicated_key_are_the_last_one() -> None:
 def test_explicit_tags() -> None:
     assert one("a: !!str yes\nb: !!int 0644\nc: !!str 0644\nd: !custom on\n") == {
         "a": "yes", "b": 420, "c": "0644", "d": "on"}
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("18446744073709551615", 18446744073709551615),  # uint64 max: ParseUint
+    ("-9223372036854775808", -9223372036854775808),
+    ("18446744073709551616", 1.8446744073709552e19),  # too large for 64 bits: a float, as go-yaml
+    ("9" * 400, "9" * 400),                          # beyond float range: stays a string
+    ("9" * 5000, "9" * 5000),                        # no int() of thousands of digits
+    ("0x" + "f" * 40, "0x" + "f" * 40),
+])
+def test_integers_beyond_64_bits(text: str, value: object) -> None:
+    got = resolve_plain(text)
+    assert got == value and type(got) is type(value)
