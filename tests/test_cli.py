@@ -161,3 +161,29 @@ def test_output_file(tree: Path, tmp_path: Path) -> None:
     target = tmp_path / "report.sarif"
     code, _ = invoke("check", str(tree), "--format", "sarif", "-o", str(target))
     assert code == 0 and json.loads(target.read_text())["version"] == "2.1.0"
+
+
+HOSTILE_FILES: dict[str, bytes] = {
+    "utf16.yaml": "apiVersion: v1\nkind: Pod\n".encode("utf-16"),
+    "random.yaml": bytes((i * 7919) % 255 + 1 for i in range(4000)),
+    "tabs.yaml": b"apiVersion: v1\nkind: Pod\nmetadata:\n\tname: x\n",
+    "kind-int.yaml": b"apiVersion: v1\nkind: 5\nmetadata: []\n",
+    "shapes.yaml": (b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n"
+                    b"      containers: {a: 1}\n      initContainers: [1, x, null, [1]]\n      volumes: 'no'\n"),
+    "list.yaml": b"apiVersion: v1\nkind: List\nitems: [1, {kind: Pod}, {apiVersion: v1, kind: Pod, metadata: {name: p}}]\n",
+    "complex-key.yaml": b"? [a, b]\n: c\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    "tags.yaml": b"apiVersion: !!binary aGVsbG8=\nkind: !custom Pod\nmetadata: {name: !!int 5}\n",
+    "huge-int.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: " + b"9" * 5000 + b"}\n",
+    "nan.yaml": b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {replicas: .nan}\n",
+    "nul-in-string.json": b'{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},'
+                          b' "spec": {"containers": [{"name": "c", "image": "x\\u0000y"}]}}',
+}
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github", "markdown"])
+def test_hostile_files_give_findings_never_a_traceback(tmp_path: Path, fmt: str) -> None:
+    for name, content in HOSTILE_FILES.items():
+        (tmp_path / name).write_bytes(content)
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--format", fmt])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1 and "Traceback" not in result.output
