@@ -170,7 +170,8 @@ HOSTILE_FILES: dict[str, bytes] = {
     "kind-int.yaml": b"apiVersion: v1\nkind: 5\nmetadata: []\n",
     "shapes.yaml": (b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n"
                     b"      containers: {a: 1}\n      initContainers: [1, x, null, [1]]\n      volumes: 'no'\n"),
-    "list.yaml": b"apiVersion: v1\nkind: List\nitems: [1, {kind: Pod}, {apiVersion: v1, kind: Pod, metadata: {name: p}}]\n",
+    "list.yaml": (b"apiVersion: v1\nkind: List\n"
+                  b"items: [1, {kind: Pod}, {apiVersion: v1, kind: Pod, metadata: {name: p}}]\n"),
     "complex-key.yaml": b"? [a, b]\n: c\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
     "tags.yaml": b"apiVersion: !!binary aGVsbG8=\nkind: !custom Pod\nmetadata: {name: !!int 5}\n",
     "huge-int.yaml": b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: " + b"9" * 5000 + b"}\n",
