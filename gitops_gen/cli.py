@@ -39,9 +39,10 @@ def _progress(total_hint: int) -> tuple[AbstractContextManager[Any], Callable[[i
     """A rich progress bar on a terminal for large trees; nothing in CI and pipes."""
     if not _color(sys.stderr) or os.environ.get("CI"):
         return nullcontext(), None
+    from rich.console import Console
     from rich.progress import Progress
 
-    bar = Progress(transient=True, console=None)
+    bar = Progress(transient=True, console=Console(stderr=True))  # the report owns stdout
     task = bar.add_task("checking manifests", total=None)
 
     def update(done: int, total: int) -> None:
