@@ -18,11 +18,25 @@ from gitops_gen.blueprints import (
     render,
     resolve_inputs,
 )
+from gitops_gen.blueprints.hooks import POST_GEN, PRE_GEN, find_hooks
 from gitops_gen.config import find_config, load_config
-from gitops_gen.errors import GitopsGenError
+from gitops_gen.errors import BlueprintError, GitopsGenError
 from gitops_gen.model import Severity
 from gitops_gen.pipeline import RunOptions, run
 from gitops_gen.reporters import render as render_report
+from gitops_gen.resources import bundled_dir
+
+
+def _check_trust(bp: BlueprintInfo, trust: bool) -> None:
+    """Hooks are programs: run those of a blueprint from elsewhere only when the user says so
+    (as copier's ``--trust``); the bundled blueprints are part of gitops-gen itself."""
+    if trust or bp.path.resolve().is_relative_to(bundled_dir("blueprints").resolve()):
+        return
+    scripts = find_hooks(bp.path, PRE_GEN) + find_hooks(bp.path, POST_GEN)
+    if scripts:
+        names = ", ".join(s.name for s in scripts)
+        raise BlueprintError(f"blueprint {bp.name} runs hook scripts ({names}); read them, then pass --trust "
+                             "to run them", file=str(bp.path))
 
 
 def _prompt(bp: BlueprintInfo, given: dict[str, Any]) -> dict[str, Any]:
@@ -56,11 +70,14 @@ def _prompt(bp: BlueprintInfo, given: dict[str, Any]) -> dict[str, Any]:
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @click.option("--crds", "crds", multiple=True, type=click.Path(path_type=str),
               help="CRD folder to validate the rendered custom resources against (repeatable).")
+@click.option("--trust", is_flag=True,
+              help="Run the hook scripts of a blueprint that is not bundled with gitops-gen.")
 def new(blueprint: str, output_dir: Path, values_file: Path | None, sets: tuple[str, ...], no_input: bool,
-        no_git: bool, overwrite: bool, crds: tuple[str, ...]) -> None:
+        no_git: bool, overwrite: bool, crds: tuple[str, ...], trust: bool) -> None:
     """Render a blueprint (a bundled name such as ml-platform, or a folder) into a new repository."""
     try:
         bp = find_blueprint(blueprint)
+        _check_trust(bp, trust)
         values: dict[str, Any] = apply_sets(bp, load_values_file(values_file) if values_file else {},
                                             parse_set(sets))
         if not no_input:

@@ -59,3 +59,19 @@ def test_new_prompts_for_simple_inputs(tmp_path: Path) -> None:
     code, out = invoke("new", "ml-platform", "--no-git", "-o", str(tmp_path), input=answers)
     assert code == 0, out
     assert (tmp_path / "prompted-repo" / ".gitops-gen.yaml").is_file()
+
+
+def test_hooks_of_a_blueprint_from_elsewhere_need_trust(tmp_path: Path) -> None:
+    import shutil
+
+    from gitops_gen.blueprints import find_blueprint
+
+    copy = tmp_path / "copied-blueprint"
+    shutil.copytree(find_blueprint("ml-platform").path, copy)
+    out = tmp_path / "out"
+    out.mkdir()
+    code, text = invoke("new", str(copy), "--no-input", "--no-git", "-o", str(out))
+    assert code == 2 and "--trust" in text and "post_gen_project.py" in text
+    assert list(out.iterdir()) == []
+    code, text = invoke("new", str(copy), "--no-input", "--no-git", "--trust", "-o", str(out))
+    assert code == 0, text
