@@ -165,11 +165,10 @@ def _crd_files(files: Sequence[SourceFile], limits: Limits) -> list[SourceFile]:
     out = []
     for source in files:
         try:
-            if os.path.getsize(source.abspath) > limits.max_file_bytes:
+            if source.content is None and os.path.getsize(source.abspath) > limits.max_file_bytes:
                 continue
-            with open(source.abspath, "rb") as fh:
-                if b"CustomResourceDefinition" in fh.read():
-                    out.append(source)
+            if b"CustomResourceDefinition" in source.read_bytes():
+                out.append(source)
         except OSError:
             continue
     return out
@@ -184,7 +183,7 @@ def _jobs(options: RunOptions, files: Sequence[SourceFile]) -> int:
     size = 0
     for source in files:
         try:
-            size += os.path.getsize(source.abspath)
+            size += len(source.content) if source.content is not None else os.path.getsize(source.abspath)
         except OSError:
             continue
         if size >= PARALLEL_MIN_BYTES:

@@ -188,3 +188,12 @@ def test_hostile_files_give_findings_never_a_traceback(tmp_path: Path, fmt: str)
     result = CliRunner().invoke(main, ["check", str(tmp_path), "--format", fmt])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_standard_input(tmp_path: Path) -> None:
+    """`helm template ... | gitops-gen check -`: findings name <stdin> and its lines."""
+    result = CliRunner().invoke(main, ["check", "-", "--format", "json"], input=PRIVILEGED)
+    assert result.exit_code == 1, result.output
+    findings = json.loads(result.output)["findings"]
+    hits = [(f["file"], f["line"]) for f in findings if f["rule"] == "privileged-container"]
+    assert hits == [("<stdin>", 11)]

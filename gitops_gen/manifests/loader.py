@@ -8,6 +8,7 @@ inside the folder being scanned.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,12 +37,23 @@ NON_RESOURCE_GROUPS = frozenset({"kustomize.config.k8s.io", "builtin", "config.k
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 
 
+#: The path that means "read standard input" (``helm template ... | gitops-gen check -``).
+STDIN = "-"
+
+
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """A file to read: where it is, and the name users see (relative to the path they gave)."""
+    """A file to read: where it is, and the name users see (relative to the path they gave).
+
+    ``content`` holds the bytes of a source that is not a file on disk (standard input).
+    """
 
     abspath: str
     display: str
+    content: bytes | None = None
+
+    def read_bytes(self) -> bytes:
+        return self.content if self.content is not None else Path(self.abspath).read_bytes()
 
 
 @dataclass(slots=True)
@@ -59,9 +71,12 @@ def _problem(rule: str, message: str, display: str, line: int = 1, column: int =
 def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[SourceFile | Finding]:
     """Manifest files under ``paths`` in a stable order, plus findings for skipped symlinks.
 
-    Raises :class:`UsageError` for a path that does not exist.
+    ``-`` reads standard input once.  Raises :class:`UsageError` for a path that does not exist.
     """
     for given in paths:
+        if str(given) == STDIN:
+            yield SourceFile("<stdin>", "<stdin>", sys.stdin.buffer.read())
+            continue
         path = Path(given)
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"path does not exist: {given}")
@@ -127,7 +142,7 @@ def load_file(source: SourceFile, limits: Limits = DEFAULT_LIMITS) -> LoadResult
     """Read one file into Resources and findings; never raises for bad content."""
     result = LoadResult(source)
     try:
-        raw = Path(source.abspath).read_bytes()
+        raw = source.read_bytes()
     except OSError as exc:
         result.findings.append(_problem("unreadable-file", f"cannot read: {exc.strerror}", source.display))
         return result
