@@ -21,7 +21,6 @@ from gitops_gen.blueprints import (
 from gitops_gen.blueprints.hooks import POST_GEN, PRE_GEN, find_hooks
 from gitops_gen.config import find_config, load_config
 from gitops_gen.errors import BlueprintError, GitopsGenError
-from gitops_gen.model import Severity
 from gitops_gen.pipeline import RunOptions, run
 from gitops_gen.reporters import render as render_report
 from gitops_gen.resources import bundled_dir
@@ -86,15 +85,12 @@ def new(blueprint: str, output_dir: Path, values_file: Path | None, sets: tuple[
         repo = render(bp, output_dir, values, git_init=not no_git, overwrite=overwrite)
         config_path = find_config(repo)
         config = load_config(config_path)
-        report = run([str(repo)], RunOptions(
-            kubernetes_version=config.kubernetes_version or "1.31",
-            crd_dirs=tuple(config.crds) + crds, require_schemas=bool(config.require_schemas), config=config,
-            limits=config.limits))
+        report = run([str(repo)], RunOptions.from_config(config, crds=crds))
     except GitopsGenError as exc:
         click.echo(f"gitops-gen: error: {exc}", err=True)
         sys.exit(2)
     click.echo(f"Rendered {bp.name} {bp.version} into {repo}")
-    threshold = config.fail_on or Severity.MEDIUM
+    threshold = config.fail_threshold
     failing = [f for f in report.findings if f.severity >= threshold]
     if failing:
         click.echo(render_report("text", report), nl=False)

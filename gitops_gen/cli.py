@@ -59,9 +59,12 @@ def _emit(report: Report, fmt: str, output: Path | None) -> None:
         click.echo(render(fmt, report, color=_color(sys.stdout), tool_version=__version__), nl=False)
 
 
-def _exit_code(report: Report, fail_on: Severity) -> int:
+def _finish(report: Report, fmt: str, output: Path | None, fail_on: str | None, config: Config) -> NoReturn:
+    """Write the report, then exit 1 if a finding is at or above the threshold, else 0."""
+    _emit(report, fmt, output)
+    threshold = Severity.parse(fail_on) if fail_on else config.fail_threshold
     worst = report.worst()
-    return 1 if worst is not None and worst >= fail_on else 0
+    sys.exit(1 if worst is not None and worst >= threshold else 0)
 
 
 def _resolve_config(paths: Sequence[str], config_file: Path | None, preset: str | None) -> Config:
@@ -92,11 +95,8 @@ def _with_common(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def _run(paths: Sequence[str], config: Config, *, rules: bool, kubernetes_version: str | None,
          crds: Sequence[str], require_schemas: bool | None, jobs: int) -> Report:
-    options = RunOptions(
-        kubernetes_version=kubernetes_version or config.kubernetes_version or "1.31",
-        crd_dirs=tuple(config.crds) + tuple(crds),
-        require_schemas=require_schemas if require_schemas is not None else bool(config.require_schemas),
-        rules=rules, config=config, jobs=jobs, limits=config.limits)
+    options = RunOptions.from_config(config, rules=rules, kubernetes_version=kubernetes_version, crds=crds,
+                                     require_schemas=require_schemas, jobs=jobs)
     bar, update = _progress(0)
     with bar:
         return run(paths, options, update)
@@ -137,9 +137,7 @@ def validate(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple
                       require_schemas=require_schemas, jobs=0)
     except GitopsGenError as exc:
         _fail(exc)
-    _emit(report, fmt, output)
-    threshold = Severity.parse(fail_on) if fail_on else (config.fail_on or Severity.MEDIUM)
-    sys.exit(_exit_code(report, threshold))
+    _finish(report, fmt, output, fail_on, config)
 
 
 @main.command()
@@ -160,9 +158,7 @@ def check(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple[st
                       require_schemas=require_schemas, jobs=jobs)
     except GitopsGenError as exc:
         _fail(exc)
-    _emit(report, fmt, output)
-    threshold = Severity.parse(fail_on) if fail_on else (config.fail_on or Severity.MEDIUM)
-    sys.exit(_exit_code(report, threshold))
+    _finish(report, fmt, output, fail_on, config)
 
 
 @main.command("rules")

@@ -77,6 +77,11 @@ class Config:
     source: str | None = None
     presets: tuple[str, ...] = field(default=())
 
+    @property
+    def fail_threshold(self) -> Severity:
+        """The lowest severity that fails a run: ``fail-on``, else medium."""
+        return self.fail_on or Severity.MEDIUM
+
     def setting(self, rule: str) -> RuleSetting:
         return self.rules[rule]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from gitops_gen.model import Finding, Resource, Severity
@@ -35,6 +35,16 @@ def collect_facts(info: RuleInfo, resource: Resource, ctx: RuleContext) -> list[
     return list(info.collect(resource, ctx))
 
 
+def check_findings(info: RuleInfo, resource: Resource, ctx: RuleContext,
+                   severity: Severity | None = None) -> Iterator[Finding]:
+    """A per-resource rule's findings on one resource (nothing for kinds it does not look at)."""
+    assert info.check is not None
+    if info.kinds is not None and resource.kind not in info.kinds:
+        return
+    for v in info.check(resource, ctx):
+        yield to_finding(info.id, severity or info.severity_of(v), resource, v)
+
+
 def run_rule(info: RuleInfo, resources: Sequence[Resource], ctx: RuleContext,
              severity: Severity | None = None) -> list[Finding]:
     """Findings of one rule over ``resources`` (no configuration or waivers applied)."""
@@ -44,12 +54,8 @@ def run_rule(info: RuleInfo, resources: Sequence[Resource], ctx: RuleContext,
         for v in info.check_tree(facts, ctx):
             findings.append(anchored_finding(info.id, severity or info.severity_of(v), v))
         return findings
-    assert info.check is not None
     for resource in resources:
-        if info.kinds is not None and resource.kind not in info.kinds:
-            continue
-        for v in info.check(resource, ctx):
-            findings.append(to_finding(info.id, severity or info.severity_of(v), resource, v))
+        findings.extend(check_findings(info, resource, ctx, severity))
     return findings
 
 

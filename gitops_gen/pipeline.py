@@ -11,18 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
 from gitops_gen.catalogue import rule_docs
 from gitops_gen.config import Config, load_config
-from gitops_gen.engine import anchored_finding, collect_facts, to_finding
+from gitops_gen.engine import anchored_finding, check_findings, collect_facts
 from gitops_gen.manifests.loader import LoadResult, SourceFile, iter_files, kustomize_patch_files, load_file
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import CheckedResource, Finding, Report, Resource, ResourceRef, Waived
-from gitops_gen.rules import RuleInfo, all_rules
+from gitops_gen.rules import all_rules
 from gitops_gen.rules.base import RuleContext, source_key
 from gitops_gen.schemas import SchemaValidator
 from gitops_gen.waivers import active_and_expired, apply_config_waivers, inline_waivers
@@ -44,6 +44,16 @@ class RunOptions:
     #: Worker processes; 0 chooses by the size of the tree and the cores available.
     jobs: int = 0
     today: dt.date | None = None
+
+    @classmethod
+    def from_config(cls, config: Config, *, rules: bool = True, kubernetes_version: str | None = None,
+                    crds: Sequence[str] = (), require_schemas: bool | None = None, jobs: int = 0) -> RunOptions:
+        """Options for a run under ``config``; the arguments (command-line flags) win over it."""
+        return cls(
+            kubernetes_version=kubernetes_version or config.kubernetes_version or "1.31",
+            crd_dirs=tuple(config.crds) + tuple(crds),
+            require_schemas=require_schemas if require_schemas is not None else bool(config.require_schemas),
+            rules=rules, config=config, limits=config.limits, jobs=jobs)
 
 
 #: A tree rule's fact with where it came from: (source order, index within the resource, fact).
@@ -88,13 +98,6 @@ class _Runner:
             return finding  # not overridden: keep what the check decided (a sub-check's, or no-schema's)
         return replace(finding, severity=setting.severity)
 
-    def run_rule(self, rule: RuleInfo, resource: Resource) -> Iterator[Finding]:
-        assert rule.check is not None
-        if rule.kinds is not None and resource.kind not in rule.kinds:
-            return
-        for v in rule.check(resource, self.contexts[rule.id]):
-            yield to_finding(rule.id, rule.severity_of(v), resource, v)
-
     def process(self, files: Sequence[SourceFile]) -> _Chunk:
         chunk = _Chunk()
         for source in files:
@@ -111,7 +114,7 @@ class _Runner:
             chunk.checked.append(CheckedResource(resource.ref, resource.file, line))
             found = list(self.validator.validate(resource))
             for rule in self.resource_rules:
-                found.extend(self.run_rule(rule, resource))
+                found.extend(check_findings(rule, resource, self.contexts[rule.id]))
             reasons, problems = inline_waivers(resource)
             found.extend(problems)
             if reasons:
