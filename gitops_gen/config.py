@@ -74,16 +74,11 @@ class Config:
     require_schemas: bool | None = None
     crds: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
-    source: str | None = None
-    presets: tuple[str, ...] = field(default=())
 
     @property
     def fail_threshold(self) -> Severity:
         """The lowest severity that fails a run: ``fail-on``, else medium."""
         return self.fail_on or Severity.MEDIUM
-
-    def setting(self, rule: str) -> RuleSetting:
-        return self.rules[rule]
 
 
 def defaults() -> Config:
@@ -159,8 +154,6 @@ def _apply_file(config: Config, path: Path, seen: set[Path], today: dt.date | No
             raise fail("extends must be a preset name or a file path", ("extends",))
         parent = path.parent / base if base.endswith((".yaml", ".yml")) else preset_path(base)
         config = _apply_file(config, parent, seen, today)
-    config = replace(config, source=where if path.name in CONFIG_NAMES else config.source,
-                     presets=(*config.presets, where))
     rules = dict(config.rules)
     categories = data.get("only-categories")
     if categories is not None:
