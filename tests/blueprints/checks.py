@@ -150,6 +150,6 @@ def policy_findings(repo: Path, at_least: Severity = Severity.MEDIUM) -> tuple[l
 
     config = load_config(find_config(repo))
     crds = (str(SHARED_CRDS),) if SHARED_CRDS.is_dir() else ()
-    report = run([str(repo)], RunOptions(kubernetes_version="1.31", crd_dirs=tuple(config.crds) + crds,
-                                         config=config, jobs=1))
+    # the options `gitops-gen check` would use, from the repository's own configuration
+    report = run([str(repo)], RunOptions.from_config(config, kubernetes_version="1.31", crds=crds, jobs=1))
     return [f for f in report.findings if f.severity >= at_least], report.resources
