@@ -1,14 +1,20 @@
-"""Documentation of every rule id gitops-gen can report: the built-in loading and validation
-checks, and the rule modules.  Reporters (SARIF help text) and ``gitops-gen rules/explain`` use it.
+"""The catalogue: every rule id a run can report, as one value passed down (no registry).
+
+A :class:`Catalogue` holds the built-in checks (loading, validation, configuration: reported by
+the loader and the validator, documented here) and the rules the engine runs (the bundled rule
+modules, and whatever a run adds, e.g. custom policies).  Configuration is validated against it,
+the engine runs it, and reporters (SARIF help text) and ``gitops-gen rules/explain`` describe it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 
 from gitops_gen.model import Severity
-from gitops_gen.rules import all_rules
+from gitops_gen.rules import RuleInfo, all_rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +67,62 @@ _BUILTIN: tuple[RuleDoc, ...] = (
 )
 
 
+class Catalogue:
+    """Every rule id of a run: built-in checks (documentation) and rules (run by the engine).
+
+    Immutable: :meth:`with_rules` returns a new catalogue, so one run adding custom policies
+    never changes what another run sees.
+    """
+
+    __slots__ = ("_docs", "rules")
+
+    def __init__(self, rules: Iterable[RuleInfo], builtin: Iterable[RuleDoc] = ()) -> None:
+        docs: dict[str, RuleDoc] = {}
+        for doc in builtin:
+            docs[doc.id] = doc
+        found: dict[str, RuleInfo] = {}
+        for info in rules:
+            if info.id in docs or info.id in found:
+                raise TypeError(f"duplicate rule id {info.id!r}")
+            found[info.id] = info
+            docs[info.id] = RuleDoc(info.id, info.severity, info.category, info.description, info.doc)
+        #: The rules the engine runs, by id.
+        self.rules: Mapping[str, RuleInfo] = MappingProxyType(found)
+        self._docs: Mapping[str, RuleDoc] = MappingProxyType(docs)
+
+    def with_rules(self, extra: Iterable[RuleInfo]) -> Catalogue:
+        """This catalogue plus ``extra`` rules (a duplicate id is refused with TypeError)."""
+        builtin = [d for d in self._docs.values() if d.id not in self.rules]
+        return Catalogue([*self.rules.values(), *extra], builtin)
+
+    @property
+    def docs(self) -> Mapping[str, RuleDoc]:
+        """Every id's documentation: built-in checks first, then the rules in id order."""
+        return self._docs
+
+    @property
+    def categories(self) -> frozenset[str]:
+        return frozenset(d.category for d in self._docs.values())
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in self._docs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._docs)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def __getitem__(self, rule_id: str) -> RuleDoc:
+        return self._docs[rule_id]
+
+
 @cache
-def rule_docs() -> dict[str, RuleDoc]:
-    """Every rule id, built-in checks first, then the rule modules in id order."""
-    docs = {d.id: d for d in _BUILTIN}
-    for info in all_rules().values():
-        docs[info.id] = RuleDoc(info.id, info.severity, info.category, info.description, info.doc)
-    return docs
+def bundled() -> Catalogue:
+    """The catalogue gitops-gen ships: the built-in checks and the bundled rule modules."""
+    return Catalogue(sorted(all_rules().values(), key=lambda i: i.id), _BUILTIN)
+
+
+def rule_docs() -> Mapping[str, RuleDoc]:
+    """Documentation of every bundled rule id (``bundled().docs``)."""
+    return bundled().docs

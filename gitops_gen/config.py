@@ -25,29 +25,34 @@ Resolved once, centrally (as yamllint does): rules only ever see their own valid
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gitops_gen.catalogue import rule_docs
+from gitops_gen.catalogue import Catalogue, bundled
 from gitops_gen.errors import ConfigError
 from gitops_gen.manifests.yamlread import Limits, NodePositions, read_documents
 from gitops_gen.model import FieldPath, Severity
 from gitops_gen.resources import bundled_dir
-from gitops_gen.rules import all_rules
+from gitops_gen.rules.base import Option
 
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
 _TOP_KEYS = frozenset({"extends", "fail-on", "kubernetes-version", "require-schemas", "crds", "ignore",
                        "rules", "waivers", "only-categories", "blueprint", "limits"})
 _LIMIT_KEYS = {"max-file-bytes": "max_file_bytes", "max-nodes": "max_nodes", "max-depth": "max_depth"}
 _MATCH_KEYS = frozenset({"kind", "namespace", "name", "path"})
+_WAIVER_KEYS = frozenset({"rule", "match", "reason", "expires"})
 
 
 @dataclass(frozen=True, slots=True)
 class RuleSetting:
+    """How one rule runs.  ``severity`` is the configured severity, which wins for every
+    sub-check; None leaves it to the rule (its default, or a sub-check's own)."""
+
     enabled: bool
-    severity: Severity
+    severity: Severity | None
     options: Mapping[str, Any]
 
 
@@ -74,6 +79,17 @@ class Config:
     require_schemas: bool | None = None
     crds: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
+    #: The catalogue this configuration was validated against.
+    catalogue: Catalogue = field(default_factory=bundled, compare=False, repr=False)
+
+    def setting(self, rule_id: str) -> RuleSetting:
+        """The setting of ``rule_id``; a rule the configuration never saw (added to the
+        catalogue later, e.g. a custom policy) runs on, with its own defaults."""
+        found = self.rules.get(rule_id)
+        if found is not None:
+            return found
+        info = self.catalogue.rules.get(rule_id)
+        return RuleSetting(True, None, info.defaults if info is not None else {})
 
     @property
     def fail_threshold(self) -> Severity:
@@ -81,10 +97,18 @@ class Config:
         return self.fail_on or Severity.MEDIUM
 
 
-def defaults() -> Config:
-    """Every rule on, at its documented severity and options."""
-    options = {info.id: info.options for info in all_rules().values()}
-    return Config({d.id: RuleSetting(True, d.severity, dict(options.get(d.id, {}))) for d in rule_docs().values()})
+def defaults(catalogue: Catalogue | None = None) -> Config:
+    """Every rule on, at its own severities and default options."""
+    catalogue = catalogue or bundled()
+    options = {info.id: info.defaults for info in catalogue.rules.values()}
+    return Config({rule_id: RuleSetting(True, None, dict(options.get(rule_id, {}))) for rule_id in catalogue},
+                  catalogue=catalogue)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def find_config(start: Path) -> Path | None:
@@ -108,9 +132,12 @@ def preset_path(name: str) -> Path:
     return path
 
 
-def load_config(path: Path | None = None, *, preset: str | None = None, today: dt.date | None = None) -> Config:
-    """Resolve a configuration file (or, with no file, the named preset or ``default``)."""
-    config = defaults()
+def load_config(path: Path | None = None, *, preset: str | None = None, today: dt.date | None = None,
+                catalogue: Catalogue | None = None) -> Config:
+    """Resolve a configuration file (or, with no file, the named preset or ``default``), validated
+    against ``catalogue`` (the bundled one by default).  Anything unknown or of the wrong type is a
+    ConfigError naming it, with a did-you-mean: nothing is left to fail mid-run."""
+    config = defaults(catalogue)
     if path is None:
         return _apply_file(config, preset_path(preset or "default"), set(), today)
     if preset:
@@ -147,7 +174,8 @@ def _apply_file(config: Config, path: Path, seen: set[Path], today: dt.date | No
 
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
-        raise fail(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(_TOP_KEYS))})", (unknown[0],))
+        hint = did_you_mean(str(unknown[0]), _TOP_KEYS)
+        raise fail(f"unknown key {unknown[0]!r}{hint} (known: {', '.join(sorted(_TOP_KEYS))})", (unknown[0],))
     base = data.get("extends")
     if base is not None:
         if not isinstance(base, str):
@@ -157,9 +185,14 @@ def _apply_file(config: Config, path: Path, seen: set[Path], today: dt.date | No
     rules = dict(config.rules)
     categories = data.get("only-categories")
     if categories is not None:
-        if not isinstance(categories, list):
-            raise fail("only-categories must be a list", ("only-categories",))
-        docs = rule_docs()
+        if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+            raise fail("only-categories must be a list of category names", ("only-categories",))
+        known = config.catalogue.categories
+        for i, category in enumerate(categories):
+            if category not in known:
+                raise fail(f"unknown category {category!r}{did_you_mean(category, known)} "
+                           f"(categories: {', '.join(sorted(known))})", ("only-categories", i))
+        docs = config.catalogue.docs
         for rule_id, setting in rules.items():
             if docs[rule_id].category not in categories:
                 rules[rule_id] = replace(setting, enabled=False)
@@ -168,8 +201,10 @@ def _apply_file(config: Config, path: Path, seen: set[Path], today: dt.date | No
         raise fail("rules must be a mapping of rule id to settings", ("rules",))
     for rule_id, value in raw_rules.items():
         if rule_id not in rules:
-            raise fail(f"unknown rule {rule_id!r} (see `gitops-gen rules`)", ("rules", rule_id))
-        rules[rule_id] = _rule_setting(rules[rule_id], value,
+            raise fail(f"unknown rule {rule_id!r}{did_you_mean(str(rule_id), rules)} (see `gitops-gen rules`)",
+                       ("rules", rule_id))
+        info = config.catalogue.rules.get(rule_id)
+        rules[rule_id] = _rule_setting(rules[rule_id], value, info.options if info is not None else {},
                                        lambda m, p=(), r=rule_id: fail(m, ("rules", r, *p)))
     updates: dict[str, Any] = {"rules": rules}
     if "fail-on" in data:
@@ -204,7 +239,8 @@ def _limits(current: Limits, raw: Any, fail: Any) -> Limits:
     values: dict[str, int] = {}
     for key, value in raw.items():
         if key not in _LIMIT_KEYS:
-            raise fail(f"unknown limit {key!r} (limits: {', '.join(_LIMIT_KEYS)})", ("limits", key))
+            hint = did_you_mean(str(key), _LIMIT_KEYS)
+            raise fail(f"unknown limit {key!r}{hint} (limits: {', '.join(_LIMIT_KEYS)})", ("limits", key))
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise fail(f"limit {key!r} must be a positive integer", ("limits", key))
         values[_LIMIT_KEYS[key]] = value
@@ -218,7 +254,7 @@ def _severity(value: Any, fail: Any) -> Severity:
         raise fail(str(exc)) from None
 
 
-def _rule_setting(current: RuleSetting, value: Any, fail: Any) -> RuleSetting:
+def _rule_setting(current: RuleSetting, value: Any, declarations: Mapping[str, Option], fail: Any) -> RuleSetting:
     if isinstance(value, bool):
         return replace(current, enabled=value)
     if value in ("on", "enable", "enabled"):
@@ -236,16 +272,15 @@ def _rule_setting(current: RuleSetting, value: Any, fail: Any) -> RuleSetting:
     for key, option in value.items():
         if key in ("enabled", "severity"):
             continue
-        if key not in options:
+        declared = declarations.get(key)
+        if declared is None:
             kebab = str(key).replace("_", "-")
-            if kebab in options:
-                raise fail(f"unknown option {key!r} (did you mean {kebab!r}?)", (key,))
-            known = ", ".join(sorted(options)) or "none"
-            raise fail(f"unknown option {key!r} (options: {known})", (key,))
-        expected = type(options[key])
-        if (options[key] is not None and not isinstance(option, expected)) or \
-                isinstance(option, bool) != isinstance(options[key], bool):
-            raise fail(f"option {key!r} must be a {expected.__name__}", (key,))
+            hint = f" (did you mean {kebab!r}?)" if kebab in declarations else did_you_mean(str(key), declarations)
+            known = ", ".join(sorted(declarations)) or "none"
+            raise fail(f"unknown option {key!r}{hint} (options: {known})", (key,))
+        problem = declared.problem(option)
+        if problem is not None:
+            raise fail(f"option {key!r} {problem}", (key,))
         options[key] = option
     return RuleSetting(enabled, severity, options)
 
@@ -259,12 +294,12 @@ def _waivers(raw: Any, positions: NodePositions, where: str, rules: Mapping[str,
         at: FieldPath = ("waivers", i)
         if not isinstance(item, dict):
             raise fail("a waiver is a mapping with rule, match, reason and expires", at)
-        extra = sorted(set(item) - {"rule", "match", "reason", "expires"})
+        extra = sorted(set(item) - _WAIVER_KEYS)
         if extra:
-            raise fail(f"unknown waiver key {extra[0]!r}", (*at, extra[0]))
+            raise fail(f"unknown waiver key {extra[0]!r}{did_you_mean(str(extra[0]), _WAIVER_KEYS)}", (*at, extra[0]))
         rule = item.get("rule")
-        if rule not in rules:
-            raise fail(f"waiver names unknown rule {rule!r}", (*at, "rule"))
+        if not isinstance(rule, str) or rule not in rules:
+            raise fail(f"waiver names unknown rule {rule!r}{did_you_mean(str(rule), rules)}", (*at, "rule"))
         reason = item.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise fail("a waiver needs a reason: say why this finding is acceptable", at)

@@ -1,13 +1,42 @@
-"""Run rules over resources: the one place that turns Violations into Findings."""
+"""The one engine: rules over resources, with configuration, severities and waivers applied.
+
+An :class:`Engine` is built from a :class:`~gitops_gen.config.Config` and a
+:class:`~gitops_gen.catalogue.Catalogue` (a value: a run may add rules of its own).  It is the
+only place that turns a rule's Violations into Findings, stamps their severity (a configured
+severity wins for every sub-check; otherwise the rule's or the sub-check's own), and applies
+inline and configured waivers.  ``pipeline`` walks files and schedules workers around it; the
+API, the rule fixtures and the conformance suites call it directly, so every way in gives the
+same findings.
+
+A run has three phases:
+
+1. **index**: the tree's facts (namespaces, AppProjects, Applications, CRDs, kustomizations and
+   what they include) are gathered into a :class:`~gitops_gen.index.TreeIndex`, which rules read
+   from their context;
+2. **check** (per file, in worker processes for large trees): validation, per-resource rules,
+   and the small located facts tree rules collect;
+3. **judge** (once): tree rules over the facts, configured waivers, expired waivers.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gitops_gen.model import Finding, Resource, Severity
-from gitops_gen.rules import RuleInfo, all_rules
+from gitops_gen.catalogue import Catalogue
+from gitops_gen.config import Config, RuleSetting, defaults
+from gitops_gen.index import TreeIndex, index_resources
+from gitops_gen.manifests.loader import LoadResult
+from gitops_gen.model import CheckedResource, Finding, Report, Resource, ResourceRef, Severity, Waived
+from gitops_gen.rules import RuleInfo
 from gitops_gen.rules.base import RuleContext, Violation, source_key
+from gitops_gen.schemas import SchemaValidator
+from gitops_gen.waivers import active_and_expired, apply_config_waivers, inline_waivers
+
+#: A tree rule's fact with where it came from: (source order, index within the resource, fact).
+Fact = tuple[tuple[str, int, tuple[str, ...]], int, Any]
 
 
 def to_finding(info_id: str, severity: Severity, resource: Resource, violation: Violation) -> Finding:
@@ -27,47 +56,183 @@ def anchored_finding(rule_id: str, severity: Severity, violation: Violation) -> 
     return Finding(rule_id, severity, violation.message, a.file, a.line, a.column, a.path, a.ref, details)
 
 
-def collect_facts(info: RuleInfo, resource: Resource, ctx: RuleContext) -> list[Any]:
-    """A tree rule's facts about one resource (nothing for kinds it does not look at)."""
-    assert info.collect is not None
-    if info.kinds is not None and resource.kind not in info.kinds:
-        return []
-    return list(info.collect(resource, ctx))
+@dataclass(slots=True)
+class Outcome:
+    """What checking some files gave: merged across workers, then judged once."""
+
+    findings: list[Finding] = field(default_factory=list)
+    checked: list[CheckedResource] = field(default_factory=list)
+    waived: list[Waived] = field(default_factory=list)
+    facts: dict[str, list[Fact]] = field(default_factory=dict)
+    #: Inline waivers of resources that have any, for tree findings: (file, ref) -> rule -> reason.
+    inline: dict[tuple[str, ResourceRef], dict[str, str]] = field(default_factory=dict)
+    documents: int = 0
+    files: int = 0
+
+    def merge(self, other: Outcome) -> None:
+        self.findings.extend(other.findings)
+        self.checked.extend(other.checked)
+        self.waived.extend(other.waived)
+        for rule_id, items in other.facts.items():
+            self.facts.setdefault(rule_id, []).extend(items)
+        self.inline.update(other.inline)
+        self.documents += other.documents
+        self.files += other.files
 
 
-def check_findings(info: RuleInfo, resource: Resource, ctx: RuleContext,
-                   severity: Severity | None = None) -> Iterator[Finding]:
-    """A per-resource rule's findings on one resource (nothing for kinds it does not look at)."""
-    assert info.check is not None
-    if info.kinds is not None and resource.kind not in info.kinds:
-        return
-    for v in info.check(resource, ctx):
-        yield to_finding(info.id, severity or info.severity_of(v), resource, v)
+def _supplied(finding: Finding, paths: Sequence[tuple[Any, ...]]) -> bool:
+    return any(finding.path[:len(p)] == p for p in paths)
 
 
-def run_rule(info: RuleInfo, resources: Sequence[Resource], ctx: RuleContext,
-             severity: Severity | None = None) -> list[Finding]:
-    """Findings of one rule over ``resources`` (no configuration or waivers applied)."""
-    findings: list[Finding] = []
-    if info.check_tree is not None:
-        facts = [f for r in sorted(resources, key=source_key) for f in collect_facts(info, r, ctx)]
-        for v in info.check_tree(facts, ctx):
-            findings.append(anchored_finding(info.id, severity or info.severity_of(v), v))
-        return findings
-    for resource in resources:
-        findings.extend(check_findings(info, resource, ctx, severity))
-    return findings
+class Engine:
+    """Runs a catalogue's rules under a configuration.  Built once per run, then read only
+    (worker processes inherit it)."""
+
+    def __init__(self, config: Config | None = None, catalogue: Catalogue | None = None, *,
+                 kubernetes_version: str = "1.31", validator: SchemaValidator | None = None,
+                 rules: bool = True, index: TreeIndex | None = None) -> None:
+        self.catalogue = catalogue or (config.catalogue if config is not None else None) or defaults().catalogue
+        self.config = config or defaults(self.catalogue)
+        self.kubernetes_version = kubernetes_version
+        self.validator = validator
+        self.settings: dict[str, RuleSetting] = {rule_id: self.config.setting(rule_id) for rule_id in self.catalogue}
+        enabled = [info for info in self.catalogue.rules.values() if rules and self.settings[info.id].enabled]
+        self.resource_rules: list[RuleInfo] = [r for r in enabled if not r.is_tree]
+        self.tree_rules: list[RuleInfo] = [r for r in enabled if r.is_tree]
+        self.index = index or TreeIndex()
+        self.contexts: dict[str, RuleContext] = {}
+        self.use_index(self.index)
+
+    @classmethod
+    def for_rules(cls, rule_ids: Iterable[str] | None = None,
+                  options: Mapping[str, Mapping[str, Any]] | None = None, *,
+                  kubernetes_version: str = "1.31", catalogue: Catalogue | None = None) -> Engine:
+        """An engine running only ``rule_ids`` (default: every rule), each with its own default
+        severities and ``options`` over its defaults; no validation (fixtures and conformance)."""
+        base = defaults(catalogue)
+        wanted = set(base.catalogue.rules if rule_ids is None else rule_ids)
+        unknown = wanted - set(base.catalogue.rules)
+        if unknown:
+            raise KeyError(f"unknown rules: {', '.join(sorted(unknown))}")
+        settings = {rule_id: RuleSetting(rule_id in wanted, None,
+                                         {**s.options, **((options or {}).get(rule_id, {}))})
+                    for rule_id, s in base.rules.items()}
+        return cls(replace(base, rules=settings), kubernetes_version=kubernetes_version)
+
+    def use_index(self, index: TreeIndex) -> None:
+        """Hand the index phase's result to every rule (before any resource is checked)."""
+        self.index = index
+        self.contexts = {r.id: RuleContext(self.settings[r.id].options, self.kubernetes_version, index)
+                         for r in (*self.resource_rules, *self.tree_rules)}
+
+    # -- severities -------------------------------------------------------------------------
+
+    def stamp(self, finding: Finding) -> Finding | None:
+        """``finding`` with its configured severity, or None when its rule is turned off."""
+        setting = self.settings.get(finding.rule)
+        if setting is None:
+            return finding
+        if not setting.enabled:
+            return None
+        if setting.severity is not None and setting.severity != finding.severity:
+            return replace(finding, severity=setting.severity)
+        return finding
+
+    # -- check: one resource, one file ---------------------------------------------------------
+
+    def _rule_findings(self, info: RuleInfo, resource: Resource) -> Iterator[Finding]:
+        if info.kinds is not None and resource.kind not in info.kinds:
+            return
+        assert info.check is not None
+        for v in info.check(resource, self.contexts[info.id]):
+            yield to_finding(info.id, info.severity_of(v), resource, v)
+
+    def check_resource(self, resource: Resource, out: Outcome) -> None:
+        line, _ = resource.locate(())
+        out.checked.append(CheckedResource(resource.ref, resource.file, line))
+        found: list[Finding] = []
+        if self.validator is not None:
+            found.extend(self.validator.validate(resource))
+        for rule in self.resource_rules:
+            found.extend(self._rule_findings(rule, resource))
+        supplied = self.index.supplied_paths(resource.abspath)
+        if supplied:
+            found = [f for f in found if not _supplied(f, supplied)]
+        reasons, problems = inline_waivers(resource, self.catalogue)
+        found.extend(problems)
+        if reasons:
+            out.inline[(resource.file, resource.ref)] = reasons
+        self._collect(resource, out)
+        for finding in found:
+            stamped = self.stamp(finding)
+            if stamped is None:
+                continue
+            reason = reasons.get(stamped.rule)
+            if reason is not None:
+                out.waived.append(Waived(stamped, reason, "annotation"))
+            else:
+                out.findings.append(stamped)
+
+    def check_file(self, result: LoadResult, out: Outcome) -> None:
+        out.files += 1
+        out.documents += result.documents
+        out.findings.extend(f for f in map(self.stamp, result.findings) if f is not None)
+        for resource in result.resources:
+            self.check_resource(resource, out)
+
+    def _collect(self, resource: Resource, out: Outcome) -> None:
+        order = source_key(resource)
+        for rule in self.tree_rules:
+            if rule.kinds is not None and resource.kind not in rule.kinds:
+                continue
+            assert rule.collect is not None
+            facts = list(rule.collect(resource, self.contexts[rule.id]))
+            if facts:
+                out.facts.setdefault(rule.id, []).extend((order, i, f) for i, f in enumerate(facts))
+
+    # -- judge: the tree, then the run's waivers ----------------------------------------------
+
+    def judge(self, outcome: Outcome, today: dt.date | None = None) -> Report:
+        """Tree rules over the collected facts, then configured and expired waivers: the report."""
+        report = Report(findings=list(outcome.findings), files=outcome.files, documents=outcome.documents,
+                        checked=list(outcome.checked), waived=list(outcome.waived))
+        for rule in self.tree_rules:
+            assert rule.check_tree is not None
+            ordered = [fact for _, _, fact in sorted(outcome.facts.get(rule.id, []), key=lambda f: (f[0], f[1]))]
+            for v in rule.check_tree(ordered, self.contexts[rule.id]):
+                finding = self.stamp(anchored_finding(rule.id, rule.severity_of(v), v))
+                if finding is None:
+                    continue
+                assert v.anchor is not None
+                reason = outcome.inline.get((v.anchor.file, v.anchor.ref), {}).get(rule.id)
+                if reason is not None:
+                    report.waived.append(Waived(finding, reason, "annotation"))
+                else:
+                    report.findings.append(finding)
+        active, expired = active_and_expired(self.config.waivers, today or dt.date.today(), self.catalogue)
+        report.findings, waived = apply_config_waivers(report.findings, active)
+        report.waived.extend(waived)
+        report.findings.extend(f for f in map(self.stamp, expired) if f is not None)
+        report.findings.sort(key=Finding.sort_key)
+        report.waived.sort(key=lambda w: w.finding.sort_key())
+        report.checked.sort(key=lambda c: (c.file, c.line))
+        return report
+
+    # -- the whole run, in memory --------------------------------------------------------------
+
+    def check(self, resources: Sequence[Resource], today: dt.date | None = None) -> Report:
+        """Index, check and judge resources already in memory (the API, fixtures, conformance)."""
+        self.use_index(index_resources(resources))
+        outcome = Outcome()
+        for resource in resources:
+            self.check_resource(resource, outcome)
+        return self.judge(outcome, today)
 
 
 def check_resources(resources: Sequence[Resource], rule_ids: Iterable[str] | None = None,
                     options: Mapping[str, Mapping[str, Any]] | None = None,
                     kubernetes_version: str = "1.31") -> list[Finding]:
-    """Run the named rules (default: all) with default severities; for tests and the API."""
-    catalogue = all_rules()
-    ids = list(catalogue) if rule_ids is None else list(rule_ids)
-    out: list[Finding] = []
-    for rule_id in ids:
-        info = catalogue[rule_id]
-        opts = {**info.options, **((options or {}).get(rule_id, {}))}
-        out.extend(run_rule(info, resources, RuleContext(opts, kubernetes_version)))
-    return sorted(out, key=Finding.sort_key)
+    """Findings of the named rules (default: all) with their own severities: the Engine of
+    :meth:`Engine.for_rules`, for tests and the API."""
+    engine = Engine.for_rules(rule_ids, options, kubernetes_version=kubernetes_version)
+    return engine.check(resources).findings

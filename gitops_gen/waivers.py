@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
 
-from gitops_gen.catalogue import rule_docs
+from gitops_gen.catalogue import Catalogue, bundled
 from gitops_gen.config import Waiver
 from gitops_gen.model import Finding, Resource, Waived
 
@@ -28,11 +28,12 @@ def matches(waiver: Waiver, finding: Finding) -> bool:
             and _glob(waiver.path, finding.file))
 
 
-def active_and_expired(waivers: Sequence[Waiver], today: dt.date) -> tuple[list[Waiver], list[Finding]]:
+def active_and_expired(waivers: Sequence[Waiver], today: dt.date,
+                       catalogue: Catalogue | None = None) -> tuple[list[Waiver], list[Finding]]:
     """Split waivers into those in force and findings for the expired ones."""
     active: list[Waiver] = []
     expired: list[Finding] = []
-    doc = rule_docs()["waiver-expired"]
+    doc = (catalogue or bundled())["waiver-expired"]
     for w in waivers:
         if w.expires is not None and w.expires < today:
             expired.append(Finding("waiver-expired", doc.severity,
@@ -55,21 +56,23 @@ def apply_config_waivers(findings: Iterable[Finding], waivers: Sequence[Waiver])
     return kept, waived
 
 
-def inline_waivers(resource: Resource) -> tuple[dict[str, str], list[Finding]]:
-    """Rule id -> reason from a resource's annotations, plus findings for invalid annotations."""
+def inline_waivers(resource: Resource, catalogue: Catalogue | None = None) -> tuple[dict[str, str], list[Finding]]:
+    """Rule id -> reason from a resource's annotations, plus findings for invalid annotations
+    (a rule id the catalogue does not know, or no reason)."""
     annotations = resource.get(("metadata", "annotations"))
     if not isinstance(annotations, dict):
         return {}, []
     reasons: dict[str, str] = {}
     problems: list[Finding] = []
-    doc = rule_docs()["invalid-waiver"]
+    catalogue = catalogue or bundled()
+    doc = catalogue["invalid-waiver"]
     for key, value in annotations.items():
-        if not key.startswith(ANNOTATION_PREFIX):
+        if not isinstance(key, str) or not key.startswith(ANNOTATION_PREFIX):
             continue
         rule = key[len(ANNOTATION_PREFIX):]
         path = ("metadata", "annotations", key)
         line, column = resource.locate(path)
-        if rule not in rule_docs():
+        if rule not in catalogue:
             problems.append(Finding("invalid-waiver", doc.severity, f"annotation {key} names unknown rule {rule!r}",
                                     resource.file, line, column, path, resource.ref))
         elif not isinstance(value, str) or not value.strip():

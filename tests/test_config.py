@@ -86,10 +86,13 @@ def test_rule_options_are_kebab_case_and_old_names_get_a_hint(tmp_path: Path) ->
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert info.value.message == \
-        "unknown option 'allowed_registries' (did you mean 'allowed-registries'?)"
+        "unknown option 'allowed_registries' (did you mean 'allowed-registries'?) (options: allowed-registries)"
     assert info.value.file == str(path) and info.value.line == 4
-    with pytest.raises(ConfigError, match=r"unknown option 'allowed_registrys' \(options: allowed-registries\)"):
+    with pytest.raises(ConfigError, match=r"unknown option 'allowed_registrys' \(did you mean 'allowed-registries'\?\) "
+                                          r"\(options: allowed-registries\)"):
         load_config(write(tmp_path, "rules:\n  image-tag-unpinned: {allowed_registrys: []}\n"))
+    with pytest.raises(ConfigError, match=r"unknown option 'zzz' \(options: allowed-registries\)"):
+        load_config(write(tmp_path, "rules:\n  image-tag-unpinned: {zzz: []}\n"))
 
 
 def test_every_rule_option_is_kebab_case() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from gitops_gen.config import load_config
 from gitops_gen.engine import check_resources
 from gitops_gen.errors import ConfigError
 from gitops_gen.manifests import SourceFile, load_file
@@ -63,11 +64,15 @@ def test_documented_examples_behave_as_documented(tmp_path: Path, rule_id: str) 
             assert lines == marked, f"{rule_id}: FAIL example marks lines {marked}, findings on {lines}"
 
 
-def test_host_port_ranges() -> None:
+def test_host_port_ranges(tmp_path: Path) -> None:
     assert parse_ranges([8443, "5000-6000", " 7000 - 7001 "]) == [(8443, 8443), (5000, 6000), (7000, 7001)]
-    for bad in ["6000-5000", "80-", "http", 70000, True, 1.5, "-1"]:
-        with pytest.raises(ConfigError, match="allowed-ranges"):
-            parse_ranges([bad])
+    config = tmp_path / ".gitops-gen.yaml"
+    for bad in ['"6000-5000"', '"80-"', "http", "70000", "true", "1.5", '"-1"']:
+        config.write_text(f"rules:\n  host-port:\n    allowed-ranges: [{bad}]\n")
+        # refused when the configuration is read, at the option's line: never mid-run
+        with pytest.raises(ConfigError, match="allowed-ranges") as info:
+            load_config(config)
+        assert info.value.line == 3, bad
 
 
 def test_safe_sysctls_follow_the_kubernetes_version() -> None:

@@ -11,7 +11,7 @@ from types import ModuleType
 from typing import Any
 
 from gitops_gen.model import Severity
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 #: Modules in this package that are helpers, not rules.
 _NOT_RULES = frozenset({"base", "podspec"})
@@ -26,13 +26,19 @@ class RuleInfo:
     category: str
     description: str
     doc: str
-    options: Mapping[str, Any]
+    #: Declared options: name -> Option (type, default, help).
+    options: Mapping[str, Option]
     kinds: frozenset[str] | None
     #: Severities of sub-checks that differ from the rule's (``Violation.check`` -> Severity).
     check_severities: Mapping[str, Severity]
     check: Callable[[Any, RuleContext], Iterable[Violation]] | None
     collect: Callable[[Any, RuleContext], Iterable[Any]] | None
     check_tree: Callable[[Any, RuleContext], Iterable[Violation]] | None
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The options' default values."""
+        return {name: option.default for name, option in self.options.items()}
 
     @property
     def is_tree(self) -> bool:
@@ -62,13 +68,17 @@ def _info(module: ModuleType) -> RuleInfo:
         raise TypeError(f"rule {rule_id}: SEVERITY must be a Severity")
     if not module.__doc__:
         raise TypeError(f"rule {rule_id} has no docstring (its documentation)")
+    options = dict(getattr(module, "OPTIONS", {}))
+    for name, option in options.items():
+        if not isinstance(option, Option):
+            raise TypeError(f"rule {rule_id}: option {name!r} must be declared as Option(type, default)")
     kinds = getattr(module, "KINDS", None)
     check_severities = dict(getattr(module, "CHECK_SEVERITIES", {}))
     if not all(isinstance(s, Severity) for s in check_severities.values()):
         raise TypeError(f"rule {rule_id}: CHECK_SEVERITIES values must be Severity")
     return RuleInfo(
         id=rule_id, severity=severity, category=module.CATEGORY, description=module.DESCRIPTION,
-        doc=module.__doc__.strip(), options=dict(getattr(module, "OPTIONS", {})),
+        doc=module.__doc__.strip(), options=options,
         kinds=frozenset(kinds) if kinds is not None else None, check_severities=check_severities,
         check=check, collect=collect, check_tree=check_tree)
 
@@ -86,11 +96,16 @@ def catalogue(modules: Iterable[ModuleType]) -> dict[str, RuleInfo]:
 
 
 @cache
-def all_rules() -> dict[str, RuleInfo]:
-    """Every rule, by id, discovered from this package."""
+def _bundled() -> tuple[RuleInfo, ...]:
     names = sorted(m.name for m in pkgutil.iter_modules(__path__)
                    if not m.name.startswith("_") and m.name not in _NOT_RULES)
-    return catalogue(importlib.import_module(f"{__name__}.{name}") for name in names)
+    return tuple(catalogue(importlib.import_module(f"{__name__}.{name}") for name in names).values())
 
 
-__all__ = ["RuleContext", "RuleInfo", "Violation", "all_rules", "catalogue"]
+def all_rules() -> dict[str, RuleInfo]:
+    """The bundled rules, by id, discovered from this package (a fresh dict each call: the
+    modules are read once, but no caller shares or mutates a registry)."""
+    return {info.id: info for info in _bundled()}
+
+
+__all__ = ["Option", "RuleContext", "RuleInfo", "Violation", "all_rules", "catalogue"]

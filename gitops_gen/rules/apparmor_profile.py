@@ -60,14 +60,14 @@ from collections.abc import Iterator
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import all_contexts
 from gitops_gen.rules._util import mapping
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import pod_specs
 
 ID = "apparmor-profile"
 SEVERITY = Severity.HIGH
 CATEGORY = "pod-security-baseline"
 DESCRIPTION = "AppArmor profile other than the runtime default or a node-local profile (e.g. unconfined)."
-OPTIONS: dict[str, object] = {}
+OPTIONS: dict[str, Option] = {}
 
 ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/"
 ALLOWED_TYPES = frozenset({"RuntimeDefault", "Localhost"})

@@ -42,13 +42,13 @@ from collections.abc import Iterator
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._argocd import APP_KINDS, app_spec
 from gitops_gen.rules._util import templated
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "argocd-default-project"
 SEVERITY = Severity.LOW
 CATEGORY = "argocd"
 DESCRIPTION = "Argo CD Application in the unrestricted 'default' project."
-OPTIONS: dict[str, object] = {}
+OPTIONS: dict[str, Option] = {}
 KINDS = APP_KINDS
 
 

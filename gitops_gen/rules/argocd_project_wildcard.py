@@ -59,13 +59,15 @@ from typing import Any
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._argocd import ARGO_GROUP
 from gitops_gen.rules._util import items, mapping, strings
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "argocd-project-wildcard"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "argocd"
 DESCRIPTION = "AppProject allowing '*' source repositories, destination clusters or namespaces."
-OPTIONS: dict[str, object] = {"check-cluster-resources": False}
+OPTIONS: dict[str, Option] = {
+    "check-cluster-resources": Option(bool, False),
+}
 KINDS = frozenset({"AppProject"})
 
 _ONLY_WILDCARDS = re.compile(r"[*?]+(?:/[*?]+)*")

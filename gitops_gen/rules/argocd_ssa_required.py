@@ -54,18 +54,18 @@ from typing import Any
 from gitops_gen.model import FieldPath, Resource, Severity
 from gitops_gen.rules._argocd import APP_KINDS, AppSpec, Source, app_spec, normalize_repo, sources
 from gitops_gen.rules._util import items, mapping, strings, text
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "argocd-ssa-required"
 SEVERITY = Severity.HIGH
 CATEGORY = "argocd"
 DESCRIPTION = "Application installing CRDs too large for client-side apply, without ServerSideApply=true."
-OPTIONS: dict[str, object] = {
-    "charts": ["kserve-crd", "kserve-llmisvc-crd", "kubeflow-trainer", "keda", "external-secrets", "kyverno",
-               "seldon-core-operator"],
-    "git-sources": ["github.com/kubeflow/training-operator//manifests",
-                    "github.com/kubeflow/trainer//manifests/overlays/manager",
-                    "github.com/kubeflow/trainer//manifests/base/crds"],
+OPTIONS: dict[str, Option] = {
+    "charts": Option(list[str], ["kserve-crd", "kserve-llmisvc-crd", "kubeflow-trainer", "keda", "external-secrets",
+                                 "kyverno", "seldon-core-operator"]),
+    "git-sources": Option(list[str], ["github.com/kubeflow/training-operator//manifests",
+                                      "github.com/kubeflow/trainer//manifests/overlays/manager",
+                                      "github.com/kubeflow/trainer//manifests/base/crds"]),
 }
 KINDS = APP_KINDS
 

@@ -95,17 +95,17 @@ from typing import Any
 from gitops_gen.model import FieldPath, Resource, Severity
 from gitops_gen.rules._argocd import APP_KINDS, AppSpec, Source, app_spec, literal, normalize_repo, sources
 from gitops_gen.rules._util import items, mapping, strings, templated, text
-from gitops_gen.rules.base import Anchor, RuleContext, Violation, anchor
+from gitops_gen.rules.base import Anchor, Option, RuleContext, Violation, anchor
 
 ID = "argocd-unpinned-revision"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "argocd"
 DESCRIPTION = "Argo CD source tracks HEAD, a branch or a Helm version range instead of a pinned release."
-OPTIONS: dict[str, object] = {
-    "allowed-branches": [],
-    "self-repos": [],
-    "self-repo-branches": ["HEAD", "main", "master"],
-    "detect-self-repo": True,
+OPTIONS: dict[str, Option] = {
+    "allowed-branches": Option(list[str], []),
+    "self-repos": Option(list[str], []),
+    "self-repo-branches": Option(list[str], ["HEAD", "main", "master"]),
+    "detect-self-repo": Option(bool, True),
 }
 KINDS = APP_KINDS
 

@@ -8,7 +8,8 @@ documentation: rationale, options, and PASS/FAIL YAML examples.  It declares:
 ``CATEGORY``      e.g. ``pod-security-baseline``, ``pod-security-restricted``, ``images``,
                   ``workloads``, ``gpu``, ``rbac``, ``argocd``, ``tree``
 ``DESCRIPTION``   one line for ``gitops-gen rules``
-``OPTIONS``       dict of option name -> default value (config may override; types must match)
+``OPTIONS``       dict of option name -> :class:`Option` (its declared type, default and help);
+                  the configuration is checked against the declared type when it is read
 
 and either
 
@@ -42,11 +43,75 @@ stamps the id and severity, turns paths into lines, and applies configuration an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 from gitops_gen.model import FieldPath, Resource, ResourceRef
+
+if TYPE_CHECKING:
+    from gitops_gen.index import TreeIndex
+
+
+_SCALARS: dict[type, str] = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A rule option, declared: its type, its default, and one line saying what it does.
+
+    ``type`` is one of ``bool``, ``int``, ``float``, ``str``, ``list[X]`` of those, or ``X | None``.
+    ``check``, when given, judges a value of the right type further and returns why it is wrong
+    (None when it is fine): the configuration is refused when it is read, never mid-run.
+    """
+
+    type: Any
+    default: Any
+    help: str = ""
+    check: Callable[[Any], str | None] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        problem = self.problem(self.default)
+        if problem is not None:
+            raise TypeError(f"option default {self.default!r} does not match its declared type: {problem}")
+
+    def describe(self) -> str:
+        """The declared type in words, for messages and documentation."""
+        return _describe(self.type)
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is not of the declared type (None when it is)."""
+        if not _matches(self.type, value):
+            return f"must be {_describe(self.type)}"
+        return self.check(value) if self.check is not None else None
+
+
+def _matches(expected: Any, value: Any) -> bool:
+    origin = get_origin(expected)
+    if origin is list:
+        (item,) = get_args(expected) or (Any,)
+        return isinstance(value, list) and all(_matches(item, v) for v in value)
+    if origin is not None:  # a union (X | None, int | str)
+        return any(_matches(arm, value) for arm in get_args(expected))
+    if expected is Any:
+        return True
+    if expected is type(None):
+        return value is None
+    if expected is bool:
+        return isinstance(value, bool)
+    if expected is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, expected) and not isinstance(value, bool)
+
+
+def _describe(expected: Any) -> str:
+    origin = get_origin(expected)
+    if origin is list:
+        (item,) = get_args(expected) or (Any,)
+        return "a list of " + _describe(item).removeprefix("a ").removeprefix("an ") + "s"
+    if origin is not None:
+        return " or ".join("null" if arm is type(None) else _describe(arm) for arm in get_args(expected))
+    return _SCALARS.get(expected, getattr(expected, "__name__", str(expected)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +164,10 @@ class Violation:
 
 @dataclass(frozen=True, slots=True)
 class RuleContext:
-    """What a rule may know beyond the resource: its own options and the target cluster."""
+    """What a rule may know beyond the resource: its own options, the target cluster, and the
+    tree's index (namespaces, AppProjects, Applications, CRDs and kustomizations of the whole run,
+    gathered before any resource is judged)."""
 
     options: Mapping[str, Any] = field(default_factory=dict)
     kubernetes_version: str = "1.31"
+    index: TreeIndex | None = None

@@ -61,14 +61,16 @@ from collections.abc import Iterator
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import container_label
 from gitops_gen.rules._util import mapping, strings
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import all_containers, container_setting
 
 ID = "capabilities-not-dropped"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "pod-security-restricted"
 DESCRIPTION = "Container does not drop ALL capabilities, or adds one other than NET_BIND_SERVICE."
-OPTIONS: dict[str, object] = {"allowed-add": ["NET_BIND_SERVICE"]}
+OPTIONS: dict[str, Option] = {
+    "allowed-add": Option(list[str], ["NET_BIND_SERVICE"]),
+}
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:

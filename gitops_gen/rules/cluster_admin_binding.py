@@ -49,13 +49,15 @@ from typing import Any
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._rbac import RBAC_GROUP
 from gitops_gen.rules._util import items, join_limited, mapping, strings, text
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "cluster-admin-binding"
 SEVERITY = Severity.HIGH
 CATEGORY = "rbac"
 DESCRIPTION = "RoleBinding or ClusterRoleBinding to the cluster-admin ClusterRole."
-OPTIONS: dict[str, object] = {"roles": ["cluster-admin"]}
+OPTIONS: dict[str, Option] = {
+    "roles": Option(list[str], ["cluster-admin"]),
+}
 KINDS = frozenset({"RoleBinding", "ClusterRoleBinding"})
 
 

@@ -59,13 +59,15 @@ from collections.abc import Iterator
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import container_contexts
 from gitops_gen.rules._util import mapping, strings
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "dangerous-capabilities"
 SEVERITY = Severity.HIGH
 CATEGORY = "pod-security-baseline"
 DESCRIPTION = "Container adds a Linux capability beyond the Pod Security baseline list."
-OPTIONS: dict[str, object] = {"allowed": []}
+OPTIONS: dict[str, Option] = {
+    "allowed": Option(list[str], []),
+}
 
 #: The capabilities Pod Security baseline allows a container to add.
 BASELINE_CAPABILITIES = frozenset({

@@ -37,13 +37,13 @@ from collections.abc import Iterator
 
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._scope import is_cluster_scoped
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "default-namespace"
 SEVERITY = Severity.LOW
 CATEGORY = "workloads"
 DESCRIPTION = "Namespaced object explicitly placed in the 'default' namespace."
-OPTIONS: dict[str, object] = {}
+OPTIONS: dict[str, Option] = {}
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:

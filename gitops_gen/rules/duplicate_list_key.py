@@ -37,14 +37,14 @@ from typing import Any
 from gitops_gen.model import FieldPath, Resource, Severity, format_path
 from gitops_gen.rules._pss import container_label
 from gitops_gen.rules._util import items, text
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import containers, pod_specs
 
 ID = "duplicate-list-key"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "workloads"
 DESCRIPTION = "Duplicate env name, port, mount path, volume or container name (apply fails, or last wins)."
-OPTIONS: dict[str, object] = {}
+OPTIONS: dict[str, Option] = {}
 
 
 def _port_key(port: Any) -> tuple[Any, str] | None:

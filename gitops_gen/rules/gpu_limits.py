@@ -51,14 +51,16 @@ from collections.abc import Iterator
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._gpu import DEFAULT_GPU_RESOURCES, gpu_entries, parse_quantity, patterns
 from gitops_gen.rules._pss import container_label
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import all_containers
 
 ID = "gpu-limits"
 SEVERITY = Severity.HIGH
 CATEGORY = "gpu"
 DESCRIPTION = "GPU requested without an equal limit, or in a fractional amount (the pod is rejected)."
-OPTIONS: dict[str, object] = {"gpu-resources": DEFAULT_GPU_RESOURCES}
+OPTIONS: dict[str, Option] = {
+    "gpu-resources": Option(list[str], DEFAULT_GPU_RESOURCES),
+}
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:

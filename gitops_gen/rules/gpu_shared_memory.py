@@ -47,14 +47,16 @@ from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._gpu import DEFAULT_GPU_RESOURCES, gpu_entries, parse_quantity, patterns
 from gitops_gen.rules._pss import container_label
 from gitops_gen.rules._util import items, mapping, text
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import Container, PodSpec, containers, pod_specs
 
 ID = "gpu-shared-memory"
 SEVERITY = Severity.LOW
 CATEGORY = "gpu"
 DESCRIPTION = "GPU container without an emptyDir at /dev/shm (the 64 MiB default breaks PyTorch and NCCL)."
-OPTIONS: dict[str, object] = {"gpu-resources": DEFAULT_GPU_RESOURCES}
+OPTIONS: dict[str, Option] = {
+    "gpu-resources": Option(list[str], DEFAULT_GPU_RESOURCES),
+}
 
 
 def _volumes(pod: PodSpec) -> dict[str, Any]:

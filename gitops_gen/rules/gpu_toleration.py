@@ -81,17 +81,17 @@ from typing import Any
 from gitops_gen.model import FieldPath, Resource, Severity
 from gitops_gen.rules._gpu import DEFAULT_GPU_RESOURCES, matches, patterns, requested_gpus
 from gitops_gen.rules._util import items, mapping, text
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import PodSpec, pod_specs
 
 ID = "gpu-toleration"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "gpu"
 DESCRIPTION = "GPU pod without a toleration for the GPU taint, or without selecting GPU nodes."
-OPTIONS: dict[str, object] = {
-    "gpu-resources": DEFAULT_GPU_RESOURCES,
-    "taint-key": "nvidia.com/gpu",
-    "node-labels": [
+OPTIONS: dict[str, Option] = {
+    "gpu-resources": Option(list[str], DEFAULT_GPU_RESOURCES),
+    "taint-key": Option(str, "nvidia.com/gpu"),
+    "node-labels": Option(list[str], [
         "nvidia.com/gpu.*", "nvidia.com/mig.*", "feature.node.kubernetes.io/pci-10de.present",
         "karpenter.sh/nodepool", "karpenter.k8s.aws/instance-gpu-*", "karpenter.k8s.aws/instance-family",
         "karpenter.k8s.aws/instance-category", "node.kubernetes.io/instance-type",
@@ -99,10 +99,10 @@ OPTIONS: dict[str, object] = {
         "eks.amazonaws.com/nodegroup", "kubernetes.azure.com/agentpool", "amd.com/gpu*",
         "beta.amd.com/gpu*", "feature.node.kubernetes.io/pci-1002.present",
         "intel.feature.node.kubernetes.io/gpu", "gpu.intel.com/*", "accelerator",
-    ],
-    "gpu-named-labels": True,
-    "require-toleration": True,
-    "require-node-selection": True,
+    ]),
+    "gpu-named-labels": Option(bool, True),
+    "require-toleration": Option(bool, True),
+    "require-node-selection": Option(bool, True),
 }
 
 KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"

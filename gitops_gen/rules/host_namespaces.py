@@ -53,14 +53,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitops_gen.model import Resource, Severity
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import pod_specs
 
 ID = "host-namespaces"
 SEVERITY = Severity.HIGH
 CATEGORY = "pod-security-baseline"
 DESCRIPTION = "Pod shares the node's network, PID or IPC namespace (hostNetwork/hostPID/hostIPC)."
-OPTIONS: dict[str, object] = {}
+OPTIONS: dict[str, Option] = {}
 
 _FIELDS = (
     ("hostNetwork", "host-network", "the node's network stack (its ports, localhost services, traffic)"),

@@ -56,14 +56,16 @@ from collections.abc import Iterator, Sequence
 
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._util import items, mapping, text
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import pod_specs
 
 ID = "host-path-volume"
 SEVERITY = Severity.HIGH
 CATEGORY = "pod-security-baseline"
 DESCRIPTION = "Pod mounts a directory of the node (hostPath volume)."
-OPTIONS: dict[str, object] = {"allowed-paths": []}
+OPTIONS: dict[str, Option] = {
+    "allowed-paths": Option(list[str], []),
+}
 
 
 def _parts(path: str) -> list[str]:

@@ -48,36 +48,46 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from gitops_gen.errors import ConfigError
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._util import items, text
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import all_containers
 
 ID = "host-port"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "pod-security-baseline"
 DESCRIPTION = "Container binds a port of the node (ports[].hostPort)."
-OPTIONS: dict[str, object] = {"allowed-ranges": []}
+
+
+def _range(entry: object) -> tuple[int, int] | None:
+    """``8443`` -> ``(8443, 8443)``, ``"5000-6000"`` -> ``(5000, 6000)``; None when malformed."""
+    low = high = None
+    if isinstance(entry, int) and not isinstance(entry, bool):
+        low = high = entry
+    elif isinstance(entry, str):
+        first, sep, second = entry.strip().partition("-")
+        if first.strip().isdigit() and (not sep or second.strip().isdigit()):
+            low = int(first)
+            high = int(second) if sep else low
+    if low is None or high is None or not 0 <= low <= high <= 65535:
+        return None
+    return low, high
+
+
+def _ranges_problem(entries: Sequence[object]) -> str | None:
+    bad = next((e for e in entries if _range(e) is None), None)
+    return None if bad is None else f'entry {bad!r} is not a port number or a range like "5000-6000"'
+
+
+OPTIONS: dict[str, Option] = {
+    "allowed-ranges": Option(list[int | str], [], check=_ranges_problem),
+}
 
 
 def parse_ranges(entries: Sequence[object]) -> list[tuple[int, int]]:
-    """``[8443, "5000-6000"]`` -> ``[(8443, 8443), (5000, 6000)]``; a malformed entry is a ConfigError."""
-    ranges: list[tuple[int, int]] = []
-    for entry in entries:
-        low = high = None
-        if isinstance(entry, int) and not isinstance(entry, bool):
-            low = high = entry
-        elif isinstance(entry, str):
-            first, sep, second = entry.strip().partition("-")
-            if first.strip().isdigit() and (not sep or second.strip().isdigit()):
-                low = int(first)
-                high = int(second) if sep else low
-        if low is None or high is None or not 0 <= low <= high <= 65535:
-            raise ConfigError(f"{ID}: allowed-ranges entry {entry!r} is not a port number or a range "
-                              'like "5000-6000"')
-        ranges.append((low, high))
-    return ranges
+    """``[8443, "5000-6000"]`` -> ``[(8443, 8443), (5000, 6000)]`` (the configuration was checked
+    when it was read; a malformed entry is skipped here)."""
+    return [r for r in map(_range, entries) if r is not None]
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:

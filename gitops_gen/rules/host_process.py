@@ -45,13 +45,13 @@ from collections.abc import Iterator
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import all_contexts
 from gitops_gen.rules._util import mapping
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "host-process"
 SEVERITY = Severity.ERROR
 CATEGORY = "pod-security-baseline"
 DESCRIPTION = "Windows HostProcess pod or container (windowsOptions.hostProcess: true)."
-OPTIONS: dict[str, object] = {}
+OPTIONS: dict[str, Option] = {}
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:

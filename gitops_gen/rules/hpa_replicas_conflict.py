@@ -83,13 +83,13 @@ from typing import Any
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._argocd import app_spec
 from gitops_gen.rules._util import items, mapping, strings, templated, text
-from gitops_gen.rules.base import Anchor, RuleContext, Violation, anchor
+from gitops_gen.rules.base import Anchor, Option, RuleContext, Violation, anchor
 
 ID = "hpa-replicas-conflict"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "tree"
 DESCRIPTION = "Workload sets spec.replicas while an HPA or KEDA ScaledObject scales it (Argo CD resets it)."
-OPTIONS: dict[str, object] = {}
+OPTIONS: dict[str, Option] = {}
 KINDS = frozenset({"Deployment", "StatefulSet", "Rollout", "HorizontalPodAutoscaler", "ScaledObject",
                    "Application", "ApplicationSet", "ConfigMap"})
 

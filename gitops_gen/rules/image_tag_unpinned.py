@@ -54,14 +54,16 @@ from dataclasses import dataclass
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import container_label
 from gitops_gen.rules._util import strings, templated
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import all_containers
 
 ID = "image-tag-unpinned"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "images"
 DESCRIPTION = "Container image without a tag or digest, tagged 'latest', or from a registry not allowed."
-OPTIONS: dict[str, object] = {"allowed-registries": []}
+OPTIONS: dict[str, Option] = {
+    "allowed-registries": Option(list[str], []),
+}
 
 DOCKER_HUB = "docker.io"
 

@@ -57,18 +57,19 @@ from typing import Any
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import container_label
 from gitops_gen.rules._util import items, mapping, strings, text
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import Container, all_containers
 
 ID = "missing-probes"
 SEVERITY = Severity.LOW
 CATEGORY = "workloads"
 DESCRIPTION = "Serving container without a readiness or liveness probe."
-OPTIONS: dict[str, object] = {
-    "kinds": ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Rollout",
-              "InferenceService", "ServingRuntime", "ClusterServingRuntime", "SeldonDeployment"],
-    "require-readiness": True,
-    "require-liveness": True,
+OPTIONS: dict[str, Option] = {
+    "kinds": Option(list[str], ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController",
+                                "Rollout", "InferenceService", "ServingRuntime", "ClusterServingRuntime",
+                                "SeldonDeployment"]),
+    "require-readiness": Option(bool, True),
+    "require-liveness": Option(bool, True),
 }
 
 

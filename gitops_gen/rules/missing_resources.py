@@ -53,18 +53,18 @@ from typing import Any
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import container_label
 from gitops_gen.rules._util import mapping
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import Container, all_containers
 
 ID = "missing-resources"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "workloads"
 DESCRIPTION = "Container without CPU and memory requests or without a memory limit."
-OPTIONS: dict[str, object] = {
-    "require-cpu-request": True,
-    "require-memory-request": True,
-    "require-memory-limit": True,
-    "require-cpu-limit": False,
+OPTIONS: dict[str, Option] = {
+    "require-cpu-request": Option(bool, True),
+    "require-memory-request": Option(bool, True),
+    "require-memory-limit": Option(bool, True),
+    "require-cpu-limit": Option(bool, False),
 }
 
 _REQUIREMENTS = (("require-cpu-request", "requests", "cpu", "cpu request"),
@@ -85,7 +85,7 @@ def _declared(container: Container, section: str, name: str) -> bool:
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     wanted = [(section, name, label) for option, section, name, label in _REQUIREMENTS
-              if ctx.options.get(option, OPTIONS[option])]
+              if ctx.options.get(option, OPTIONS[option].default)]
     for container in all_containers(resource):
         if container.partial or container.group == "ephemeralContainers":
             continue

@@ -71,13 +71,15 @@ from gitops_gen.rules._namespaces import (
     namespaces_with_pods,
 )
 from gitops_gen.rules._util import mapping, strings
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "namespace-network-policy"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "tree"
 DESCRIPTION = "Namespace runs pods but has no NetworkPolicy selecting all of them (podSelector: {})."
-OPTIONS: dict[str, object] = {"exempt-namespaces": DEFAULT_EXEMPT}
+OPTIONS: dict[str, Option] = {
+    "exempt-namespaces": Option(list[str], DEFAULT_EXEMPT),
+}
 _POLICY_KINDS = frozenset({"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy",
                            "GlobalNetworkPolicy"})
 _CLUSTER_WIDE = frozenset({"CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy"})

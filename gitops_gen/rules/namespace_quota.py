@@ -68,13 +68,15 @@ from gitops_gen.rules._namespaces import (
     namespaces_with_pods,
 )
 from gitops_gen.rules._util import mapping, strings
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "namespace-quota"
 SEVERITY = Severity.LOW
 CATEGORY = "tree"
 DESCRIPTION = "Namespace runs pods but has no ResourceQuota or no LimitRange."
-OPTIONS: dict[str, object] = {"exempt-namespaces": DEFAULT_EXEMPT}
+OPTIONS: dict[str, Option] = {
+    "exempt-namespaces": Option(list[str], DEFAULT_EXEMPT),
+}
 KINDS = WORKLOAD_KINDS | NAMESPACE_KINDS | frozenset({"ResourceQuota", "LimitRange"})
 
 

@@ -42,13 +42,13 @@ from collections.abc import Iterator
 
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._util import mapping
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "plaintext-secret"
 SEVERITY = Severity.HIGH
 CATEGORY = "secrets"
 DESCRIPTION = "Secret with data or stringData committed in plain text (use SealedSecret or ExternalSecret)."
-OPTIONS: dict[str, object] = {}
+OPTIONS: dict[str, Option] = {}
 KINDS = frozenset({"Secret"})
 
 

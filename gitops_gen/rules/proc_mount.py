@@ -44,13 +44,13 @@ from collections.abc import Iterator
 
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import container_contexts
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "proc-mount"
 SEVERITY = Severity.HIGH
 CATEGORY = "pod-security-baseline"
 DESCRIPTION = "Container unmasks /proc (securityContext.procMount other than Default)."
-OPTIONS: dict[str, object] = {}
+OPTIONS: dict[str, Option] = {}
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:

@@ -54,14 +54,14 @@ from collections.abc import Iterator
 
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._rbac import ROLE_KINDS, PolicyRule, policy_rules, role_label
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "rbac-escalation"
 SEVERITY = Severity.HIGH
 CATEGORY = "rbac"
 DESCRIPTION = ("Role or ClusterRole granting bind, escalate, impersonate, pods/exec, pods/attach, "
                "nodes/proxy or token creation.")
-OPTIONS: dict[str, object] = {}
+OPTIONS: dict[str, Option] = {}
 KINDS = ROLE_KINDS
 
 _VERBS = {

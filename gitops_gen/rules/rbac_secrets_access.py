@@ -55,13 +55,13 @@ from collections.abc import Iterator
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._rbac import policy_rules, role_label
 from gitops_gen.rules._util import mapping
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "rbac-secrets-access"
 SEVERITY = Severity.HIGH
 CATEGORY = "rbac"
 DESCRIPTION = "ClusterRole that can get, list or watch Secrets (cluster-wide credential read)."
-OPTIONS: dict[str, object] = {}
+OPTIONS: dict[str, Option] = {}
 KINDS = frozenset({"ClusterRole"})
 
 _READ_VERBS = ("get", "list", "watch")

@@ -44,13 +44,13 @@ from collections.abc import Iterator
 
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._rbac import ROLE_KINDS, policy_rules, role_label
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "rbac-wildcard"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "rbac"
 DESCRIPTION = "Role or ClusterRole rule with '*' in verbs, resources or apiGroups."
-OPTIONS: dict[str, object] = {}
+OPTIONS: dict[str, Option] = {}
 KINDS = ROLE_KINDS
 
 _MEANING = {

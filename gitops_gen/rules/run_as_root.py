@@ -61,14 +61,14 @@ from collections.abc import Iterator
 
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import all_contexts, container_label
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import all_containers, container_setting
 
 ID = "run-as-root"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "pod-security-restricted"
 DESCRIPTION = "Container may run as root (runAsNonRoot not true, or runAsUser: 0)."
-OPTIONS: dict[str, object] = {}
+OPTIONS: dict[str, Option] = {}
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:

@@ -64,7 +64,7 @@ from collections.abc import Iterator
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import all_contexts, container_label
 from gitops_gen.rules._util import mapping
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import all_containers, container_setting
 
 ID = "seccomp-profile"
@@ -73,7 +73,9 @@ SEVERITY = Severity.MEDIUM
 CHECK_SEVERITIES = {"unconfined": Severity.HIGH}
 CATEGORY = "pod-security-baseline"
 DESCRIPTION = "Seccomp profile Unconfined, or (with require: true) not set for a container."
-OPTIONS: dict[str, object] = {"require": False}
+OPTIONS: dict[str, Option] = {
+    "require": Option(bool, False),
+}
 
 ALLOWED_TYPES = frozenset({"RuntimeDefault", "Localhost"})
 

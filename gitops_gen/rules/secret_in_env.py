@@ -57,14 +57,16 @@ from collections.abc import Iterator
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import container_label
 from gitops_gen.rules._util import items, strings, text
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import all_containers
 
 ID = "secret-in-env"
 SEVERITY = Severity.HIGH
 CATEGORY = "workloads"
 DESCRIPTION = "Environment variable with a literal password, token or key (use a Secret reference)."
-OPTIONS: dict[str, object] = {"ignore-names": []}
+OPTIONS: dict[str, Option] = {
+    "ignore-names": Option(list[str], []),
+}
 
 _CREDENTIAL_NAME = re.compile(
     r"(?:^|[^a-z])(?:password|passwd|pass|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|"

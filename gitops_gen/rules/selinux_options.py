@@ -54,14 +54,15 @@ from collections.abc import Iterator
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import all_contexts
 from gitops_gen.rules._util import mapping
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "selinux-options"
 SEVERITY = Severity.HIGH
 CATEGORY = "pod-security-baseline"
 DESCRIPTION = "Pod or container sets an SELinux type outside the container types, or an SELinux user/role."
-OPTIONS: dict[str, object] = {
-    "allowed-types": ["container_t", "container_init_t", "container_kvm_t", "container_engine_t"]}
+OPTIONS: dict[str, Option] = {
+    "allowed-types": Option(list[str], ["container_t", "container_init_t", "container_kvm_t", "container_engine_t"]),
+}
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:

@@ -57,13 +57,15 @@ from collections.abc import Iterator
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import pod_contexts
 from gitops_gen.rules._util import items, text
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "unsafe-sysctls"
 SEVERITY = Severity.HIGH
 CATEGORY = "pod-security-baseline"
 DESCRIPTION = "Pod sets a sysctl outside the Pod Security safe set."
-OPTIONS: dict[str, object] = {"allowed": []}
+OPTIONS: dict[str, Option] = {
+    "allowed": Option(list[str], []),
+}
 
 #: (minimum Kubernetes minor version, sysctls safe from then on)
 SAFE_SYSCTLS: tuple[tuple[int, frozenset[str]], ...] = (

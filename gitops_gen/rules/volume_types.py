@@ -57,7 +57,7 @@ from collections.abc import Iterator
 
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._util import items, text
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import pod_specs
 
 ID = "volume-types"
@@ -65,8 +65,10 @@ SEVERITY = Severity.MEDIUM
 CATEGORY = "pod-security-restricted"
 DESCRIPTION = ("Pod uses a volume type other than configMap, csi, downwardAPI, emptyDir, ephemeral, "
                "persistentVolumeClaim, projected or secret.")
-OPTIONS: dict[str, object] = {"allowed-types": ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
-                                                "persistentVolumeClaim", "projected", "secret"]}
+OPTIONS: dict[str, Option] = {
+    "allowed-types": Option(list[str], ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
+                                        "persistentVolumeClaim", "projected", "secret"]),
+}
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:

@@ -47,14 +47,14 @@ from collections.abc import Iterator
 
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import container_label
-from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import all_containers, container_setting
 
 ID = "writable-root-filesystem"
 SEVERITY = Severity.LOW
 CATEGORY = "workloads"
 DESCRIPTION = "Container without securityContext.readOnlyRootFilesystem: true."
-OPTIONS: dict[str, object] = {}
+OPTIONS: dict[str, Option] = {}
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:

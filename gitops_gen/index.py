@@ -1,0 +1,222 @@
+"""The index phase: what the whole tree defines, gathered before any resource is judged.
+
+A run first reads the few files that say something about the tree as a whole: kustomizations
+(what they include, patch, and set on the resources they build), Namespaces, AppProjects,
+Applications and ApplicationSets, and CustomResourceDefinitions.  The result, a
+:class:`TreeIndex`, is handed to every rule through its context, so a rule can ask "is this
+namespace created in the tree?" or "does a kustomization set this field?" without a second pass.
+
+Finding those files costs one byte scan per file (no parsing): only files whose bytes name one of
+the indexed kinds, and kustomization files, are parsed here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from gitops_gen.manifests.loader import KUSTOMIZATION_NAMES, SourceFile, load_file
+from gitops_gen.manifests.yamlread import Limits, read_documents
+from gitops_gen.model import FieldPath, Finding, Resource
+
+#: Kinds whose objects say something about the tree as a whole.
+INDEXED_KINDS = frozenset({"Namespace", "AppProject", "Application", "ApplicationSet", "CustomResourceDefinition"})
+_KIND_BYTES = re.compile(rb"""["']?kind["']?\s*:\s*["']?(Namespace|AppProject|ApplicationSet|Application|"""
+                         rb"""CustomResourceDefinition)["']?\s*(?:[,}\r\n#]|$)""", re.MULTILINE)
+
+_LIMITS = Limits()
+
+#: Field paths a kustomization sets on every resource it builds, by what it declares.
+NAMESPACE_PATH: FieldPath = ("metadata", "namespace")
+SELECTOR_PATH: FieldPath = ("spec", "selector")
+
+
+@dataclass(frozen=True, slots=True)
+class Kustomization:
+    """One kustomization file: what it includes and what it sets on what it builds."""
+
+    file: str
+    #: Absolute paths of the files and folders it lists (resources, bases, components).
+    includes: tuple[str, ...] = ()
+    #: Absolute paths of the files it uses as patches (partial objects, not resources).
+    patches: tuple[str, ...] = ()
+    namespace: str | None = None
+    #: commonLabels, or labels with includeSelectors: selectors are added to workloads.
+    sets_selectors: bool = False
+
+    @property
+    def folder(self) -> str:
+        return os.path.dirname(self.file)
+
+    @property
+    def supplies(self) -> tuple[FieldPath, ...]:
+        out: list[FieldPath] = []
+        if self.namespace:
+            out.append(NAMESPACE_PATH)
+        if self.sets_selectors:
+            out.append(SELECTOR_PATH)
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class AppRef:
+    """An Argo CD Application or ApplicationSet among the inputs."""
+
+    kind: str
+    name: str | None
+    namespace: str | None
+    project: str | None
+    file: str
+
+
+@dataclass(frozen=True, slots=True)
+class TreeIndex:
+    """What the tree defines, for rules to read from their context."""
+
+    namespaces: frozenset[str] = frozenset()
+    projects: frozenset[str] = frozenset()
+    applications: tuple[AppRef, ...] = ()
+    #: (group, kind) of every CustomResourceDefinition among the inputs.
+    crds: frozenset[tuple[str, str]] = frozenset()
+    kustomizations: tuple[Kustomization, ...] = ()
+    #: Absolute path of a file -> field paths that the kustomizations building it set.
+    supplied: Mapping[str, tuple[FieldPath, ...]] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def patch_files(self) -> frozenset[str]:
+        return frozenset(p for k in self.kustomizations for p in k.patches)
+
+    def supplied_paths(self, abspath: str) -> tuple[FieldPath, ...]:
+        """Field paths that a kustomization including ``abspath`` (directly or through other
+        kustomizations) sets on the resources it builds: findings about them are not the file's."""
+        return self.supplied.get(abspath, ())
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _local(base: str, entry: str) -> str | None:
+    """The absolute path of a local kustomization entry (None for remote ones and inline text)."""
+    if not entry or "\n" in entry or "://" in entry or entry.startswith(("github.com/", "git@", "ssh:")):
+        return None
+    return os.path.normpath(os.path.join(base, entry))
+
+
+def read_kustomization(path: str, data: Mapping[str, Any]) -> Kustomization:
+    base = os.path.dirname(path)
+    includes = [p for e in (*_strings(data.get("resources")), *_strings(data.get("bases")),
+                            *_strings(data.get("components"))) if (p := _local(base, e)) is not None]
+    patch_entries: list[str] = []
+    for key in ("patches", "patchesJson6902"):
+        patch_entries.extend(item["path"] for item in data.get(key) or [] if isinstance(item, dict)
+                             and isinstance(item.get("path"), str))
+    patch_entries.extend(_strings(data.get("patchesStrategicMerge")))
+    patches = [p for e in patch_entries if (p := _local(base, e)) is not None]
+    namespace = data.get("namespace")
+    selectors = isinstance(data.get("commonLabels"), dict) and bool(data["commonLabels"])
+    for entry in data.get("labels") or []:
+        if isinstance(entry, dict) and entry.get("includeSelectors") is True and entry.get("pairs"):
+            selectors = True
+    return Kustomization(path, tuple(includes), tuple(patches),
+                         namespace if isinstance(namespace, str) and namespace else None, selectors)
+
+
+def _supplied(kustomizations: Sequence[Kustomization]) -> dict[str, tuple[FieldPath, ...]]:
+    """File -> the paths set by every kustomization that includes it, through nested ones."""
+    by_folder = {k.folder: k for k in kustomizations}
+    out: dict[str, set[FieldPath]] = {}
+
+    def visit(k: Kustomization, inherited: frozenset[FieldPath], seen: frozenset[str]) -> None:
+        paths = inherited | frozenset(k.supplies)
+        for target in k.includes:
+            child = by_folder.get(target)
+            if child is not None:
+                if child.file not in seen:
+                    visit(child, paths, seen | {child.file})
+            elif paths:
+                out.setdefault(target, set()).update(paths)
+
+    for k in kustomizations:
+        visit(k, frozenset(), frozenset({k.file}))
+    return {f: tuple(sorted(p)) for f, p in out.items()}
+
+
+def _scan(source: SourceFile, limits: Limits) -> bytes | None:
+    try:
+        if source.content is None and os.path.getsize(source.abspath) > limits.max_file_bytes:
+            return None
+        return source.read_bytes()
+    except OSError:
+        return None
+
+
+class _Gather:
+    """Facts of indexed resources, collected one resource at a time."""
+
+    def __init__(self) -> None:
+        self.namespaces: set[str] = set()
+        self.projects: set[str] = set()
+        self.apps: list[AppRef] = []
+        self.crds: set[tuple[str, str]] = set()
+
+    def add(self, r: Resource) -> None:
+        if r.kind == "Namespace" and r.name:
+            self.namespaces.add(r.name)
+        elif r.kind == "AppProject" and r.name:
+            self.projects.add(r.name)
+        elif r.kind in ("Application", "ApplicationSet") and r.group == "argoproj.io":
+            project = r.get(("spec", "project")) if r.kind == "Application" else \
+                r.get(("spec", "template", "spec", "project"))
+            self.apps.append(AppRef(r.kind, r.name, r.namespace, project if isinstance(project, str) else None,
+                                    r.file))
+        elif r.kind == "CustomResourceDefinition":
+            group, kind = r.get(("spec", "group")), r.get(("spec", "names", "kind"))
+            if isinstance(group, str) and isinstance(kind, str):
+                self.crds.add((group, kind))
+
+    def index(self, kustomizations: Sequence[Kustomization] = ()) -> TreeIndex:
+        return TreeIndex(frozenset(self.namespaces), frozenset(self.projects), tuple(self.apps),
+                         frozenset(self.crds), tuple(kustomizations), MappingProxyType(_supplied(kustomizations)))
+
+
+def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
+                on_crd: Callable[[Resource], Iterable[Finding]] | None = None) -> tuple[TreeIndex, list[Finding]]:
+    """Index ``files``; ``on_crd`` is given each CustomResourceDefinition as it is read (the
+    validator registers it) and may return findings about it."""
+    gather = _Gather()
+    kustomizations: list[Kustomization] = []
+    findings: list[Finding] = []
+    for source in files:
+        raw = _scan(source, limits)
+        if raw is None:
+            continue
+        if os.path.basename(source.abspath) in KUSTOMIZATION_NAMES:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                continue
+            for doc in read_documents(text, limits):
+                if isinstance(doc.data, dict):
+                    kustomizations.append(read_kustomization(source.abspath, doc.data))
+            continue
+        if _KIND_BYTES.search(raw) is None:
+            continue
+        for resource in load_file(source, limits).resources:
+            gather.add(resource)
+            if resource.kind == "CustomResourceDefinition" and on_crd is not None:
+                findings.extend(on_crd(resource))
+    return gather.index(kustomizations), findings
+
+
+def index_resources(resources: Iterable[Resource]) -> TreeIndex:
+    """The index of resources already in memory (the API and tests): the same facts, minus
+    kustomizations, which are files rather than resources."""
+    gather = _Gather()
+    for resource in resources:
+        gather.add(resource)
+    return gather.index()
