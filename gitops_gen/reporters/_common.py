@@ -1,4 +1,4 @@
-"""Helpers shared by the reporters: ordering, counting, wording and safe rendering of text."""
+"""Helpers shared by the reporters: ordering, counting, wording, the fail threshold, safe text."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from gitops_gen.model import Finding, Report, ResourceRef, Severity, Waived
 
 #: Severities from worst to mildest, the order every summary lists them in.
 SEVERITIES_WORST_FIRST: tuple[Severity, ...] = tuple(sorted(Severity, reverse=True))
+#: The fail threshold when the caller names none (the CLI's and the configuration's default).
+DEFAULT_FAIL_ON = Severity.MEDIUM
 
 # C0/C1 control characters and DEL, plus the Unicode bidirectional controls that can make a
 # line display in a different order than it reads ("trojan source").
@@ -22,6 +24,27 @@ def sorted_findings(report: Report) -> list[Finding]:
 
 def sorted_waived(report: Report) -> list[Waived]:
     return sorted(report.waived, key=lambda w: (w.finding.sort_key(), w.source, w.reason))
+
+
+def fails(finding: Finding, fail_on: Severity) -> bool:
+    """Whether ``finding`` fails the check: its severity is at or above the threshold."""
+    return finding.severity >= fail_on
+
+
+def failing_count(report: Report, fail_on: Severity) -> int:
+    """How many of the report's (unwaived) findings fail the check; the exit code is 1 iff > 0."""
+    return sum(1 for f in report.findings if fails(f, fail_on))
+
+
+def gate_level(severity: Severity, fail_on: Severity) -> str:
+    """``error`` at or above the threshold; below it ``warning`` (high, medium) or ``note`` (low, info).
+
+    SARIF levels and GitHub annotations both follow this, so nothing below the threshold is
+    shown as an error while the run exits 0.
+    """
+    if severity >= fail_on:
+        return "error"
+    return "warning" if severity >= Severity.MEDIUM else "note"
 
 
 def plural(count: int, word: str) -> str:

@@ -5,10 +5,13 @@
     {"findings": [{"rule", "severity", "message", "file", "line", "column", "path",
                    "resource": {"apiVersion", "kind", "namespace", "name"} | null,
                    "details": {...}  (only when there are any)}],
-     "summary": {"files", "resources", "findings", "by_severity": {"error", "high", ...}},
+     "summary": {"files", "resources", "findings", "by_severity": {"error", "high", ...},
+                 "fail_on", "failing"},
      "waived": [{<finding fields>, "reason", "source"}]}
 
 Lines and columns are 1-based; ``path`` is the field path (``spec.containers[0].image``).
+``summary.fail_on`` is the threshold of the run (``--fail-on``) and ``summary.failing`` how many
+findings are at or above it: the exit code is 1 exactly when ``failing`` is not 0.
 The output is ASCII (non-ASCII characters are ``\\u`` escapes), so it survives any encoding.
 """
 
@@ -17,8 +20,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gitops_gen.model import Finding, Report, ResourceRef, Waived
-from gitops_gen.reporters._common import sorted_findings, sorted_waived
+from gitops_gen.model import Finding, Report, ResourceRef, Severity, Waived
+from gitops_gen.reporters._common import DEFAULT_FAIL_ON, failing_count, sorted_findings, sorted_waived
 
 
 def _resource(ref: ResourceRef | None) -> dict[str, Any] | None:
@@ -47,7 +50,7 @@ def waived_dict(waived: Waived) -> dict[str, Any]:
     return {**finding_dict(waived.finding), "reason": waived.reason, "source": waived.source}
 
 
-def report_dict(report: Report) -> dict[str, Any]:
+def report_dict(report: Report, *, fail_on: Severity = DEFAULT_FAIL_ON) -> dict[str, Any]:
     return {
         "findings": [finding_dict(f) for f in sorted_findings(report)],
         "summary": {
@@ -55,6 +58,8 @@ def report_dict(report: Report) -> dict[str, Any]:
             "resources": report.resources,
             "findings": len(report.findings),
             "by_severity": report.by_severity(),
+            "fail_on": fail_on.label,
+            "failing": failing_count(report, fail_on),
         },
         "waived": [waived_dict(w) for w in sorted_waived(report)],
     }
@@ -68,8 +73,8 @@ def _array(values: list[dict[str, Any]]) -> str:
     return "[\n    " + ",\n    ".join(json.dumps(v, ensure_ascii=True) for v in values) + "\n  ]"
 
 
-def render(report: Report) -> str:
-    data = report_dict(report)
+def render(report: Report, *, fail_on: Severity = DEFAULT_FAIL_ON) -> str:
+    data = report_dict(report, fail_on=fail_on)
     return ('{\n  "findings": ' + _array(data["findings"])
             + ',\n  "summary": ' + json.dumps(data["summary"], ensure_ascii=True)
             + ',\n  "waived": ' + _array(data["waived"]) + "\n}\n")

@@ -1,13 +1,28 @@
 """JUnit XML, for CI systems that show test results (GitLab, Jenkins, Azure DevOps, ...).
 
 One ``<testsuite name="gitops-gen">`` (inside ``<testsuites>``); every checked resource is a
-``<testcase classname="<file>" name="<Kind> <namespace>/<name>">``.  A resource with findings
-gets one ``<failure>`` whose ``type`` and ``message`` are those of its worst finding (the
-first one, in line order, of the highest severity), with every finding (line, column,
-severity, rule, message) in line order in the body.  Findings that belong to
-no resource (the file is not valid YAML, unreadable, too large) make a test case named after
-the file, with an ``<error>``: the file could not be checked at all.  Waived findings are
-listed in ``<system-out>`` and do not fail the test case.
+``<testcase classname="<file>" name="<Kind> <namespace>/<name>">``.
+
+The test results agree with the exit code: only findings at or above the fail threshold
+(``--fail-on``, passed in as ``fail_on``) fail a test case, so a run that exits 0 reports
+``failures="0" errors="0"``.
+
+* A resource with findings at or above the threshold gets one ``<failure>`` whose ``type`` and
+  ``message`` are those of its worst finding (the first one, in line order, of the highest
+  severity), with every such finding (line, column, severity, rule, message) in line order in
+  the body.
+* Findings that belong to no resource (the file is not valid YAML, unreadable, too large) make
+  a test case named after the file; at or above the threshold it has an ``<error>``: the file
+  could not be checked at all.
+* Findings below the threshold do not fail the test case.  They are listed in its
+  ``<system-out>``, one per line, prefixed ``below the fail threshold (<fail-on>):``.  The
+  test case passes rather than being ``<skipped>``: the resource was checked, and a skipped
+  count would read as "not checked" in GitLab's and Jenkins' summaries.  Jenkins shows the
+  lines as the test's standard output; GitLab lists the test as passed and (so far) shows
+  ``system-out`` only for failed tests, so below-threshold findings are not shown there: the
+  job log, or ``--format markdown``, lists every finding.
+* Waived findings are listed in ``<system-out>`` too (``waived (<source>): ...``) and never
+  fail the test case.
 
 Characters XML 1.0 cannot carry at all (most control characters) are written as ``\\uXXXX``.
 """
@@ -19,8 +34,8 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from gitops_gen.model import Finding, Report, ResourceRef
-from gitops_gen.reporters._common import sorted_findings, sorted_waived
+from gitops_gen.model import Finding, Report, ResourceRef, Severity
+from gitops_gen.reporters._common import DEFAULT_FAIL_ON, fails, sorted_findings, sorted_waived
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -75,18 +90,22 @@ class _Cases:
         return max(before, key=lambda c: c.line) if before else candidates[0]
 
 
-def _testcase(suite: ET.Element, case: _Case) -> None:
+def _testcase(suite: ET.Element, case: _Case, fail_on: Severity) -> None:
     element = ET.SubElement(suite, "testcase", classname=xml_text(case.classname), name=xml_text(case.name))
-    if case.findings:
-        worst = max(case.findings, key=lambda f: f.severity)  # the first of the worst, in line order
+    failing = [f for f in case.findings if fails(f, fail_on)]
+    if failing:
+        worst = max(failing, key=lambda f: f.severity)  # the first of the worst, in line order
         tag = "error" if case.file_level else "failure"
         outcome = ET.SubElement(element, tag, message=xml_text(worst.message), type=xml_text(worst.rule))
-        outcome.text = xml_text("\n".join(_describe(f) for f in case.findings))
-    if case.waived:
-        ET.SubElement(element, "system-out").text = xml_text("\n".join(case.waived))
+        outcome.text = xml_text("\n".join(_describe(f) for f in failing))
+    output = [f"below the fail threshold ({fail_on.label}): {_describe(f)}"
+              for f in case.findings if not fails(f, fail_on)]
+    output += case.waived
+    if output:
+        ET.SubElement(element, "system-out").text = xml_text("\n".join(output))
 
 
-def render(report: Report) -> str:
+def render(report: Report, *, fail_on: Severity = DEFAULT_FAIL_ON) -> str:
     cases = _Cases(report)
     for finding in sorted_findings(report):
         cases.case_for(finding).findings.append(finding)
@@ -95,12 +114,13 @@ def render(report: Report) -> str:
         cases.case_for(waived.finding).waived.append(line)
 
     ordered = sorted(cases.cases, key=lambda c: (c.classname, c.line, c.name))
-    failures = sum(1 for c in ordered if c.findings and not c.file_level)
-    errors = sum(1 for c in ordered if c.findings and c.file_level)
-    counts = {"tests": str(len(ordered)), "failures": str(failures), "errors": str(errors), "skipped": "0"}
+    failed = [c for c in ordered if any(fails(f, fail_on) for f in c.findings)]
+    errors = sum(1 for c in failed if c.file_level)
+    counts = {"tests": str(len(ordered)), "failures": str(len(failed) - errors), "errors": str(errors),
+              "skipped": "0"}
     root = ET.Element("testsuites", {"name": "gitops-gen", **counts})
     suite = ET.SubElement(root, "testsuite", {"name": "gitops-gen", **counts})
     for case in ordered:
-        _testcase(suite, case)
+        _testcase(suite, case, fail_on)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

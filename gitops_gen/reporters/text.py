@@ -2,15 +2,19 @@
 
 ``deploy/web.yaml:12:9: high run-as-root: container "web" may run as root [Deployment team-a/web]``
 
-Colour (plain ANSI SGR codes) only when asked; the CLI asks only when writing to a terminal.
-Untrusted text is rendered with control characters escaped, so a hostile manifest cannot
-break lines or send escape sequences to the terminal.
+The summary line says how many findings fail the check, i.e. are at or above the fail
+threshold (``--fail-on``, passed in as ``fail_on``), or that none do and the check passes; it is
+red exactly when the run exits 1.  Colour (plain ANSI SGR codes) only when asked; the CLI asks
+only when writing to a terminal.  Untrusted text is rendered with control characters escaped, so
+a hostile manifest cannot break lines or send escape sequences to the terminal.
 """
 
 from __future__ import annotations
 
 from gitops_gen.model import Finding, Report, Severity
 from gitops_gen.reporters._common import (
+    DEFAULT_FAIL_ON,
+    failing_count,
     one_line,
     plural,
     scope,
@@ -42,19 +46,23 @@ def format_finding(finding: Finding, *, color: bool = False) -> str:
     return line
 
 
-def summary(report: Report, *, color: bool = False) -> str:
-    """``12 findings (2 error, 3 high, 5 medium, 2 low) in 40 resources, 10 files (3 waived).``"""
+def summary(report: Report, *, color: bool = False, fail_on: Severity = DEFAULT_FAIL_ON) -> str:
+    """``12 findings (2 error, 3 high, 5 medium, 2 low) in 40 resources, 10 files (3 waived); 10 at
+    or above medium fail the check.`` (or ``...; none at or above high, so the check passes.``)"""
     waived = f" ({len(report.waived)} waived)" if report.waived else ""
     if not report.findings:
         return _style(f"No findings in {scope(report)}{waived}.", "32", color)
+    failing = failing_count(report, fail_on)
+    if failing:
+        gate = f"{failing} at or above {fail_on.label} {'fails' if failing == 1 else 'fail'} the check"
+    else:
+        gate = f"none at or above {fail_on.label}, so the check passes"
     text = (f"{plural(len(report.findings), 'finding')} ({severity_breakdown(report)}) "
-            f"in {scope(report)}{waived}.")
-    worst = report.worst()
-    code = "1;31" if worst is not None and worst >= Severity.HIGH else "1;33"
-    return _style(text, code, color)
+            f"in {scope(report)}{waived}; {gate}.")
+    return _style(text, "1;31" if failing else "1;33", color)
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def render(report: Report, *, color: bool = False, fail_on: Severity = DEFAULT_FAIL_ON) -> str:
     lines = [format_finding(f, color=color) for f in sorted_findings(report)]
-    lines.append(summary(report, color=color))
+    lines.append(summary(report, color=color, fail_on=fail_on))
     return "\n".join(lines) + "\n"

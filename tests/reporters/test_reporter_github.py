@@ -31,7 +31,7 @@ def parse(line: str) -> tuple[str, dict[str, str], str]:
 
 def test_annotations_for_the_sample_report(report: Report) -> None:
     assert github.render(report) == (
-        "::warning file=apps/web.yaml,line=18,col=16,title=latest-tag::image uses tag <latest> & no digest "
+        "::error file=apps/web.yaml,line=18,col=16,title=latest-tag::image uses tag <latest> & no digest "
         "[Deployment team-a/web]\n"
         "::error file=apps/web.yaml,line=21,col=9,title=run-as-root::container \"web\" may run as root "
         "[Deployment team-a/web]\n"
@@ -44,12 +44,32 @@ def test_annotations_for_the_sample_report(report: Report) -> None:
 
 
 @pytest.mark.parametrize(("severity", "command"), [
-    (Severity.ERROR, "error"), (Severity.HIGH, "error"), (Severity.MEDIUM, "warning"),
+    (Severity.ERROR, "error"), (Severity.HIGH, "error"), (Severity.MEDIUM, "error"),
     (Severity.LOW, "notice"), (Severity.INFO, "notice"),
 ])
-def test_command_per_severity(severity: Severity, command: str) -> None:
+def test_command_per_severity_at_the_default_threshold(severity: Severity, command: str) -> None:
     out = github.render(single(finding("r", severity, "m", "a.yaml", 1)))
     assert out.startswith(f"::{command} ")
+
+
+@pytest.mark.parametrize(("fail_on", "severity", "command"), [
+    (Severity.ERROR, Severity.ERROR, "error"), (Severity.ERROR, Severity.HIGH, "warning"),
+    (Severity.HIGH, Severity.HIGH, "error"), (Severity.HIGH, Severity.MEDIUM, "warning"),
+    (Severity.MEDIUM, Severity.MEDIUM, "error"), (Severity.MEDIUM, Severity.LOW, "notice"),
+    (Severity.LOW, Severity.LOW, "error"), (Severity.LOW, Severity.INFO, "notice"),
+    (Severity.INFO, Severity.INFO, "error"),
+])
+def test_error_only_at_or_above_the_fail_threshold(fail_on: Severity, severity: Severity, command: str) -> None:
+    out = github.render(single(finding("r", severity, "m", "a.yaml", 1)), fail_on=fail_on)
+    assert out.startswith(f"::{command} ")
+
+
+def test_a_run_that_passes_has_no_error_annotations(report: Report) -> None:
+    out = github.render(report, fail_on=Severity.ERROR)
+    assert [ln.split(" ")[0] for ln in out.splitlines()] == [
+        "::warning", "::warning", "::error", "::notice", "::notice"]  # only yaml-syntax is an error
+    report.findings[:] = [f for f in report.findings if f.severity < Severity.ERROR]
+    assert "::error" not in github.render(report, fail_on=Severity.ERROR)
 
 
 def test_no_findings_no_output(clean_report: Report) -> None:
@@ -89,4 +109,4 @@ def test_escaping_round_trips(value: str) -> None:
 
 def test_windows_paths_become_forward_slashes_and_missing_positions_are_left_out() -> None:
     f = finding("r", Severity.MEDIUM, "m", "apps\\web.yaml", 0, 0)
-    assert github.render(single(f)) == "::warning file=apps/web.yaml,title=r::m\n"
+    assert github.render(single(f), fail_on=Severity.HIGH) == "::warning file=apps/web.yaml,title=r::m\n"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from reportdata import WEB, finding
 
 from gitops_gen.model import Report, Severity
@@ -19,7 +20,7 @@ def parse(report: Report) -> dict[str, Any]:
 def test_document_shape_and_key_order(report: Report) -> None:
     data = parse(report)
     assert list(data) == ["findings", "summary", "waived"]
-    assert list(data["summary"]) == ["files", "resources", "findings", "by_severity"]
+    assert list(data["summary"]) == ["files", "resources", "findings", "by_severity", "fail_on", "failing"]
     assert list(data["summary"]["by_severity"]) == ["error", "high", "medium", "low", "info"]
     for item in data["findings"]:
         assert list(item)[:8] == FINDING_KEYS
@@ -51,13 +52,22 @@ def test_summary(report: Report, clean_report: Report) -> None:
     assert parse(report)["summary"] == {
         "files": 5, "resources": 4, "findings": 5,
         "by_severity": {"error": 1, "high": 1, "medium": 1, "low": 1, "info": 1},
+        "fail_on": "medium", "failing": 3,
     }
     assert parse(clean_report) == {
         "findings": [],
         "summary": {"files": 10, "resources": 40, "findings": 0,
-                    "by_severity": {"error": 0, "high": 0, "medium": 0, "low": 0, "info": 0}},
+                    "by_severity": {"error": 0, "high": 0, "medium": 0, "low": 0, "info": 0},
+                    "fail_on": "medium", "failing": 0},
         "waived": [],
     }
+
+
+@pytest.mark.parametrize(("fail_on", "failing"), [
+    (Severity.ERROR, 1), (Severity.HIGH, 2), (Severity.MEDIUM, 3), (Severity.LOW, 4), (Severity.INFO, 5)])
+def test_summary_counts_the_findings_that_fail_the_check(report: Report, fail_on: Severity, failing: int) -> None:
+    summary = json.loads(jsonfmt.render(report, fail_on=fail_on))["summary"]
+    assert (summary["fail_on"], summary["failing"]) == (fail_on.label, failing)
 
 
 def test_waived_carry_reason_and_source(report: Report) -> None:

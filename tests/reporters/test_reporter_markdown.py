@@ -17,36 +17,48 @@ def cells(row: str) -> list[str]:
     return [c.strip() for c in CELL_SPLIT.split(row)[1:-1]]
 
 
+FINDINGS_HEADER = "| Location | Severity | Rule | Resource | Message |"
+
+
 def finding_rows(out: str) -> list[list[str]]:
+    """The rows of the findings tables (failing, then below the threshold), in order."""
     rows = [ln for ln in out.splitlines() if ln.startswith("| ")]
-    start = rows.index("| Location | Severity | Rule | Resource | Message |")
+    start = rows.index(FINDINGS_HEADER)
     body = []
     for row in rows[start + 2:]:
         if row.startswith("| Location | Rule |"):
             break
-        body.append(cells(row))
+        if row not in (FINDINGS_HEADER, "| --- | --- | --- | --- | --- |"):
+            body.append(cells(row))
     return body
 
 
 def test_sample_report(report: Report) -> None:
     assert markdown.render(report) == """\
-## ❌ gitops-gen: 5 findings
+## ❌ gitops-gen: 3 of 5 findings fail the check
 
-| Severity | Findings |
-| --- | ---: |
-| error | 1 |
-| high | 1 |
-| medium | 1 |
-| low | 1 |
-| info | 1 |
+| Severity | Findings | Fails the check |
+| --- | ---: | --- |
+| error | 1 | yes |
+| high | 1 | yes |
+| medium | 1 | yes |
+| low | 1 | no |
+| info | 1 | no |
 
-Checked 4 resources in 5 files.
+Checked 4 resources in 5 files. Findings of severity `medium` or worse fail the check.
+
+### Failing the check (3)
 
 | Location | Severity | Rule | Resource | Message |
 | --- | --- | --- | --- | --- |
 | `broken.yaml:3` | error | `yaml-syntax` |  | mapping values are not allowed here |
 | `apps/web.yaml:21` | high | `run-as-root` | Deployment team-a/web | container "web" may run as root |
 | `apps/web.yaml:18` | medium | `latest-tag` | Deployment team-a/web | image uses tag &lt;latest&gt; &amp; no digest |
+
+### Below the fail threshold (2)
+
+| Location | Severity | Rule | Resource | Message |
+| --- | --- | --- | --- | --- |
 | `rbac/admin.yaml:9` | low | `wildcard-verbs` | ClusterRole admin | rule grants verbs \\| all: \\*<br>second line |
 | `ml/train.yaml:30` | info | `gpu-limits` | PyTorchJob ml/train\\|gpu | GPU request без лимита 🚀 |
 
@@ -84,9 +96,11 @@ def test_truncated_after_max_rows_keeping_the_worst() -> None:
     rows = finding_rows(out)
     assert [(r[1], r[0]) for r in rows] == [
         ("error", "`a.yaml:3`"), ("error", "`a.yaml:7`"), ("high", "`a.yaml:5`")]
-    assert ("_4 more findings not shown (the table lists the worst 3 of 7); "
+    assert ("_4 more findings not shown (only the worst 3 of 7 are listed); "
             "see the full report in the job log or artifacts._") in out
-    assert "| error | 2 |" in out and "| low | 2 |" in out  # the counts cover every finding
+    assert "### Failing the check (4)" in out  # the headings count every finding
+    assert "### Below the fail threshold" not in out  # none of those made the cut
+    assert "| error | 2 | yes |" in out and "| low | 2 | no |" in out  # the counts cover every finding
 
 
 def test_default_row_limit() -> None:
@@ -127,6 +141,33 @@ def test_long_messages_are_clipped() -> None:
 
 
 def test_singular_heading() -> None:
-    out = markdown.render(single(finding("r", Severity.LOW, "m", "a.yaml", 1, resource=WEB)))
-    assert out.startswith("## ❌ gitops-gen: 1 finding\n")
+    out = markdown.render(single(finding("r", Severity.LOW, "m", "a.yaml", 1, resource=WEB)), fail_on=Severity.LOW)
+    assert out.startswith("## ❌ gitops-gen: 1 finding fails the check\n")
     assert "Checked 1 resource in 1 file." in out
+
+
+@pytest.mark.parametrize(("fail_on", "heading", "gate_column"), [
+    (Severity.HIGH, "## ✅ gitops-gen: check passed, 1 finding below high",
+     ["yes", "yes", "no", "no", "no"]),
+    (Severity.MEDIUM, "## ❌ gitops-gen: 1 finding fails the check",
+     ["yes", "yes", "yes", "no", "no"]),
+])
+def test_a_medium_finding_on_both_sides_of_the_threshold(fail_on: Severity, heading: str,
+                                                         gate_column: list[str]) -> None:
+    out = markdown.render(single(finding("r", Severity.MEDIUM, "m", "a.yaml", 1, resource=WEB)), fail_on=fail_on)
+    lines = out.splitlines()
+    assert lines[0] == heading
+    severity_rows = [cells(ln) for ln in lines[4:9]]
+    assert [(r[0], r[2]) for r in severity_rows] == list(zip(["error", "high", "medium", "low", "info"],
+                                                            gate_column, strict=True))
+    assert f"Findings of severity `{fail_on.label}` or worse fail the check." in out
+    section = "### Below the fail threshold (1)" if fail_on is Severity.HIGH else "### Failing the check (1)"
+    assert section in out
+    assert len(finding_rows(out)) == 1
+
+
+def test_some_findings_fail_the_check(report: Report) -> None:
+    out = markdown.render(report, fail_on=Severity.ERROR)
+    assert out.startswith("## ❌ gitops-gen: 1 of 5 findings fails the check\n")
+    failing = out[out.index("### Failing the check (1)"):out.index("### Below the fail threshold (4)")]
+    assert "`yaml-syntax`" in failing and "`run-as-root`" not in failing

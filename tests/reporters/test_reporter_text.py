@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from reportdata import WEB, finding, single
 
 from gitops_gen.model import Report, Severity
@@ -19,7 +20,8 @@ def test_one_line_per_finding_sorted_then_summary(report: Report) -> None:
         "ml/train.yaml:30:11: info gpu-limits: GPU request без лимита 🚀 [PyTorchJob ml/train|gpu]\n"
         "rbac/admin.yaml:9:5: low wildcard-verbs: rule grants verbs | all: *\\nsecond line "
         "[ClusterRole admin]\n"
-        "5 findings (1 error, 1 high, 1 medium, 1 low, 1 info) in 4 resources, 5 files (2 waived).\n"
+        "5 findings (1 error, 1 high, 1 medium, 1 low, 1 info) in 4 resources, 5 files (2 waived); "
+        "3 at or above medium fail the check.\n"
     )
 
 
@@ -34,13 +36,29 @@ def test_no_findings_but_waived(report: Report) -> None:
 
 def test_singular_and_only_present_severities() -> None:
     out = text.render(single(finding("r", Severity.HIGH, "m", "a.yaml", 2, 3, resource=WEB)))
-    assert out.splitlines()[-1] == "1 finding (1 high) in 1 resource, 1 file."
+    assert out.splitlines()[-1] == "1 finding (1 high) in 1 resource, 1 file; 1 at or above medium fails the check."
 
 
 def test_summary_breakdown_lists_worst_first() -> None:
     fs = [finding("r", s, "m", "a.yaml", i + 1) for i, s in enumerate([Severity.LOW, Severity.ERROR] * 3)]
     out = text.render(Report(findings=fs, files=1))
-    assert out.splitlines()[-1] == "6 findings (3 error, 3 low) in 0 resources, 1 file."
+    assert out.splitlines()[-1] == ("6 findings (3 error, 3 low) in 0 resources, 1 file; "
+                                    "3 at or above medium fail the check.")
+
+
+@pytest.mark.parametrize(("fail_on", "gate"), [
+    (Severity.ERROR, "1 at or above error fails the check"),
+    (Severity.HIGH, "2 at or above high fail the check"),
+    (Severity.LOW, "4 at or above low fail the check"),
+])
+def test_summary_says_how_many_findings_fail_the_check(report: Report, fail_on: Severity, gate: str) -> None:
+    assert text.render(report, fail_on=fail_on).splitlines()[-1].endswith(f" (2 waived); {gate}.")
+
+
+def test_summary_says_when_the_check_passes_despite_findings() -> None:
+    medium = single(finding("r", Severity.MEDIUM, "m", "a.yaml", 1))
+    assert text.summary(medium, fail_on=Severity.HIGH) == (
+        "1 finding (1 medium) in 0 resources, 1 file; none at or above high, so the check passes.")
 
 
 def test_order_is_file_line_column_rule() -> None:
@@ -67,10 +85,12 @@ def test_color_only_when_asked(report: Report) -> None:
     assert ANSI.sub("", colored) == plain
 
 
-def test_summary_colour_follows_the_worst_finding(clean_report: Report) -> None:
+def test_summary_is_red_exactly_when_the_check_fails(clean_report: Report) -> None:
     assert text.summary(clean_report, color=True).startswith("\x1b[32m")
     medium = single(finding("r", Severity.MEDIUM, "m", "a.yaml", 1))
-    assert text.summary(medium, color=True).startswith("\x1b[1;33m")
+    assert text.summary(medium, color=True).startswith("\x1b[1;31m")
+    assert text.summary(medium, color=True, fail_on=Severity.MEDIUM).startswith("\x1b[1;31m")
+    assert text.summary(medium, color=True, fail_on=Severity.HIGH).startswith("\x1b[1;33m")
 
 
 def test_hostile_text_cannot_break_lines_or_drive_the_terminal() -> None:
