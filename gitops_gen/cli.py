@@ -52,17 +52,27 @@ def _progress(total_hint: int) -> tuple[AbstractContextManager[Any], Callable[[i
     return bar, update
 
 
-def _emit(report: Report, fmt: str, output: Path | None) -> None:
+def _emit(report: Report, fmt: str, output: Path | None, fail_on: Severity = Severity.MEDIUM,
+          paths: Sequence[str] = ()) -> None:
+    """Render the report for the run's fail threshold; SARIF's file URIs are made relative to the
+    git work tree that holds the first of ``paths`` (the current directory outside one)."""
+    from gitops_gen.reporters import find_source_root
+
+    root = find_source_root(paths) if fmt == "sarif" else None
+    color = output is None and _color(sys.stdout)
+    rendered = render(fmt, report, color=color, tool_version=__version__, fail_on=fail_on, source_root=root)
     if output is not None:
-        output.write_text(render(fmt, report, color=False, tool_version=__version__), encoding="utf-8")
+        output.write_text(rendered, encoding="utf-8")
     else:
-        click.echo(render(fmt, report, color=_color(sys.stdout), tool_version=__version__), nl=False)
+        click.echo(rendered, nl=False)
 
 
 def _finish(report: Report, fmt: str, output: Path | None, fail_on: str | None, config: Config) -> NoReturn:
     """Write the report, then exit 1 if a finding is at or above the threshold, else 0."""
-    _emit(report, fmt, output)
     threshold = Severity.parse(fail_on) if fail_on else config.fail_threshold
+    ctx = click.get_current_context(silent=True)
+    paths: Sequence[str] = ctx.params.get("paths", ()) if ctx is not None else ()
+    _emit(report, fmt, output, threshold, paths)
     worst = report.worst()
     sys.exit(1 if worst is not None and worst >= threshold else 0)
 

@@ -2,15 +2,21 @@
 
 Every format returns the whole document as one string ending in a line break (the ``github``
 format returns ``""`` when there is nothing to annotate); the caller writes it verbatim.
-Output is deterministic: the same report always renders to the same bytes.
+Output is deterministic: the same report (and arguments) always renders to the same bytes.
+
+Every format agrees with the exit code: it is told the fail threshold (``fail_on``, the CLI's
+``--fail-on`` or the configuration's ``fail-on``) and shows as failing, or as errors, only the
+findings at or above it.
 """
 
 from __future__ import annotations
 
 from importlib import metadata
 
-from gitops_gen.model import Report
+from gitops_gen.model import Report, Severity
 from gitops_gen.reporters import github, jsonfmt, junit, markdown, sarif, text
+from gitops_gen.reporters._common import DEFAULT_FAIL_ON
+from gitops_gen.reporters.srcroot import SourceRoot, find_source_root
 
 FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github", "markdown")
 
@@ -23,25 +29,30 @@ def installed_version() -> str:
         return "0.0.0+unknown"
 
 
-def render(fmt: str, report: Report, *, color: bool = False, tool_version: str | None = None) -> str:
+def render(fmt: str, report: Report, *, color: bool = False, tool_version: str | None = None,
+           fail_on: Severity = DEFAULT_FAIL_ON, source_root: SourceRoot | None = None) -> str:
     """Render ``report`` in format ``fmt`` (one of :data:`FORMATS`).
 
+    ``fail_on`` is the lowest severity that fails the run (default medium, as the CLI's).
     ``color`` only affects ``text`` (the CLI turns it on for terminals only); ``tool_version``
-    is recorded in SARIF and defaults to the installed version.
+    is recorded in SARIF and defaults to the installed version; ``source_root`` (see
+    :func:`~gitops_gen.reporters.srcroot.find_source_root`) anchors SARIF's file URIs at the
+    repository root.
     """
     if fmt == "text":
-        return text.render(report, color=color)
+        return text.render(report, color=color, fail_on=fail_on)
     if fmt == "json":
-        return jsonfmt.render(report)
+        return jsonfmt.render(report, fail_on=fail_on)
     if fmt == "sarif":
-        return sarif.render(report, tool_version=tool_version or installed_version())
+        return sarif.render(report, tool_version=tool_version or installed_version(), fail_on=fail_on,
+                            source_root=source_root)
     if fmt == "junit":
-        return junit.render(report)
+        return junit.render(report, fail_on=fail_on)
     if fmt == "github":
-        return github.render(report)
+        return github.render(report, fail_on=fail_on)
     if fmt == "markdown":
-        return markdown.render(report)
+        return markdown.render(report, fail_on=fail_on)
     raise ValueError(f"unknown output format {fmt!r} (choose from {', '.join(FORMATS)})")
 
 
-__all__ = ["FORMATS", "installed_version", "render"]
+__all__ = ["DEFAULT_FAIL_ON", "FORMATS", "SourceRoot", "find_source_root", "installed_version", "render"]

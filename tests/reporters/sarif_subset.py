@@ -41,8 +41,10 @@ SARIF_SUBSET: dict[str, Any] = {
         "run": _closed(
             {"tool": {"$ref": "#/definitions/tool"},
              "results": {"type": ["array", "null"], "items": {"$ref": "#/definitions/result"}},
-             "columnKind": {"enum": ["utf16CodeUnits", "unicodeCodePoints"]}},
-            "invocations", "conversion", "language", "versionControlProvenance", "originalUriBaseIds",
+             "columnKind": {"enum": ["utf16CodeUnits", "unicodeCodePoints"]},
+             "originalUriBaseIds": {"type": "object",
+                                    "additionalProperties": {"$ref": "#/definitions/artifactLocation"}}},
+            "invocations", "conversion", "language", "versionControlProvenance",
             "artifacts", "logicalLocations", "graphs", "automationDetails", "runAggregates",
             "baselineGuid", "redactionTokens", "defaultEncoding", "defaultSourceLanguage",
             "newlineSequences", "externalPropertyFileReferences", "threadFlowLocations", "taxonomies",
@@ -103,7 +105,8 @@ SARIF_SUBSET: dict[str, Any] = {
             "anyOf": [{"required": ["address"]}, {"required": ["artifactLocation"]}],
         },
         "artifactLocation": _closed({"uri": {"type": "string", "format": "uri-reference"},
-                                     "uriBaseId": _STRING, "index": _INDEX}, "description"),
+                                     "uriBaseId": _STRING, "index": _INDEX,
+                                     "description": {"$ref": "#/definitions/message"}}),
         "region": _closed(
             {"startLine": {"type": "integer", "minimum": 1}, "startColumn": {"type": "integer", "minimum": 1},
              "endLine": {"type": "integer", "minimum": 1}, "endColumn": {"type": "integer", "minimum": 1}},

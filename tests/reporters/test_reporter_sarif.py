@@ -103,7 +103,7 @@ def test_rule_descriptor_from_the_catalogue() -> None:
     assert doc.doc.strip() in rule["help"]["markdown"]
     assert rule["defaultConfiguration"] == {"level": "error"}
     assert rule["properties"]["category"] == "yaml"
-    assert rule["properties"]["security-severity"] == "9.0"
+    assert rule["properties"]["security-severity"] == "9.5"  # GitHub: over 9.0 is critical
     assert "security" in rule["properties"]["tags"]
 
 
@@ -112,14 +112,15 @@ def test_rule_unknown_to_the_catalogue_still_gets_a_descriptor() -> None:
     (rule,) = run_of(single(f))["tool"]["driver"]["rules"]
     assert rule["id"] == "org-policy-x"
     assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"] and rule["help"]["text"]
-    assert rule["defaultConfiguration"] == {"level": "warning"}
+    assert rule["defaultConfiguration"] == {"level": "error"}  # medium fails at the default threshold
 
 
 @pytest.mark.parametrize(("severity", "level", "score"), [
-    (Severity.ERROR, "error", "9.0"), (Severity.HIGH, "error", "7.5"), (Severity.MEDIUM, "warning", "5.0"),
+    (Severity.ERROR, "error", "9.5"), (Severity.HIGH, "error", "7.5"), (Severity.MEDIUM, "error", "5.0"),
     (Severity.LOW, "note", "3.0"), (Severity.INFO, "note", "1.0"),
 ])
-def test_level_and_security_severity(severity: Severity, level: str, score: str) -> None:
+def test_level_and_security_severity_at_the_default_threshold(severity: Severity, level: str,
+                                                              score: str) -> None:
     run = run_of(single(finding("custom-rule", severity, "m", "a.yaml", 1)))
     assert run["results"][0]["level"] == level
     assert run["results"][0]["properties"]["severity"] == severity.label

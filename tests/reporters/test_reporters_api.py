@@ -6,8 +6,9 @@ import random
 import pytest
 from reportdata import make_report
 
-from gitops_gen.model import Report
+from gitops_gen.model import Report, Severity
 from gitops_gen.reporters import (
+    DEFAULT_FAIL_ON,
     FORMATS,
     github,
     installed_version,
@@ -71,3 +72,22 @@ def test_sarif_records_the_installed_version_by_default(report: Report) -> None:
     assert version
     driver = json.loads(render("sarif", report))["runs"][0]["tool"]["driver"]
     assert driver["version"] == version
+
+
+def test_render_passes_the_fail_threshold_to_each_module(report: Report) -> None:
+    high = Severity.HIGH
+    assert render("text", report, fail_on=high) == text.render(report, fail_on=high)
+    assert render("json", report, fail_on=high) == jsonfmt.render(report, fail_on=high)
+    assert render("sarif", report, tool_version="9.9.9", fail_on=high) == sarif.render(
+        report, tool_version="9.9.9", fail_on=high)
+    assert render("junit", report, fail_on=high) == junit.render(report, fail_on=high)
+    assert render("github", report, fail_on=high) == github.render(report, fail_on=high)
+    assert render("markdown", report, fail_on=high) == markdown.render(report, fail_on=high)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_depends_on_the_threshold_and_defaults_to_medium(fmt: str, report: Report) -> None:
+    default = render(fmt, report, tool_version="1.0.0")
+    assert default == render(fmt, report, tool_version="1.0.0", fail_on=DEFAULT_FAIL_ON)
+    assert DEFAULT_FAIL_ON is Severity.MEDIUM
+    assert render(fmt, report, tool_version="1.0.0", fail_on=Severity.ERROR) != default
