@@ -13,9 +13,9 @@ passed in as ``fail_on``) is an ``error``; below it high and medium results are 
 low and info ``note``, so nothing below the threshold is an error.  Each result records its
 gitops-gen ``severity`` and whether it ``failsCheck`` in its properties; the run records
 ``failOn``.  GitHub reads ``security-severity`` from the rule, not the result: it is the score of
-the rule's worst result (critical for error, high for high, medium, low), except that a rule
-with no result at or above the threshold is kept below the "high" band, since GitHub's pull
-request check fails on security severity high or critical by default.
+the rule's worst unwaived result (critical for error, high for high, medium, low), except that
+a rule with no result at or above the threshold is kept below the "high" band, since GitHub's
+pull request check fails on security severity high or critical by default.
 
 With a :class:`~gitops_gen.reporters.srcroot.SourceRoot` (the CLI always passes one) artifact
 URIs are relative to the git work tree root against ``%SRCROOT%``, which ``originalUriBaseIds``
