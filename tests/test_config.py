@@ -162,3 +162,47 @@ def test_configured_limits_apply_to_the_run(tmp_path: Path) -> None:
     write(tmp_path, "limits:\n  max-nodes: 40\n")
     result = CliRunner().invoke(main, ["validate", str(tmp_path), "--format", "json"])
     assert result.exit_code == 1 and '"rule": "yaml-too-large"' in result.output
+
+
+@pytest.mark.parametrize(("text", "message", "line"), [
+    ("only-categories: [yaml, rbca]\n", r"unknown category 'rbca' \(did you mean 'rbac'\?\)", 1),
+    ("only-categories:\n  - schema\n  - pod-security\n", r"unknown category 'pod-security' \(did you mean", 3),
+    ("rules:\n  seccomp-profil: {severity: low}\n",
+     r"unknown rule 'seccomp-profil' \(did you mean 'seccomp-profile'\?\)", 2),
+    ("rules:\n  image-tag-unpinned: {allowed-registries: ghcr.io/acme}\n",
+     r"option 'allowed-registries' must be a list of strings", 2),
+    ("rules:\n  seccomp-profile: {require: 'yes please'}\n", r"option 'require' must be true or false", 2),
+    ("rules:\n  missing-probes: {kinds: [Deployment, 3]}\n", r"option 'kinds' must be a list of strings", 2),
+    ("fail_on: high\n", r"unknown key 'fail_on' \(did you mean 'fail-on'\?\)", 1),
+    ("waivers:\n  - rule: host-path-volum\n    reason: r\n",
+     r"waiver names unknown rule 'host-path-volum' \(did you mean 'host-path-volume'\?\)", 2),
+])
+def test_anything_unknown_or_mistyped_is_refused_when_read(tmp_path: Path, text: str, message: str,
+                                                            line: int) -> None:
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config(write(tmp_path, text))
+    assert info.value.line == line
+
+
+def test_known_categories_still_select_rules(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "only-categories: [yaml, schema, rbac]\n"))
+    enabled = {rule_id for rule_id, s in config.rules.items() if s.enabled}
+    assert "rbac-wildcard" in enabled and "yaml-syntax" in enabled and "schema" in enabled
+    assert "privileged-container" not in enabled
+
+
+def test_a_config_typo_is_a_usage_error_not_a_silent_pass(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from gitops_gen.cli import main
+
+    (tmp_path / "role.yaml").write_text("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\n"
+                                        "metadata: {name: r, namespace: ml}\n"
+                                        "rules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]\n")
+    write(tmp_path, "only-categories: [rbca]\n")
+    result = CliRunner().invoke(main, ["check", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "unknown category 'rbca' (did you mean 'rbac'?)" in result.output
+    write(tmp_path, "only-categories: [rbac]\n")
+    result = CliRunner().invoke(main, ["check", str(tmp_path)])
+    assert result.exit_code == 1 and "rbac-wildcard" in result.output

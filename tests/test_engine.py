@@ -1,0 +1,254 @@
+"""The one Engine: configured severities, the catalogue as a value, the index phase, and the
+same findings whichever way in (CLI or API)."""
+
+from __future__ import annotations
+
+import json
+import types
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gitops_gen.catalogue import Catalogue, bundled
+from gitops_gen.cli import main
+from gitops_gen.config import load_config
+from gitops_gen.engine import Engine, Outcome, check_resources
+from gitops_gen.index import build_index
+from gitops_gen.manifests import SourceFile, iter_files, load_file
+from gitops_gen.model import Finding, Resource, Severity
+from gitops_gen.rules import catalogue as rule_catalogue
+from gitops_gen.rules.base import RuleContext, Violation
+from gitops_gen.schemas import SchemaValidator
+
+REPO = Path(__file__).resolve().parents[1]
+UNCONFINED = """apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: ml}
+spec:
+  containers:
+    - name: c
+      image: ghcr.io/acme/app:1.0.0
+      securityContext:
+        seccompProfile:
+          type: Unconfined
+"""
+
+
+def resources_of(text: str, name: str = "x.yaml") -> list[Resource]:
+    return load_file(SourceFile(name, name, text.encode())).resources
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def key(findings: list[Finding]) -> list[tuple[str, str, int, int, str, str]]:
+    return sorted((f.file, f.rule, f.line, f.column, f.severity.label, f.message) for f in findings)
+
+
+# -- severities -----------------------------------------------------------------------------
+
+def test_a_configured_severity_wins_for_every_sub_check(tmp_path: Path) -> None:
+    pod = resources_of(UNCONFINED)
+    default = [f for f in Engine(load_config()).check(pod).findings if f.rule == "seccomp-profile"]
+    assert [(f.line, f.severity, f.details.get("check")) for f in default] == [(10, Severity.HIGH, "unconfined")]
+    config = load_config(write(tmp_path / ".gitops-gen.yaml", "rules:\n  seccomp-profile: {severity: medium}\n"))
+    found = [f for f in Engine(config).check(pod).findings if f.rule == "seccomp-profile"]
+    assert [(f.line, f.severity, f.details.get("check")) for f in found] == [(10, Severity.MEDIUM, "unconfined")]
+
+
+def test_a_rule_turned_off_reports_nothing_and_built_in_checks_follow_the_config(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path / ".gitops-gen.yaml",
+                               "rules:\n  seccomp-profile: off\n  duplicate-key: {severity: low}\n"))
+    text = UNCONFINED.replace("      image:", "      name: d\n      image:")
+    result = load_file(SourceFile("x.yaml", "x.yaml", text.encode()))
+    engine = Engine(config)
+    outcome = Outcome()
+    engine.check_file(result, outcome)
+    report = engine.judge(outcome)
+    assert not [f for f in report.findings if f.rule == "seccomp-profile"]
+    assert [(f.rule, f.line, f.severity) for f in report.findings if f.rule == "duplicate-key"] == \
+        [("duplicate-key", 7, Severity.LOW)]
+
+
+# -- the catalogue is a value -----------------------------------------------------------------
+
+def _team_label_rule() -> types.ModuleType:
+    module = types.ModuleType("team_label", "team-label: every Deployment names its team.\n\nPASS/FAIL: see tests.")
+    module.ID = "team-label"  # type: ignore[attr-defined]
+    module.SEVERITY = Severity.MEDIUM  # type: ignore[attr-defined]
+    module.CATEGORY = "custom"  # type: ignore[attr-defined]
+    module.DESCRIPTION = "Deployment without a team label."  # type: ignore[attr-defined]
+    module.KINDS = frozenset({"Deployment"})  # type: ignore[attr-defined]
+
+    def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+        if "team" not in (resource.get(("metadata", "labels")) or {}):
+            yield Violation("no team label", ("metadata",))
+
+    module.check = check  # type: ignore[attr-defined]
+    return module
+
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: ml
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: ghcr.io/acme/web:1.0.0}]
+"""
+
+
+def test_a_run_can_add_rules_without_changing_any_other_run() -> None:
+    extra = rule_catalogue([_team_label_rule()])
+    custom = bundled().with_rules(extra.values())
+    assert "team-label" in custom and "team-label" not in bundled()
+    resources = resources_of(DEPLOYMENT)
+    found = Engine(load_config(catalogue=custom)).check(resources).findings
+    assert [(f.rule, f.line) for f in found if f.rule == "team-label"] == [("team-label", 3)]
+    assert not [f for f in Engine(load_config()).check(resources).findings if f.rule == "team-label"]
+    with pytest.raises(TypeError, match="duplicate rule id"):
+        custom.with_rules(extra.values())
+
+
+def test_configuration_is_validated_against_the_catalogue_of_the_run(tmp_path: Path) -> None:
+    path = write(tmp_path / ".gitops-gen.yaml", "rules:\n  team-label: {severity: high}\n")
+    with pytest.raises(Exception, match="unknown rule 'team-label'"):
+        load_config(path)
+    custom = Catalogue([*bundled().rules.values(), *rule_catalogue([_team_label_rule()]).values()],
+                       [d for d in bundled().docs.values() if d.id not in bundled().rules])
+    config = load_config(path, catalogue=custom)
+    found = Engine(config).check(resources_of(DEPLOYMENT)).findings
+    assert [(f.rule, f.severity) for f in found if f.rule == "team-label"] == [("team-label", Severity.HIGH)]
+
+
+# -- the index phase --------------------------------------------------------------------------
+
+BASE_DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: ghcr.io/acme/web:1.0.0}]
+"""
+
+
+def _schema_and_namespace(report_findings: list[Finding]) -> list[tuple[str, str, int]]:
+    return sorted((f.rule, f.field_path, f.line) for f in report_findings
+                  if f.rule in ("schema", "default-namespace"))
+
+
+def _check(root: Path) -> list[Finding]:
+    result = CliRunner().invoke(main, ["check", str(root), "--format", "json", "--fail-on", "error"])
+    assert result.exit_code in (0, 1), result.output
+    return [Finding(f["rule"], Severity.parse(f["severity"]), f["message"], f["file"], f["line"], f["column"],
+                    tuple(f["path"].split(".")) if f["path"] else ()) for f in json.loads(result.output)["findings"]]
+
+
+def test_fields_a_kustomization_sets_are_not_required_of_its_files(tmp_path: Path) -> None:
+    base = tmp_path / "base"
+    write(base / "deployment.yaml", BASE_DEPLOYMENT)
+    alone = _schema_and_namespace(_check(tmp_path))
+    assert alone == [("default-namespace", "metadata.namespace", 5), ("schema", "spec.selector", 6)]
+    write(base / "kustomization.yaml", "resources: [deployment.yaml]\n")
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml",
+          "namespace: web-prod\nresources: [../../base]\nlabels:\n  - pairs: {app: web}\n    includeSelectors: true\n")
+    assert _schema_and_namespace(_check(tmp_path)) == []
+    # a kustomization that sets neither supplies nothing
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml", "resources: [../../base]\n")
+    assert _schema_and_namespace(_check(tmp_path)) == alone
+
+
+def test_common_labels_supply_the_selector(tmp_path: Path) -> None:
+    write(tmp_path / "deployment.yaml", BASE_DEPLOYMENT.replace("  namespace: default\n", ""))
+    write(tmp_path / "kustomization.yaml", "commonLabels: {app: web}\nresources: [deployment.yaml]\n")
+    assert _schema_and_namespace(_check(tmp_path)) == []
+
+
+def test_the_index_holds_the_facts_of_the_tree_and_rules_read_it(tmp_path: Path) -> None:
+    write(tmp_path / "ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n")
+    write(tmp_path / "apps.json", json.dumps({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+                                             "metadata": {"name": "web", "namespace": "argocd"},
+                                             "spec": {"project": "teams"}}))
+    write(tmp_path / "project.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\n"
+                                     "metadata: {name: teams, namespace: argocd}\n")
+    write(tmp_path / "other.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: not-a-Namespace}\n"
+                                   "data: {kind: Namespacex}\n")
+    write(tmp_path / "kustomization.yaml", "resources: [ns.yaml, https://example.com/x.yaml]\n"
+                                           "patches: [{path: patch.yaml}]\n")
+    files = [f for f in iter_files([str(tmp_path)]) if isinstance(f, SourceFile)]
+    index, _ = build_index(files)
+    assert index.namespaces == {"team-a"} and index.projects == {"teams"}
+    assert [(a.kind, a.name, a.project) for a in index.applications] == [("Application", "web", "teams")]
+    assert index.patch_files == {str(tmp_path / "patch.yaml")}
+    assert index.kustomizations[0].includes == (str(tmp_path / "ns.yaml"),)
+
+    seen: list[frozenset[str]] = []
+
+    def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+        assert ctx.index is not None
+        seen.append(ctx.index.namespaces)
+        return iter(())
+
+    module = _team_label_rule()
+    module.check = check  # type: ignore[attr-defined]
+    engine = Engine(load_config(catalogue=bundled().with_rules(rule_catalogue([module]).values())))
+    engine.check(resources_of(DEPLOYMENT) + resources_of("apiVersion: v1\nkind: Namespace\nmetadata: {name: ml}\n"))
+    assert seen == [frozenset({"ml"})]
+
+
+# -- one engine, two ways in ------------------------------------------------------------------
+
+def _api(paths: list[str], config_path: Path | None) -> list[Finding]:
+    """The engine built through the API, by hand: what a program embedding gitops-gen does."""
+    config = load_config(config_path)
+    validator = SchemaValidator("1.31")
+    engine = Engine(config, config.catalogue, validator=validator)
+    files = [f for f in iter_files(paths) if isinstance(f, SourceFile)]
+    files = [f for f in files if not any(Path(f.display).match(p) for p in config.ignore)]
+    index, crd_findings = build_index(files, on_crd=validator.add_crd)
+    engine.use_index(index)
+    outcome = Outcome(findings=[f for f in map(engine.stamp, crd_findings) if f is not None])
+    for source in files:
+        if source.abspath not in index.patch_files:
+            engine.check_file(load_file(source), outcome)
+    return engine.judge(outcome).findings
+
+
+def _cli(paths: list[str]) -> list[Finding]:
+    result = CliRunner().invoke(main, ["check", *paths, "--format", "json", "--fail-on", "error", "--jobs", "2"])
+    assert result.exit_code in (0, 1), result.output
+    return [Finding(f["rule"], Severity.parse(f["severity"]), f["message"], f["file"], f["line"], f["column"])
+            for f in json.loads(result.output)["findings"]]
+
+
+def test_cli_and_api_give_identical_findings_on_the_default_render(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO / "sample-repo")
+    cli = _cli(["."])
+    api = _api(["."], REPO / "sample-repo" / ".gitops-gen.yaml")
+    assert key(cli) == key(api)
+    assert [f for f in api if f.severity >= Severity.MEDIUM] == []
+
+
+def test_cli_and_api_give_identical_findings_on_the_rule_fixtures(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    fixtures = sorted(str(p.relative_to(REPO)) for p in (REPO / "tests" / "rules").glob("*/*/*.yaml"))
+    cli = _cli(fixtures)
+    api = _api(fixtures, None)
+    assert len(cli) > 300 and key(cli) == key(api)
+    # and the fixture harness's engine (rules only, default severities) agrees on every rule finding
+    harness = check_resources([r for f in fixtures for r in load_file(SourceFile(str(REPO / f), f)).resources])
+    rule_ids = set(bundled().rules)
+    assert key([f for f in harness if f.rule in rule_ids]) == key([f for f in api if f.rule in rule_ids])
