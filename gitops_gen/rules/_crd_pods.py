@@ -1,4 +1,5 @@
-"""Where custom resources keep their pods: Kubeflow Trainer, KServe, Seldon, Argo Workflows, Ray.
+"""Where custom resources keep their pods: Kubeflow Trainer, KServe, Seldon, Argo Workflows, Ray,
+Argo Rollouts analyses and experiments, Volcano.
 
 Part of the pod-spec walker (:mod:`gitops_gen.rules.podspec` dispatches here by kind); not a rule.
 """
@@ -97,3 +98,26 @@ def argo_pods(wf: Mapping[str, Any], at: FieldPath, owner: str) -> Iterator[PodS
         label = f'template "{name}"' if isinstance(name, str) else f"template {i}"
         yield PodSpec((*at, "templates", i), template, (*at, "templates", i, "metadata"), f"{owner} {label}",
                       form="argo-template", inherits=chain)
+
+
+def volcano_tasks(data: Mapping[str, Any], base: FieldPath, job: FieldPath, owner: str) -> Iterator[PodSpec]:
+    """A Volcano job spec at ``job``: each ``tasks[].template`` is a pod."""
+    for i, task in items(dig(data, (*job, "tasks"))):
+        name = task.get("name")
+        yield from template_pod(data, base, (*job, "tasks", i, "template"), f"{owner} task {name or i}")
+
+
+def analysis_pods(data: Mapping[str, Any], base: FieldPath, owner: str) -> Iterator[PodSpec]:
+    """Argo Rollouts AnalysisTemplate / ClusterAnalysisTemplate / AnalysisRun: each metric with a
+    ``job`` provider runs a Job, whose pod is at ``provider.job.spec.template``."""
+    for i, metric in items(dig(data, ("spec", "metrics"))):
+        name = metric.get("name")
+        yield from template_pod(data, base, ("spec", "metrics", i, "provider", "job", "spec", "template"),
+                                f"{owner} metric {name or i} job")
+
+
+def rollout_experiment_pods(data: Mapping[str, Any], base: FieldPath, owner: str) -> Iterator[PodSpec]:
+    """Argo Rollouts Experiment: each ``spec.templates[]`` is a ReplicaSet with a pod template."""
+    for i, template in items(dig(data, ("spec", "templates"))):
+        name = template.get("name")
+        yield from template_pod(data, base, ("spec", "templates", i, "template"), f"{owner} template {name or i}")

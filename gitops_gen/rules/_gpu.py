@@ -75,13 +75,8 @@ class GpuEntry:
     path: FieldPath  # of the value
 
 
-def resources_key(container: Container) -> str:
-    """Where a container keeps its resources (Trainer's TrainJob trainer: ``resourcesPerNode``)."""
-    return "resourcesPerNode" if container.group == "trainer" else "resources"
-
-
 def gpu_entries(container: Container, gpu_names: list[str]) -> Iterator[GpuEntry]:
-    key = resources_key(container)
+    key = container.resources_key  # resources, Tekton computeResources, Trainer resourcesPerNode
     resources = mapping(container.container.get(key))
     if resources is None:
         return

@@ -15,6 +15,12 @@ from gitops_gen.rules._util import mapping
 #: KServe predictor/explainer shortcuts: each is one container merged into a serving runtime.
 KSERVE_CONTAINER_FIELDS = ("model", "sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx",
                            "huggingface", "lightgbm", "pmml", "paddle", "art")
+#: Pod forms that hold pod-level defaults only (no containers): an Argo workflow spec, a Tekton
+#: ``podTemplate``.  Their settings apply to the pods that inherit them.
+DEFAULTS_FORMS = frozenset({"argo-workflow", "pod-template"})
+#: How messages name a container of each group (the default: ``container``).
+_GROUP_LABELS = {"initContainers": "init container", "ephemeralContainers": "ephemeral container",
+                 "sidecars": "sidecar", "steps": "step"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +42,12 @@ class PodSpec:
 
     ``form`` says how containers are held: ``pod`` (containers, initContainers,
     ephemeralContainers), ``kserve`` (a pod plus model/framework containers), ``argo-template``,
-    ``argo-workflow`` (pod defaults only, no containers), ``trainjob``, ``seldon-explainer``.
+    ``argo-workflow`` and ``pod-template`` (pod defaults only, no containers: an Argo workflow
+    spec, a Tekton ``podTemplate``), ``tekton-task`` (steps, sidecars and a stepTemplate),
+    ``tekton-step`` (a StepAction: one step), ``trainjob``, ``seldon-explainer``.
     ``inherits`` lists, nearest first, the mappings whose pod-level fields apply when this spec
-    does not set them (an Argo template falls back on templateDefaults, then the workflow spec).
+    does not set them (an Argo template falls back on templateDefaults, then the workflow spec;
+    a Tekton task pod on the run's podTemplates).
     ``partial`` marks a patch merged into a pod defined elsewhere: fields it lacks may be set there.
     """
 
@@ -52,13 +61,19 @@ class PodSpec:
     #: Derived views (its containers), computed once: forty rules ask for them.
     memo: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
+    @property
+    def defaults_only(self) -> bool:
+        """True for pod-level defaults that other pod specs inherit (no containers of their own)."""
+        return self.form in DEFAULTS_FORMS
+
 
 @dataclass(frozen=True, slots=True)
 class Container:
     """One container (or container-like object) of a pod spec.
 
-    ``inherits`` lists container mappings whose securityContext applies when this one does not
-    set a field (Argo ``templateDefaults.container``); ``partial`` as for :class:`PodSpec`.
+    ``inherits`` lists container mappings merged into this one, nearest first, whose fields
+    apply when this one does not set them (Argo ``templateDefaults.container``, a Tekton
+    ``stepTemplate``); ``partial`` as for :class:`PodSpec`.
     """
 
     path: FieldPath
@@ -80,10 +95,26 @@ class Container:
 
     @property
     def label(self) -> str:
-        """How messages name the container: ``container "app"``, ``init container "setup"``."""
-        kind = {"initContainers": "init container", "ephemeralContainers": "ephemeral container",
-                "sidecars": "sidecar"}.get(self.group, "container")
-        return f'{kind} "{self.name}"'
+        """How messages name the container: ``container "app"``, ``init container "setup"``,
+        ``stepTemplate``, ``step`` (a StepAction's)."""
+        if self.group == "stepTemplate":
+            return "stepTemplate"
+        if self.group == "stepAction":
+            return "step"
+        return f'{_GROUP_LABELS.get(self.group, "container")} "{self.name}"'
+
+    @property
+    def resources_key(self) -> str:
+        """The field holding this container's requests and limits (see :func:`resources_field`)."""
+        return resources_field(self.container, self.group)
+
+
+def resources_field(container: Mapping[str, Any], group: str) -> str:
+    """Where a container mapping keeps its requests and limits: ``resources``, Tekton v1's
+    ``computeResources`` (steps, sidecars, stepTemplate), Trainer's ``resourcesPerNode``."""
+    if group == "trainer":
+        return "resourcesPerNode"
+    return "computeResources" if "computeResources" in container else "resources"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,23 @@
 """The one pod-spec walker: every pod spec and every container in a resource, with its path.
 
 Rules never dig for ``spec.template.spec`` themselves; they ask :func:`pod_specs` /
-:func:`all_containers`, which know where each workload kind keeps its pods:
+:func:`all_containers`, which know where each workload kind keeps its pods.  The kinds are one
+table (:mod:`gitops_gen.rules._workloads`), re-exported here with what rules need to know about
+them: ``WORKLOAD_KINDS`` (every kind the walker knows), ``POD_RUNNING_KINDS`` / :func:`runs_pods`
+(objects that make pods, not templates), ``SERVING_KINDS`` / :func:`serves` (long-running
+controllers whose pods serve), ``SCALABLE_GROUPS`` (what autoscalers scale) and
+:func:`scheduled_elsewhere`.  A rule never keeps its own list of workload kinds.
 
 - core and apps workloads (Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet,
-  ReplicationController, Job, CronJob), Argo Rollouts, Kubeflow Notebooks, Knative Services and
-  any unknown custom resource with a ``spec.template.spec`` holding ``containers``;
+  ReplicationController, Job, CronJob), OpenShift DeploymentConfigs, Argo Rollouts, Kubeflow
+  Notebooks, Knative Services and any unknown custom resource with a ``spec.template.spec``
+  holding ``containers``;
+- Argo Rollouts Experiments (``spec.templates[].template``) and the Jobs of analyses
+  (AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun:
+  ``spec.metrics[].provider.job.spec.template``);
 - Kubeflow training operator v1 jobs (every ``spec.<x>ReplicaSpecs.<Type>.template.spec``),
-  Volcano Jobs, KEDA ScaledJobs, JobSets, Ray clusters/jobs/services, LeaderWorkerSets;
+  Volcano Jobs, CronJobs (``spec.jobTemplate.spec.tasks[]``) and JobTemplates, KEDA ScaledJobs,
+  JobSets, Ray clusters/jobs/services, LeaderWorkerSets;
 - Kubeflow Trainer: TrainingRuntime / ClusterTrainingRuntime templates (full pods) and TrainJob
   ``spec.runtimePatches`` / ``spec.podTemplateOverrides`` / ``spec.podSpecOverrides`` and
   ``spec.trainer`` (partial: merged into the runtime's pods);
@@ -20,12 +30,18 @@ Rules never dig for ``spec.template.spec`` themselves; they ask :func:`pod_specs
   Argo builds pods: the workflow spec holds the pod-level defaults (``securityContext``,
   ``volumes``, ``hostNetwork``, ``podMetadata``), each template is one pod whose own
   ``securityContext`` replaces the workflow's, and whose containers are ``container``,
-  ``script``, ``containerSet.containers``, ``initContainers`` and ``sidecars``.
+  ``script``, ``containerSet.containers``, ``initContainers`` and ``sidecars``;
+- Tekton Tasks, ClusterTasks, TaskRuns, Pipelines, PipelineRuns and StepActions
+  (:mod:`gitops_gen.rules._tekton_pods`): each task spec is one pod whose containers are its
+  ``steps`` and ``sidecars``, with its ``stepTemplate`` merged into every step; a run's
+  ``podTemplate`` holds the pod-level settings its task pods inherit.
 
-Every mapping is yielded once, so a rule that reports what *is* set reports each line once.
-A rule that reports what is *missing* must look through :func:`container_setting` /
-:func:`pod_setting`, which follow the inheritance Argo and Kubernetes apply, and must skip
-``partial`` pods and containers (patches merged into pods defined elsewhere).
+Every mapping is yielded once, so a rule that reports what *is* set reports each line once (an
+Argo ``templateDefaults.container`` or a Tekton ``stepTemplate`` is a container of its own,
+``partial``).  A rule that reports what is *missing* must look through
+:func:`container_setting` / :func:`pod_setting` (or a container's ``inherits``), which follow
+the inheritance Argo, Tekton and Kubernetes apply, and must skip ``partial`` pods and
+containers (patches merged into pods defined elsewhere) and pods that are ``defaults_only``.
 Anything that is not of the expected shape is skipped, never an exception.
 """
 
@@ -35,14 +51,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from gitops_gen.model import FieldPath, Resource
-from gitops_gen.rules._crd_pods import (
-    argo_pods,
-    kserve_pods,
-    ray_pods,
-    replicated_jobs,
-    seldon_pods,
-    trainjob_pods,
-)
 from gitops_gen.rules._podtypes import (
     KSERVE_CONTAINER_FIELDS,
     Container,
@@ -50,28 +58,29 @@ from gitops_gen.rules._podtypes import (
     PodSpec,
     Setting,
     dig,
-    template_pod,
+    resources_field,
 )
+from gitops_gen.rules._tekton_pods import tekton_containers
 from gitops_gen.rules._util import items, mapping
+from gitops_gen.rules._workloads import (
+    POD_RUNNING_KINDS,
+    SCALABLE_GROUPS,
+    SERVING_KINDS,
+    WORKLOAD_KINDS,
+    WorkloadKind,
+    walk,
+    workload_kind,
+)
 
-__all__ = ["SHARED_SECURITY_FIELDS", "Container", "Layer", "PodSpec", "Setting", "all_containers",
-           "container_setting", "containers", "pod_setting", "pod_specs"]
+__all__ = ["POD_RUNNING_KINDS", "SCALABLE_GROUPS", "SERVING_KINDS", "SHARED_SECURITY_FIELDS", "WORKLOAD_KINDS",
+           "Container", "Layer", "PodSpec", "Setting", "WorkloadKind", "all_containers", "container_setting",
+           "containers", "pod_setting", "pod_specs", "resources_field", "runs_pods", "scheduled_elsewhere",
+           "serves", "workload_kind"]
 
 #: Pod-level securityContext fields that also exist on containers (container value wins).
 SHARED_SECURITY_FIELDS = frozenset({
     "runAsNonRoot", "runAsUser", "runAsGroup", "seccompProfile", "seLinuxOptions",
     "windowsOptions", "appArmorProfile"})
-
-ARGO_WORKFLOW_KINDS = frozenset({"Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate"})
-_MAX_NESTING = 4  # Katib trial specs inside trial specs: stop somewhere
-
-
-#: Kinds whose pod template is at a fixed path (group-independent kinds first).
-_TEMPLATE_PATHS: dict[str, FieldPath] = {
-    "PodTemplate": ("template",),
-    "CronJob": ("spec", "jobTemplate", "spec", "template"),
-    "ScaledJob": ("spec", "jobTargetRef", "template"),
-}
 
 
 def pod_specs(resource: Resource) -> Iterator[PodSpec]:
@@ -79,93 +88,32 @@ def pod_specs(resource: Resource) -> Iterator[PodSpec]:
     found = resource.memo.get("pod_specs")
     if found is None:
         found = resource.memo["pod_specs"] = tuple(
-            _walk(resource.kind, resource.group, resource.data, (), resource.kind, 0))
+            walk(resource.kind, resource.group, resource.data, (), resource.kind, 0))
     return iter(found)
 
 
-def _walk(kind: str, group: str, data: Mapping[str, Any], base: FieldPath, owner: str,
-          depth: int) -> Iterator[PodSpec]:
-    spec = mapping(data.get("spec"))
-    if kind == "Pod":
-        if spec is not None:
-            yield PodSpec((*base, "spec"), spec, (*base, "metadata"), owner)
-        return
-    if kind in _TEMPLATE_PATHS:
-        yield from template_pod(data, base, _TEMPLATE_PATHS[kind], f"{owner} pod template")
-        return
-    if spec is None:
-        return
-    if kind == "Experiment" and group == "kubeflow.org":
-        trial = mapping(dig(spec, ("trialTemplate", "trialSpec")))
-        if trial is not None and depth < _MAX_NESTING:
-            inner_kind, inner_api = trial.get("kind"), trial.get("apiVersion")
-            if isinstance(inner_kind, str):
-                inner_group = inner_api.rpartition("/")[0] if isinstance(inner_api, str) else ""
-                at = (*base, "spec", "trialTemplate", "trialSpec")
-                yield from _walk(inner_kind, inner_group, trial, at, f"{owner} trial {inner_kind}", depth + 1)
-        return
-    if kind in ARGO_WORKFLOW_KINDS or kind == "CronWorkflow":
-        wf_path = base + (("spec", "workflowSpec") if kind == "CronWorkflow" else ("spec",))
-        wf = mapping(dig(data, wf_path[len(base):]))
-        if wf is not None:
-            yield from argo_pods(wf, wf_path, owner)
-        return
-    if kind == "InferenceService" and group == "serving.kserve.io":
-        yield from kserve_pods(spec, (*base, "spec"), owner)
-        return
-    if kind in ("ServingRuntime", "ClusterServingRuntime"):
-        yield PodSpec((*base, "spec"), spec, (*base, "spec"), f"{owner} pod")
-        worker = mapping(spec.get("workerSpec"))
-        if worker is not None:
-            at = (*base, "spec", "workerSpec")
-            yield PodSpec(at, worker, at, f"{owner} worker pod")
-        return
-    if kind == "SeldonDeployment":
-        yield from seldon_pods(spec, (*base, "spec"), owner)
-        return
-    if kind == "TrainJob":
-        yield from trainjob_pods(spec, (*base, "spec"), owner)
-        return
-    if kind in ("TrainingRuntime", "ClusterTrainingRuntime"):
-        at = (*base, "spec", "template", "spec")
-        yield from replicated_jobs(dig(spec, ("template", "spec")), at, owner)
-        return
-    if kind == "JobSet":
-        yield from replicated_jobs(spec, (*base, "spec"), owner)
-        return
-    if kind == "Job" and group == "batch.volcano.sh":
-        for i, task in items(spec.get("tasks")):
-            name = task.get("name")
-            yield from template_pod(data, base, ("spec", "tasks", i, "template"), f"{owner} task {name or i}")
-        return
-    if kind in ("RayCluster", "RayJob", "RayService"):
-        yield from ray_pods(data, base, kind, owner)
-        return
-    if kind == "LeaderWorkerSet":
-        for part in ("leaderTemplate", "workerTemplate"):
-            yield from template_pod(data, base, ("spec", "leaderWorkerTemplate", part), f"{owner} {part}")
-        return
-    found = False
-    for key, replicas in spec.items():  # Kubeflow training operator: <x>ReplicaSpecs
-        if isinstance(key, str) and key.endswith("ReplicaSpecs") and isinstance(replicas, Mapping):
-            for rtype, replica in replicas.items():
-                if isinstance(replica, Mapping):
-                    found = True
-                    yield from template_pod(data, base, ("spec", key, rtype, "template"),
-                                            f"{owner} {rtype} replica")
-    if found:
-        return
-    template_spec = mapping(dig(spec, ("template", "spec")))
-    if kind == "Rollout" and template_spec is None:
-        return  # workloadRef-only rollout: the referenced Deployment is checked on its own
-    if template_spec is not None and (
-            kind in _TEMPLATE_KINDS or isinstance(template_spec.get("containers"), list)):
-        yield from template_pod(data, base, ("spec", "template"), f"{owner} pod template")
+def _entry(resource: Resource) -> WorkloadKind | None:
+    return workload_kind(resource.kind, resource.group)
 
 
-#: Kinds known to keep their pod at spec.template (others qualify only when it holds containers).
-_TEMPLATE_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController",
-                            "Job", "Rollout", "Notebook"})
+def runs_pods(resource: Resource) -> bool:
+    """True when ``resource`` makes pods: a kind that runs them (not a template or definition),
+    with a pod spec written in it or one it refers to (a TaskRun's ``taskRef``)."""
+    entry = _entry(resource)
+    return entry is not None and entry.runs_pods and (entry.by_reference or any(True for _ in pod_specs(resource)))
+
+
+def serves(resource: Resource) -> bool:
+    """True for a long-running controller whose pods serve (a Deployment, not a Job)."""
+    entry = _entry(resource)
+    return entry is not None and entry.serves
+
+
+def scheduled_elsewhere(resource: Resource) -> bool:
+    """True for pod definitions whose scheduling the objects that use them supply (a KServe
+    ServingRuntime, a Tekton Task: its TaskRun's podTemplate)."""
+    entry = _entry(resource)
+    return entry is not None and entry.scheduled_elsewhere
 
 
 def containers(pod: PodSpec) -> Iterator[Container]:
@@ -178,7 +126,10 @@ def containers(pod: PodSpec) -> Iterator[Container]:
 
 def _containers(pod: PodSpec) -> Iterator[Container]:
     spec, at = pod.spec, pod.path
-    if pod.form == "argo-workflow":
+    if pod.defaults_only or pod.form == "tekton-step":  # a StepAction's one step is given at creation
+        return
+    if pod.form == "tekton-task":
+        yield from tekton_containers(pod)
         return
     if pod.form == "trainjob":
         trainer = mapping(spec.get("trainer"))
