@@ -13,16 +13,11 @@ from typing import Any
 
 from gitops_gen.model import Resource
 from gitops_gen.rules.base import Anchor, anchor
-from gitops_gen.rules.podspec import pod_specs
+from gitops_gen.rules.podspec import POD_RUNNING_KINDS, runs_pods
 
-#: Kinds whose objects run pods, as the pod-spec walker knows them (tree rules collect only
-#: from these, plus the kinds they look for).
-WORKLOAD_KINDS = frozenset({
-    "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob",
-    "Rollout", "Notebook", "Service", "PyTorchJob", "TFJob", "MPIJob", "XGBoostJob", "PaddleJob", "JAXJob",
-    "MXJob", "TrainJob", "Experiment", "InferenceService", "SeldonDeployment", "Workflow", "CronWorkflow",
-    "JobSet", "RayCluster", "RayJob", "RayService", "LeaderWorkerSet", "ScaledJob",
-})
+#: Kinds whose objects run pods, from the pod-spec walker's table (tree rules collect only from
+#: these, plus the kinds they look for); :func:`~gitops_gen.rules.podspec.runs_pods` decides.
+WORKLOAD_KINDS = POD_RUNNING_KINDS
 #: The objects that stand for a namespace: the Namespace itself, or a Kubeflow Profile (which
 #: creates the namespace of its name).
 NAMESPACE_KINDS = frozenset({"Namespace", "Profile"})
@@ -51,10 +46,6 @@ class NamespaceUse:
 
     name: str
     anchor: Anchor
-
-
-def runs_pods(resource: Resource) -> bool:
-    return resource.kind in WORKLOAD_KINDS and any(True for _ in pod_specs(resource))
 
 
 def namespace_object(resource: Resource) -> str | None:

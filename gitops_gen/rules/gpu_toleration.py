@@ -26,9 +26,13 @@ present, otherwise on the pod.
 Not checked: pods queued through Kueue (a ``kueue.x-k8s.io/queue-name`` label on the object or
 its pod template - Kueue injects the ResourceFlavor's node labels and tolerations at
 admission); pods merged into pods defined elsewhere (Trainer patches, Argo
-``templateDefaults``); and runtimes (KServe ServingRuntimes, Trainer TrainingRuntimes), whose
-pods get their scheduling from the InferenceService or TrainJob using them as well.  Argo
-Workflow templates are read with their workflow-level defaults.
+``templateDefaults``, Tekton StepActions); pod-level defaults (an Argo workflow spec, a Tekton
+``podTemplate``), which are checked through the pods that inherit them; and pod definitions
+whose scheduling the objects using them supply (the walker's ``scheduled_elsewhere`` kinds: KServe
+ServingRuntimes and Trainer TrainingRuntimes, scheduled by the InferenceService or TrainJob;
+Tekton Tasks and Pipelines, scheduled by the run's ``podTemplate``).  Argo Workflow templates
+are read with their workflow-level defaults, Tekton task pods of a TaskRun or PipelineRun with
+the run's podTemplates.
 Clusters that add GPU tolerations automatically (GKE's ExtendedResourceToleration admission
 plugin) can turn the first sub-check off.
 
@@ -82,7 +86,7 @@ from gitops_gen.model import FieldPath, Resource, Severity
 from gitops_gen.rules._gpu import DEFAULT_GPU_RESOURCES, matches, patterns, requested_gpus
 from gitops_gen.rules._util import items, mapping, text
 from gitops_gen.rules.base import Option, RuleContext, Violation
-from gitops_gen.rules.podspec import PodSpec, pod_specs
+from gitops_gen.rules.podspec import PodSpec, pod_specs, scheduled_elsewhere
 
 ID = "gpu-toleration"
 SEVERITY = Severity.MEDIUM
@@ -106,9 +110,6 @@ OPTIONS: dict[str, Option] = {
 }
 
 KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
-#: Pod templates merged into the pods of the objects that use them, which add their own scheduling.
-_RUNTIME_KINDS = frozenset({"ServingRuntime", "ClusterServingRuntime", "TrainingRuntime",
-                            "ClusterTrainingRuntime"})
 _SELECTING = ("In", "Exists", "Gt", "Lt")
 
 
@@ -190,8 +191,10 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     labels = patterns(ctx.options.get("node-labels"))
     taint_key = text(ctx.options.get("taint-key")) or "nvidia.com/gpu"
     toleration = f"{{key: {taint_key}, operator: Exists, effect: NoSchedule}}"
+    if scheduled_elsewhere(resource):
+        return
     for pod in pod_specs(resource):
-        if pod.partial or pod.form == "argo-workflow" or resource.kind in _RUNTIME_KINDS:
+        if pod.partial or pod.defaults_only:
             continue
         gpus = requested_gpus(pod, gpu_names)
         if not gpus or _kueue_managed(resource, pod):

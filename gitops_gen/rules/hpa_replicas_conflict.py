@@ -26,8 +26,10 @@ Application ignores it without ``RespectIgnoreDifferences=true``).
 
 How matching works, with every input of the run:
 
-- workloads: Deployments and StatefulSets (``apps``) and Argo Rollouts with a non-null
-  ``spec.replicas``;
+- workloads: the kinds the pod-spec walker knows as scaled through ``spec.replicas``
+  (``SCALABLE_GROUPS``: Deployments, StatefulSets and ReplicaSets of ``apps``,
+  ReplicationControllers, OpenShift DeploymentConfigs, Argo Rollouts, LeaderWorkerSets), each in
+  its own API group, with a non-null ``spec.replicas``;
 - autoscalers: HorizontalPodAutoscalers (``spec.scaleTargetRef`` kind/name/apiVersion) and KEDA
   ScaledObjects (``spec.scaleTargetRef``; kind defaults to Deployment), in the same namespace -
   an object without a namespace matches any, since the Argo CD destination decides it;
@@ -84,16 +86,16 @@ from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._argocd import app_spec
 from gitops_gen.rules._util import items, mapping, strings, templated, text
 from gitops_gen.rules.base import Anchor, Option, RuleContext, Violation, anchor
+from gitops_gen.rules.podspec import SCALABLE_GROUPS
 
 ID = "hpa-replicas-conflict"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "tree"
 DESCRIPTION = "Workload sets spec.replicas while an HPA or KEDA ScaledObject scales it (Argo CD resets it)."
 OPTIONS: dict[str, Option] = {}
-KINDS = frozenset({"Deployment", "StatefulSet", "Rollout", "HorizontalPodAutoscaler", "ScaledObject",
-                   "Application", "ApplicationSet", "ConfigMap"})
+KINDS = frozenset(SCALABLE_GROUPS) | {"HorizontalPodAutoscaler", "ScaledObject", "Application", "ApplicationSet",
+                                      "ConfigMap"}
 
-_WORKLOAD_GROUPS = {"Deployment": "apps", "StatefulSet": "apps", "Rollout": "argoproj.io"}
 _POINTERS = {"/spec", "/spec/replicas"}
 _JQ_PATHS = {".spec", ".spec.replicas", '.spec["replicas"]', ".spec|.replicas"}
 _CM_PREFIX = "resource.customizations.ignoreDifferences."
@@ -197,7 +199,7 @@ def _cm_ignores(resource: Resource) -> Iterator[Ignore]:
 def collect(resource: Resource, ctx: RuleContext) -> Iterator[Replicas | Scaler | Ignore]:
     """Workloads with ``spec.replicas``, autoscaler targets, and ignores of the field."""
     group = resource.group
-    if _WORKLOAD_GROUPS.get(resource.kind) == group and resource.get(("spec", "replicas")) is not None:
+    if SCALABLE_GROUPS.get(resource.kind) == group and resource.get(("spec", "replicas")) is not None:
         yield Replicas(resource.kind, group, resource.name, resource.namespace,
                        anchor(resource, ("spec", "replicas")))
     scaler = _scaler(resource)

@@ -7,12 +7,14 @@ stays "Running" forever.  kube-linter (``no-readiness-probe``, ``no-liveness-pro
 Polaris report the same.  A ``startupProbe`` complements them for slow model loading but does
 not replace either.
 
-Only workloads that serve are checked (option ``kinds``): Deployments, StatefulSets,
-DaemonSets, ReplicaSets, ReplicationControllers, Argo Rollouts, KServe InferenceServices
-(custom ``containers:``), ServingRuntimes/ClusterServingRuntimes and Seldon deployments.  Jobs,
-CronJobs, training jobs, Katib trials, Notebooks and Argo Workflows run to completion or are
-interactive, and are not checked.  Within those, only ``containers`` are: init containers run
-to completion, ephemeral containers are for debugging.
+Only workloads that serve are checked (option ``kinds``; by default the long-running
+controllers the pod-spec walker knows, its ``SERVING_KINDS``): Deployments, StatefulSets,
+DaemonSets, ReplicaSets, ReplicationControllers, OpenShift DeploymentConfigs, Argo Rollouts,
+KServe InferenceServices (custom ``containers:``), ServingRuntimes/ClusterServingRuntimes and
+Seldon deployments, each in its own API group.  Jobs, CronJobs, training jobs, Katib trials,
+Notebooks, Argo Workflows and Tekton runs run to completion or are interactive, and are not
+checked.  Within those, only ``containers`` are: init containers run to completion, ephemeral
+containers are for debugging.
 
 Probes supplied by the platform count as present:
 
@@ -27,7 +29,8 @@ container lacks, on the container.
 Options:
 
 ``kinds`` (list)
-    The workload kinds checked (default: those above).
+    The workload kinds checked (default: those above).  A list of your own is matched by kind
+    name alone (add ``Pod`` to judge bare pods).
 ``require-readiness`` / ``require-liveness`` (bool, default ``true``)
     Which probes are required.
 
@@ -58,7 +61,7 @@ from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import container_label
 from gitops_gen.rules._util import items, mapping, strings, text
 from gitops_gen.rules.base import Option, RuleContext, Violation
-from gitops_gen.rules.podspec import Container, all_containers
+from gitops_gen.rules.podspec import SERVING_KINDS, Container, all_containers, serves
 
 ID = "missing-probes"
 SEVERITY = Severity.LOW
@@ -102,9 +105,21 @@ def _seldon_defaulted(resource: Resource, container: Container) -> bool:
     return predictor is not None and container.name in set(_graph_names(predictor.get("graph")))
 
 
+#: ``kinds`` as declared: it stands for the walker's serving controllers.
+_DEFAULT_KINDS = frozenset(OPTIONS["kinds"].default)
+
+
+def _checked(resource: Resource, kinds: frozenset[str]) -> bool:
+    """The default ``kinds`` stands for the walker's serving controllers (``SERVING_KINDS``), each
+    matched in its own API group, so DeploymentConfigs are checked and a Job of another API is not;
+    a configured list is matched by kind name."""
+    if kinds in (SERVING_KINDS, _DEFAULT_KINDS):
+        return serves(resource)
+    return resource.kind in kinds
+
+
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    kinds = {k for _, k in strings(ctx.options.get("kinds"))}
-    if resource.kind not in kinds:
+    if not _checked(resource, frozenset(k for _, k in strings(ctx.options.get("kinds")))):
         return
     wanted = [(probe, sub) for probe, sub, option in _PROBES if ctx.options.get(option, True)]
     for container in all_containers(resource):

@@ -10,10 +10,12 @@ NetworkPolicies defined").
 
 How it is decided, from the inputs of the run:
 
-- a namespace "runs pods" when an object of a workload kind the pod-spec walker knows
-  (Deployment, StatefulSet, Job, CronJob, PyTorchJob, TrainJob, InferenceService, Notebook,
-  Argo Workflow, Rollout...) names it in ``metadata.namespace``.  Objects without a namespace
-  are skipped: kustomize or the Argo CD destination decides where they go;
+- a namespace "runs pods" when an object that makes pods, of a kind the pod-spec walker knows
+  (its ``POD_RUNNING_KINDS``: Deployment, StatefulSet, Job, CronJob, PyTorchJob, TrainJob,
+  InferenceService, Notebook, Argo Workflow, Rollout, DeploymentConfig, Tekton TaskRun and
+  PipelineRun, AnalysisRun...; not templates and definitions such as a WorkflowTemplate or a
+  Tekton Task), names it in ``metadata.namespace``.  Objects without a namespace are skipped:
+  kustomize or the Argo CD destination decides where they go;
 - a policy "selects all pods" when it is a ``networking.k8s.io`` NetworkPolicy with an empty
   ``podSelector``, a CiliumNetworkPolicy with an empty ``endpointSelector``, or a Calico
   (``projectcalico.org``) NetworkPolicy with ``selector: all()`` or none.  A
