@@ -12,8 +12,16 @@ latency-sensitive servers for no benefit (enable ``require-cpu-limit`` if your p
 Every container that runs in a pod is checked, init containers included: an init container's
 requests count toward the pod's while it runs.  Not checked: ephemeral (debug) containers, which
 cannot have resources, and containers merged into a pod defined elsewhere (KServe ``model:``
-shortcuts, Trainer runtime patches), whose resources may come from there.  Argo Workflow
-templates take ``templateDefaults`` into account.
+shortcuts, Trainer runtime patches, Tekton StepActions and the steps that use them), whose
+resources may come from there.  Argo Workflow templates take ``templateDefaults`` into account,
+Tekton steps their task's ``stepTemplate`` (both merged into the container field by field);
+Tekton v1 keeps resources in ``computeResources``.
+
+A *request* is declared when it is written, or when the container sets a *limit* for that
+resource and writes no request for it: Kubernetes then copies the limit into the request, so
+``limits: {cpu: "1", memory: 1Gi}`` alone declares both requests too.  A request written as
+``0`` or ``""`` is not replaced by the limit, and a ``requests`` that is not a mapping is not
+filled in either.
 
 One finding per container listing what is missing: on its ``resources:`` key when that exists
 but is incomplete, otherwise on the container.  Values are not judged here (``0`` or ``""``
@@ -33,6 +41,10 @@ PASS::
       resources:
         requests: {cpu: "2", memory: 8Gi}
         limits: {memory: 8Gi, nvidia.com/gpu: 1}
+    - name: proxy                            # requests default to the limits: cpu 200m, memory 128Mi
+      image: ghcr.io/acme/proxy:1.2.0
+      resources:
+        limits: {cpu: 200m, memory: 128Mi}
 
 FAIL::
 
@@ -43,6 +55,10 @@ FAIL::
       image: ghcr.io/acme/proxy:1.2.0
       resources:                            # <- no memory limit: reported here
         requests: {cpu: 100m, memory: 64Mi}
+    - name: exporter
+      image: ghcr.io/acme/exporter:0.9.0
+      resources:                            # <- no cpu request (nor a cpu limit to copy): here
+        limits: {memory: 64Mi}
 """
 
 from __future__ import annotations
@@ -54,7 +70,7 @@ from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import container_label
 from gitops_gen.rules._util import mapping
 from gitops_gen.rules.base import Option, RuleContext, Violation
-from gitops_gen.rules.podspec import Container, all_containers
+from gitops_gen.rules.podspec import Container, all_containers, resources_field
 
 ID = "missing-resources"
 SEVERITY = Severity.MEDIUM
@@ -73,14 +89,32 @@ _REQUIREMENTS = (("require-cpu-request", "requests", "cpu", "cpu request"),
                  ("require-cpu-limit", "limits", "cpu", "cpu limit"))
 
 
-def _declared(container: Container, section: str, name: str) -> bool:
-    """True when the container (or an Argo template default it inherits) declares the value."""
+def _sections(container: Container, section: str) -> Iterator[Any]:
+    """``resources.<section>`` of the container and of each layer merged into it, nearest first."""
     for data in (container.container, *(layer.data for layer in container.inherits)):
-        values = mapping((mapping(data.get("resources")) or {}).get(section))
-        value: Any = values.get(name) if values is not None else None
+        yield (mapping(data.get(resources_field(data, container.group))) or {}).get(section)
+
+
+def _written(container: Container, section: str, name: str) -> bool:
+    """True when the container (or a default merged into it) writes a non-empty value."""
+    for values in _sections(container, section):
+        value: Any = values.get(name) if mapping(values) is not None else None
         if value not in (None, "", 0):
             return True
     return False
+
+
+def _declared(container: Container, section: str, name: str) -> bool:
+    """True when the value is written, or (a request) defaulted by the API server from the limit:
+    only where no ``requests`` mapping writes the name at all."""
+    if _written(container, section, name):
+        return True
+    if section != "requests":
+        return False
+    for values in _sections(container, "requests"):
+        if values is not None and (mapping(values) is None or name in values):
+            return False  # a request written as 0 or "", or requests of the wrong shape: not filled in
+    return _written(container, "limits", name)
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
@@ -92,8 +126,8 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
         missing = [label for section, name, label in wanted if not _declared(container, section, name)]
         if not missing:
             continue
-        has_resources = "resources" in container.container
-        at = (*container.path, "resources") if has_resources else container.path
+        key = container.resources_key
+        at = (*container.path, key) if key in container.container else container.path
         listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + f" or {missing[-1]}"
         yield Violation(f"{container_label(container)} has no {listed}; set resources so the scheduler, "
                         "quotas and the OOM killer treat it as intended", at)
