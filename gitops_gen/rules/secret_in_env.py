@@ -8,10 +8,8 @@ Put it in a Secret managed by External Secrets or Sealed Secrets and reference i
 
 A variable is reported when its literal ``value``
 
-- (sub-check ``credential-name``) is non-empty and the variable's *name* says credential:
-  ``password``, ``passwd``, ``secret``, ``token``, ``api_key``/``apikey``, ``access_key``,
-  ``private_key``, ``credential``, ``auth_key``... (any case, ``-``/``_`` separated), unless
-  the value is plainly not a secret: a reference or placeholder (``$(VAR)``, ``${VAR}``,
+- (sub-check ``credential-name``) is non-empty and the variable's *name* says credential,
+  unless the value is plainly not a secret: a reference or placeholder (``$(VAR)``, ``${VAR}``,
   ``{{ .x }}``, ``<your-token>``, ``xxxx``, ``****``), a file path (``/var/run/secrets/...``), a
   plain URL without credentials, a number or a boolean;
 - (sub-check ``token-format``) looks like a known credential *whatever the name*: AWS access
@@ -20,7 +18,32 @@ A variable is reported when its literal ``value``
   keys (``AIza``), Stripe live keys, JSON Web Tokens, PEM private keys, and URLs with a
   password (``postgres://user:pw@host/db``).
 
-Every container the pod-spec walker finds is checked.  The finding is on the ``value`` line
+How a name is read: as words, split at ``_``, ``-``, ``.`` and case changes (``DB_PASSWORD``,
+``dbPassword``, ``APIKey``), in any case, numbers dropped.  It says credential when
+
+- a word is ``password``, ``passwd``, ``pass``, ``pwd``, ``passphrase``, ``secret``, ``token``,
+  ``bearer`` (``BEARER_TOKEN``, ``API_BEARER``), ``credential(s)``, ``apikey``, ``privkey``, or
+  a run-together word ending in one of them or in ``accesskey``, ``secretkey``, ``privatekey``,
+  ``signingkey``... (``DBPASSWORD``, ``githubToken`` is two words anyway);
+- a word is ``key`` and it is the last word (``API_KEY``, ``AZURE_STORAGE_ACCOUNT_KEY``,
+  ``ENCRYPTION_KEY``, ``SIGNING_KEY``, ``COSMOS_PRIMARY_KEY``) or is followed by a word for the
+  key's content (``OCI_CLI_KEY_CONTENT``, ``PRIVATE_KEY_PEM``, ``_DATA``, ``_VALUE``,
+  ``_BASE64``) - but not a key that is no secret: ``PUBLIC_KEY``, and keys *into* something
+  (``CACHE_KEY``, ``PARTITION_KEY``, ``SORT_KEY``, ``ROUTING_KEY``, ``IDEMPOTENCY_KEY``...);
+  ``key`` elsewhere (``KEY_ALGORITHM``, ``KEYCLOAK_HOST``, ``MONKEY``) says nothing;
+
+and its last word is not one saying the variable holds something *about* a credential: where
+it is or what it is called (``_NAME``, ``_FILE``, ``_PATH``, ``_DIR``, ``_URL``, ``_URI``,
+``_ENDPOINT``, ``_HOST``, ``_HEADER``, ``_REF``), an identifier (``_ID``: ``AWS_ACCESS_KEY_ID``,
+``_ALIAS``, ``_ARN``; but a ``SECRET_ID``, Vault's AppRole secret, is a credential), or a
+property (``_TYPE``, ``_MODE``, ``_ENABLED``, ``_TTL``, ``_TIMEOUT``, ``_LENGTH``, ``_SIZE``,
+``_VERSION``, ``_FORMAT``, ``_ALGORITHM``, ``_PREFIX``...).  ``PWD`` and ``OLDPWD`` are the
+shell's working directories.  Values taken with ``valueFrom`` (``secretKeyRef``,
+``configMapKeyRef``, ``fieldRef``) have no literal and are never reported.
+
+Every container the pod-spec walker finds is checked (an Argo ``templateDefaults.container``
+and a Tekton ``stepTemplate`` once, where written), and the ``env`` of a Tekton run's
+``podTemplate``, which Tekton adds to every container.  The finding is on the ``value`` line
 and its message names the variable, never the value.
 
 Options:
@@ -39,6 +62,10 @@ PASS::
       value: /var/run/secrets/tokens/vault
     - name: DB_PASSWORD
       value: $(PASSWORD_FROM_INIT)
+    - name: AWS_ACCESS_KEY_ID           # an identifier, not the secret
+      value: AKIDEXAMPLE
+    - name: CACHE_KEY
+      value: model-v3
 
 FAIL::
 
@@ -47,18 +74,25 @@ FAIL::
       value: 3f1c0e9d7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e     # <- reported here
     - name: MODEL_REPO
       value: https://hf_AbCdEfGhIjKlMnOpQrStUvWxYz012345@huggingface.co/acme/model   # <- here
+    - name: ENCRYPTION_KEY
+      value: 8c1f4e2a9b7d3c6e5f0a1b2c3d4e5f60                 # <- here
+    - name: API_BEARER
+      value: c2VjcmV0LWJlYXJlci12YWx1ZQ                        # <- here
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
-from gitops_gen.model import Resource, Severity
+from gitops_gen.model import FieldPath, Resource, Severity
 from gitops_gen.rules._pss import container_label
+from gitops_gen.rules._secret_names import credential_name
+from gitops_gen.rules._secret_names import credential_name as _credential_name  # noqa: F401 (tests import it)
 from gitops_gen.rules._util import items, strings, text
 from gitops_gen.rules.base import Option, RuleContext, Violation
-from gitops_gen.rules.podspec import all_containers
+from gitops_gen.rules.podspec import all_containers, pod_specs
 
 ID = "secret-in-env"
 SEVERITY = Severity.HIGH
@@ -67,16 +101,6 @@ DESCRIPTION = "Environment variable with a literal password, token or key (use a
 OPTIONS: dict[str, Option] = {
     "ignore-names": Option(list[str], []),
 }
-
-_CREDENTIAL_NAME = re.compile(
-    r"(?:^|[^a-z])(?:password|passwd|pass|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|"
-    r"secret[-_]?key|auth[-_]?key|credentials?|passphrase)(?:$|[^a-z])|"
-    r"(?:password|passwd|secret|token|apikey|credentials?)$", re.IGNORECASE)
-#: Names that mention a credential but hold something about it (where it is, what it is called).
-_ABOUT_A_CREDENTIAL = re.compile(
-    r"[-_.](?:name|names|file|path|dir|ref|url|uri|endpoint|host|port|type|mode|enabled|ttl|expiry|"
-    r"expiration|timeout|header|namespace|id|location|field|key[-_]?id|length|size|version|audience|"
-    r"issuer|provider)$|^(?:old)?pwd$", re.IGNORECASE)
 
 _TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a PEM private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
@@ -106,29 +130,34 @@ def _format(value: str) -> str | None:
     return None
 
 
-def _credential_name(name: str) -> bool:
-    return _CREDENTIAL_NAME.search(name) is not None and _ABOUT_A_CREDENTIAL.search(name) is None
-
-
 def _literal_secret(value: str) -> bool:
     stripped = value.strip()
     return bool(stripped) and not _PLACEHOLDER.fullmatch(stripped) and not _NOT_SECRET.fullmatch(stripped)
 
 
+def _env_lists(resource: Resource) -> Iterator[tuple[Any, FieldPath, str]]:
+    """Every ``env`` list: of each container, and of pod-level defaults (a Tekton podTemplate)."""
+    for pod in pod_specs(resource):
+        if pod.defaults_only:
+            yield pod.spec.get("env"), pod.path, pod.owner
+    for container in all_containers(resource):
+        yield container.container.get("env"), container.path, container_label(container)
+
+
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     ignored = {n for _, n in strings(ctx.options.get("ignore-names"))}
-    for container in all_containers(resource):
-        for i, variable in items(container.container.get("env")):
+    for env, path, label in _env_lists(resource):
+        for i, variable in items(env):
             name, value = text(variable.get("name")), variable.get("value")
             if name is None or not isinstance(value, str):
                 continue
-            at = (*container.path, "env", i, "value")
-            where = f"{container_label(container)} env {name}"
+            at = (*path, "env", i, "value")
+            where = f"{label} env {name}"
             fix = "store it in a Secret (ExternalSecret or SealedSecret) and use valueFrom.secretKeyRef"
             found = _format(value)
             if found:
                 yield Violation(f"{where} holds what looks like {found} in plain text; {fix}, and rotate it",
                                 at, True, "token-format")
-            elif name not in ignored and _credential_name(name) and _literal_secret(value):
+            elif name not in ignored and credential_name(name) and _literal_secret(value):
                 yield Violation(f"{where} has a literal value, and its name says it is a credential; {fix}",
                                 at, True, "credential-name")
