@@ -6,19 +6,30 @@ never given (the "privilege escalation" list of the Kubernetes RBAC good practic
 - the verbs ``bind`` (bind any role to anyone, even one with more rights than the binder),
   ``escalate`` (write roles with permissions the writer lacks) and ``impersonate`` (act as
   another user, group or ServiceAccount);
-- ``pods/exec`` and ``pods/attach`` with ``create`` or ``get`` (``get`` suffices for the
-  WebSocket form on many clusters): a shell in a pod is its ServiceAccount token, its mounted
+- ``pods/exec`` and ``pods/attach`` with ``create`` or ``get`` (``get`` is all the WebSocket
+  form of exec and attach needs): a shell in a pod is its ServiceAccount token, its mounted
   Secrets and its network position;
+- ``pods/portforward`` with ``create`` or ``get``: a connection to any port of the pod, past its
+  Services and the NetworkPolicies that guard them.  That is network reach rather than more API
+  rights, and developers commonly get it for their own namespace: a grant that reaches only
+  port-forward is sub-check ``port-forward``, of severity ``low``;
 - ``nodes/proxy`` with ``get`` or ``create``: the kubelet API behind it runs commands in any pod
   of the node, bypassing admission and audit of the pods/exec path;
 - ``serviceaccounts/token`` with ``create``: mint a token for any ServiceAccount in scope.
 
-Subresource wildcards (``pods/*``, ``nodes/*``, ``serviceaccounts/*``) and ``create`` on
-``resources: ["*"]`` include these and are reported too.  A rule with ``*`` in both verbs and
-resources is left to ``rbac-wildcard``.  ``resourceNames`` does not make these safe (a shell
-in one named pod is still that pod's token), so it does not silence the finding.
+Every way of writing these in the core API group (``""`` or ``apiGroups: ["*"]``) is reported,
+with every verb that reaches them (``*`` included): the subresource itself; ``*``, which
+Kubernetes matches against every resource *and subresource* (so ``get`` on ``resources: ["*"]``
+includes exec and nodes/proxy, ``create`` also token minting); ``*/exec``, ``*/attach``,
+``*/portforward``, ``*/proxy`` and ``*/token``, which it matches against that subresource of
+every resource; and ``pods/*``, ``nodes/*``, ``serviceaccounts/*``, written to grant every
+subresource (Kubernetes matches those literally, but they say what the author meant, and one
+edit to ``*/...`` or ``*`` makes it so).  A rule with ``*`` in both verbs and resources is
+left to ``rbac-wildcard``, which reports it.  ``resourceNames`` does not make these safe (a
+shell in one named pod is still that pod's token), so it does not silence the finding.
 
-One finding per offending verb or resource item, on its line.  Operators that genuinely need
+One finding per offending verb or resource item, on its line (naming every dangerous
+subresource a wildcard reaches, with the verbs that reach them).  Operators that genuinely need
 one of these (Argo Workflows' executor with ``pods/exec``, for example) deserve a waiver with
 the reason, next to the role.
 
@@ -59,10 +70,12 @@ from gitops_gen.rules.base import Option, RuleContext, Violation
 ID = "rbac-escalation"
 SEVERITY = Severity.HIGH
 CATEGORY = "rbac"
-DESCRIPTION = ("Role or ClusterRole granting bind, escalate, impersonate, pods/exec, pods/attach, "
-               "nodes/proxy or token creation.")
+DESCRIPTION = ("Role or ClusterRole granting bind, escalate, impersonate, pods/exec, attach or portforward, "
+               "nodes/proxy or token creation (wildcards included).")
 OPTIONS: dict[str, Option] = {}
 KINDS = ROLE_KINDS
+#: Reaching only pods/portforward is network reach past NetworkPolicies, not more API rights.
+CHECK_SEVERITIES = {"port-forward": Severity.LOW}
 
 _VERBS = {
     "bind": "can bind any role to anyone, including roles with more rights than its own",
@@ -75,16 +88,33 @@ _RUN = frozenset({"create", "get", "*"})
 _SUBRESOURCES: dict[str, tuple[frozenset[str], str]] = {
     "pods/exec": (_RUN, "can run commands in pods, and so use their tokens and Secrets"),
     "pods/attach": (_RUN, "can attach to running containers, and so act as them"),
+    "pods/portforward": (_RUN, "can connect to any port of pods, past their Services and NetworkPolicies"),
     "nodes/proxy": (_RUN, "reaches the kubelet API, which runs commands in any pod of the node"),
     "serviceaccounts/token": (frozenset({"create", "*"}), "can mint tokens for service accounts"),
 }
-_PARENT_WILDCARDS = {"pods/*": ("pods/exec", "pods/attach"), "nodes/*": ("nodes/proxy",),
-                     "serviceaccounts/*": ("serviceaccounts/token",)}
 
 
-def _granted(rule: PolicyRule, subresources: tuple[str, ...]) -> list[str]:
+def _names(entry: str, subresource: str) -> bool:
+    """True when a ``resources`` entry covers ``subresource`` (see the rule's documentation)."""
+    parent, _, sub = subresource.partition("/")
+    return entry in (subresource, "*", f"*/{sub}", f"{parent}/*")
+
+
+def _granted(rule: PolicyRule, entry: str) -> list[str]:
+    """The dangerous subresources ``entry`` covers with a verb of ``rule`` that reaches them."""
     verbs = {v for _, v in rule.verbs}
-    return [name for name in subresources if verbs & _SUBRESOURCES[name][0]]
+    return [name for name, (dangerous, _) in _SUBRESOURCES.items()
+            if verbs & dangerous and _names(entry, name)]
+
+
+def _message(rule: PolicyRule, entry: str, covered: list[str]) -> str:
+    gives = _SUBRESOURCES[covered[0]][1]
+    if covered == [entry]:
+        return f"rules[{rule.index}] grants {entry}: it {gives}"
+    verbs = sorted({v for _, v in rule.verbs} & {v for name in covered for v in _SUBRESOURCES[name][0]})
+    what = "every resource" if entry == "*" else entry
+    return (f"rules[{rule.index}] grants {', '.join(verbs)} on {what}, which includes {', '.join(covered)}: "
+            f"it {gives}")
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
@@ -98,19 +128,10 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
             continue
         full_wildcard = rule.has_verb("*")
         for position, name in rule.resources:
-            if name in _SUBRESOURCES:
-                if _granted(rule, (name,)):
-                    gives = _SUBRESOURCES[name][1]
-                    yield Violation(f"{label}: rules[{rule.index}] grants {name}: it {gives}",
-                                    rule.item("resources", position), at_value=True)
-            elif name in _PARENT_WILDCARDS:
-                covered = _granted(rule, _PARENT_WILDCARDS[name])
-                if covered:
-                    yield Violation(f"{label}: rules[{rule.index}] grants {name}, which includes "
-                                    f"{' and '.join(covered)}: it {_SUBRESOURCES[covered[0]][1]}",
-                                    rule.item("resources", position), at_value=True)
-            elif name == "*" and not full_wildcard and rule.has_verb("create"):
-                yield Violation(f"{label}: rules[{rule.index}] grants create on every resource, including "
-                                "pods/exec and serviceaccounts/token: it can run commands in pods and mint "
-                                "tokens",
-                                rule.item("resources", position), at_value=True)
+            if name == "*" and full_wildcard:
+                continue  # '*' on '*': rbac-wildcard's finding
+            covered = _granted(rule, name)
+            if covered:
+                only_port_forward = "port-forward" if covered == ["pods/portforward"] else None
+                yield Violation(f"{label}: {_message(rule, name, covered)}", rule.item("resources", position),
+                                at_value=True, check=only_port_forward)
