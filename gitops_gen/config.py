@@ -32,11 +32,12 @@ from pathlib import Path
 from typing import Any
 
 from gitops_gen.catalogue import Catalogue, bundled
-from gitops_gen.errors import ConfigError
+from gitops_gen.errors import ConfigError, UsageError
 from gitops_gen.manifests.yamlread import Limits, NodePositions, read_documents
 from gitops_gen.model import FieldPath, Severity
 from gitops_gen.resources import bundled_dir
 from gitops_gen.rules.base import Option
+from gitops_gen.schemas.versions import parse_version
 
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
 _TOP_KEYS = frozenset({"extends", "fail-on", "kubernetes-version", "require-schemas", "crds", "ignore",
@@ -210,7 +211,12 @@ def _apply_file(config: Config, path: Path, seen: set[Path], today: dt.date | No
     if "fail-on" in data:
         updates["fail_on"] = _severity(data["fail-on"], lambda m: fail(m, ("fail-on",)))
     if "kubernetes-version" in data:
-        updates["kubernetes_version"] = str(data["kubernetes-version"])
+        version = str(data["kubernetes-version"])
+        try:
+            parse_version(version)
+        except UsageError as exc:
+            raise fail(exc.message, ("kubernetes-version",)) from None
+        updates["kubernetes_version"] = version
     if "require-schemas" in data:
         if not isinstance(data["require-schemas"], bool):
             raise fail("require-schemas must be true or false", ("require-schemas",))

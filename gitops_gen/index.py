@@ -12,14 +12,15 @@ the indexed kinds, and kustomization files, are parsed here.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from gitops_gen.manifests.loader import KUSTOMIZATION_NAMES, SourceFile, load_file
+from gitops_gen.manifests.loader import KUSTOMIZATION_NAMES, LoadResult, SourceFile, load_text
 from gitops_gen.manifests.yamlread import Limits, read_documents
 from gitops_gen.model import FieldPath, Finding, Resource
 
@@ -29,6 +30,8 @@ _KIND_BYTES = re.compile(rb"""["']?kind["']?\s*:\s*["']?(Namespace|AppProject|Ap
                          rb"""CustomResourceDefinition)["']?\s*(?:[,}\r\n#]|$)""", re.MULTILINE)
 
 _LIMITS = Limits()
+
+_DOC_START = re.compile(rb"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 
 #: Field paths a kustomization sets on every resource it builds, by what it declares.
 NAMESPACE_PATH: FieldPath = ("metadata", "namespace")
@@ -204,13 +207,34 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
                 if isinstance(doc.data, dict):
                     kustomizations.append(read_kustomization(source.abspath, doc.data))
             continue
-        if _KIND_BYTES.search(raw) is None:
-            continue
-        for resource in load_file(source, limits).resources:
+        for resource in _indexed_resources(source, raw, limits):
             gather.add(resource)
             if resource.kind == "CustomResourceDefinition" and on_crd is not None:
                 findings.extend(on_crd(resource))
     return gather.index(kustomizations), findings
+
+
+def _indexed_resources(source: SourceFile, raw: bytes, limits: Limits) -> Iterator[Resource]:
+    """The resources of the documents of ``raw`` that name an indexed kind.
+
+    Only those documents are parsed: a multi-megabyte install file with one Namespace costs one
+    small parse.  A document is cut at its ``---`` line (at column 0 it can only be a document
+    marker) and parsed after as many blank lines as precede it, so lines stay those of the file.
+    """
+    if _KIND_BYTES.search(raw) is None:
+        return
+    starts = [0, *(m.start() for m in _DOC_START.finditer(raw)), len(raw)]
+    for begin, end in itertools.pairwise(starts):
+        part = raw[begin:end]
+        if not part or _KIND_BYTES.search(part) is None:
+            continue
+        try:
+            text = "\n" * raw.count(b"\n", 0, begin) + part.decode("utf-8-sig" if begin == 0 else "utf-8")
+        except UnicodeDecodeError:
+            continue
+        result = LoadResult(source)
+        load_text(text, source, result, limits)
+        yield from result.resources
 
 
 def index_resources(resources: Iterable[Resource]) -> TreeIndex:
