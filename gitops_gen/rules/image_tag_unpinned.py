@@ -10,7 +10,7 @@ and nobody can tell from Git what is running.  Pin a version tag, or better a di
 How references are read: ``[registry[:port]/]path[:tag][@digest]``.  A digest pins the image
 whatever the tag says.  A colon in the first component is a registry port, not a tag, so
 ``registry.local:5000/team/app`` has no tag.  Values holding template placeholders
-(``{{inputs.parameters.image}}``, ``${IMAGE}``) are not judged.
+(``{{inputs.parameters.image}}``, ``${IMAGE}``, Tekton's ``$(params.image)``) are not judged.
 
 Every container the pod-spec walker finds is checked (containers, init and ephemeral
 containers, KServe custom predictors and ServingRuntimes, Seldon components, Notebooks,
@@ -116,7 +116,7 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     allowed = [r for _, r in strings(ctx.options.get("allowed-registries"))]
     for container in all_containers(resource):
         image = container.container.get("image")
-        if not isinstance(image, str) or not image.strip() or templated(image):
+        if not isinstance(image, str) or not image.strip() or templated(image) or "$(" in image:
             continue
         ref = parse_image(image)
         label = container_label(container)
