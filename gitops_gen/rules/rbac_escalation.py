@@ -13,6 +13,8 @@ never given (the "privilege escalation" list of the Kubernetes RBAC good practic
   Services and the NetworkPolicies that guard them.  That is network reach rather than more API
   rights, and developers commonly get it for their own namespace: a grant that reaches only
   port-forward is sub-check ``port-forward``, of severity ``low``;
+- ``pods/ephemeralcontainers`` with ``update`` or ``patch``: add a container to a running pod
+  (``kubectl debug``), which then runs as that pod, with its token and Secrets;
 - ``nodes/proxy`` with ``get`` or ``create``: the kubelet API behind it runs commands in any pod
   of the node, bypassing admission and audit of the pods/exec path;
 - ``serviceaccounts/token`` with ``create``: mint a token for any ServiceAccount in scope.
@@ -20,13 +22,14 @@ never given (the "privilege escalation" list of the Kubernetes RBAC good practic
 Every way of writing these in the core API group (``""`` or ``apiGroups: ["*"]``) is reported,
 with every verb that reaches them (``*`` included): the subresource itself; ``*``, which
 Kubernetes matches against every resource *and subresource* (so ``get`` on ``resources: ["*"]``
-includes exec and nodes/proxy, ``create`` also token minting); ``*/exec``, ``*/attach``,
-``*/portforward``, ``*/proxy`` and ``*/token``, which it matches against that subresource of
-every resource; and ``pods/*``, ``nodes/*``, ``serviceaccounts/*``, written to grant every
-subresource (Kubernetes matches those literally, but they say what the author meant, and one
-edit to ``*/...`` or ``*`` makes it so).  A rule with ``*`` in both verbs and resources is
-left to ``rbac-wildcard``, which reports it.  ``resourceNames`` does not make these safe (a
-shell in one named pod is still that pod's token), so it does not silence the finding.
+includes exec and nodes/proxy, ``create`` also token minting, ``patch`` ephemeral containers);
+``*/exec``, ``*/attach``, ``*/portforward``, ``*/ephemeralcontainers``, ``*/proxy`` and
+``*/token``, which it matches against that subresource of every resource; and ``pods/*``,
+``nodes/*``, ``serviceaccounts/*``, written to grant every subresource (Kubernetes matches those
+literally, but they say what the author meant, and one edit to ``*/...`` or ``*`` makes it so).
+A rule with ``*`` in both verbs and resources is left to ``rbac-wildcard``, which reports it.
+``resourceNames`` does not make these safe (a shell in one named pod is still that pod's token),
+so it does not silence the finding.
 
 One finding per offending verb or resource item, on its line (naming every dangerous
 subresource a wildcard reaches, with the verbs that reach them).  Operators that genuinely need
@@ -70,8 +73,8 @@ from gitops_gen.rules.base import Option, RuleContext, Violation
 ID = "rbac-escalation"
 SEVERITY = Severity.HIGH
 CATEGORY = "rbac"
-DESCRIPTION = ("Role or ClusterRole granting bind, escalate, impersonate, pods/exec, attach or portforward, "
-               "nodes/proxy or token creation (wildcards included).")
+DESCRIPTION = ("Role or ClusterRole granting bind, escalate, impersonate, pods/exec, attach, portforward or "
+               "ephemeral containers, nodes/proxy or token creation (wildcards included).")
 OPTIONS: dict[str, Option] = {}
 KINDS = ROLE_KINDS
 #: Reaching only pods/portforward is network reach past NetworkPolicies, not more API rights.
@@ -89,6 +92,8 @@ _SUBRESOURCES: dict[str, tuple[frozenset[str], str]] = {
     "pods/exec": (_RUN, "can run commands in pods, and so use their tokens and Secrets"),
     "pods/attach": (_RUN, "can attach to running containers, and so act as them"),
     "pods/portforward": (_RUN, "can connect to any port of pods, past their Services and NetworkPolicies"),
+    "pods/ephemeralcontainers": (frozenset({"update", "patch", "*"}),
+                                 "can add containers to running pods, and so run commands as them"),
     "nodes/proxy": (_RUN, "reaches the kubelet API, which runs commands in any pod of the node"),
     "serviceaccounts/token": (frozenset({"create", "*"}), "can mint tokens for service accounts"),
 }

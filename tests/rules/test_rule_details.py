@@ -76,3 +76,5 @@ def test_a_wildcard_names_what_it_reaches(tmp_path: Path) -> None:
            "nodes/proxy:" in get_all.message
     assert "serviceaccounts/token" not in get_all.message  # minting needs create
     assert "grants create on every resource" in create_all.message and "serviceaccounts/token" in create_all.message
+    (patch_all,) = _rbac(tmp_path, '- {apiGroups: [""], resources: ["*"], verbs: ["patch"]}\n')
+    assert "grants patch on every resource, which includes pods/ephemeralcontainers:" in patch_all.message
