@@ -106,6 +106,9 @@ class CoreBundle:
             schema = {"$ref": f"{DEFINITIONS_URI}#/$defs/{self.kinds()[gvk]}"}
         schema.setdefault("$id", f"https://kubernetes.io/api/{kind.lower()}/{group or 'core'}/{version}")
         schema["type"] = "object"
+        optional = overlays.OPTIONAL.get(self.kinds()[gvk], ())
+        if optional and isinstance(schema.get("required"), list):  # the kind's own file repeats them
+            schema["required"] = [r for r in schema["required"] if r not in optional]
         properties = schema.setdefault("properties", {})
         metadata = properties.get("metadata")
         if isinstance(metadata, dict):

@@ -6,6 +6,12 @@ the ones the Kubernetes API reference lists as "Possible enum values" and that v
 enforces; an empty string is always allowed (Go cannot tell it from "unset", so it is
 defaulted).  Name and label syntax comes from :mod:`gitops_gen.schemas.names`.
 
+The other way round, the documents of older versions mark some fields required that the API
+server never asked for (it defaults them, or an empty value is valid): ``serviceName`` of a
+StatefulSet, ``podSelector`` of a NetworkPolicy, ``apiGroup`` of a RoleBinding's ``roleRef``.
+Later Kubernetes releases corrected those markers; :data:`OPTIONAL` applies the correction to
+every version, so a manifest the API server accepts is not reported as missing a field.
+
 The overlay is applied once, when a version's definitions are loaded; entries for fields a
 version does not have are skipped.
 """
@@ -119,6 +125,20 @@ PATTERNS: dict[str, dict[str, str]] = {
     _CORE + "ServicePort": {"name": names.DNS_LABEL},
 }
 
+#: definition -> fields the published schemas of older versions mark required though the API
+#: server accepts an object without them; the comment gives the release whose schema corrected
+#: the marker, and why the field may be left out.
+OPTIONAL: dict[str, tuple[str, ...]] = {
+    "io.k8s.api.apps.v1.StatefulSetSpec": ("serviceName",),  # 1.33: never validated as required
+    "io.k8s.api.networking.v1.NetworkPolicySpec": ("podSelector",),  # 1.34: empty selects all pods
+    "io.k8s.api.rbac.v1.RoleRef": ("apiGroup",),  # 1.36: defaulted to rbac.authorization.k8s.io
+    "io.k8s.api.scheduling.v1.PriorityClass": ("value",),  # 1.36: 0 when left out
+    "io.k8s.api.discovery.v1.EndpointSlice": ("endpoints",),  # 1.36: may be empty
+    "io.k8s.api.apps.v1.ControllerRevision": ("revision",),  # 1.37: 0 when left out
+    "io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern": ("status",),  # 1.35: defaults to True
+    "io.k8s.api.batch.v1.PodFailurePolicyRule": ("onPodConditions",),  # 1.29: onExitCodes is the other form
+}
+
 #: definition -> properties that are label maps (keys and values checked) or annotation maps.
 LABEL_MAPS: dict[str, tuple[str, ...]] = {
     _META + "ObjectMeta": ("labels",),
@@ -135,9 +155,20 @@ def _property(definitions: dict[str, Any], definition: str, prop: str) -> dict[s
 
 
 def apply(definitions: dict[str, Any]) -> int:
-    """Add the closed value sets and name rules to ``definitions`` in place; return how many
-    fields were changed (entries for fields this version lacks are skipped)."""
+    """Add the closed value sets and name rules to ``definitions`` in place, and drop the
+    required markers of :data:`OPTIONAL`; return how many entries applied (entries for fields
+    this version lacks are skipped)."""
     changed = 0
+    for definition, optional in OPTIONAL.items():
+        node = definitions.get(definition)
+        for prop in optional:
+            if _property(definitions, definition, prop) is None:
+                continue
+            assert isinstance(node, dict)
+            required = node.get("required")
+            if isinstance(required, list) and prop in required:
+                node["required"] = [r for r in required if r != prop]
+            changed += 1
     for definition, fields in ENUMS.items():
         for prop, values in fields.items():
             is_list = prop.endswith("[]")

@@ -47,9 +47,26 @@ def test_the_table_covers_every_removal_seen_between_bundles() -> None:
 def test_every_overlay_entry_applies_to_the_newest_bundle() -> None:
     newest = max(bundled_versions())
     definitions = json.loads((bundled_versions()[newest] / "_definitions.json").read_bytes())["$defs"]
-    tables = (overlays.ENUMS, overlays.PATTERNS, overlays.LABEL_MAPS, overlays.ANNOTATION_MAPS)
+    tables = (overlays.ENUMS, overlays.PATTERNS, overlays.LABEL_MAPS, overlays.ANNOTATION_MAPS, overlays.OPTIONAL)
     expected = sum(len(fields) for table in tables for fields in table.values())
     assert overlays.apply(definitions) == expected
+
+
+def test_optional_fields_are_those_newer_schemas_stopped_requiring() -> None:
+    """Each OPTIONAL entry is required in some bundle's document but not in the newest one (the
+    upstream correction), and after the overlay no bundle requires it."""
+    versions = bundled_versions()
+    documents = {v: json.loads((p / "_definitions.json").read_bytes())["$defs"] for v, p in versions.items()}
+    newest = documents[max(versions)]
+    for definition, fields in overlays.OPTIONAL.items():
+        for field in fields:
+            assert field not in newest[definition].get("required", []), (definition, field)
+            assert any(field in docs.get(definition, {}).get("required", []) for docs in documents.values()), \
+                (definition, field)
+    for version, docs in documents.items():
+        overlays.apply(docs)
+        for definition, fields in overlays.OPTIONAL.items():
+            assert not set(fields) & set(docs.get(definition, {}).get("required", [])), (version, definition)
 
 
 @pytest.mark.parametrize(("pattern", "good", "bad"), [
