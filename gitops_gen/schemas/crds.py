@@ -63,10 +63,17 @@ class CrdDefinition:
     line: int
     versions: dict[str, CrdVersion]
     problems: list[CrdProblem] = field(default_factory=list)
+    #: Shipped with gitops-gen (``source`` names the component and its release; ``line`` is 0).
+    builtin: bool = False
 
     @property
     def where(self) -> str:
-        return f"{self.source}:{self.line}"
+        return f"{self.source}:{self.line}" if self.line > 0 else self.source
+
+    @property
+    def label(self) -> str:
+        """How findings name it: ``CustomResourceDefinition x.example.com (crds/x.yaml:2)``."""
+        return f"{'built-in ' if self.builtin else ''}CustomResourceDefinition {self.name} ({self.where})"
 
     def served(self) -> list[str]:
         return [v.name for v in self.versions.values() if v.served]
