@@ -11,6 +11,10 @@ run needs a handful of them.  So:
    scalar) is always read, so the scan can only cost time, never miss a CRD.
 3. A file's converted schemas are cached by a hash of its content; a second run with the same
    CRDs reads a small JSON file instead of parsing megabytes of YAML.
+
+When several files define the same group and kind, a later path wins over an earlier one (the
+command line's ``--crds`` come after the configuration's ``crds``); within one path, the first
+file in walking order wins.
 """
 
 from __future__ import annotations
@@ -39,8 +43,6 @@ _ENTRIES = f"crd-schemas-v{CACHE_FORMAT}"
 
 _MARKER = b"CustomResourceDefinition"
 #: ``group: x`` / ``kind: X`` in block or flow YAML or JSON, the value possibly quoted, tagged,
-#: anchored or on the next line.  Deliberately loose: extra matches only cost a parse.
-#: ``group: x`` / ``kind: X`` in block or flow YAML or JSON, the value possibly quoted, tagged,
 #: anchored or on the next line.  Deliberately loose: an extra match only costs a parse.  One
 #: pattern per name, each starting with its literal (an alternation is ten times slower on 29 MB).
 _VALUE = {name: re.compile(name + rb"""["']?[ \t]*:\s*(?:![^\s]*\s+)?(?:&[^\s]+\s+)?["']?"""
@@ -65,6 +67,8 @@ _CRD_LIMITS = Limits(max_file_bytes=256 * 1024 * 1024, max_nodes=20_000_000, max
 class IndexedFile:
     abspath: str
     display: str
+    #: Position of the ``--crds`` path it was found under (a higher one wins).
+    rank: int
     size: int
     mtime_ns: int
     #: Candidate identities from the text scan; None means "read it to find out".
@@ -101,7 +105,7 @@ class FileProblems:
 
 
 class CrdStore:
-    """CRDs from the inputs (:meth:`add`) and from ``--crds`` paths, looked up by group and kind."""
+    """CRDs from ``--crds`` paths, looked up by group and kind."""
 
     def __init__(self, crd_dirs: Sequence[str | os.PathLike[str]], cache_dir: Path | None) -> None:
         self._paths = [str(p) for p in crd_dirs]
@@ -109,32 +113,26 @@ class CrdStore:
             if not os.path.exists(given):
                 raise UsageError(f"--crds path does not exist: {given}")
         self._cache_dir = cache_dir
-        self._inputs: dict[tuple[str, str], CrdDefinition] = {}
-        self._found: dict[tuple[str, str], CrdDefinition] = {}
+        #: (group, kind) -> (rank of its path, the CRD)
+        self._found: dict[tuple[str, str], tuple[int, CrdDefinition]] = {}
         self._index: list[IndexedFile] | None = None
         self._read: set[str] = set()
-        self._absent: set[tuple[str, str]] = set()
+        #: Keys every candidate file of which has been read: their answer is final.
+        self._settled: set[tuple[str, str]] = set()
         self.file_problems: list[FileProblems] = []
         #: How many CRD files were parsed as YAML, and how many came from the cache.
         self.stats = {"parsed": 0, "cached": 0, "scanned": 0}
 
-    def add(self, crd: CrdDefinition) -> None:
-        """A CRD from the inputs: it wins over ``--crds`` (it is what will be applied)."""
-        self._inputs[(crd.group, crd.kind)] = crd
-
     def lookup(self, group: str, kind: str) -> CrdDefinition | None:
         key = (group, kind)
-        found = self._inputs.get(key) or self._found.get(key)
-        if found is not None or not self._paths or key in self._absent:
-            return found
-        for entry in self._indexed():
-            if entry.abspath not in self._read and entry.may_define(group, kind):
-                self._read.add(entry.abspath)
-                self._load(entry)
+        if self._paths and key not in self._settled:
+            for entry in self._indexed():
+                if entry.abspath not in self._read and entry.may_define(group, kind):
+                    self._read.add(entry.abspath)
+                    self._load(entry)
+            self._settled.add(key)
         found = self._found.get(key)
-        if found is None:
-            self._absent.add(key)
-        return found
+        return None if found is None else found[1]
 
     def load_all(self) -> list[CrdDefinition]:
         """Read every file of the ``--crds`` paths (filling the cache), and return all their CRDs."""
@@ -142,7 +140,7 @@ class CrdStore:
             if entry.abspath not in self._read:
                 self._read.add(entry.abspath)
                 self._load(entry)
-        return list(self._found.values())
+        return [crd for _, crd in self._found.values()]
 
     # -- index ---------------------------------------------------------------------------------
 
@@ -151,12 +149,12 @@ class CrdStore:
             self._index = self._build_index()
         return self._index
 
-    def _files(self) -> Iterable[SourceFile]:
-        for given in self._paths:
+    def _files(self) -> Iterable[tuple[int, SourceFile]]:
+        for rank, given in enumerate(self._paths):
             for item in iter_files([given]):
                 if isinstance(item, SourceFile):
                     display = item.display if os.path.isfile(given) else os.path.join(given, item.display)
-                    yield SourceFile(item.abspath, display)
+                    yield rank, SourceFile(item.abspath, display)
 
     def _build_index(self) -> list[IndexedFile]:
         index_path = self._cache_dir / _INDEX_NAME if self._cache_dir else None
@@ -164,12 +162,12 @@ class CrdStore:
         known: dict[str, Any] = cached if isinstance(cached, dict) else {}
         changed = False
         out: list[IndexedFile] = []
-        for source in self._files():
+        for rank, source in self._files():
             try:
                 stat = os.stat(source.abspath)
             except OSError:
                 continue
-            entry = self._from_index(known.get(source.abspath), source, stat)
+            entry = self._from_index(known.get(source.abspath), source, stat, rank)
             if entry is None:
                 try:
                     raw = Path(source.abspath).read_bytes()
@@ -177,7 +175,7 @@ class CrdStore:
                     continue
                 self.stats["scanned"] += 1
                 groups, kinds = scan(raw)
-                entry = IndexedFile(source.abspath, source.display, stat.st_size, stat.st_mtime_ns,
+                entry = IndexedFile(source.abspath, source.display, rank, stat.st_size, stat.st_mtime_ns,
                                     groups, kinds)
                 known[source.abspath] = [entry.size, entry.mtime_ns,
                                          None if groups is None else sorted(groups),
@@ -189,12 +187,12 @@ class CrdStore:
         return out
 
     @staticmethod
-    def _from_index(raw: Any, source: SourceFile, stat: os.stat_result) -> IndexedFile | None:
+    def _from_index(raw: Any, source: SourceFile, stat: os.stat_result, rank: int) -> IndexedFile | None:
         try:
             size, mtime_ns, groups, kinds = raw
             if size != stat.st_size or mtime_ns != stat.st_mtime_ns:
                 return None
-            return IndexedFile(source.abspath, source.display, size, mtime_ns,
+            return IndexedFile(source.abspath, source.display, rank, size, mtime_ns,
                                None if groups is None else frozenset(map(str, groups)),
                                None if kinds is None else frozenset(map(str, kinds)))
         except (TypeError, ValueError):
@@ -225,7 +223,10 @@ class CrdStore:
         if every:
             self.file_problems.append(FileProblems(entry.display, every))
         for crd in crds:
-            self._found.setdefault((crd.group, crd.kind), crd)
+            key = (crd.group, crd.kind)
+            current = self._found.get(key)
+            if current is None or entry.rank > current[0]:
+                self._found[key] = (entry.rank, crd)
 
     @staticmethod
     def _from_cache(path: Path, display: str) -> tuple[list[CrdDefinition], list[CrdProblem]] | None:

@@ -6,8 +6,12 @@ arguments; bundles, CRDs and compiled validators are loaded on first use and cac
 ``is_valid`` call in compiled code; the error walk in Python happens only for invalid ones.
 
 Where a schema comes from, in order: removed API versions (``deprecated-api``), the core
-kinds of the chosen Kubernetes version, CRDs found among the inputs (:meth:`add_crd`), CRDs
-from ``--crds``, then gitops-gen's built-in Argo CD schemas.  Anything else is ``no-schema``.
+kinds of the chosen Kubernetes version, CRDs found among the inputs (:meth:`add_crd`; the one
+nearest to the resource in the folder tree, see :mod:`gitops_gen.schemas.crd_scope`), CRDs from
+``--crds`` (a later path over an earlier one), then the schemas shipped with gitops-gen: the CRDs
+of the components the ml-platform blueprint installs (:mod:`gitops_gen.schemas.builtin_crds`)
+and the hand-written Argo CD schemas.  A CRD replaces every version of its group and kind that
+a lower source has.  Anything else is ``no-schema``.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from typing import Any
 
 from gitops_gen.errors import SchemaError
 from gitops_gen.model import FieldPath, Finding, Resource, Severity
-from gitops_gen.schemas import builtin, deprecated
+from gitops_gen.schemas import builtin, builtin_crds, deprecated
 from gitops_gen.schemas.cache import default_cache_dir
 from gitops_gen.schemas.core import core_bundle, split_api_version
+from gitops_gen.schemas.crd_scope import InputCrds
 from gitops_gen.schemas.crd_store import CrdStore
 from gitops_gen.schemas.crds import CrdDefinition, is_crd, read_crd
 from gitops_gen.schemas.messages import Problem, describe
@@ -41,6 +46,8 @@ class _Entry:
     message: str = ""
     at: FieldPath = ("kind",)
     details: dict[str, str] = field(default_factory=dict)
+    #: The inputs hold CRDs of this kind: which one applies depends on where the resource is.
+    scoped: bool = False
 
 
 class SchemaValidator:
@@ -51,7 +58,10 @@ class SchemaValidator:
         self._version, _ = resolve_bundle(kubernetes_version)
         self._store = CrdStore(crd_dirs, cache_dir if cache_dir is not None else default_cache_dir())
         self._require = require_schemas
+        self._inputs = InputCrds()
         self._entries: dict[tuple[str, str], _Entry] = {}
+        #: (apiVersion, kind, file) -> the entries of the nearest CRDs among the inputs.
+        self._scoped: dict[tuple[str, str, str], list[_Entry]] = {}
 
     @property
     def kubernetes_version(self) -> str:
@@ -75,21 +85,26 @@ class SchemaValidator:
         reading the same CRDs again."""
         for api_version, kind in kinds:
             if isinstance(api_version, str) and isinstance(kind, str):
-                self._entry(api_version, kind)
+                entry = self._entry(api_version, kind)
+                if entry.validator is None and entry.scoped:
+                    for option in self._inputs.all(*_group_kind(api_version, kind)):
+                        self._from_crd(option, api_version, split_api_version(api_version)[1], kind)
 
     # -- CRDs among the inputs ------------------------------------------------------------------
 
     def add_crd(self, resource: Resource) -> list[Finding]:
-        """Register a CustomResourceDefinition found among the inputs (it overrides ``--crds``
-        and the built-in schemas for its group and kind).  Returns ``schema`` findings for what
-        makes its schema unusable, leaving out what :meth:`validate` of the CRD itself reports."""
+        """Register a CustomResourceDefinition found among the inputs (for the resources it is
+        nearest to, it overrides ``--crds`` and the built-in schemas of its group and kind).
+        Returns ``schema`` findings for what makes its schema unusable, leaving out what
+        :meth:`validate` of the CRD itself reports."""
         if not is_crd(resource):
             return []
         crd, problems = read_crd(resource)
         if crd is not None:
-            self._store.add(crd)
-            self._entries = {k: v for k, v in self._entries.items()
-                             if not (k[1] == crd.kind and split_api_version(k[0])[0] == crd.group)}
+            self._inputs.add(crd, resource.abspath)
+            key = (crd.group, crd.kind)
+            self._entries = {k: v for k, v in self._entries.items() if _group_kind(*k) != key}
+            self._scoped = {k: v for k, v in self._scoped.items() if _group_kind(k[0], k[1]) != key}
         covered = [p.path for p in self._own_problems(resource) if p.path]
         name = resource.name or "<unnamed>"
         return [Finding(SCHEMA, Severity.ERROR, f"CustomResourceDefinition {name}: {p.message}",
@@ -114,6 +129,38 @@ class SchemaValidator:
         entry = self._entries.get((api_version, kind))
         if entry is None:
             entry = self._entry(api_version, kind)
+        if entry.scoped:
+            return self._check_nearest(resource)
+        return self._check(resource, entry)
+
+    def _check_nearest(self, resource: Resource) -> list[Finding]:
+        """Check against the nearest CRDs among the inputs: accepted if any of them accepts it,
+        else the findings of the closest fit (a CRD that serves the version, then fewest)."""
+        options = self._nearest_entries(resource)
+        if len(options) == 1:
+            return self._check(resource, options[0])
+        best: tuple[tuple[bool, int], list[Finding]] | None = None
+        for option in options:
+            findings = self._check(resource, option)
+            if not findings:
+                return findings
+            rank = (option.validator is None, len(findings))
+            if best is None or rank < best[0]:
+                best = (rank, findings)
+        assert best is not None
+        return best[1]
+
+    def _nearest_entries(self, resource: Resource) -> list[_Entry]:
+        key = (resource.api_version, resource.kind, resource.abspath)
+        entries = self._scoped.get(key)
+        if entries is None:
+            group, version = split_api_version(resource.api_version)
+            entries = [self._from_crd(crd, resource.api_version, version, resource.kind)
+                       for crd in self._inputs.nearest(group, resource.kind, resource.abspath)]
+            self._scoped[key] = entries
+        return entries
+
+    def _check(self, resource: Resource, entry: _Entry) -> list[Finding]:
         if entry.validator is None:
             severity = Severity.ERROR if entry.rule == DEPRECATED_API or self._require else Severity.LOW
             return [self._finding(resource, entry.rule, severity, entry.message, entry.at, at_key=False,
@@ -177,7 +224,9 @@ class SchemaValidator:
         compiled = core.validator(api_version, kind)
         if compiled is not None:
             return _Entry(compiled, core.label)
-        crd = self._store.lookup(group, kind)
+        if self._inputs.has(group, kind):
+            return _Entry(scoped=True)
+        crd = self._store.lookup(group, kind) or builtin_crds.lookup(group, kind)
         if crd is not None:
             return self._from_crd(crd, api_version, version, kind)
         if builtin.has(api_version, kind):
@@ -192,7 +241,7 @@ class SchemaValidator:
 
     @staticmethod
     def _from_crd(crd: CrdDefinition, api_version: str, version: str, kind: str) -> _Entry:
-        source = f"CustomResourceDefinition {crd.name} ({crd.where})"
+        source = crd.label
         found = crd.versions.get(version)
         if found is None or not found.served:
             served = ", ".join(f"{crd.group}/{v}" for v in crd.served()) or "no version"
@@ -206,6 +255,10 @@ class SchemaValidator:
             detail = getattr(exc, "message", exc)
             return _Entry(message=f"cannot validate {api_version} {kind}: the schema of its {source} "
                                   f"cannot be compiled: {detail}")
+
+
+def _group_kind(api_version: str, kind: str) -> tuple[str, str]:
+    return split_api_version(api_version)[0], kind
 
 
 def _overlaps(a: FieldPath, b: FieldPath) -> bool:

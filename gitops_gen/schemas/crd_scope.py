@@ -1,0 +1,109 @@
+"""Which CRD among the inputs validates a custom resource, when the inputs hold several.
+
+A tree of manifests may hold more than one CRD for a group and kind: one vendored chart per
+release (``install/v0.15/``, ``install/v0.16/``), an operator bundle beside the plain CRDs, one
+sample project beside another.  Registering whichever was read last for the whole run checks
+one sample's resources against another's CRD.  The rule instead:
+
+1. A custom resource is checked against the CRD *nearest* to it in the folder tree: the CRD
+   whose file shares the longest run of leading folders with the resource's file.  A CRD in the
+   resource's own file is nearest of all; a CRD anywhere in the inputs still applies when it is
+   the only one (``crds/`` beside ``apps/``).
+2. Equally near CRDs that define the same versions and schemas count as one.
+3. Equally near CRDs that differ are equally plausible, so the resource is rejected only if
+   every one of them rejects it; the findings shown are those of the closest fit.
+4. With no CRD of its group and kind among the inputs, the ``--crds`` CRDs apply (a later path
+   over an earlier one), then the built-in schemas.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from gitops_gen.schemas.crds import CrdDefinition
+
+Key = tuple[str, str]  # (group, kind)
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    crd: CrdDefinition
+    file: str
+    folders: tuple[str, ...]
+
+
+def _folders(path: str) -> tuple[str, ...]:
+    """The folders a file sits in, outermost first (a name without a folder, like ``<stdin>``,
+    sits in none)."""
+    parent = os.path.dirname(os.path.normpath(path))
+    return tuple(part for part in parent.split(os.sep) if part)
+
+
+def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def _same_definition(a: CrdDefinition, b: CrdDefinition) -> bool:
+    """Whether two CRDs validate every resource alike (same versions, served flags, schemas)."""
+    if a is b:
+        return True
+    if a.versions.keys() != b.versions.keys():
+        return False
+    return all((v.served, v.schema, v.problem) == (w.served, w.schema, w.problem)
+               for v, w in zip(a.versions.values(), b.versions.values(), strict=True))
+
+
+class InputCrds:
+    """The CRDs found among the inputs, each remembered with the file it came from."""
+
+    def __init__(self) -> None:
+        self._placed: dict[Key, list[_Placed]] = {}
+        self._nearest: dict[tuple[str, str, str], list[CrdDefinition]] = {}
+
+    def add(self, crd: CrdDefinition, file: str) -> None:
+        """Register ``crd`` read from ``file`` (a path; the same CRD added again from the same
+        file replaces the earlier one)."""
+        key = (crd.group, crd.kind)
+        placed = [p for p in self._placed.get(key, []) if not (p.file == file and p.crd.name == crd.name)]
+        placed.append(_Placed(crd, file, _folders(file)))
+        self._placed[key] = placed
+        self._nearest = {k: v for k, v in self._nearest.items() if k[:2] != key}
+
+    def has(self, group: str, kind: str) -> bool:
+        return (group, kind) in self._placed
+
+    def all(self, group: str, kind: str) -> list[CrdDefinition]:
+        """Every CRD of ``group``/``kind`` among the inputs, in the order they were added."""
+        return [p.crd for p in self._placed.get((group, kind), [])]
+
+    def nearest(self, group: str, kind: str, file: str) -> list[CrdDefinition]:
+        """The distinct CRDs of ``group``/``kind`` nearest to a resource read from ``file``, in
+        the order they were added (empty when the inputs hold none)."""
+        cache_key = (group, kind, file)
+        found = self._nearest.get(cache_key)
+        if found is None:
+            found = self._find(group, kind, file)
+            self._nearest[cache_key] = found
+        return found
+
+    def _find(self, group: str, kind: str, file: str) -> list[CrdDefinition]:
+        placed = self._placed.get((group, kind), [])
+        if not placed:
+            return []
+        folders = _folders(file)
+
+        def nearness(p: _Placed) -> tuple[bool, int]:
+            return p.file == file, _shared(p.folders, folders)
+
+        best = max(nearness(p) for p in placed)
+        distinct: list[CrdDefinition] = []
+        for p in placed:
+            if nearness(p) == best and not any(_same_definition(p.crd, d) for d in distinct):
+                distinct.append(p.crd)
+        return distinct
