@@ -68,9 +68,7 @@ SEVERITY = Severity.LOW
 CATEGORY = "workloads"
 DESCRIPTION = "Serving container without a readiness or liveness probe."
 OPTIONS: dict[str, Option] = {
-    "kinds": Option(list[str], ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController",
-                                "Rollout", "InferenceService", "ServingRuntime", "ClusterServingRuntime",
-                                "SeldonDeployment"]),
+    "kinds": Option(list[str], sorted(SERVING_KINDS)),
     "require-readiness": Option(bool, True),
     "require-liveness": Option(bool, True),
 }
@@ -105,15 +103,11 @@ def _seldon_defaulted(resource: Resource, container: Container) -> bool:
     return predictor is not None and container.name in set(_graph_names(predictor.get("graph")))
 
 
-#: ``kinds`` as declared: it stands for the walker's serving controllers.
-_DEFAULT_KINDS = frozenset(OPTIONS["kinds"].default)
-
-
 def _checked(resource: Resource, kinds: frozenset[str]) -> bool:
     """The default ``kinds`` stands for the walker's serving controllers (``SERVING_KINDS``), each
     matched in its own API group, so DeploymentConfigs are checked and a Job of another API is not;
     a configured list is matched by kind name."""
-    if kinds in (SERVING_KINDS, _DEFAULT_KINDS):
+    if kinds == SERVING_KINDS:
         return serves(resource)
     return resource.kind in kinds
 
