@@ -115,16 +115,22 @@ def _run(paths: Sequence[str], config: Config, *, rules: bool, kubernetes_versio
 class _Group(click.Group):
     """Commands whose imports are heavy (cookiecutter, gitpython) load only when they are run."""
 
-    lazy: ClassVar[dict[str, str]] = {"new": "new", "blueprints": "blueprints_command"}
+    #: command name -> (module, attribute)
+    lazy: ClassVar[dict[str, tuple[str, str]]] = {
+        "new": ("gitops_gen.blueprint_cli", "new"),
+        "blueprints": ("gitops_gen.blueprint_cli", "blueprints_command"),
+        "schemas": ("gitops_gen.schemas_cli", "schemas_command"),
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy:
-            from gitops_gen import blueprint_cli
+            import importlib
 
-            command: click.Command = getattr(blueprint_cli, self.lazy[cmd_name])
+            module, attribute = self.lazy[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module), attribute)
             return command
         return super().get_command(ctx, cmd_name)
 
