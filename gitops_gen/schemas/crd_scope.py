@@ -31,6 +31,8 @@ class _Placed:
     crd: CrdDefinition
     file: str
     folders: tuple[str, ...]
+    #: CRDs of one group and kind with the same variant validate alike.
+    variant: int
 
 
 def _folders(path: str) -> tuple[str, ...]:
@@ -64,14 +66,20 @@ class InputCrds:
 
     def __init__(self) -> None:
         self._placed: dict[Key, list[_Placed]] = {}
+        #: One CRD per distinct definition of each group and kind (compared once, when added).
+        self._variants: dict[Key, list[CrdDefinition]] = {}
         self._nearest: dict[tuple[str, str, str], list[CrdDefinition]] = {}
 
     def add(self, crd: CrdDefinition, file: str) -> None:
         """Register ``crd`` read from ``file`` (a path; the same CRD added again from the same
         file replaces the earlier one)."""
         key = (crd.group, crd.kind)
+        variants = self._variants.setdefault(key, [])
+        variant = next((i for i, known in enumerate(variants) if _same_definition(known, crd)), len(variants))
+        if variant == len(variants):
+            variants.append(crd)
         placed = [p for p in self._placed.get(key, []) if not (p.file == file and p.crd.name == crd.name)]
-        placed.append(_Placed(crd, file, _folders(file)))
+        placed.append(_Placed(crd, file, _folders(file), variant))
         self._placed[key] = placed
         self._nearest = {k: v for k, v in self._nearest.items() if k[:2] != key}
 
@@ -102,8 +110,8 @@ class InputCrds:
             return p.file == file, _shared(p.folders, folders)
 
         best = max(nearness(p) for p in placed)
-        distinct: list[CrdDefinition] = []
+        distinct: dict[int, CrdDefinition] = {}
         for p in placed:
-            if nearness(p) == best and not any(_same_definition(p.crd, d) for d in distinct):
-                distinct.append(p.crd)
-        return distinct
+            if nearness(p) == best:
+                distinct.setdefault(p.variant, p.crd)
+        return list(distinct.values())

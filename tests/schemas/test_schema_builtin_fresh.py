@@ -11,7 +11,7 @@ from typing import Any
 
 import jsonschema_rs
 import pytest
-from schema_helpers import SHARED_CRDS, SharedCache
+from schema_helpers import SHARED_CRDS, SharedCache, need_shared_crds
 
 from gitops_gen.manifests import SourceFile, load_file
 from gitops_gen.schemas import SchemaValidator, builtin_crds
@@ -56,6 +56,17 @@ def test_shipped_schemas_equal_a_fresh_conversion(shared_cache: SharedCache) -> 
     assert checked >= 39
     print(f"\n{checked} shipped CRD schemas equal a fresh conversion of ../shared/crds; not in ../shared/crds, "
           f"so not re-checked here (built from git clones, see tools/crd-sources.yaml): {', '.join(elsewhere)}")
+
+
+def test_schemas_built_from_outside_shared_are_named() -> None:
+    """Some shipped CRDs are not in ../shared/crds (the build script read them from git clones at
+    the recorded tag and blob); the test above cannot re-convert those, so say which they are."""
+    need_shared_crds()
+    elsewhere = [f"{component.repository} {component.tag}:{crd.path}" for component, crd in _sources()
+                 if not (SHARED_CRDS / crd.file).is_file()]
+    if elsewhere:
+        pytest.skip(f"not re-checked against a fresh conversion ({len(elsewhere)} built-in CRD schemas come from "
+                    f"git clones, not ../shared/crds): {', '.join(elsewhere)}")
 
 
 class _Source:
