@@ -68,7 +68,7 @@ def test_rule_settings_and_top_level_keys(tmp_path: Path) -> None:
     ("waivers:\n  - rule: schema\n    reason: ok\n    expires: soon\n", "YYYY-MM-DD", 4),
     ("waivers:\n  - rule: nope\n    reason: ok\n", "unknown rule", 2),
     ("waivers:\n  - rule: schema\n    reason: ok\n    match: {colour: red}\n", "match takes only", 4),
-    ("a: [1\n", "flow sequence", 2),
+    ("a: [1\n", "flow sequence", 1),  # the "[" left open
 ])
 def test_config_errors_name_file_and_line(tmp_path: Path, text: str, message: str, line: int) -> None:
     path = write(tmp_path, text)

@@ -19,41 +19,35 @@ rules:
   second ``privileged:`` hiding the first is how a bad value slips through review.
 
 Aliases are shared, not copied, but their expanded size counts against a node budget, so an
-alias bomb ("billion laughs") is refused in microseconds instead of exhausting memory later.
+alias bomb ("billion laughs") is refused in microseconds instead of exhausting memory later.  An
+anchor may be defined twice, as go-yaml allows: an alias refers to the latest definition.
+Syntax errors are reported on the line of the broken construct (see
+:mod:`gitops_gen.manifests.syntax`).
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from gitops_gen.manifests.scalars import key_string, resolve_plain
+from gitops_gen.manifests.syntax import syntax_error
 from gitops_gen.model import FieldPath
+
+__all__ = ["PLAIN", "Document", "DocumentTooLarge", "Limits", "MergeError", "NodePositions", "Problem",
+           "key_string", "read_documents", "resolve_plain"]
 
 try:  # libyaml is part of every PyYAML wheel; the pure-Python loader is only a fallback
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-_TRUE = frozenset(["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"])
-_FALSE = frozenset(["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"])
-_NULL = frozenset(["", "~", "null", "Null", "NULL"])
-_SPECIAL_FLOATS = {
-    ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan"),
-    ".inf": float("inf"), ".Inf": float("inf"), ".INF": float("inf"),
-    "+.inf": float("inf"), "+.Inf": float("inf"), "+.INF": float("inf"),
-    "-.inf": float("-inf"), "-.Inf": float("-inf"), "-.INF": float("-inf"),
-}
-_GO_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)\Z")
-_GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
-_NUMERIC_START = frozenset("0123456789+-.")
-_INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
-_MAX_INT_CHARS = 70  # longer than any 64-bit literal (0b + 64 digits): never handed to int()
 _MERGE = "<<"
 #: Tag given to plain scalars with no explicit tag: they are resolved here, go-yaml's way.
 PLAIN = "!gitops-gen/plain"
@@ -81,44 +75,24 @@ class _Loader(_BaseLoader):
         return "tag:yaml.org,2002:seq" if kind is SequenceNode else "tag:yaml.org,2002:map"
 
 
-def resolve_plain(text: str) -> Any:
-    """The value go-yaml v2 gives a plain (unquoted, untagged) scalar."""
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    if text in _NULL:
-        return None
-    if not text or text[0] not in _NUMERIC_START:
-        return text
-    special = _SPECIAL_FLOATS.get(text)
-    if special is not None:
-        return special
-    digits = text.replace("_", "")
-    if _GO_INT.match(digits) and len(digits) <= _MAX_INT_CHARS:
-        sign = -1 if digits[0] == "-" else 1
-        body = digits.lstrip("+-")
-        if len(body) > 1 and body[0] == "0" and body[1] not in "xXoObB":
-            value = sign * int(body, 8)
-        else:
-            value = sign * int(body, 0)
-        if _INT64_MIN <= value <= _UINT64_MAX:  # ParseInt, then ParseUint
-            return value
-    if _GO_FLOAT.match(digits):  # also an integer too large for 64 bits, as go-yaml does
-        number = float(digits)
-        return text if math.isinf(number) else number  # out of range: ParseFloat fails, a string
-    return text
+class _RedefinableAnchorsLoader(Composer, _Loader):
+    """libyaml's parser with PyYAML's Python composer, where an anchor may be defined again.
 
+    libyaml's C composer refuses a second ``&name``; go-yaml accepts it and lets later aliases
+    refer to the latest definition.  Used only for a stream that has such an anchor.
+    """
 
-def key_string(value: Any) -> str:
-    """Mapping keys as sigs.k8s.io/yaml turns them into JSON object keys."""
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    def __init__(self, stream: str) -> None:
+        _Loader.__init__(self, stream)
+        Composer.__init__(self)
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None and not isinstance(event, AliasEvent):
+            self.anchors.pop(anchor, None)  # the new definition replaces the old one
+        node: Node | None = super().compose_node(parent, index)
+        return node
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,22 +308,25 @@ def read_documents(text: str, limits: Limits = Limits()) -> Iterator[Document]:
     with a ``yaml-syntax`` problem; the documents before it are kept.
     """
     index = 0
-    stream = yaml.compose_all(text, Loader=_Loader)
+    composed = 0  # nodes taken from the stream, empty documents included
+    stream: Iterator[Node | None] = yaml.compose_all(text, Loader=_Loader)
+    redefinable = False
     while True:
         try:
             root = next(stream)
         except StopIteration:
             return
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
-            yield Document(index, None, None, line, [Problem("yaml-syntax", message, line, column)])
+        except yaml.composer.ComposerError as exc:
+            if redefinable or "duplicate anchor" not in (exc.context or ""):
+                yield _syntax_document(index, exc, text)
+                return
+            redefinable = True  # compose again, anchors redefinable, from the document that failed
+            stream = _skip(yaml.compose_all(text, Loader=_RedefinableAnchorsLoader), composed)
+            continue
+        except yaml.YAMLError as exc:
+            yield _syntax_document(index, exc, text)
             return
-        except yaml.YAMLError as exc:  # reader errors: control characters, bad encoding
-            line, column = _reader_position(exc, text)
-            yield Document(index, None, None, line, [Problem("yaml-syntax", str(exc).split("\n")[0], line, column)])
-            return
+        composed += 1
         if root is None or (isinstance(root, ScalarNode) and root.tag == PLAIN and not root.value):
             index += 1  # an empty document
             continue
@@ -371,9 +348,12 @@ def read_documents(text: str, limits: Limits = Limits()) -> Iterator[Document]:
         index += 1
 
 
-def _reader_position(exc: yaml.YAMLError, text: str) -> tuple[int, int]:
-    position = getattr(exc, "position", None)
-    if isinstance(position, int):
-        line = text.count("\n", 0, position) + 1
-        return line, position - (text.rfind("\n", 0, position) + 1) + 1
-    return 1, 1
+def _skip(stream: Iterator[Node | None], count: int) -> Iterator[Node | None]:
+    for _ in range(count):
+        next(stream)
+    yield from stream
+
+
+def _syntax_document(index: int, exc: yaml.YAMLError, text: str) -> Document:
+    message, line, column = syntax_error(exc, text)
+    return Document(index, None, None, line, [Problem("yaml-syntax", message, line, column)])

@@ -76,7 +76,7 @@ def test_values_file_json_and_empty(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "text", "line", "fragment"), [
-    ("bad.yaml", "a: 1\nb: [1, 2\nc: 3\n", 3, "flow sequence"),
+    ("bad.yaml", "a: 1\nb: [1, 2\nc: 3\n", 2, "flow sequence"),  # the "[" left open
     ("dup.yaml", "a: 1\nb: 2\na: 3\n", 3, "duplicate key"),
     ("two.yaml", "a: 1\n---\nb: 2\n", 3, "one YAML document"),
     ("list.yaml", "- a\n- b\n", 1, "must be a mapping"),
