@@ -64,6 +64,13 @@ _BUILTIN: tuple[RuleDoc, ...] = (
             "`gitops-gen.io/ignore.<rule>: \"<reason>\"` silences one rule on one resource, but only "
             "with a reason a reviewer can judge.  An empty reason is ignored (the finding stays) and "
             "reported on the annotation's line; so is an annotation naming an unknown rule."),
+    RuleDoc("helm-chart-not-rendered", Severity.INFO, "yaml", "A Helm chart folder was not checked.",
+            "A folder holding `Chart.yaml` is a Helm chart: its templates are not Kubernetes manifests "
+            "until Helm renders them, so the folder is not read (reading them would only report "
+            "template syntax as YAML errors).  The note is on line 1 of `Chart.yaml`.  Check the "
+            "rendered output instead: `helm template <chart> | gitops-gen check -`.  A chart file "
+            "given by name is treated the same way (`Chart.yaml`, a file under `templates/`); a "
+            "`values.yaml` or a file of the chart's `crds/` given by name is read as plain YAML."),
 )
 
 

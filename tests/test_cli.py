@@ -70,9 +70,10 @@ def test_validate_clean_tree_exits_0(tree: Path) -> None:
     assert "No findings" in out
 
 
-def test_validate_json_contract_and_relative_paths(tree: Path) -> None:
+def test_validate_json_contract_and_relative_paths(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tree / "apps" / "web.yaml").write_text(BAD_SCHEMA)
-    code, out = invoke("validate", str(tree), "--format", "json")
+    monkeypatch.chdir(tree)
+    code, out = invoke("validate", ".", "--format", "json")
     assert code == 1
     report = json.loads(out)
     [finding] = report["findings"]
@@ -84,9 +85,24 @@ def test_validate_json_contract_and_relative_paths(tree: Path) -> None:
     assert report["summary"]["findings"] == 1 and report["summary"]["by_severity"]["error"] == 1
 
 
-def test_text_format_lines(tree: Path) -> None:
+@pytest.mark.parametrize(("given", "shown"), [("apps", "apps/web.yaml"), ("./apps/", "apps/web.yaml"),
+                                              ("apps/web.yaml", "apps/web.yaml"), ("..", "{tree}/apps/web.yaml")])
+def test_paths_are_shown_as_typed_from_the_current_folder(tree: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          given: str, shown: str) -> None:
     (tree / "apps" / "web.yaml").write_text(BAD_SCHEMA)
-    code, out = invoke("validate", str(tree))
+    (tree / "sub").mkdir()
+    monkeypatch.chdir(tree / "sub" if given == ".." else tree)
+    code, out = invoke("validate", given, "--format", "json")
+    [finding] = json.loads(out)["findings"]
+    assert finding["file"] == shown.format(tree="..") and code == 1
+    code, out = invoke("validate", str(tree / "apps"), "--format", "json")  # absolute stays absolute
+    assert json.loads(out)["findings"][0]["file"] == str(tree / "apps" / "web.yaml")
+
+
+def test_text_format_lines(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tree / "apps" / "web.yaml").write_text(BAD_SCHEMA)
+    monkeypatch.chdir(tree)
+    code, out = invoke("validate", ".")
     assert code == 1
     assert out.splitlines()[0].startswith("apps/web.yaml:7:3: error schema: ")
 

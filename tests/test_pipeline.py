@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from gitops_gen.config import load_config
 from gitops_gen.model import Finding
 from gitops_gen.pipeline import RunOptions, run
@@ -57,11 +59,13 @@ def test_validate_only_runs_no_rules(tmp_path: Path) -> None:
     assert report.findings == []
 
 
-def test_crds_among_the_inputs_validate_their_resources(tmp_path: Path, crd_yaml: Callable[..., str]) -> None:
+def test_crds_among_the_inputs_validate_their_resources(tmp_path: Path, crd_yaml: Callable[..., str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "crd.yaml").write_text(crd_yaml("example.com", "Widget", style="flow"))
     (tmp_path / "widget.yaml").write_text(
         "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: big\n  colour: red\n")
-    report = run([str(tmp_path)], RunOptions(rules=False))
+    monkeypatch.chdir(tmp_path)
+    report = run(["."], RunOptions(rules=False))
     assert sorted((f.rule, f.file, f.line) for f in report.findings) == [
         ("schema", "widget.yaml", 6), ("schema", "widget.yaml", 7)]
 

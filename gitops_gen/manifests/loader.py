@@ -3,6 +3,13 @@
 Files are read as bytes and checked before parsing: too large, binary, or not UTF-8 each give a
 finding with file and line instead of an exception.  Symlinks are followed only while they stay
 inside the folder being scanned.
+
+Every file is named as the user would type it from the current directory: the path they gave
+joined with the file's path below it (``teams/vision`` -> ``teams/vision/platform/rbac.yaml``),
+normalised (``./x`` is ``x``); a path given as absolute stays absolute.
+
+A folder holding ``Chart.yaml`` is a Helm chart: its templates are not manifests until Helm
+renders them, so the folder is not read; one ``helm-chart-not-rendered`` note says so.
 """
 
 from __future__ import annotations
@@ -18,6 +25,10 @@ from gitops_gen.errors import UsageError
 from gitops_gen.manifests.yamlread import Document, Limits, NodePositions, read_documents
 from gitops_gen.model import FieldPath, Finding, Resource, Severity
 
+__all__ = ["CHART_FILE", "DEFAULT_LIMITS", "KUSTOMIZATION_NAMES", "LOADER_SEVERITIES", "MANIFEST_SUFFIXES",
+           "NON_RESOURCE_GROUPS", "STDIN", "LoadResult", "SourceFile", "decode", "is_kubernetes_object",
+           "iter_files", "kustomize_patch_files", "load_file", "load_text", "relative_display", "resources_of"]
+
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_LIMITS = Limits()
 SKIPPED_DIRS = frozenset({".git"})
@@ -29,11 +40,14 @@ LOADER_SEVERITIES: dict[str, Severity] = {
     "yaml-too-large": Severity.ERROR,
     "unreadable-file": Severity.ERROR,
     "symlink-escape": Severity.HIGH,
+    "helm-chart-not-rendered": Severity.INFO,
 }
 
 #: API groups whose documents are tool configuration, not objects sent to a cluster.
 NON_RESOURCE_GROUPS = frozenset({"kustomize.config.k8s.io", "builtin", "config.kubernetes.io",
                                  "config.lighthouse.jenkins-x.io"})
+#: The file that makes a folder a Helm chart.
+CHART_FILE = "Chart.yaml"
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 
 
@@ -43,7 +57,8 @@ STDIN = "-"
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """A file to read: where it is, and the name users see (relative to the path they gave).
+    """A file to read: where it is, and the name users see (as they would type it from the
+    current directory: the path they gave joined with the file's path below it).
 
     ``content`` holds the bytes of a source that is not a file on disk (standard input).
     """
@@ -69,7 +84,8 @@ def _problem(rule: str, message: str, display: str, line: int = 1, column: int =
 
 
 def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[SourceFile | Finding]:
-    """Manifest files under ``paths`` in a stable order, plus findings for skipped symlinks.
+    """Manifest files under ``paths`` in a stable order, plus findings for what is not read
+    (symlinks out of the folder, Helm charts).
 
     ``-`` reads standard input once.  Raises :class:`UsageError` for a path that does not exist.
     """
@@ -81,20 +97,67 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[SourceFile |
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"path does not exist: {given}")
         if path.is_file():
-            yield SourceFile(str(path.resolve()), os.path.normpath(str(given)))
+            chart = _chart_of_file(str(given))
+            if chart is not None:
+                yield chart
+            else:
+                yield SourceFile(str(path.resolve()), os.path.normpath(str(given)))
             continue
         if not path.is_dir():
             raise UsageError(f"not a file or folder: {given}")
-        yield from _walk(path)
+        yield from _walk(path, str(given))
 
 
-def _walk(root: Path) -> Iterator[SourceFile | Finding]:
+def _display(given: str, rel: str) -> str:
+    """``rel`` (a path below the folder the user gave) as they would type it from here."""
+    return os.path.normpath(os.path.join(given, rel)) if rel else os.path.normpath(given)
+
+
+def relative_display(display: str, base: str | os.PathLike[str]) -> str | None:
+    """A displayed path relative to the folder ``base``, with ``/`` separators, for matching
+    globs written relative to that folder (``ignore:``, a waiver's ``path:``); ``None`` when the
+    file is not below ``base`` or is not a file (``<stdin>``)."""
+    if display == "<stdin>":
+        return None
+    rel = os.path.relpath(os.path.abspath(display), os.path.abspath(base))
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        return None
+    return rel.replace(os.sep, "/")
+
+
+def _chart_note(chart_yaml: str) -> Finding:
+    folder = os.path.dirname(chart_yaml) or "."
+    return _problem("helm-chart-not-rendered",
+                    f"{folder} is a Helm chart: its templates are not manifests until rendered, so it is not "
+                    f"checked (run `helm template {folder} | gitops-gen check -`)", chart_yaml)
+
+
+def _chart_of_file(given: str) -> Finding | None:
+    """The note for a file given by name that belongs to a chart's definition rather than its
+    output: ``Chart.yaml`` itself, or a file under the chart's ``templates/``.  A ``values.yaml``
+    or a chart's ``crds/`` file is plain YAML and is read as given."""
+    if os.path.basename(given) == CHART_FILE:
+        return _chart_note(os.path.normpath(given))
+    folder = os.path.dirname(os.path.abspath(given))
+    while True:
+        parent = os.path.dirname(folder)
+        if os.path.basename(folder) == "templates" and os.path.isfile(os.path.join(parent, CHART_FILE)):
+            chart = os.path.join(parent, CHART_FILE)
+            shown = chart if os.path.isabs(given) else os.path.relpath(chart)
+            return _chart_note(shown)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def _walk(root: Path, given: str) -> Iterator[SourceFile | Finding]:
     """Depth-first, names sorted in each folder (files before subfolders, like ``os.walk``)."""
     real_root = os.path.realpath(root)
     inside = real_root.rstrip(os.sep) + os.sep
 
     def escape(rel: str, target: str) -> Finding:
-        return _problem("symlink-escape", f"symlink to {target} points outside {root}; not followed", rel)
+        return _problem("symlink-escape", f"symlink to {target} points outside {given}; not followed",
+                        _display(given, rel))
 
     stack: list[tuple[str, str]] = [(real_root, "")]  # (real folder, its path relative to root)
     while stack:
@@ -102,6 +165,9 @@ def _walk(root: Path) -> Iterator[SourceFile | Finding]:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
+            continue
+        if any(e.name == CHART_FILE and e.is_file() for e in entries):
+            yield _chart_note(_display(given, prefix + CHART_FILE))
             continue
         subfolders: list[tuple[str, str]] = []
         for entry in entries:
@@ -112,13 +178,13 @@ def _walk(root: Path) -> Iterator[SourceFile | Finding]:
                     if entry.is_dir() or entry.name.endswith(MANIFEST_SUFFIXES):
                         yield escape(rel, target)
                 elif entry.name.endswith(MANIFEST_SUFFIXES) and os.path.isfile(target):
-                    yield SourceFile(target, rel)
+                    yield SourceFile(target, _display(given, rel))
                 continue  # a folder link inside the tree would only scan the same files twice
             if entry.is_dir(follow_symlinks=False):
                 if entry.name not in SKIPPED_DIRS:
                     subfolders.append((entry.path, rel + "/"))
             elif entry.name.endswith(MANIFEST_SUFFIXES) and entry.is_file(follow_symlinks=False):
-                yield SourceFile(entry.path, rel)
+                yield SourceFile(entry.path, _display(given, rel))
         stack.extend(reversed(subfolders))
 
 

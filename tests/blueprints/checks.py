@@ -13,7 +13,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from gitops_gen.manifests import iter_files, load_file
+from gitops_gen.manifests import SourceFile, iter_files, load_file
+from gitops_gen.manifests.loader import relative_display
 from gitops_gen.manifests.yamlread import read_documents
 from gitops_gen.model import Finding, Severity
 
@@ -54,6 +55,8 @@ def schema_findings(root: Path, validator: Any) -> tuple[list[Finding], int]:
         if isinstance(item, Finding):
             findings.append(item)
             continue
+        # named relative to the repository, as `gitops-gen check .` in it does (and its globs mean)
+        item = SourceFile(item.abspath, relative_display(item.display, root) or item.display)
         result = load_file(item)
         findings.extend(result.findings)
         (skipped if any(fnmatchcase(item.display, g) for g in ignore) else loaded).append(result)

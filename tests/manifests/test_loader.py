@@ -18,13 +18,53 @@ def sources(*paths: Path) -> list[SourceFile | Finding]:
     return list(iter_files([str(p) for p in paths]))
 
 
-def test_walks_manifest_files_in_order_and_skips_git(tmp_path: Path) -> None:
+def test_walks_manifest_files_in_order_and_skips_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / ".git").mkdir()
     for name in ("b/z.yaml", "a.yml", "c.json", ".git/x.yaml", "notes.txt"):
         (tmp_path / name).write_text(POD)
-    got = [s.display for s in sources(tmp_path) if isinstance(s, SourceFile)]
+    monkeypatch.chdir(tmp_path)
+    got = [s.display for s in sources(Path(".")) if isinstance(s, SourceFile)]
     assert got == ["a.yml", "c.json", "b/z.yaml"]
+
+
+@pytest.mark.parametrize(("given", "shown"), [
+    ("teams/vision", "teams/vision/platform/rbac.yaml"),
+    ("teams/vision/", "teams/vision/platform/rbac.yaml"),
+    ("./teams/vision", "teams/vision/platform/rbac.yaml"),
+    ("teams/../teams/vision/platform", "teams/vision/platform/rbac.yaml"),
+    ("teams/vision/platform/rbac.yaml", "teams/vision/platform/rbac.yaml"),
+    ("./teams/vision/platform/rbac.yaml", "teams/vision/platform/rbac.yaml"),
+    (".", "teams/vision/platform/rbac.yaml"),
+    ("teams", "teams/vision/platform/rbac.yaml"),
+])
+def test_files_are_named_as_typed_from_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         given: str, shown: str) -> None:
+    (tmp_path / "teams/vision/platform").mkdir(parents=True)
+    (tmp_path / "teams/vision/platform/rbac.yaml").write_text(POD)
+    monkeypatch.chdir(tmp_path)
+    [source] = list(iter_files([given]))
+    assert isinstance(source, SourceFile) and source.display == shown
+    result = load_file(source)
+    assert [r.file for r in result.resources] == [shown]
+
+
+def test_absolute_paths_stay_absolute(tmp_path: Path) -> None:
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps/a.yaml").write_text(POD)
+    [source] = list(iter_files([str(tmp_path)]))
+    assert isinstance(source, SourceFile) and source.display == str(tmp_path / "apps/a.yaml")
+
+
+def test_relative_display_matches_globs_written_for_a_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitops_gen.manifests.loader import relative_display
+
+    monkeypatch.chdir(tmp_path)
+    assert relative_display("out/repo/platform/a.yaml", "out/repo") == "platform/a.yaml"
+    assert relative_display(str(tmp_path / "out/repo/a.yaml"), tmp_path / "out/repo") == "a.yaml"
+    assert relative_display("a.yaml", ".") == "a.yaml"
+    assert relative_display("elsewhere/a.yaml", "out/repo") is None
+    assert relative_display("<stdin>", ".") is None
 
 
 def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
@@ -32,7 +72,7 @@ def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
         sources(tmp_path / "nope")
 
 
-def test_symlink_out_of_root_is_reported_not_followed(tmp_path: Path) -> None:
+def test_symlink_out_of_root_is_reported_not_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.yaml").write_text(POD)
@@ -42,10 +82,11 @@ def test_symlink_out_of_root_is_reported_not_followed(tmp_path: Path) -> None:
     os.symlink(outside, root / "linkdir")
     (root / "inside.yaml").write_text(POD)
     os.symlink(root / "inside.yaml", root / "alias.yaml")
-    got = sources(root)
+    monkeypatch.chdir(tmp_path)
+    got = sources(Path("root"))
     escapes = sorted((f.rule, f.file) for f in got if isinstance(f, Finding))
-    assert escapes == [("symlink-escape", "link.yaml"), ("symlink-escape", "linkdir")]
-    assert sorted(s.display for s in got if isinstance(s, SourceFile)) == ["alias.yaml", "inside.yaml"]
+    assert escapes == [("symlink-escape", "root/link.yaml"), ("symlink-escape", "root/linkdir")]
+    assert sorted(s.display for s in got if isinstance(s, SourceFile)) == ["root/alias.yaml", "root/inside.yaml"]
 
 
 def load(tmp_path: Path, content: bytes | str, name: str = "f.yaml", limits: Limits | None = None) -> tuple[list, list]:
@@ -121,3 +162,42 @@ def test_kustomize_patch_files_are_not_resources(tmp_path: Path) -> None:
     skipped = kustomize_patch_files(files)
     assert sorted(Path(p).relative_to(tmp_path.resolve()).as_posix() for p in skipped) == [
         "patches/env.yaml", "patches/json.yaml", "patches/replicas.yaml"]
+
+
+CHART = "apiVersion: v2\nname: web\nversion: 0.1.0\n"
+TEMPLATE = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n{{- if .Values.x }}\n"
+
+
+def _chart_tree(root: Path) -> None:
+    for name, text in {"web/Chart.yaml": CHART, "web/values.yaml": "replicaCount: 1\n",
+                       "web/templates/cm.yaml": TEMPLATE, "web/templates/_helpers.tpl": "{{/* */}}",
+                       "web/charts/sub/Chart.yaml": CHART, "web/crds/crd.yaml": POD, "apps/pod.yaml": POD}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def test_a_helm_chart_folder_is_not_read_as_manifests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _chart_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    got = sources(Path("."))
+    assert [s.display for s in got if isinstance(s, SourceFile)] == ["apps/pod.yaml"]
+    [note] = [f for f in got if isinstance(f, Finding)]
+    assert (note.rule, note.severity.label, note.file, note.line) == (
+        "helm-chart-not-rendered", "info", "web/Chart.yaml", 1)
+    assert "helm template web | gitops-gen check -" in note.message
+    [alone] = sources(Path("web"))  # the chart itself given
+    assert isinstance(alone, Finding) and alone.file == "web/Chart.yaml"
+
+
+def test_files_of_a_chart_given_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _chart_tree(tmp_path)
+    monkeypatch.chdir(tmp_path / "web")
+    [chart] = sources(Path("Chart.yaml"))
+    assert isinstance(chart, Finding) and (chart.rule, chart.file) == ("helm-chart-not-rendered", "Chart.yaml")
+    [template] = sources(Path("templates/cm.yaml"))
+    assert isinstance(template, Finding) and (template.rule, template.file) == ("helm-chart-not-rendered",
+                                                                               "Chart.yaml")
+    [values] = sources(Path("values.yaml"))  # plain YAML: read, and nothing in it is an object
+    assert isinstance(values, SourceFile) and load_file(values).findings == []
+    [crd] = sources(Path("crds/crd.yaml"))  # installed as is by Helm: a manifest
+    assert isinstance(crd, SourceFile) and [r.kind for r in load_file(crd).resources] == ["Pod"]

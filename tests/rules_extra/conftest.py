@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from gitops_gen.engine import check_resources
-from gitops_gen.manifests import iter_files, load_file
+from gitops_gen.manifests import SourceFile, iter_files, load_file
+from gitops_gen.manifests.loader import relative_display
 from gitops_gen.model import Finding, Resource
 from gitops_gen.rules import all_rules
 
@@ -18,10 +19,12 @@ Run = Callable[..., list[Finding]]
 
 
 def load_tree(root: Path) -> list[Resource]:
-    """Every resource under ``root``, with file names relative to it (as ``gitops-gen check``)."""
+    """Every resource under ``root``, with file names relative to it (as ``gitops-gen check .``
+    run in ``root`` names them)."""
     resources: list[Resource] = []
     for source in iter_files([root]):
         assert not isinstance(source, Finding), source
+        source = SourceFile(source.abspath, relative_display(source.display, root) or source.display)
         result = load_file(source)
         assert not result.findings, result.findings
         resources.extend(result.resources)
