@@ -64,6 +64,27 @@ _BUILTIN: tuple[RuleDoc, ...] = (
             "`gitops-gen.io/ignore.<rule>: \"<reason>\"` silences one rule on one resource, but only "
             "with a reason a reviewer can judge.  An empty reason is ignored (the finding stays) and "
             "reported on the annotation's line; so is an annotation naming an unknown rule."),
+    RuleDoc("malformed-object", Severity.ERROR, "schema",
+            "A document looks like a Kubernetes object but kubectl or the API server would refuse it.",
+            "kubectl refuses a document whose `apiVersion` or `kind` is missing, spelt in another case "
+            "(`apiversion:`, `Kind:`) or not a string, and the API server refuses an object without "
+            "`metadata.name` or `metadata.generateName`.  Such a document is reported, never skipped: a "
+            "wildcard Role written with `apiversion:` would otherwise pass the gate unseen.  When only "
+            "the spelling of a key is wrong, the object is also checked as the object it was meant to "
+            "be.\n\nA mapping (a document, or an item of a `List`) is taken for an object when it has at "
+            "least two of: a key spelling `apiVersion` in any case, a key spelling `kind` in any case, "
+            "a `metadata` mapping with a name, namespace, labels or annotations; or one of them with an "
+            "object body (`spec`, `data`, `stringData`, `binaryData`, `rules`, `roleRef`, `subjects`, "
+            "`webhooks`).  Anything else is not an object and is skipped: Helm values, `Chart.yaml`, "
+            "kustomizations, CI and compose files.  Configuration files of cluster tools (kind, "
+            "kubeadm, component configs, kubeconfig, istioctl), `List` kinds and review kinds need no "
+            "name, and a document of a group outside Kubernetes' own (core, `*.k8s.io`) with no "
+            "`metadata` key at all is taken for a tool's configuration (a CRD's schema still requires "
+            "its metadata).  Missing parts are reported where the object starts, a wrong spelling or "
+            "value on its key.\n\nFAIL:\n\n    apiversion: rbac.authorization.k8s.io/v1\n    kind: Role\n"
+            "    metadata: {name: all, namespace: team-a}\n    rules: [{apiGroups: [\"*\"], "
+            "resources: [\"*\"], verbs: [\"*\"]}]\n\nPASS:\n\n    apiVersion: v2      # Chart.yaml\n"
+            "    name: web\n    version: 1.0.0\n"),
     RuleDoc("helm-chart-not-rendered", Severity.INFO, "yaml", "A Helm chart folder was not checked.",
             "A folder holding `Chart.yaml` is a Helm chart: its templates are not Kubernetes manifests "
             "until Helm renders them, so the folder is not read (reading them would only report "

@@ -125,7 +125,7 @@ def test_notebook_and_unknown_custom_resource(tmp_path: Path) -> None:
     notebook = load(tmp_path, """
 apiVersion: kubeflow.org/v1
 kind: Notebook
-metadata: {name: n}
+metadata: {name: nb}
 spec: {template: {spec: {containers: [{name: lab}]}}}
 """)
     assert layout(notebook) == [(T, [("containers", (*T, "containers", 0))])]

@@ -9,7 +9,9 @@ joined with the file's path below it (``teams/vision`` -> ``teams/vision/platfor
 normalised (``./x`` is ``x``); a path given as absolute stays absolute.
 
 A folder holding ``Chart.yaml`` is a Helm chart: its templates are not manifests until Helm
-renders them, so the folder is not read; one ``helm-chart-not-rendered`` note says so.
+renders them, so the folder is not read; one ``helm-chart-not-rendered`` note says so.  Which
+documents are objects (and which are malformed objects) is decided in
+:mod:`gitops_gen.manifests.objects`.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from gitops_gen.errors import UsageError
-from gitops_gen.manifests.yamlread import Document, Limits, NodePositions, read_documents
-from gitops_gen.model import FieldPath, Finding, Resource, Severity
+from gitops_gen.manifests.objects import NON_RESOURCE_GROUPS, is_kubernetes_object, objects_of
+from gitops_gen.manifests.yamlread import Document, Limits, read_documents
+from gitops_gen.model import Finding, Resource, Severity
 
 __all__ = ["CHART_FILE", "DEFAULT_LIMITS", "KUSTOMIZATION_NAMES", "LOADER_SEVERITIES", "MANIFEST_SUFFIXES",
            "NON_RESOURCE_GROUPS", "STDIN", "LoadResult", "SourceFile", "decode", "is_kubernetes_object",
@@ -40,12 +43,10 @@ LOADER_SEVERITIES: dict[str, Severity] = {
     "yaml-too-large": Severity.ERROR,
     "unreadable-file": Severity.ERROR,
     "symlink-escape": Severity.HIGH,
+    "malformed-object": Severity.ERROR,
     "helm-chart-not-rendered": Severity.INFO,
 }
 
-#: API groups whose documents are tool configuration, not objects sent to a cluster.
-NON_RESOURCE_GROUPS = frozenset({"kustomize.config.k8s.io", "builtin", "config.kubernetes.io",
-                                 "config.lighthouse.jenkins-x.io"})
 #: The file that makes a folder a Helm chart.
 CHART_FILE = "Chart.yaml"
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
@@ -226,53 +227,14 @@ def load_text(text: str, source: SourceFile, result: LoadResult, limits: Limits 
         for p in doc.problems:
             result.findings.append(_problem(p.rule, p.message, source.display, p.line, p.column))
         if doc.root is not None:
-            result.resources.extend(resources_of(doc, source))
+            resources, findings = objects_of(doc, source.display, source.abspath)
+            result.resources.extend(resources)
+            result.findings.extend(findings)
 
 
-def is_kubernetes_object(data: Any) -> bool:
-    if not isinstance(data, dict):
-        return False
-    api_version, kind = data.get("apiVersion"), data.get("kind")
-    if not (isinstance(api_version, str) and api_version and isinstance(kind, str) and kind):
-        return False
-    group = api_version.rpartition("/")[0]
-    return group not in NON_RESOURCE_GROUPS
-
-
-def resources_of(doc: Document, source: SourceFile) -> Iterator[Resource]:
+def resources_of(doc: Document, source: SourceFile) -> list[Resource]:
     """The Kubernetes objects in one document: itself, or each item of a ``List``."""
-    data = doc.data
-    if not is_kubernetes_object(data):
-        return
-    positions = NodePositions(doc.root)
-    kind: str = data["kind"]
-    items = data.get("items")
-    if kind.endswith("List") and isinstance(items, list):
-        item_kind = kind[: -len("List")]
-        for i, item in enumerate(items):
-            if not isinstance(item, dict):
-                continue
-            if item_kind and "kind" not in item:  # typed lists (DeploymentList) may leave it out
-                item = {"apiVersion": data["apiVersion"], "kind": item_kind, **item}
-            if is_kubernetes_object(item):
-                yield _resource(item, source, doc.index, positions, ("items", i))
-        return
-    yield _resource(data, source, doc.index, positions, ())
-
-
-def _resource(data: dict[str, Any], source: SourceFile, index: int, positions: NodePositions,
-              item_path: FieldPath) -> Resource:
-    metadata = data.get("metadata")
-    name = namespace = None
-    if isinstance(metadata, dict):
-        raw_name = metadata.get("name") or metadata.get("generateName")
-        name = raw_name if isinstance(raw_name, str) else None
-        raw_ns = metadata.get("namespace")
-        namespace = raw_ns if isinstance(raw_ns, str) and raw_ns else None
-    return Resource(
-        api_version=data["apiVersion"], kind=data["kind"], name=name, namespace=namespace, data=data,
-        file=source.display, abspath=source.abspath, doc_index=index, positions=positions,
-        item_path=item_path)
+    return objects_of(doc, source.display, source.abspath)[0]
 
 
 def kustomize_patch_files(files: Iterable[SourceFile], limits: Limits = DEFAULT_LIMITS) -> set[str]:

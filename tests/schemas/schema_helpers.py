@@ -49,7 +49,8 @@ def write(folder: Path, text: str, name: str = "manifest.yaml") -> Path:
 def load(folder: Path, text: str, name: str = "manifest.yaml") -> list[Resource]:
     path = write(folder, text, name)
     result = load_file(SourceFile(str(path), name))
-    assert not [f for f in result.findings if f.rule != "duplicate-key"], result.findings
+    # malformed-object: the hostile shapes below are refused by the loader too (metadata, name)
+    assert not [f for f in result.findings if f.rule not in ("duplicate-key", "malformed-object")], result.findings
     return result.resources
 
 
