@@ -42,6 +42,8 @@ from gitops_gen.manifests.yamlread import Document, NodePositions
 from gitops_gen.model import FieldPath, Finding, Resource, ResourceRef, Severity
 
 RULE = "malformed-object"
+#: ``Resource.memo`` key: an upper bound of the object's size as JSON (see ``Document.json_bound``).
+JSON_BOUND = "json_bound"
 
 #: API groups whose documents are tool configuration, not objects sent to a cluster.
 NON_RESOURCE_GROUPS = frozenset({"kustomize.config.k8s.io", "builtin", "config.kubernetes.io",
@@ -215,9 +217,12 @@ class _ObjectReader:
             raw_ns = metadata.get("namespace")
             namespace = raw_ns if isinstance(raw_ns, str) and raw_ns else None
         positions = _RenamedPositions(self.positions, at, renamed) if renamed else self.positions
-        return Resource(api_version=api_version, kind=kind, name=name, namespace=namespace, data=data,
-                        file=self.file, abspath=self.abspath, doc_index=self.doc.index, positions=positions,
-                        item_path=at)
+        resource = Resource(api_version=api_version, kind=kind, name=name, namespace=namespace, data=data,
+                            file=self.file, abspath=self.abspath, doc_index=self.doc.index, positions=positions,
+                            item_path=at)
+        if self.doc.json_bound:  # the whole document bounds each item; apiVersion/kind may be added
+            resource.memo[JSON_BOUND] = self.doc.json_bound + len(api_version) + len(kind) + 32
+        return resource
 
     def _check_metadata(self, resource: Resource, envelope: _Envelope, at: FieldPath) -> None:
         if not needs_name(resource.api_version, resource.kind):

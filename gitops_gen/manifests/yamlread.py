@@ -131,18 +131,22 @@ class Document:
     root: Node | None
     start_line: int
     problems: list[Problem] = field(default_factory=list)
+    #: An upper bound of the bytes of ``data`` as JSON (aliases expanded), so that a size limit
+    #: can be checked without encoding every document.
+    json_bound: int = 0
 
 
 class _Builder:
     """Turns one composed node tree into Python values (one instance per document)."""
 
-    __slots__ = ("count", "depth", "done", "limits", "problems", "stack")
+    __slots__ = ("chars", "count", "depth", "done", "limits", "problems", "stack")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.count = 0
+        self.chars = 0  # scalar characters, aliases expanded: with count, bounds the JSON size
         self.depth = 0
-        self.done: dict[int, tuple[Any, int]] = {}
+        self.done: dict[int, tuple[Any, int, int]] = {}
         self.stack: set[int] = set()
         self.problems: list[Problem] = []
 
@@ -151,11 +155,13 @@ class _Builder:
             self.count += 1
             if self.count > self.limits.max_nodes:
                 raise DocumentTooLarge(f"document has more than {self.limits.max_nodes} nodes", node)
+            self.chars += len(node.value)
             return self._scalar(node)
         key = id(node)
         seen = self.done.get(key)
         if seen is not None:  # an alias: share the value, but pay for its expanded size
             self.count += seen[1]
+            self.chars += seen[2]
             if self.count > self.limits.max_nodes:
                 raise DocumentTooLarge(
                     f"document expands to more than {self.limits.max_nodes} nodes through aliases "
@@ -163,7 +169,7 @@ class _Builder:
             return seen[0]
         if key in self.stack:
             raise DocumentTooLarge("recursive alias: a node contains itself", node)
-        before = self.count
+        before, before_chars = self.count, self.chars
         self.count += 1
         if self.count > self.limits.max_nodes:
             raise DocumentTooLarge(f"document has more than {self.limits.max_nodes} nodes", node)
@@ -180,8 +186,13 @@ class _Builder:
         self.stack.discard(key)
         self.depth -= 1
         # Containers are remembered by identity: libyaml hands back the same node for an alias.
-        self.done[key] = (value, self.count - before)
+        self.done[key] = (value, self.count - before, self.chars - before_chars)
         return value
+
+    def json_bound(self) -> int:
+        """No character of a scalar takes more than 6 bytes in JSON (``<`` is ``\\u003c``), and no
+        node more than 28 bytes beyond its characters (quotes, separators, ``1e3`` as a float)."""
+        return 6 * self.chars + 28 * self.count + 64
 
     @staticmethod
     def _scalar(node: ScalarNode) -> Any:
@@ -205,6 +216,7 @@ class _Builder:
             if isinstance(key_node, ScalarNode):
                 name = key_string(self._scalar(key_node))
                 self.count += 1
+                self.chars += len(key_node.value)
             else:  # a complex key: Kubernetes rejects these, keep a readable stand-in
                 name = key_string(self.build(key_node))
             first = explicit.get(name)
@@ -344,7 +356,7 @@ def read_documents(text: str, limits: Limits = Limits()) -> Iterator[Document]:
             line, column = _mark(exc.node)
             yield Document(index, None, None, start, [Problem("yaml-syntax", str(exc), line, column)])
         else:
-            yield Document(index, data, root, start, builder.problems)
+            yield Document(index, data, root, start, builder.problems, builder.json_bound())
         index += 1
 
 
