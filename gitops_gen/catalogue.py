@@ -80,8 +80,10 @@ _BUILTIN: tuple[RuleDoc, ...] = (
             "kubeadm, component configs, kubeconfig, istioctl), `List` kinds and review kinds need no "
             "name, and a document of a group outside Kubernetes' own (core, `*.k8s.io`) with no "
             "`metadata` key at all is taken for a tool's configuration (a CRD's schema still requires "
-            "its metadata).  Missing parts are reported where the object starts, a wrong spelling or "
-            "value on its key.\n\nFAIL:\n\n    apiversion: rbac.authorization.k8s.io/v1\n    kind: Role\n"
+            "its metadata).  What is wrong with `apiVersion` and `kind` is one finding, on the first "
+            "line concerned: where the object starts for a missing one, on the key for a wrong "
+            "spelling or value; a metadata problem is reported on `metadata` (or where the object "
+            "starts when there is none).\n\nFAIL:\n\n    apiversion: rbac.authorization.k8s.io/v1\n    kind: Role\n"
             "    metadata: {name: all, namespace: team-a}\n    rules: [{apiGroups: [\"*\"], "
             "resources: [\"*\"], verbs: [\"*\"]}]\n\nPASS:\n\n    apiVersion: v2      # Chart.yaml\n"
             "    name: web\n    version: 1.0.0\n"),

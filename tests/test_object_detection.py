@@ -75,6 +75,10 @@ def test_a_misspelt_key_is_an_error_and_the_object_is_still_checked(tmp_path: Pa
     ("apiVersion: v1\nkind: ''\nmetadata: {name: a}\n", 2, "empty string"),
     ("apiVersion: v1\nkind:\nmetadata: {name: a}\n", 2, "empty"),
     ("apiVersion: v1\nkind: {a: b}\nmetadata: {name: a}\n", 2, "a mapping"),
+    # several things wrong: one finding, where the first shows
+    ("apiVersion: v1\nKind: [Role]\nmetadata: {name: r}\n", 2, 'has "Kind:" where'),
+    ("metadata: {name: a}\napiversion: v1\ndata: {}\n", 1, "no kind"),
+    ("metadata: {name: a}\napiversion: v1\ndata: {}\n", 1, 'has "apiversion:"'),
 ])
 def test_unidentifiable_objects_are_errors_and_not_resources(tmp_path: Path, text: str, line: int,
                                                              words: str) -> None:

@@ -163,21 +163,23 @@ class _ObjectReader:
         elif not in_list and not _object_like(data, envelope):
             return  # not an object, and not trying to be one
         what = "List item" if in_list else "document"
-        for name, key in envelope.misspelt():
-            self.problem(f'{what} has "{key}:" where Kubernetes expects "{name}:" (keys are case-sensitive, '
-                         f'so kubectl refuses it: {name} is missing)', (*at, key), path=(*at, key))
-        missing = [name for name, value in (("apiVersion", api_version), ("kind", kind)) if value is None
-                   and name not in envelope.keys]
-        usable = not missing
-        if missing:
-            names = " and no ".join(missing)
-            self.problem(f"{what} looks like a Kubernetes object but has no {names}; kubectl refuses it "
-                         f"(Object '{_KUBECTL_NAMES[missing[0]]}' is missing)", at, path=at)
+        # one finding for what is wrong with apiVersion/kind/metadata spelling, where it first shows
+        problems: list[tuple[str, FieldPath, bool]] = []
         for name, value in (("apiVersion", api_version), ("kind", kind)):
-            if name in envelope.keys and (not isinstance(value, str) or not value):
-                self.problem(f"{name} must be a non-empty string, not {_describe(value)}",
-                             (*at, envelope.keys[name]), key=False, path=(*at, envelope.keys[name]))
-                usable = False
+            key = envelope.keys.get(name)
+            if key is None and value is None:
+                problems.append((f"has no {name} (kubectl: Object '{_KUBECTL_NAMES[name]}' is missing)", at, True))
+            elif key is not None and (not isinstance(value, str) or not value):
+                problems.append((f"{name} must be a non-empty string, not {_describe(value)}", (*at, key), False))
+        usable = not problems
+        for name, key in envelope.misspelt():
+            problems.append((f'has "{key}:" where Kubernetes expects "{name}:" (keys are case-sensitive, so '
+                             f"kubectl does not see {name})", (*at, key), True))
+        if problems:
+            first = min(problems, key=lambda p: self.positions.locate(p[1], key=p[2]))
+            message = "; ".join(text for text, _, _ in problems)
+            self.problem(f"{what} looks like a Kubernetes object but {message}", first[1], key=first[2],
+                         path=first[1])
         if not usable:
             return
         assert isinstance(api_version, str) and isinstance(kind, str)
