@@ -103,6 +103,12 @@ def test_annotations_keys_and_values_total_256_kib(tmp_path: Path, extra: int, e
     assert found(load(tmp_path, ANNOTATED.format(a="x" * half, b="y" * (half + extra)))) == expected
 
 
+def test_pod_template_annotations_too(tmp_path: Path) -> None:
+    text = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    metadata:\n"
+            f"      annotations:\n        a: {'x' * MAX_ANNOTATION_BYTES}\n    spec:\n      containers: []\n")
+    assert found(load(tmp_path, text)) == [("schema", 8, "spec.template.metadata.annotations.a")]
+
+
 def blob(size: int) -> str:
     return f"apiVersion: example.com/v1\nkind: Blob\nmetadata:\n  name: b\nspec:\n  blob: {'z' * size}\n"
 

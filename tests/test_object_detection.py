@@ -134,6 +134,11 @@ def test_list_items_are_held_to_the_same_rule(tmp_path: Path) -> None:
     assert findings[0].path == ("metadata",) and findings[3].path == ("items", 4)
 
 
+def test_list_items_that_are_not_a_list(tmp_path: Path) -> None:
+    resources, findings = load(tmp_path, "apiVersion: v1\nkind: List\nitems:\n  a: {kind: ConfigMap}\n")
+    assert malformed(findings) == [("malformed-object", 4)] and resources == []
+
+
 def test_typed_list_items_inherit_kind_but_need_names(tmp_path: Path) -> None:
     text = "apiVersion: v1\nkind: ConfigMapList\nitems:\n- metadata: {name: a}\n- data: {k: v}\n"
     resources, findings = load(tmp_path, text)

@@ -98,7 +98,7 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[SourceFile |
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"path does not exist: {given}")
         if path.is_file():
-            chart = _chart_of_file(str(given))
+            chart = _chart_of(str(given))
             if chart is not None:
                 yield chart
             else:
@@ -106,7 +106,8 @@ def iter_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[SourceFile |
             continue
         if not path.is_dir():
             raise UsageError(f"not a file or folder: {given}")
-        yield from _walk(path, str(given))
+        chart = _chart_of(str(given))
+        yield from [chart] if chart is not None else _walk(path, str(given))
 
 
 def _display(given: str, rel: str) -> str:
@@ -133,13 +134,14 @@ def _chart_note(chart_yaml: str) -> Finding:
                     f"checked (run `helm template {folder} | gitops-gen check -`)", chart_yaml)
 
 
-def _chart_of_file(given: str) -> Finding | None:
-    """The note for a file given by name that belongs to a chart's definition rather than its
-    output: ``Chart.yaml`` itself, or a file under the chart's ``templates/``.  A ``values.yaml``
-    or a chart's ``crds/`` file is plain YAML and is read as given."""
+def _chart_of(given: str) -> Finding | None:
+    """The note for a path given by name that belongs to a chart's definition rather than its
+    output: ``Chart.yaml`` itself, or a file or folder under the chart's ``templates/``.  A
+    ``values.yaml`` or a chart's ``crds/`` file is plain YAML and is read as given (a folder that
+    is itself a chart is found by the walk)."""
     if os.path.basename(given) == CHART_FILE:
         return _chart_note(os.path.normpath(given))
-    folder = os.path.dirname(os.path.abspath(given))
+    folder = os.path.abspath(given)
     while True:
         parent = os.path.dirname(folder)
         if os.path.basename(folder) == "templates" and os.path.isfile(os.path.join(parent, CHART_FILE)):

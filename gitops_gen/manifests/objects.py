@@ -184,6 +184,10 @@ class _ObjectReader:
             return
         assert isinstance(api_version, str) and isinstance(kind, str)
         items = data.get("items")
+        if kind == "List" and items is not None and not isinstance(items, list):
+            self.problem(f"items of a List must be a list of objects, not {_describe(items)}", (*at, "items"),
+                         key=False, path=(*at, "items"))
+            return
         if kind.endswith("List") and (isinstance(items, list) or (kind == "List" and items is None)):
             yield from self._items(items or [], at, api_version, kind)
             return

@@ -11,7 +11,7 @@ Each check follows the server's own rule, so a manifest that passes here is not 
 * **Object size**: etcd refuses a request over its default ``--max-request-bytes`` of 1.5 MiB
   (1,572,864 bytes); the object is measured as compact JSON, as Go's encoder writes it.
 * **Annotations**: keys plus values may total at most 256 KiB (262,144 bytes,
-  ``ValidateAnnotationsSize``).
+  ``ValidateAnnotationsSize``), on the object and on each pod template it holds.
 * **Container port names** must be unique within one container (``validateContainerPorts``
   keeps one set of names per container; the same name in two containers is allowed).
 * **Argo CD destinations**: an Application (or an ApplicationSet's template) whose destination
@@ -30,7 +30,7 @@ from typing import Any
 
 from gitops_gen.manifests.objects import JSON_BOUND
 from gitops_gen.model import FieldPath, Finding, Resource, Severity
-from gitops_gen.rules.podspec import all_containers
+from gitops_gen.rules.podspec import all_containers, pod_specs
 
 RULE = "schema"
 #: ``core.MaxSecretSize``: ConfigMap and Secret data.
@@ -100,18 +100,23 @@ def _data_size(resource: Resource, fields: list[tuple[str, bool]]) -> Iterator[F
 
 
 def _annotations(resource: Resource) -> Iterator[Finding]:
-    metadata = resource.data.get("metadata")
-    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
-    if not isinstance(annotations, dict):
-        return
-    total = 0
-    for key, value in annotations.items():
-        total += utf8_length(key) + (utf8_length(value) if isinstance(value, str) else 0)
-        if total > MAX_ANNOTATION_BYTES:
-            yield _finding(resource, f"annotations reach {total:,} bytes at this key (keys plus values), over "
-                           f"the API server's limit of {MAX_ANNOTATION_BYTES:,} bytes (256 KiB)",
-                           ("metadata", "annotations", key), "annotations-size")
-            return
+    """The object's annotations, and those of its pod templates (validated the same way)."""
+    seen: set[FieldPath] = set()
+    for at in [("metadata",), *(pod.metadata_path for pod in pod_specs(resource) if pod.metadata_path)]:
+        if at in seen:
+            continue
+        seen.add(at)
+        annotations = resource.get((*at, "annotations"))
+        if not isinstance(annotations, dict):
+            continue
+        total = 0
+        for key, value in annotations.items():
+            total += utf8_length(key) + (utf8_length(value) if isinstance(value, str) else 0)
+            if total > MAX_ANNOTATION_BYTES:
+                yield _finding(resource, f"annotations reach {total:,} bytes at this key (keys plus values), over "
+                               f"the API server's limit of {MAX_ANNOTATION_BYTES:,} bytes (256 KiB)",
+                               (*at, "annotations", key), "annotations-size")
+                break
 
 
 def _port_names(resource: Resource) -> Iterator[Finding]:

@@ -171,7 +171,8 @@ TEMPLATE = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name
 def _chart_tree(root: Path) -> None:
     for name, text in {"web/Chart.yaml": CHART, "web/values.yaml": "replicaCount: 1\n",
                        "web/templates/cm.yaml": TEMPLATE, "web/templates/_helpers.tpl": "{{/* */}}",
-                       "web/charts/sub/Chart.yaml": CHART, "web/crds/crd.yaml": POD, "apps/pod.yaml": POD}.items():
+                       "web/charts/sub/Chart.yaml": CHART, "web/charts/sub/templates/a.yaml": TEMPLATE,
+                       "web/crds/crd.yaml": POD, "apps/pod.yaml": POD}.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
 
@@ -199,5 +200,11 @@ def test_files_of_a_chart_given_by_name(tmp_path: Path, monkeypatch: pytest.Monk
                                                                                "Chart.yaml")
     [values] = sources(Path("values.yaml"))  # plain YAML: read, and nothing in it is an object
     assert isinstance(values, SourceFile) and load_file(values).findings == []
+    [folder] = sources(Path("templates"))
+    assert isinstance(folder, Finding) and (folder.rule, folder.file) == ("helm-chart-not-rendered", "Chart.yaml")
+    monkeypatch.chdir(tmp_path)
+    [sub] = sources(Path("web/charts/sub/templates"))  # the nearest chart
+    assert isinstance(sub, Finding) and sub.file == "web/charts/sub/Chart.yaml"
+    monkeypatch.chdir(tmp_path / "web")
     [crd] = sources(Path("crds/crd.yaml"))  # installed as is by Helm: a manifest
     assert isinstance(crd, SourceFile) and [r.kind for r in load_file(crd).resources] == ["Pod"]
