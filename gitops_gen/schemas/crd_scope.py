@@ -19,7 +19,7 @@ one sample's resources against another's CRD.  The rule instead:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gitops_gen.schemas.crds import CrdDefinition
 
@@ -78,6 +78,8 @@ class InputCrds:
         variant = next((i for i, known in enumerate(variants) if _same_definition(known, crd)), len(variants))
         if variant == len(variants):
             variants.append(crd)
+        else:  # keep one copy of the schemas and compiled validators (vendored CRDs repeat a lot)
+            crd = replace(crd, versions=variants[variant].versions)
         placed = [p for p in self._placed.get(key, []) if not (p.file == file and p.crd.name == crd.name)]
         placed.append(_Placed(crd, file, _folders(file), variant))
         self._placed[key] = placed
