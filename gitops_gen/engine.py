@@ -33,6 +33,7 @@ from gitops_gen.model import CheckedResource, Finding, Report, Resource, Resourc
 from gitops_gen.rules import RuleInfo
 from gitops_gen.rules.base import RuleContext, Violation, source_key
 from gitops_gen.schemas import SchemaValidator
+from gitops_gen.schemas.apiserver import api_server_findings
 from gitops_gen.waivers import active_and_expired, apply_config_waivers, inline_waivers
 
 #: A tree rule's fact with where it came from: (source order, index within the resource, fact).
@@ -153,6 +154,7 @@ class Engine:
         found: list[Finding] = []
         if self.validator is not None:
             found.extend(self.validator.validate(resource))
+            found.extend(api_server_findings(resource))
         for rule in self.resource_rules:
             found.extend(self._rule_findings(rule, resource))
         supplied = self.index.supplied_paths(resource.abspath)
@@ -210,7 +212,7 @@ class Engine:
                 else:
                     report.findings.append(finding)
         active, expired = active_and_expired(self.config.waivers, today or dt.date.today(), self.catalogue)
-        report.findings, waived = apply_config_waivers(report.findings, active)
+        report.findings, waived = apply_config_waivers(report.findings, active, self.config.base)
         report.waived.extend(waived)
         report.findings.extend(f for f in map(self.stamp, expired) if f is not None)
         report.findings.sort(key=Finding.sort_key)

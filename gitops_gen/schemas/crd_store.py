@@ -153,8 +153,7 @@ class CrdStore:
         for rank, given in enumerate(self._paths):
             for item in iter_files([given]):
                 if isinstance(item, SourceFile):
-                    display = item.display if os.path.isfile(given) else os.path.join(given, item.display)
-                    yield rank, SourceFile(item.abspath, display)
+                    yield rank, item  # already named as typed from the current folder
 
     def _build_index(self) -> list[IndexedFile]:
         index_path = self._cache_dir / _INDEX_NAME if self._cache_dir else None
