@@ -9,7 +9,7 @@ Resolved once, centrally (as yamllint does): rules only ever see their own valid
     kubernetes-version: "1.31"
     require-schemas: false
     crds: [crds/]                     # CRD folders, relative to this file
-    ignore: ["vendor/**"]             # path globs (relative to the path checked) not read at all
+    ignore: ["vendor/**"]             # path globs (relative to this file's folder) not read at all
     limits: {max-file-bytes: 16777216, max-nodes: 500000, max-depth: 200}   # hostile-input budgets
     rules:
       missing-probes: off             # or: false / {enabled: false}
@@ -80,6 +80,9 @@ class Config:
     require_schemas: bool | None = None
     crds: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
+    #: The folder ``ignore:`` globs and waivers' ``path:`` globs are relative to: the configuration
+    #: file's folder ("" without a file: the current folder).
+    base: str = ""
     #: The catalogue this configuration was validated against.
     catalogue: Catalogue = field(default_factory=bundled, compare=False, repr=False)
 
@@ -143,7 +146,7 @@ def load_config(path: Path | None = None, *, preset: str | None = None, today: d
         return _apply_file(config, preset_path(preset or "default"), set(), today)
     if preset:
         config = _apply_file(config, preset_path(preset), set(), today)
-    return _apply_file(config, path, set(), today)
+    return replace(_apply_file(config, path, set(), today), base=str(path.parent))
 
 
 def _read(path: Path) -> tuple[dict[str, Any], NodePositions]:

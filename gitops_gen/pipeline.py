@@ -15,7 +15,6 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 
 from gitops_gen.config import Config, load_config
 from gitops_gen.engine import Engine, Outcome
@@ -24,6 +23,7 @@ from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import Finding, Report
 from gitops_gen.schemas import SchemaValidator
+from gitops_gen.waivers import path_matches
 
 #: Below this many files (or bytes) a second process costs more than it saves.
 PARALLEL_MIN_FILES = 16
@@ -97,7 +97,7 @@ def run(paths: Sequence[str], options: RunOptions = RunOptions(),
     for item in iter_files(paths):
         if isinstance(item, Finding):
             found.append(item)
-        elif not any(fnmatchcase(item.display, pattern) for pattern in config.ignore):
+        elif not any(path_matches(pattern, item.display, config.base) for pattern in config.ignore):
             files.append(item)
     validator = SchemaValidator(options.kubernetes_version, options.crd_dirs, require_schemas=options.require_schemas)
     engine = Engine(config, config.catalogue, kubernetes_version=options.kubernetes_version, validator=validator,

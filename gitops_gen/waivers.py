@@ -9,6 +9,7 @@ from fnmatch import fnmatchcase
 
 from gitops_gen.catalogue import Catalogue, bundled
 from gitops_gen.config import Waiver
+from gitops_gen.manifests.loader import relative_display
 from gitops_gen.model import Finding, Resource, Waived
 
 ANNOTATION_PREFIX = "gitops-gen.io/ignore."
@@ -18,14 +19,21 @@ def _glob(pattern: str | None, value: str | None) -> bool:
     return pattern is None or fnmatchcase(value or "", pattern)
 
 
-def matches(waiver: Waiver, finding: Finding) -> bool:
+def path_matches(pattern: str, display: str, base: str) -> bool:
+    """Does the glob ``pattern`` (written relative to the folder ``base``: the configuration
+    file's) match the file shown as ``display`` (its path as typed from the current folder)?"""
+    rel = relative_display(display, base or ".")
+    return (rel is not None and fnmatchcase(rel, pattern)) or fnmatchcase(display, pattern)
+
+
+def matches(waiver: Waiver, finding: Finding, base: str = "") -> bool:
     if waiver.rule != finding.rule:
         return False
     ref = finding.resource
     return (_glob(waiver.kind, ref.kind if ref else None)
             and _glob(waiver.namespace, ref.namespace if ref else None)
             and _glob(waiver.name, ref.name if ref else None)
-            and _glob(waiver.path, finding.file))
+            and (waiver.path is None or path_matches(waiver.path, finding.file, base)))
 
 
 def active_and_expired(waivers: Sequence[Waiver], today: dt.date,
@@ -44,11 +52,12 @@ def active_and_expired(waivers: Sequence[Waiver], today: dt.date,
     return active, expired
 
 
-def apply_config_waivers(findings: Iterable[Finding], waivers: Sequence[Waiver]) -> tuple[list[Finding], list[Waived]]:
+def apply_config_waivers(findings: Iterable[Finding], waivers: Sequence[Waiver],
+                         base: str = "") -> tuple[list[Finding], list[Waived]]:
     kept: list[Finding] = []
     waived: list[Waived] = []
     for f in findings:
-        hit = next((w for w in waivers if matches(w, f)), None)
+        hit = next((w for w in waivers if matches(w, f, base)), None)
         if hit is None:
             kept.append(f)
         else:

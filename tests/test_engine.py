@@ -21,6 +21,7 @@ from gitops_gen.model import Finding, Resource, Severity
 from gitops_gen.rules import catalogue as rule_catalogue
 from gitops_gen.rules.base import RuleContext, Violation
 from gitops_gen.schemas import SchemaValidator
+from gitops_gen.waivers import path_matches
 
 REPO = Path(__file__).resolve().parents[1]
 UNCONFINED = """apiVersion: v1
@@ -217,7 +218,7 @@ def _api(paths: list[str], config_path: Path | None) -> list[Finding]:
     validator = SchemaValidator("1.31")
     engine = Engine(config, config.catalogue, validator=validator)
     files = [f for f in iter_files(paths) if isinstance(f, SourceFile)]
-    files = [f for f in files if not any(Path(f.display).match(p) for p in config.ignore)]
+    files = [f for f in files if not any(path_matches(p, f.display, config.base) for p in config.ignore)]
     index, crd_findings = build_index(files, on_crd=validator.add_crd)
     engine.use_index(index)
     outcome = Outcome(findings=[f for f in map(engine.stamp, crd_findings) if f is not None])
@@ -252,3 +253,19 @@ def test_cli_and_api_give_identical_findings_on_the_rule_fixtures(monkeypatch: p
     harness = check_resources([r for f in fixtures for r in load_file(SourceFile(str(REPO / f), f)).resources])
     rule_ids = set(bundled().rules)
     assert key([f for f in harness if f.rule in rule_ids]) == key([f for f in api if f.rule in rule_ids])
+
+
+def test_ignore_and_waiver_paths_are_relative_to_the_configuration_file(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    write(repo / "vendor" / "pod.yaml", UNCONFINED)
+    write(repo / "teams" / "pod.yaml", UNCONFINED)
+    write(repo / ".gitops-gen.yaml", "ignore: ['vendor/**']\nwaivers:\n  - rule: seccomp-profile\n"
+                                     "    match: {path: 'teams/*.yaml'}\n    reason: tested\n")
+    for where, target in ((tmp_path, "repo"), (repo, "."), (repo / "teams", "..")):
+        monkeypatch.chdir(where)
+        result = CliRunner().invoke(main, ["check", target, "--format", "json", "--fail-on", "error"])
+        report = json.loads(result.output)
+        assert not [f for f in report["findings"] if "vendor" in f["file"]], where
+        assert not [f for f in report["findings"] if f["rule"] == "seccomp-profile"], where
+        assert [w["rule"] for w in report.get("waived", [])].count("seccomp-profile") == 1, where
