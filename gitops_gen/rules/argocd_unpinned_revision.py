@@ -191,15 +191,25 @@ def _clean_dir(path: str) -> str:
     return "" if cleaned == "." else cleaned
 
 
+def _tails(folder: str) -> Iterator[str]:
+    """``/w/repo/apps/teams`` -> ``/w/repo/apps/teams``, ``w/repo/apps/teams``, ..., ``teams``:
+    files are named as the user typed them, so the repository's root may be any of the prefixes."""
+    parts = [p for p in folder.split("/") if p and p != "."]
+    for i in range(len(parts)):
+        yield "/".join(parts[i:])
+
+
 def _holds(directory: str, parents: set[str], *, pattern: bool = False) -> bool:
-    """True when one of the folders ``parents`` is ``directory`` or below it (a glob when
-    ``pattern``).  The repository root proves nothing, so ``""`` never holds anything."""
+    """True when one of the folders ``parents`` is ``directory`` or below it, counted from any
+    folder above it (a glob when ``pattern``).  The repository root proves nothing, so ``""``
+    never holds anything."""
     if not directory:
         return False
+    tails = {t for p in parents for t in _tails(p)}
     if pattern:
         patterns = (directory, directory + "/*")
-        return any(fnmatch.fnmatchcase(p, pat) for p in parents for pat in patterns)
-    return any(p == directory or p.startswith(directory + "/") for p in parents)
+        return any(fnmatch.fnmatchcase(t, pat) for t in tails for pat in patterns)
+    return any(t == directory or t.startswith(directory + "/") for t in tails)
 
 
 GitGenerator = tuple[FieldPath, Mapping[str, Any]]
