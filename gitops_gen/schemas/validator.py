@@ -170,29 +170,13 @@ class SchemaValidator:
             return [self._finding(resource, SCHEMA, Severity.ERROR, "the object must be a mapping", ())]
         try:
             if entry.validator.is_valid(data):
-                return self._missing_name(resource, entry, [])
+                return []
             problems = describe(entry.validator.iter_errors(data))
         except (ValueError, TypeError, OverflowError, RecursionError) as exc:
             return [self._finding(resource, SCHEMA, Severity.ERROR, f"cannot be validated: {exc}", ())]
         findings = [self._finding(resource, SCHEMA, Severity.ERROR, p.message, p.at, at_key=p.at_key,
                                   path=p.path, details={"schema": entry.source}) for p in problems]
-        return self._missing_name(resource, entry, findings)
-
-    def _missing_name(self, resource: Resource, entry: _Entry, findings: list[Finding]) -> list[Finding]:
-        """The API server refuses an object without a name (``kubectl apply`` cannot create from
-        ``generateName`` either, but ``create`` can, so that is accepted)."""
-        metadata = resource.data.get("metadata")
-        if isinstance(metadata, dict) and (metadata.get("name") or metadata.get("generateName")):
-            return findings
-        if any(f.path in (("metadata",), ("metadata", "name")) for f in findings):
-            return findings  # already reported (a missing or mistyped metadata or name)
-        if metadata is not None and not isinstance(metadata, dict):
-            return findings
-        field, at = (("metadata", "name"), ("metadata",)) if metadata is not None else (("metadata",), ())
-        where = ' in metadata' if metadata is not None else ''
-        message = f'missing required field "{field[-1]}"{where}'
-        return [*findings, self._finding(resource, SCHEMA, Severity.ERROR, message, at, path=field,
-                                         details={"schema": entry.source})]
+        return findings  # an object with no name is the loader's malformed-object finding
 
     def _finding(self, resource: Resource, rule: str, severity: Severity, message: str, at: FieldPath, *,
                  at_key: bool = True, path: FieldPath | None = None,

@@ -8,6 +8,7 @@ import pytest
 from schema_helpers import check, load, messages
 
 from gitops_gen.errors import UsageError
+from gitops_gen.manifests import SourceFile, load_file
 from gitops_gen.model import Resource, Severity
 from gitops_gen.schemas import SchemaValidator
 from gitops_gen.schemas import validator as validator_module
@@ -195,11 +196,11 @@ def test_hostile_shapes_are_schema_findings(tmp_path: Path, validator: SchemaVal
         ---
         apiVersion: v1
         kind: Secret
-        metadata:                 # expect: schema
+        metadata:
           namespace: default
           labels: {"a b": c}      # expect: schema
         ---
-        apiVersion: v1            # expect: schema
+        apiVersion: v1
         kind: Pod
         spec:
           containers: [{name: c, image: x}]
@@ -207,11 +208,13 @@ def test_hostile_shapes_are_schema_findings(tmp_path: Path, validator: SchemaVal
     assert messages(findings) == [
         'metadata: ["a","b"] is not of type object',
         'data.key: ["not","a","string"] is not of type string',
-        'missing required field "name" in metadata',
         'metadata.labels: key "a b" is not a valid key (an optional DNS subdomain prefix and \'/\', then at '
         "most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit)",
-        'missing required field "metadata"',
     ]
+    # an object with no name, or no metadata at all, is the loader's finding (never reported twice)
+    path = str(tmp_path / "manifest.yaml")
+    objects = [(f.rule, f.line) for f in load_file(SourceFile(path, path)).findings]
+    assert objects == [("malformed-object", 3), ("malformed-object", 9), ("malformed-object", 13)]
 
 
 def test_data_that_is_not_a_mapping_or_an_odd_kind_never_raises(tmp_path: Path,
