@@ -269,3 +269,12 @@ def test_ignore_and_waiver_paths_are_relative_to_the_configuration_file(tmp_path
         assert not [f for f in report["findings"] if "vendor" in f["file"]], where
         assert not [f for f in report["findings"] if f["rule"] == "seccomp-profile"], where
         assert [w["rule"] for w in report.get("waived", [])].count("seccomp-profile") == 1, where
+
+
+def test_an_object_without_metadata_is_reported_once_whoever_knows_it(tmp_path: Path) -> None:
+    write(tmp_path / "a.yaml", "apiVersion: v1\nkind: ConfigMap\ndata: {a: b}\n---\n"  # Kubernetes' own group
+                               "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\n"  # a known CR
+                               "spec: {predictor: {model: {modelFormat: {name: sklearn}}}}\n---\n"
+                               "apiVersion: kuttl.dev/v1beta1\nkind: TestStep\ncommands: [{command: ls}]\n")
+    found = [(f.rule, f.line) for f in _check(tmp_path) if f.severity >= Severity.ERROR]
+    assert found == [("malformed-object", 1), ("schema", 5)]  # the kuttl step is a tool's file: silent

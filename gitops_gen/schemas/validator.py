@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_gen.errors import SchemaError
+from gitops_gen.manifests.objects import kubernetes_group, needs_name
 from gitops_gen.model import FieldPath, Finding, Resource, Severity
 from gitops_gen.schemas import builtin, builtin_crds, deprecated
 from gitops_gen.schemas.cache import default_cache_dir
@@ -170,13 +171,28 @@ class SchemaValidator:
             return [self._finding(resource, SCHEMA, Severity.ERROR, "the object must be a mapping", ())]
         try:
             if entry.validator.is_valid(data):
-                return []
+                return self._no_metadata(resource, entry, [])
             problems = describe(entry.validator.iter_errors(data))
         except (ValueError, TypeError, OverflowError, RecursionError) as exc:
             return [self._finding(resource, SCHEMA, Severity.ERROR, f"cannot be validated: {exc}", ())]
         findings = [self._finding(resource, SCHEMA, Severity.ERROR, p.message, p.at, at_key=p.at_key,
                                   path=p.path, details={"schema": entry.source}) for p in problems]
-        return findings  # an object with no name is the loader's malformed-object finding
+        return self._no_metadata(resource, entry, findings)
+
+    def _no_metadata(self, resource: Resource, entry: _Entry, findings: list[Finding]) -> list[Finding]:
+        """An object of a kind this validator knows, with no ``metadata`` at all.
+
+        The loader reports an object without a name (``malformed-object``), except a document of a
+        group outside Kubernetes' own with no ``metadata`` key, which may be a tool's configuration
+        file.  A kind with a schema here is no tool's configuration: the API server refuses it.
+        """
+        if "metadata" in resource.data or kubernetes_group(resource.group) or \
+                not needs_name(resource.api_version, resource.kind):
+            return findings
+        if any(f.path[:1] == ("metadata",) for f in findings):
+            return findings
+        return [*findings, self._finding(resource, SCHEMA, Severity.ERROR, 'missing required field "metadata"', (),
+                                         path=("metadata",), details={"schema": entry.source})]
 
     def _finding(self, resource: Resource, rule: str, severity: Severity, message: str, at: FieldPath, *,
                  at_key: bool = True, path: FieldPath | None = None,
