@@ -12,6 +12,7 @@ the indexed kinds, and kustomization files, are parsed here.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import os
 import re
@@ -31,6 +32,9 @@ _KIND_BYTES = re.compile(rb"""["']?kind["']?\s*:\s*["']?(Namespace|AppProject|Ap
 
 _LIMITS = Limits()
 
+#: A document's own ``kind:`` (at the start of a line: nested kinds are indented).
+_TOP_KIND = re.compile(rb"""^["']?kind["']?\s*:\s*["']?([A-Za-z0-9]+)""", re.MULTILINE)
+_CRD_FILE_KINDS = frozenset({b"CustomResourceDefinition", b"CustomResourceDefinitionList", b"List"})
 _DOC_START = re.compile(rb"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 
 #: Field paths a kustomization sets on every resource it builds, by what it declares.
@@ -188,16 +192,21 @@ class _Gather:
 
 
 def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
-                on_crd: Callable[[Resource], Iterable[Finding]] | None = None) -> tuple[TreeIndex, list[Finding]]:
-    """Index ``files``; ``on_crd`` is given each CustomResourceDefinition as it is read (the
-    validator registers it) and may return findings about it."""
+                on_crd: Callable[[Resource, str], Iterable[Finding]] | None = None) -> tuple[TreeIndex, list[Finding]]:
+    """Index ``files``; ``on_crd`` is given each CustomResourceDefinition as it is read, with the
+    folder of its install unit (:func:`crd_units`): the validator registers it, and may return
+    findings about it."""
     gather = _Gather()
     kustomizations: list[Kustomization] = []
     findings: list[Finding] = []
+    crd_only: dict[str, bool] = {}
+    candidates: list[SourceFile] = []
     for source in files:
         raw = _scan(source, limits)
         if raw is None:
             continue
+        kinds = set(_TOP_KIND.findall(raw))
+        crd_only[source.abspath] = bool(kinds) and not kinds - _CRD_FILE_KINDS
         if os.path.basename(source.abspath) in KUSTOMIZATION_NAMES:
             try:
                 text = raw.decode("utf-8-sig")
@@ -206,12 +215,46 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
             for doc in read_documents(text, limits):
                 if isinstance(doc.data, dict):
                     kustomizations.append(read_kustomization(source.abspath, doc.data))
-            continue
-        for resource in _indexed_resources(source, raw, limits):
+        elif _KIND_BYTES.search(raw) is not None:
+            candidates.append(source)
+    unit = crd_units(crd_only)
+    for source in candidates:
+        raw = _scan(source, limits)
+        for resource in _indexed_resources(source, raw or b"", limits):
             gather.add(resource)
             if resource.kind == "CustomResourceDefinition" and on_crd is not None:
-                findings.extend(on_crd(resource))
+                findings.extend(on_crd(resource, unit(source.abspath)))
     return gather.index(kustomizations), findings
+
+
+def crd_units(crd_only: Mapping[str, bool]) -> Callable[[str], str]:
+    """The install unit of a CRD file, given every file of the run (True for files that define
+    nothing but CustomResourceDefinitions).
+
+    A CRD covers the folder of its file and everything below it, unless that folder holds nothing
+    but CRD files: then it covers the first folder above it that holds anything else (``crds/``
+    beside ``apps/`` covers the repository; ``install/v1/`` and ``install/v2/`` beside
+    ``examples/`` cover the project).  A file that is not on disk (standard input) covers all.
+    """
+    ordered = sorted(crd_only)
+    others = [0]  # others[i]: files that are not CRD-only among ordered[:i]
+    for path in ordered:
+        others.append(others[-1] + (not crd_only[path]))
+
+    def only_crds(folder: str) -> bool:
+        prefix = folder.rstrip(os.sep) + os.sep
+        lo, hi = bisect.bisect_left(ordered, prefix), bisect.bisect_left(ordered, prefix + "\U0010ffff")
+        return others[hi] == others[lo]
+
+    def unit(path: str) -> str:
+        folder = os.path.dirname(path)
+        if not os.path.isabs(path):
+            return os.sep
+        while only_crds(folder) and os.path.dirname(folder) != folder:
+            folder = os.path.dirname(folder)
+        return folder
+
+    return unit
 
 
 def _indexed_resources(source: SourceFile, raw: bytes, limits: Limits) -> Iterator[Resource]:

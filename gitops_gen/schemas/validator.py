@@ -93,16 +93,17 @@ class SchemaValidator:
 
     # -- CRDs among the inputs ------------------------------------------------------------------
 
-    def add_crd(self, resource: Resource) -> list[Finding]:
-        """Register a CustomResourceDefinition found among the inputs (for the resources it is
-        nearest to, it overrides ``--crds`` and the built-in schemas of its group and kind).
+    def add_crd(self, resource: Resource, unit: str | None = None) -> list[Finding]:
+        """Register a CustomResourceDefinition found among the inputs (for the resources of its
+        install ``unit`` it is nearest to, it overrides ``--crds`` and the built-in schemas of its
+        group and kind; see :mod:`~gitops_gen.schemas.crd_scope`).
         Returns ``schema`` findings for what makes its schema unusable, leaving out what
         :meth:`validate` of the CRD itself reports."""
         if not is_crd(resource):
             return []
         crd, problems = read_crd(resource)
         if crd is not None:
-            self._inputs.add(crd, resource.abspath)
+            self._inputs.add(crd, resource.abspath, unit)
             key = (crd.group, crd.kind)
             self._entries = {k: v for k, v in self._entries.items() if _group_kind(*k) != key}
             self._scoped = {k: v for k, v in self._scoped.items() if _group_kind(k[0], k[1]) != key}
@@ -138,6 +139,8 @@ class SchemaValidator:
         """Check against the nearest CRDs among the inputs: accepted if any of them accepts it,
         else the findings of the closest fit (a CRD that serves the version, then fewest)."""
         options = self._nearest_entries(resource)
+        if not options:  # no CRD among the inputs covers it: --crds, then the built-in schemas
+            return self._check(resource, self._resolve(resource.api_version, resource.kind, inputs=False))
         if len(options) == 1:
             return self._check(resource, options[0])
         best: tuple[tuple[bool, int], list[Finding]] | None = None
@@ -213,7 +216,7 @@ class SchemaValidator:
             self._entries[(api_version, kind)] = entry
         return entry
 
-    def _resolve(self, api_version: str, kind: str) -> _Entry:
+    def _resolve(self, api_version: str, kind: str, *, inputs: bool = True) -> _Entry:
         group, version = split_api_version(api_version)
         target = format_version(self._version)
         gone = deprecated.removal(api_version, kind, self._version)
@@ -224,7 +227,7 @@ class SchemaValidator:
         compiled = core.validator(api_version, kind)
         if compiled is not None:
             return _Entry(compiled, core.label)
-        if self._inputs.has(group, kind):
+        if inputs and self._inputs.has(group, kind):
             return _Entry(scoped=True)
         crd = self._store.lookup(group, kind) or builtin_crds.lookup(group, kind)
         if crd is not None:
