@@ -260,7 +260,8 @@ def _severity(value: Any, fail: Any) -> Severity:
     try:
         return Severity.parse(str(value))
     except ValueError as exc:
-        raise fail(str(exc)) from None
+        hint = did_you_mean(str(value).strip().lower(), [s.label for s in Severity])
+        raise fail(f"{exc}{hint}") from None
 
 
 def _rule_setting(current: RuleSetting, value: Any, declarations: Mapping[str, Option], fail: Any) -> RuleSetting:

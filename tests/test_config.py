@@ -174,6 +174,7 @@ def test_configured_limits_apply_to_the_run(tmp_path: Path) -> None:
     ("rules:\n  seccomp-profile: {require: 'yes please'}\n", r"option 'require' must be true or false", 2),
     ("rules:\n  missing-probes: {kinds: [Deployment, 3]}\n", r"option 'kinds' must be a list of strings", 2),
     ("fail_on: high\n", r"unknown key 'fail_on' \(did you mean 'fail-on'\?\)", 1),
+    ("rules:\n  seccomp-profile: {severity: meduim}\n", r"unknown severity 'meduim' .*\(did you mean 'medium'\?\)", 2),
     ("fail-on: medium\nkubernetes-version: 1.3x\n", r"invalid Kubernetes version '1.3x'", 2),
     ("waivers:\n  - rule: host-path-volum\n    reason: r\n",
      r"waiver names unknown rule 'host-path-volum' \(did you mean 'host-path-volume'\?\)", 2),
