@@ -21,7 +21,7 @@ A run has three phases:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -36,6 +36,8 @@ from gitops_gen.schemas import SchemaValidator
 from gitops_gen.schemas.apiserver import api_server_findings
 from gitops_gen.waivers import active_and_expired, apply_config_waivers, inline_waivers
 
+#: A rule with the context it runs in.
+_Bound = tuple[RuleInfo, RuleContext]
 #: A tree rule's fact with where it came from: (source order, index within the resource, fact).
 Fact = tuple[tuple[str, int, tuple[str, ...]], int, Any]
 
@@ -125,6 +127,7 @@ class Engine:
         self.index = index
         self.contexts = {r.id: RuleContext(self.settings[r.id].options, self.kubernetes_version, index)
                          for r in (*self.resource_rules, *self.tree_rules)}
+        self._by_kind: dict[str, tuple[list[_Bound], list[_Bound]]] = {}
 
     # -- severities -------------------------------------------------------------------------
 
@@ -141,12 +144,16 @@ class Engine:
 
     # -- check: one resource, one file ---------------------------------------------------------
 
-    def _rule_findings(self, info: RuleInfo, resource: Resource) -> Iterator[Finding]:
-        if info.kinds is not None and resource.kind not in info.kinds:
-            return
-        assert info.check is not None
-        for v in info.check(resource, self.contexts[info.id]):
-            yield to_finding(info.id, info.severity_of(v), resource, v)
+    def _for_kind(self, kind: str) -> tuple[list[_Bound], list[_Bound]]:
+        """The per-resource and tree rules that look at ``kind``, with their contexts (computed
+        once per kind: forty rules are not asked about a kind they skip, resource after resource)."""
+        found = self._by_kind.get(kind)
+        if found is None:
+            def bound(rules: list[RuleInfo]) -> list[_Bound]:
+                return [(r, self.contexts[r.id]) for r in rules if r.kinds is None or kind in r.kinds]
+
+            found = self._by_kind[kind] = (bound(self.resource_rules), bound(self.tree_rules))
+        return found
 
     def check_resource(self, resource: Resource, out: Outcome) -> None:
         line, _ = resource.locate(())
@@ -155,8 +162,11 @@ class Engine:
         if self.validator is not None:
             found.extend(self.validator.validate(resource))
             found.extend(api_server_findings(resource))
-        for rule in self.resource_rules:
-            found.extend(self._rule_findings(rule, resource))
+        resource_rules, tree_rules = self._for_kind(resource.kind)
+        for info, ctx in resource_rules:
+            assert info.check is not None
+            for v in info.check(resource, ctx):
+                found.append(to_finding(info.id, info.severity_of(v), resource, v))
         supplied = self.index.supplied_paths(resource.abspath)
         if supplied:
             found = [f for f in found if not _supplied(f, supplied)]
@@ -164,7 +174,8 @@ class Engine:
         found.extend(problems)
         if reasons:
             out.inline[(resource.file, resource.ref)] = reasons
-        self._collect(resource, out)
+        if tree_rules:
+            self._collect(resource, tree_rules, out)
         for finding in found:
             stamped = self.stamp(finding)
             if stamped is None:
@@ -182,13 +193,12 @@ class Engine:
         for resource in result.resources:
             self.check_resource(resource, out)
 
-    def _collect(self, resource: Resource, out: Outcome) -> None:
+    @staticmethod
+    def _collect(resource: Resource, rules: list[_Bound], out: Outcome) -> None:
         order = source_key(resource)
-        for rule in self.tree_rules:
-            if rule.kinds is not None and resource.kind not in rule.kinds:
-                continue
+        for rule, ctx in rules:
             assert rule.collect is not None
-            facts = list(rule.collect(resource, self.contexts[rule.id]))
+            facts = list(rule.collect(resource, ctx))
             if facts:
                 out.facts.setdefault(rule.id, []).extend((order, i, f) for i, f in enumerate(facts))
 

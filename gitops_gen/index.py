@@ -32,6 +32,10 @@ _KIND_BYTES = re.compile(rb"""["']?kind["']?\s*:\s*["']?(Namespace|AppProject|Ap
 
 _LIMITS = Limits()
 
+#: Files up to this size are kept in memory between the scan and the parse of the index phase.
+_KEEP_BYTES = 256 * 1024
+#: Substrings one of which a file must hold to name an indexed kind (cheaper than the pattern).
+_INDEXED_WORDS = (b"Namespace", b"AppProject", b"Application", b"CustomResourceDefinition")
 #: A document's own ``kind:`` (at the start of a line: nested kinds are indented).
 _TOP_KIND = re.compile(rb"""^["']?kind["']?\s*:\s*["']?([A-Za-z0-9]+)""", re.MULTILINE)
 _CRD_FILE_KINDS = frozenset({b"CustomResourceDefinition", b"CustomResourceDefinitionList", b"List"})
@@ -154,12 +158,16 @@ def _supplied(kustomizations: Sequence[Kustomization]) -> dict[str, tuple[FieldP
 
 
 def _scan(source: SourceFile, limits: Limits) -> bytes | None:
+    """The file's bytes, or None when it cannot be read or is over the size limit (the loader
+    reports those)."""
+    if source.content is not None:
+        return source.content
     try:
-        if source.content is None and os.path.getsize(source.abspath) > limits.max_file_bytes:
-            return None
-        return source.read_bytes()
+        with open(source.abspath, "rb") as handle:
+            raw = handle.read(limits.max_file_bytes + 1)
     except OSError:
         return None
+    return raw if len(raw) <= limits.max_file_bytes else None
 
 
 class _Gather:
@@ -200,13 +208,13 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
     kustomizations: list[Kustomization] = []
     findings: list[Finding] = []
     crd_only: dict[str, bool] = {}
-    candidates: list[SourceFile] = []
+    candidates: list[tuple[SourceFile, bytes]] = []
     for source in files:
         raw = _scan(source, limits)
         if raw is None:
             continue
-        kinds = set(_TOP_KIND.findall(raw))
-        crd_only[source.abspath] = bool(kinds) and not kinds - _CRD_FILE_KINDS
+        crd_only[source.abspath] = b"CustomResourceDefinition" in raw and \
+            not set(_TOP_KIND.findall(raw)) - _CRD_FILE_KINDS
         if os.path.basename(source.abspath) in KUSTOMIZATION_NAMES:
             try:
                 text = raw.decode("utf-8-sig")
@@ -215,12 +223,12 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
             for doc in read_documents(text, limits):
                 if isinstance(doc.data, dict):
                     kustomizations.append(read_kustomization(source.abspath, doc.data))
-        elif _KIND_BYTES.search(raw) is not None:
-            candidates.append(source)
+        elif any(word in raw for word in _INDEXED_WORDS) and _KIND_BYTES.search(raw) is not None:
+            candidates.append((source, raw if len(raw) < _KEEP_BYTES else b""))
     unit = crd_units(crd_only)
-    for source in candidates:
-        raw = _scan(source, limits)
-        for resource in _indexed_resources(source, raw or b"", limits):
+    for source, kept in candidates:
+        raw = kept or _scan(source, limits) or b""  # large files are read again rather than held
+        for resource in _indexed_resources(source, raw, limits):
             gather.add(resource)
             if resource.kind == "CustomResourceDefinition" and on_crd is not None:
                 findings.extend(on_crd(resource, unit(source.abspath)))

@@ -93,3 +93,12 @@ def test_sub_check_severity_and_config_override(tmp_path: Path) -> None:
     (tmp_path / ".gitops-gen.yaml").write_text("rules:\n  seccomp-profile: {severity: low}\n")
     report = run([str(tmp_path)], RunOptions(config=load_config(tmp_path / ".gitops-gen.yaml")))
     assert {f.severity.label for f in report.findings if f.rule == "seccomp-profile"} == {"low"}
+
+
+def test_a_run_restores_the_garbage_collector_thresholds(tmp_path: Path) -> None:
+    import gc
+
+    corpus(tmp_path, 2)
+    before = gc.get_threshold()
+    run([str(tmp_path)], RunOptions(config=load_config(), jobs=1))
+    assert gc.get_threshold() == before

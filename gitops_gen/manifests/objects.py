@@ -63,6 +63,7 @@ REVIEW_KINDS = frozenset({"TokenReview", "SelfSubjectReview", "SubjectAccessRevi
 BODY_FIELDS = frozenset({"spec", "data", "stringData", "binaryData", "rules", "roleRef", "subjects",
                          "webhooks"})
 _ENVELOPE = ("apiVersion", "kind", "metadata")
+_LOWERED = {name.lower(): name for name in _ENVELOPE}
 _KUBECTL_NAMES = {"apiVersion": "apiVersion", "kind": "Kind"}
 _METADATA_MARKS = frozenset({"name", "generatename", "namespace", "labels", "annotations"})
 
@@ -104,9 +105,8 @@ class _Envelope:
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> _Envelope:
         keys: dict[str, str] = {}
-        lowered = {name.lower(): name for name in _ENVELOPE}
         for key in data:
-            canonical = lowered.get(key.lower())
+            canonical = _LOWERED.get(key.lower())
             if canonical is not None and (canonical not in keys or key == canonical):
                 keys[canonical] = key
         return cls(keys)

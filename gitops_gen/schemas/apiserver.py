@@ -109,6 +109,10 @@ def _annotations(resource: Resource) -> Iterator[Finding]:
         annotations = resource.get((*at, "annotations"))
         if not isinstance(annotations, dict):
             continue
+        # a character is at most 4 bytes in UTF-8: most objects are proved small without encoding
+        if 4 * sum(len(k) + (len(v) if isinstance(v, str) else 0) for k, v in annotations.items()) \
+                <= MAX_ANNOTATION_BYTES:
+            continue
         total = 0
         for key, value in annotations.items():
             total += utf8_length(key) + (utf8_length(value) if isinstance(value, str) else 0)
