@@ -93,7 +93,7 @@ def new(blueprint: str, output_dir: Path, values_file: Path | None, sets: tuple[
     threshold = config.fail_threshold
     failing = [f for f in report.findings if f.severity >= threshold]
     if failing:
-        click.echo(render_report("text", report), nl=False)
+        click.echo(render_report("text", report, fail_on=threshold), nl=False)
         click.echo(f"gitops-gen: the rendered repository has {len(failing)} finding(s) at {threshold.label} "
                    "or above", err=True)
         sys.exit(1)
