@@ -131,9 +131,11 @@ class SchemaValidator:
         entry = self._entries.get((api_version, kind))
         if entry is None:
             entry = self._entry(api_version, kind)
-        if entry.scoped:
-            return self._check_nearest(resource)
-        return self._check(resource, entry)
+        found = self._check_nearest(resource) if entry.scoped else self._check(resource, entry)
+        if "metadata" in resource.data and not isinstance(resource.data["metadata"], dict):
+            # the loader's malformed-object finding says it already, on the same line
+            found = [f for f in found if f.path[:1] != ("metadata",)]
+        return found
 
     def _check_nearest(self, resource: Resource) -> list[Finding]:
         """Check against the nearest CRDs among the inputs: accepted if any of them accepts it,
