@@ -23,13 +23,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 
 from gitops_gen.catalogue import Catalogue
 from gitops_gen.config import Config, RuleSetting, defaults
 from gitops_gen.index import TreeIndex, index_resources
 from gitops_gen.manifests.loader import LoadResult
-from gitops_gen.model import CheckedResource, Finding, Report, Resource, ResourceRef, Severity, Waived
+from gitops_gen.model import CheckedResource, FieldPath, Finding, Report, Resource, ResourceRef, Severity, Waived
 from gitops_gen.rules import RuleInfo
 from gitops_gen.rules.base import RuleContext, Violation, source_key
 from gitops_gen.schemas import SchemaValidator
@@ -40,6 +41,15 @@ from gitops_gen.waivers import active_and_expired, apply_config_waivers, inline_
 _Bound = tuple[RuleInfo, RuleContext]
 #: A tree rule's fact with where it came from: (source order, index within the resource, fact).
 Fact = tuple[tuple[str, int, tuple[str, ...]], int, Any]
+#: What a finding says, whichever resource it is about: (rule, field path, sub-check).
+FindingKey = tuple[str, FieldPath, str | None]
+#: (source file, kind) -> (name, keys of its findings) of every object a kustomize build made
+#: from that file (see :mod:`gitops_gen.kustomize_build`).
+Built = Mapping[tuple[str, str], Sequence[tuple[str, frozenset[FindingKey]]]]
+
+
+def finding_key(finding: Finding) -> FindingKey:
+    return finding.rule, finding.path, finding.details.get("check")
 
 
 def to_finding(info_id: str, severity: Severity, resource: Resource, violation: Violation) -> Finding:
@@ -104,6 +114,7 @@ class Engine:
         self.tree_rules: list[RuleInfo] = [r for r in enabled if r.is_tree]
         self.index = index or TreeIndex()
         self.contexts: dict[str, RuleContext] = {}
+        self.built: Built = MappingProxyType({})
         self.use_index(self.index)
 
     @classmethod
@@ -128,6 +139,11 @@ class Engine:
         self.contexts = {r.id: RuleContext(self.settings[r.id].options, self.kubernetes_version, index)
                          for r in (*self.resource_rules, *self.tree_rules)}
         self._by_kind: dict[str, tuple[list[_Bound], list[_Bound]]] = {}
+
+    def use_builds(self, built: Built) -> None:
+        """Hand the kustomize builds' findings to the check phase (before any resource is checked):
+        a finding about a file's resource is kept only when an object built from it has it too."""
+        self.built = built
 
     # -- severities -------------------------------------------------------------------------
 
@@ -155,20 +171,38 @@ class Engine:
             found = self._by_kind[kind] = (bound(self.resource_rules), bound(self.tree_rules))
         return found
 
-    def check_resource(self, resource: Resource, out: Outcome) -> None:
-        line, _ = resource.locate(())
-        out.checked.append(CheckedResource(resource.ref, resource.file, line))
+    def findings_of(self, resource: Resource) -> list[Finding]:
+        """What validation and the per-resource rules find in ``resource``: not filtered by what
+        kustomizations supply, not stamped, not waived, not recorded."""
         found: list[Finding] = []
         if self.validator is not None:
             found.extend(self.validator.validate(resource))
             found.extend(api_server_findings(resource))
-        resource_rules, tree_rules = self._for_kind(resource.kind)
-        for info, ctx in resource_rules:
+        for info, ctx in self._for_kind(resource.kind)[0]:
             assert info.check is not None
             for v in info.check(resource, ctx):
                 found.append(to_finding(info.id, info.severity_of(v), resource, v))
-        supplied = self.index.supplied_paths(resource.abspath)
-        if supplied:
+        return found
+
+    def _built_keys(self, resource: Resource) -> frozenset[FindingKey] | None:
+        """The keys of the findings of the objects kustomize built from ``resource`` (same file
+        and kind, a name holding its name: builds add prefixes and suffixes), or None when none
+        was built from it."""
+        if not self.built or not resource.name:
+            return None
+        matched = [keys for name, keys in self.built.get((resource.abspath, resource.kind), ())
+                   if resource.name in name]
+        return frozenset().union(*matched) if matched else None
+
+    def check_resource(self, resource: Resource, out: Outcome) -> None:
+        line, _ = resource.locate(())
+        out.checked.append(CheckedResource(resource.ref, resource.file, line))
+        found = self.findings_of(resource)
+        tree_rules = self._for_kind(resource.kind)[1]
+        built = self._built_keys(resource)
+        if built is not None:  # judged by what the builds made of it
+            found = [f for f in found if finding_key(f) in built]
+        elif supplied := self.index.supplied_paths(resource.abspath):
             found = [f for f in found if not _supplied(f, supplied)]
         reasons, problems = inline_waivers(resource, self.catalogue)
         found.extend(problems)

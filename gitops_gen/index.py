@@ -58,6 +58,10 @@ class Kustomization:
     namespace: str | None = None
     #: commonLabels, or labels with includeSelectors: selectors are added to workloads.
     sets_selectors: bool = False
+    #: It lists a remote entry (a URL or git repository): building it would reach the network.
+    remote: bool = False
+    #: It inflates Helm charts (helmCharts, helmChartInflationGenerator).
+    helm: bool = False
 
     @property
     def folder(self) -> str:
@@ -111,6 +115,11 @@ def _strings(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
+def _is_remote(entry: str) -> bool:
+    """Whether an entry may name something off this machine (erring towards yes: it is then not built)."""
+    return "://" in entry or "github.com/" in entry or "git@" in entry or entry.startswith("ssh:")
+
+
 def _local(base: str, entry: str) -> str | None:
     """The absolute path of a local kustomization entry (None for remote ones and inline text)."""
     if not entry or "\n" in entry or "://" in entry or entry.startswith(("github.com/", "git@", "ssh:")):
@@ -120,8 +129,12 @@ def _local(base: str, entry: str) -> str | None:
 
 def read_kustomization(path: str, data: Mapping[str, Any]) -> Kustomization:
     base = os.path.dirname(path)
-    includes = [p for e in (*_strings(data.get("resources")), *_strings(data.get("bases")),
-                            *_strings(data.get("components"))) if (p := _local(base, e)) is not None]
+    entries = (*_strings(data.get("resources")), *_strings(data.get("bases")), *_strings(data.get("components")))
+    includes = [p for e in entries if (p := _local(base, e)) is not None]
+    remote = any("\n" not in e and _is_remote(e) for e in (
+        *entries, *_strings(data.get("generators")), *_strings(data.get("transformers")),
+        *_strings(data.get("validators"))))
+    helm = any(key in data for key in ("helmCharts", "helmChartInflationGenerator", "helmGlobals"))
     patch_entries: list[str] = []
     for key in ("patches", "patchesJson6902"):
         patch_entries.extend(item["path"] for item in data.get(key) or [] if isinstance(item, dict)
@@ -134,7 +147,7 @@ def read_kustomization(path: str, data: Mapping[str, Any]) -> Kustomization:
         if isinstance(entry, dict) and entry.get("includeSelectors") is True and entry.get("pairs"):
             selectors = True
     return Kustomization(path, tuple(includes), tuple(patches),
-                         namespace if isinstance(namespace, str) and namespace else None, selectors)
+                         namespace if isinstance(namespace, str) and namespace else None, selectors, remote, helm)
 
 
 def _supplied(kustomizations: Sequence[Kustomization]) -> dict[str, tuple[FieldPath, ...]]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from gitops_gen.config import Config, load_config
 from gitops_gen.engine import Engine, Outcome
 from gitops_gen.index import build_index
+from gitops_gen.kustomize_build import build_tree
 from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import Finding, Report
@@ -130,6 +131,8 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
                     rules=options.rules)
     index, crd_findings = build_index(files, options.limits, validator.add_crd)
     engine.use_index(index)
+    if index.kustomizations:  # before the workers fork: they inherit what the builds found
+        engine.use_builds(build_tree(engine, index, options.limits))
     patches = index.patch_files
     if patches:
         files = [f for f in files if f.abspath not in patches]

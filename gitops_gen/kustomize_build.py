@@ -1,0 +1,206 @@
+"""Kustomize builds: a file a kustomization builds is judged by what the build makes of it.
+
+A Deployment in a base has no selector of its own when its overlay's ``commonLabels`` adds one,
+and ``namespace: default`` in a base means nothing when the overlay sets the namespace.  Where
+``kubectl`` is on ``PATH``, each *root* kustomization of the index (one that no other
+kustomization among the inputs includes) is built with ``kubectl kustomize``, and every object
+of the output is checked with the run's own validation and per-resource rules.  The rule is then:
+
+* a finding about a resource of a file is **kept** when at least one object built from it (same
+  file, same kind, a name holding its name: builds add prefixes and suffixes) has the same
+  finding (rule, field path, sub-check), and **dropped** when none has: the build supplies it.
+  A base built by two overlays, one supplying the selector and one not, keeps its finding;
+* a resource nothing was built from keeps the index's fallback: findings about the fields its
+  kustomizations declare they set (:meth:`~gitops_gen.index.TreeIndex.supplied_paths`) are
+  dropped.
+
+Builds never reach the network and never write in the checked tree.  A tree that lists a remote
+entry (a URL or a git repository) anywhere, or inflates Helm charts, is not built.  The build
+runs in a fresh temporary folder holding a kustomization that lists the root by its relative path
+(kustomize refuses absolute ones) and asks for ``originAnnotations``, so every built object says
+which file it came from; the folder is removed afterwards.  A build that fails (non-zero exit,
+timeout, output that cannot be read) leaves its tree to the fallback, silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from gitops_gen.engine import Built, Engine, FindingKey, finding_key
+from gitops_gen.index import Kustomization, TreeIndex, read_kustomization
+from gitops_gen.manifests.loader import DEFAULT_LIMITS, KUSTOMIZATION_NAMES, LoadResult, SourceFile, load_text
+from gitops_gen.manifests.yamlread import Limits, read_documents
+from gitops_gen.model import Resource
+
+#: Seconds one build may take before it is given up (its tree then falls back).
+TIMEOUT = 60.0
+#: Builds run at once (each is a separate kubectl process).
+PARALLEL_BUILDS = 8
+#: The annotation ``buildMetadata: [originAnnotations]`` puts on every built object.
+ORIGIN = "config.kubernetes.io/origin"
+
+#: Loader findings that mean the output as a whole could not be read.
+_UNREADABLE = frozenset({"yaml-syntax", "duplicate-key", "yaml-too-large"})
+#: A folder that may hold a kustomization whose contents cannot be known: its tree is not built.
+_UNKNOWN = Kustomization("", remote=True)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOutput:
+    """What one build printed, and how to read the origins it names."""
+
+    #: The folders built (as the tree spells them).
+    folders: tuple[str, ...]
+    #: The real path of the wrapper folder (origins are relative to it; it is gone by now).
+    wrapper: str
+    text: str
+
+
+def roots(index: TreeIndex) -> list[Kustomization]:
+    """The kustomizations of the index that no other one includes, one per folder."""
+    included = {target for k in index.kustomizations for target in k.includes}
+    out: dict[str, Kustomization] = {}
+    for k in index.kustomizations:
+        if k.folder not in included:
+            out.setdefault(k.folder, k)
+    return list(out.values())
+
+
+def _read_folder(folder: str, limits: Limits) -> Kustomization | None:
+    """The kustomization of a folder that is not among the inputs (None when it holds none)."""
+    if not os.path.isdir(folder):
+        return None
+    for name in sorted(KUSTOMIZATION_NAMES):
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path):
+            continue
+        try:
+            with open(path, encoding="utf-8-sig") as handle:
+                text = handle.read(limits.max_file_bytes + 1)
+        except (OSError, UnicodeDecodeError):
+            return _UNKNOWN
+        if len(text) > limits.max_file_bytes:
+            return _UNKNOWN
+        docs = [d.data for d in read_documents(text, limits) if isinstance(d.data, dict)]
+        return read_kustomization(path, docs[0]) if len(docs) == 1 else _UNKNOWN
+    return None
+
+
+def buildable(root: Kustomization, by_folder: Mapping[str, Kustomization], limits: Limits = DEFAULT_LIMITS) -> bool:
+    """Whether building ``root`` stays on this machine: no kustomization of its tree lists a
+    remote entry or a Helm chart (folders outside the inputs are read to know)."""
+    seen: set[str] = set()
+    stack = [root]
+    while stack:
+        k = stack.pop()
+        if k.remote or k.helm:
+            return False
+        for target in k.includes:
+            if target in seen:
+                continue
+            seen.add(target)
+            child = by_folder.get(target) or _read_folder(target, limits)
+            if child is not None:
+                stack.append(child)
+    return True
+
+
+def build(kubectl: str, folders: Sequence[str], timeout: float = TIMEOUT) -> BuildOutput | None:
+    """``kubectl kustomize`` of ``folders`` together, through a temporary wrapper that lists
+    them, or None when it fails."""
+    with tempfile.TemporaryDirectory(prefix="gitops-gen-kustomize-") as tmp:
+        wrapper = os.path.realpath(tmp)
+        try:
+            targets = [os.path.relpath(os.path.realpath(folder), wrapper) for folder in folders]
+        except ValueError:  # another drive: no relative path
+            return None
+        with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:
+            json.dump({"resources": targets, "buildMetadata": ["originAnnotations"]}, handle)
+        try:
+            done = subprocess.run([kubectl, "kustomize", wrapper], stdin=subprocess.DEVNULL, capture_output=True,
+                                  timeout=timeout, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+    if done.returncode != 0:
+        return None
+    try:
+        return BuildOutput(tuple(folders), wrapper, done.stdout.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+
+
+def origin_of(resource: Resource, output: BuildOutput, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """The absolute path, as the tree spells it, of the file a built object came from (None for
+    generated objects and unreadable annotations)."""
+    annotations = resource.get(("metadata", "annotations"))
+    origin = annotations.get(ORIGIN) if isinstance(annotations, dict) else None
+    if not isinstance(origin, str):
+        return None
+    docs = list(read_documents(origin, limits))
+    data = docs[0].data if len(docs) == 1 else None
+    path = data.get("path") if isinstance(data, dict) else None
+    if not isinstance(path, str) or not path:
+        return None
+    real = os.path.normpath(os.path.join(output.wrapper, path))
+    anchor = output.folders[0]
+    try:  # back from real paths to the tree's own spelling, through a built folder
+        return os.path.normpath(os.path.join(anchor, os.path.relpath(real, os.path.realpath(anchor))))
+    except ValueError:
+        return None
+
+
+def judge_builds(engine: Engine, outputs: Iterable[BuildOutput], limits: Limits = DEFAULT_LIMITS) -> Built:
+    """(source file, kind) -> (built name, keys of its findings) of every built object with an origin."""
+    built: dict[tuple[str, str], list[tuple[str, frozenset[FindingKey]]]] = {}
+    for output in outputs:
+        if len(output.text) > limits.max_file_bytes:
+            continue
+        source = SourceFile(output.folders[0], f"<kustomize build of {', '.join(output.folders)}>")
+        result = LoadResult(source)
+        load_text(output.text, source, result, limits)
+        if any(f.rule in _UNREADABLE for f in result.findings):  # output the loader cannot read: no build
+            continue
+        for resource in result.resources:
+            origin = origin_of(resource, output, limits)
+            if origin is None or not resource.name:
+                continue
+            resource.abspath = origin  # checked as from its file (CRDs among the inputs cover by place)
+            keys = frozenset(finding_key(f) for f in engine.findings_of(resource))
+            built.setdefault((origin, resource.kind), []).append((resource.name, keys))
+    return MappingProxyType({k: tuple(v) for k, v in built.items()})
+
+
+def build_tree(engine: Engine, index: TreeIndex, limits: Limits = DEFAULT_LIMITS,
+               kubectl: str | None = None) -> Built:
+    """Build every local root kustomization of ``index`` and judge the output with ``engine``;
+    empty (and no process started) when there is no kustomization or no ``kubectl``."""
+    if not index.kustomizations:
+        return MappingProxyType({})
+    kubectl = kubectl or shutil.which("kubectl")
+    if kubectl is None:
+        return MappingProxyType({})
+    by_folder = {k.folder: k for k in index.kustomizations}
+    todo = [k for k in roots(index) if buildable(k, by_folder, limits)]
+    if not todo:
+        return MappingProxyType({})
+    return judge_builds(engine, _build_all(kubectl, todo), limits)
+
+
+def _build_all(kubectl: str, todo: Sequence[Kustomization]) -> list[BuildOutput]:
+    """All roots in one build (one process); when that fails (two roots make objects of the
+    same name, or one root is broken), each root alone, so one broken tree costs only itself."""
+    together = build(kubectl, [k.folder for k in todo])
+    if together is not None or len(todo) == 1:
+        return [together] if together is not None else []
+    from concurrent.futures import ThreadPoolExecutor  # only trees whose roots do not build together pay
+
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_BUILDS, len(todo))) as pool:
+        outputs = list(pool.map(lambda k: build(kubectl, [k.folder]), todo))
+    return [o for o in outputs if o is not None]

@@ -1,0 +1,181 @@
+"""Files under a kustomization are judged by what ``kubectl kustomize`` builds of them, where it
+can build them (local trees only); elsewhere by what the kustomizations declare they supply."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from gitops_gen import kustomize_build
+from gitops_gen.cli import main
+from gitops_gen.index import build_index
+from gitops_gen.manifests import SourceFile, iter_files
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("kubectl") is None,
+    reason="KUBECTL IS NOT ON PATH: the kustomize builds (gitops_gen.kustomize_build) are NOT tested")
+
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+spec:
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: ghcr.io/acme/web:1.0.0}]
+"""
+SELECTOR = "labels:\n  - pairs: {app: web}\n    includeSelectors: true\n"
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def check(root: Path) -> list[tuple[str, str, str]]:
+    """(file below root, rule, field path) of the schema and default-namespace findings."""
+    result = CliRunner().invoke(main, ["check", str(root), "--format", "json", "--fail-on", "error"])
+    assert result.exit_code in (0, 1), result.output
+    assert "Traceback" not in result.output
+    return sorted((os.path.relpath(f["file"], root), f["rule"], f["path"])
+                  for f in json.loads(result.output)["findings"] if f["rule"] in ("schema", "default-namespace"))
+
+
+def tree_state(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def built_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the index's fallback supply nothing, so that only the builds can drop findings."""
+    monkeypatch.setattr("gitops_gen.index.TreeIndex.supplied_paths", lambda self, abspath: ())
+
+
+def base(tmp_path: Path, deployment: str = DEPLOYMENT) -> None:
+    write(tmp_path / "base" / "deployment.yaml", deployment)
+    write(tmp_path / "base" / "kustomization.yaml", "resources: [deployment.yaml]\n")
+
+
+def test_the_selector_common_labels_add_is_judged_through_the_build(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    base(tmp_path, DEPLOYMENT.replace("  namespace: default\n", ""))
+    assert check(tmp_path) == [("base/deployment.yaml", "schema", "spec.selector")]
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml",
+          "resources: [../../base]\nnamePrefix: prod-\ncommonLabels: {app: web}\n")
+    before = tree_state(tmp_path)
+    built_only(monkeypatch)
+    assert check(tmp_path) == []
+    assert tree_state(tmp_path) == before  # nothing written in the checked tree
+
+
+def test_a_base_two_overlays_build_keeps_the_finding_one_of_them_still_has(tmp_path: Path) -> None:
+    base(tmp_path, DEPLOYMENT.replace("  namespace: default\n", ""))
+    write(tmp_path / "overlays" / "a" / "kustomization.yaml", "resources: [../../base]\nnameSuffix: -a\n" + SELECTOR)
+    write(tmp_path / "overlays" / "b" / "kustomization.yaml", "resources: [../../base]\nnameSuffix: -b\n")
+    # the index alone would drop it: overlay a supplies the selector
+    files = [f for f in iter_files([str(tmp_path)]) if isinstance(f, SourceFile)]
+    index, _ = build_index(files)
+    assert index.supplied_paths(str(tmp_path / "base" / "deployment.yaml")) == (("spec", "selector"),)
+    # the builds keep it: overlay b's Deployment web-b has no selector
+    assert check(tmp_path) == [("base/deployment.yaml", "schema", "spec.selector")]
+    # once b supplies it too, the finding goes
+    write(tmp_path / "overlays" / "b" / "kustomization.yaml", "resources: [../../base]\nnameSuffix: -b\n" + SELECTOR)
+    assert check(tmp_path) == []
+
+
+def test_the_namespace_an_overlay_sets_answers_namespace_default_in_its_base(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    base(tmp_path, DEPLOYMENT.replace("spec:\n  template", "spec:\n  selector: {matchLabels: {app: web}}\n  template"))
+    assert check(tmp_path) == [("base/deployment.yaml", "default-namespace", "metadata.namespace")]
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml", "resources: [../../base]\nnamespace: web-prod\n")
+    built_only(monkeypatch)
+    assert check(tmp_path) == []
+
+
+def test_a_tree_with_a_remote_base_is_never_built_and_falls_back(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    base(tmp_path)
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml",
+          "resources:\n  - ../../base\n  - https://github.com/acme/configs//web?ref=v1\n"
+          "namespace: web-prod\n" + SELECTOR)
+
+    def no_process(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"a process was started: {args}")
+
+    monkeypatch.setattr(subprocess, "run", no_process)
+    monkeypatch.setattr(subprocess, "Popen", no_process)
+    assert check(tmp_path) == []  # the index's fallback: the overlay declares both fields
+    # a remote entry deeper in the tree (a base the overlay includes) stops the build as well
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml", "resources: [../../base]\nnamespace: web-prod\n")
+    write(tmp_path / "base" / "kustomization.yaml", "resources: [deployment.yaml, git@github.com:acme/x.git]\n")
+    assert check(tmp_path) == [("base/deployment.yaml", "schema", "spec.selector")]
+
+
+def test_helm_charts_are_never_inflated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base(tmp_path)
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml",
+          "resources: [../../base]\nhelmCharts: [{name: x, repo: https://charts.example.com}]\n")
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("a process was started"))
+    assert len(check(tmp_path)) == 2
+
+
+def test_a_broken_kustomization_falls_back_without_a_traceback(tmp_path: Path) -> None:
+    base(tmp_path)
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml",
+          "resources: [../../base, missing.yaml]\nnamespace: web-prod\n" + SELECTOR)
+    write(tmp_path / "overlays" / "ok" / "kustomization.yaml", "resources: [../../base]\nnameSuffix: -ok\n")
+    before = tree_state(tmp_path)
+    # the broken overlay is not built; the good one is: it keeps both findings
+    assert check(tmp_path) == [("base/deployment.yaml", "default-namespace", "metadata.namespace"),
+                               ("base/deployment.yaml", "schema", "spec.selector")]
+    assert tree_state(tmp_path) == before
+    os.remove(tmp_path / "overlays" / "ok" / "kustomization.yaml")
+    assert check(tmp_path) == []  # only the broken one: the fallback
+
+
+def test_builds_run_in_a_temporary_folder_that_is_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base(tmp_path)
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml", "resources: [../../base]\nnamespace: web-prod\n")
+    seen: list[str] = []
+    real_run = subprocess.run
+
+    def spy(cmd: list[str], **kwargs: Any) -> Any:
+        seen.append(cmd[-1])
+        wrapper = Path(cmd[-1]) / "kustomization.yaml"
+        assert not str(wrapper).startswith(str(tmp_path.resolve()))
+        assert json.loads(wrapper.read_text())["resources"] == [
+            os.path.relpath(tmp_path.resolve() / "overlays" / "prod", cmd[-1])]
+        return real_run(cmd, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", spy)
+    assert check(tmp_path) == [("base/deployment.yaml", "schema", "spec.selector")]
+    assert len(seen) == 1 and not os.path.exists(seen[0])
+
+
+def test_no_kustomization_or_no_kubectl_starts_no_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "deployment.yaml", DEPLOYMENT)
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("a process was started"))
+    assert len(check(tmp_path)) == 2
+    base(tmp_path)
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml", "resources: [../../base]\nnamespace: web-prod\n")
+    monkeypatch.setattr(kustomize_build.shutil, "which", lambda name: None)
+    assert check(tmp_path) == [("base/deployment.yaml", "schema", "spec.selector"),
+                               ("deployment.yaml", "default-namespace", "metadata.namespace"),
+                               ("deployment.yaml", "schema", "spec.selector")]
+
+
+def test_roots_that_cannot_build_together_are_built_one_by_one(tmp_path: Path) -> None:
+    base(tmp_path, DEPLOYMENT.replace("  namespace: default\n", ""))
+    # both overlays make Deployment web: together they collide, alone each builds
+    write(tmp_path / "overlays" / "a" / "kustomization.yaml", "resources: [../../base]\n" + SELECTOR)
+    write(tmp_path / "overlays" / "b" / "kustomization.yaml", "resources: [../../base]\n")
+    assert check(tmp_path) == [("base/deployment.yaml", "schema", "spec.selector")]
