@@ -179,3 +179,60 @@ def test_roots_that_cannot_build_together_are_built_one_by_one(tmp_path: Path) -
     write(tmp_path / "overlays" / "a" / "kustomization.yaml", "resources: [../../base]\n" + SELECTOR)
     write(tmp_path / "overlays" / "b" / "kustomization.yaml", "resources: [../../base]\n")
     assert check(tmp_path) == [("base/deployment.yaml", "schema", "spec.selector")]
+
+
+def test_the_index_records_remote_entries_and_helm_charts(tmp_path: Path) -> None:
+    from gitops_gen.index import read_kustomization
+
+    path = str(tmp_path / "kustomization.yaml")
+    local = read_kustomization(path, {"resources": ["a.yaml", "../base"], "components": ["../c"]})
+    assert not local.remote and not local.helm
+    for entry in ("https://example.com/x.yaml", "github.com/acme/x//base?ref=v1", "git@github.com:acme/x.git",
+                  "ssh://git@example.com/x.git"):
+        k = read_kustomization(path, {"resources": ["a.yaml", entry]})
+        assert k.remote and k.includes == (str(tmp_path / "a.yaml"),), entry
+    assert read_kustomization(path, {"bases": ["https://example.com/b"]}).remote
+    assert read_kustomization(path, {"helmCharts": [{"name": "x"}]}).helm
+    assert read_kustomization(path, {"helmChartInflationGenerator": [{"chartName": "x"}]}).helm
+
+
+def test_a_base_outside_the_inputs_is_read_to_know_whether_it_is_remote(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    base(tmp_path)
+    write(tmp_path / "base" / "kustomization.yaml", "resources: [deployment.yaml, https://example.com/x.yaml]\n")
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml", "resources: [../../base]\nnamespace: web-prod\n")
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("a process was started"))
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "overlays"), "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+
+
+CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.acme.io}
+spec:
+  group: acme.io
+  scope: Namespaced
+  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: {type: integer}
+"""
+
+
+def test_built_objects_are_validated_as_from_their_file(tmp_path: Path) -> None:
+    # the CRD covers base/ only: the built Widget is validated against it, as its file is
+    write(tmp_path / "base" / "crd.yaml", CRD)
+    write(tmp_path / "base" / "widget.yaml",
+          "apiVersion: acme.io/v1\nkind: Widget\nmetadata: {name: w, namespace: team}\nspec: {size: big}\n")
+    write(tmp_path / "base" / "kustomization.yaml", "resources: [crd.yaml, widget.yaml]\n")
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml", "resources: [../../base]\nnamespace: web-prod\n")
+    assert check(tmp_path) == [("base/widget.yaml", "schema", "spec.size")]
