@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -206,31 +207,9 @@ def test_a_base_outside_the_inputs_is_read_to_know_whether_it_is_remote(tmp_path
     assert result.exit_code in (0, 1), result.output
 
 
-CRD = """apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.acme.io}
-spec:
-  group: acme.io
-  scope: Namespaced
-  names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList}
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                size: {type: integer}
-"""
-
-
-def test_built_objects_are_validated_as_from_their_file(tmp_path: Path) -> None:
+def test_built_objects_are_validated_as_from_their_file(tmp_path: Path, crd_yaml: Callable[..., str]) -> None:
     # the CRD covers base/ only: the built Widget is validated against it, as its file is
-    write(tmp_path / "base" / "crd.yaml", CRD)
+    write(tmp_path / "base" / "crd.yaml", crd_yaml("acme.io", "Widget"))
     write(tmp_path / "base" / "widget.yaml",
           "apiVersion: acme.io/v1\nkind: Widget\nmetadata: {name: w, namespace: team}\nspec: {size: big}\n")
     write(tmp_path / "base" / "kustomization.yaml", "resources: [crd.yaml, widget.yaml]\n")
