@@ -122,7 +122,7 @@ def _is_remote(entry: str) -> bool:
 
 def _local(base: str, entry: str) -> str | None:
     """The absolute path of a local kustomization entry (None for remote ones and inline text)."""
-    if not entry or "\n" in entry or "://" in entry or entry.startswith(("github.com/", "git@", "ssh:")):
+    if not entry or "\n" in entry or _is_remote(entry):
         return None
     return os.path.normpath(os.path.join(base, entry))
 
@@ -150,6 +150,16 @@ def read_kustomization(path: str, data: Mapping[str, Any]) -> Kustomization:
                          namespace if isinstance(namespace, str) and namespace else None, selectors, remote, helm)
 
 
+def kustomizations_of(path: str, raw: bytes, limits: Limits = _LIMITS) -> list[Kustomization] | None:
+    """The kustomizations a kustomization file's bytes declare (one per mapping document), or
+    None when the bytes are not UTF-8 text."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    return [read_kustomization(path, doc.data) for doc in read_documents(text, limits) if isinstance(doc.data, dict)]
+
+
 def _supplied(kustomizations: Sequence[Kustomization]) -> dict[str, tuple[FieldPath, ...]]:
     """File -> the paths set by every kustomization that includes it, through nested ones."""
     by_folder = {k.folder: k for k in kustomizations}
@@ -170,7 +180,7 @@ def _supplied(kustomizations: Sequence[Kustomization]) -> dict[str, tuple[FieldP
     return {f: tuple(sorted(p)) for f, p in out.items()}
 
 
-def _scan(source: SourceFile, limits: Limits) -> bytes | None:
+def read_limited(source: SourceFile, limits: Limits) -> bytes | None:
     """The file's bytes, or None when it cannot be read or is over the size limit (the loader
     reports those)."""
     if source.content is not None:
@@ -223,24 +233,18 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
     crd_only: dict[str, bool] = {}
     candidates: list[tuple[SourceFile, bytes]] = []
     for source in files:
-        raw = _scan(source, limits)
+        raw = read_limited(source, limits)
         if raw is None:
             continue
         crd_only[source.abspath] = b"CustomResourceDefinition" in raw and \
             not set(_TOP_KIND.findall(raw)) - _CRD_FILE_KINDS
         if os.path.basename(source.abspath) in KUSTOMIZATION_NAMES:
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                continue
-            for doc in read_documents(text, limits):
-                if isinstance(doc.data, dict):
-                    kustomizations.append(read_kustomization(source.abspath, doc.data))
+            kustomizations.extend(kustomizations_of(source.abspath, raw, limits) or ())
         elif any(word in raw for word in _INDEXED_WORDS) and _KIND_BYTES.search(raw) is not None:
             candidates.append((source, raw if len(raw) < _KEEP_BYTES else b""))
     unit = crd_units(crd_only)
     for source, kept in candidates:
-        raw = kept or _scan(source, limits) or b""  # large files are read again rather than held
+        raw = kept or read_limited(source, limits) or b""  # large files are read again rather than held
         for resource in _indexed_resources(source, raw, limits):
             gather.add(resource)
             if resource.kind == "CustomResourceDefinition" and on_crd is not None:
@@ -285,8 +289,6 @@ def _indexed_resources(source: SourceFile, raw: bytes, limits: Limits) -> Iterat
     small parse.  A document is cut at its ``---`` line (at column 0 it can only be a document
     marker) and parsed after as many blank lines as precede it, so lines stay those of the file.
     """
-    if _KIND_BYTES.search(raw) is None:
-        return
     starts = [0, *(m.start() for m in _DOC_START.finditer(raw)), len(raw)]
     for begin, end in itertools.pairwise(starts):
         part = raw[begin:end]

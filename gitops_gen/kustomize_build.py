@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from gitops_gen.engine import Built, Engine, FindingKey, finding_key
-from gitops_gen.index import Kustomization, TreeIndex, read_kustomization
+from gitops_gen.index import Kustomization, TreeIndex, kustomizations_of, read_limited
 from gitops_gen.manifests.loader import DEFAULT_LIMITS, KUSTOMIZATION_NAMES, LoadResult, SourceFile, load_text
 from gitops_gen.manifests.yamlread import Limits, read_documents
 from gitops_gen.model import Resource
@@ -81,15 +81,9 @@ def _read_folder(folder: str, limits: Limits) -> Kustomization | None:
         path = os.path.join(folder, name)
         if not os.path.isfile(path):
             continue
-        try:
-            with open(path, encoding="utf-8-sig") as handle:
-                text = handle.read(limits.max_file_bytes + 1)
-        except (OSError, UnicodeDecodeError):
-            return _UNKNOWN
-        if len(text) > limits.max_file_bytes:
-            return _UNKNOWN
-        docs = [d.data for d in read_documents(text, limits) if isinstance(d.data, dict)]
-        return read_kustomization(path, docs[0]) if len(docs) == 1 else _UNKNOWN
+        raw = read_limited(SourceFile(path, path), limits)
+        found = kustomizations_of(path, raw, limits) if raw is not None else None
+        return found[0] if found is not None and len(found) == 1 else _UNKNOWN
     return None
 
 

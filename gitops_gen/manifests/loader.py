@@ -21,7 +21,6 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from gitops_gen.errors import UsageError
 from gitops_gen.manifests.objects import NON_RESOURCE_GROUPS, is_kubernetes_object, objects_of
@@ -30,7 +29,7 @@ from gitops_gen.model import Finding, Resource, Severity
 
 __all__ = ["CHART_FILE", "DEFAULT_LIMITS", "KUSTOMIZATION_NAMES", "LOADER_SEVERITIES", "MANIFEST_SUFFIXES",
            "NON_RESOURCE_GROUPS", "STDIN", "LoadResult", "SourceFile", "decode", "is_kubernetes_object",
-           "iter_files", "kustomize_patch_files", "load_file", "load_text", "relative_display", "resources_of"]
+           "iter_files", "load_file", "load_text", "relative_display", "resources_of"]
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_LIMITS = Limits()
@@ -237,39 +236,3 @@ def load_text(text: str, source: SourceFile, result: LoadResult, limits: Limits 
 def resources_of(doc: Document, source: SourceFile) -> list[Resource]:
     """The Kubernetes objects in one document: itself, or each item of a ``List``."""
     return objects_of(doc, source.display, source.abspath)[0]
-
-
-def kustomize_patch_files(files: Iterable[SourceFile], limits: Limits = DEFAULT_LIMITS) -> set[str]:
-    """Files that kustomizations among ``files`` use as patches: partial objects, not resources.
-
-    A strategic-merge patch of a Deployment has no selector or containers of its own, so
-    validating it as a Deployment would only report noise.
-    """
-    patches: set[str] = set()
-    for source in files:
-        if Path(source.abspath).name not in KUSTOMIZATION_NAMES:
-            continue
-        try:
-            text = Path(source.abspath).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError):
-            continue
-        for doc in read_documents(text, limits):
-            if isinstance(doc.data, dict):
-                patches |= _patch_paths(doc.data, Path(source.abspath).parent)
-    return patches
-
-
-def _patch_paths(kustomization: dict[str, Any], base: Path) -> set[str]:
-    found: set[str] = set()
-    entries: list[Any] = []
-    for key in ("patches", "patchesJson6902"):
-        value = kustomization.get(key)
-        if isinstance(value, list):
-            entries.extend(item.get("path") for item in value if isinstance(item, dict))
-    value = kustomization.get("patchesStrategicMerge")
-    if isinstance(value, list):
-        entries.extend(value)
-    for entry in entries:
-        if isinstance(entry, str) and entry and "\n" not in entry:  # inline patches hold newlines
-            found.add(str((base / entry).resolve()))
-    return found

@@ -149,7 +149,7 @@ def test_duplicate_key_finding_carries_file_and_line(tmp_path: Path) -> None:
 
 
 def test_kustomize_patch_files_are_not_resources(tmp_path: Path) -> None:
-    from gitops_gen.manifests.loader import kustomize_patch_files
+    from gitops_gen.index import build_index
 
     (tmp_path / "patches").mkdir()
     (tmp_path / "kustomization.yaml").write_text(
@@ -159,7 +159,7 @@ def test_kustomize_patch_files_are_not_resources(tmp_path: Path) -> None:
     for name in ("deploy.yaml", "patches/replicas.yaml", "patches/env.yaml", "patches/json.yaml"):
         (tmp_path / name).write_text(POD)
     files = [s for s in sources(tmp_path) if isinstance(s, SourceFile)]
-    skipped = kustomize_patch_files(files)
+    skipped = build_index(files)[0].patch_files
     assert sorted(Path(p).relative_to(tmp_path.resolve()).as_posix() for p in skipped) == [
         "patches/env.yaml", "patches/json.yaml", "patches/replicas.yaml"]
 
