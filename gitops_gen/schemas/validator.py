@@ -61,6 +61,8 @@ class SchemaValidator:
         self._require = require_schemas
         self._inputs = InputCrds()
         self._entries: dict[tuple[str, str], _Entry] = {}
+        #: The same, leaving out the CRDs among the inputs (they do not change it).
+        self._outside: dict[tuple[str, str], _Entry] = {}
         #: (apiVersion, kind, file) -> the entries of the nearest CRDs among the inputs.
         self._scoped: dict[tuple[str, str, str], list[_Entry]] = {}
 
@@ -142,7 +144,7 @@ class SchemaValidator:
         else the findings of the closest fit (a CRD that serves the version, then fewest)."""
         options = self._nearest_entries(resource)
         if not options:  # no CRD among the inputs covers it: --crds, then the built-in schemas
-            return self._check(resource, self._resolve(resource.api_version, resource.kind, inputs=False))
+            return self._check(resource, self._entry(resource.api_version, resource.kind, inputs=False))
         if len(options) == 1:
             return self._check(resource, options[0])
         best: tuple[tuple[bool, int], list[Finding]] | None = None
@@ -208,14 +210,17 @@ class SchemaValidator:
 
     # -- where schemas come from ----------------------------------------------------------------
 
-    def _entry(self, api_version: str, kind: str) -> _Entry:
-        entry = self._entries.get((api_version, kind))
+    def _entry(self, api_version: str, kind: str, *, inputs: bool = True) -> _Entry:
+        """The schema entry of a kind, resolved once (``inputs=False``: leaving out the CRDs among
+        the inputs, for resources outside every one's install unit)."""
+        cache = self._entries if inputs else self._outside
+        entry = cache.get((api_version, kind))
         if entry is None:
             try:
-                entry = self._resolve(api_version, kind)
+                entry = self._resolve(api_version, kind, inputs=inputs)
             except SchemaError as exc:
                 entry = _Entry(message=f"cannot validate {api_version} {kind}: {exc.message}")
-            self._entries[(api_version, kind)] = entry
+            cache[(api_version, kind)] = entry
         return entry
 
     def _resolve(self, api_version: str, kind: str, *, inputs: bool = True) -> _Entry:
