@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
-from gitops_gen.catalogue import Catalogue
+from gitops_gen.catalogue import Catalogue, bundled
 from gitops_gen.config import Config, RuleSetting, defaults
 from gitops_gen.index import TreeIndex, index_resources
 from gitops_gen.manifests.loader import LoadResult
@@ -104,7 +104,7 @@ class Engine:
     def __init__(self, config: Config | None = None, catalogue: Catalogue | None = None, *,
                  kubernetes_version: str = "1.31", validator: SchemaValidator | None = None,
                  rules: bool = True, index: TreeIndex | None = None) -> None:
-        self.catalogue = catalogue or (config.catalogue if config is not None else None) or defaults().catalogue
+        self.catalogue = catalogue or (config.catalogue if config is not None else bundled())
         self.config = config or defaults(self.catalogue)
         self.kubernetes_version = kubernetes_version
         self.validator = validator
