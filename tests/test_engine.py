@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tree_helpers import BASE_DEPLOYMENT, write
 
 from gitops_gen.catalogue import Catalogue, bundled
 from gitops_gen.cli import main
@@ -39,12 +40,6 @@ spec:
 
 def resources_of(text: str, name: str = "x.yaml") -> list[Resource]:
     return load_file(SourceFile(name, name, text.encode())).resources
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def key(findings: list[Finding]) -> list[tuple[str, str, int, int, str, str]]:
@@ -133,17 +128,6 @@ def test_configuration_is_validated_against_the_catalogue_of_the_run(tmp_path: P
 
 # -- the index phase --------------------------------------------------------------------------
 
-BASE_DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: default
-spec:
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: ghcr.io/acme/web:1.0.0}]
-"""
 
 
 def _schema_and_namespace(report_findings: list[Finding]) -> list[tuple[str, str, int]]:

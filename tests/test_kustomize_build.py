@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from tree_helpers import BASE_DEPLOYMENT, write
 
 from gitops_gen import kustomize_build
 from gitops_gen.cli import main
@@ -23,24 +24,7 @@ pytestmark = pytest.mark.skipif(
     shutil.which("kubectl") is None,
     reason="KUBECTL IS NOT ON PATH: the kustomize builds (gitops_gen.kustomize_build) are NOT tested")
 
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: default
-spec:
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: ghcr.io/acme/web:1.0.0}]
-"""
 SELECTOR = "labels:\n  - pairs: {app: web}\n    includeSelectors: true\n"
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def check(root: Path) -> list[tuple[str, str, str]]:
@@ -61,14 +45,14 @@ def built_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("gitops_gen.index.TreeIndex.supplied_paths", lambda self, abspath: ())
 
 
-def base(tmp_path: Path, deployment: str = DEPLOYMENT) -> None:
+def base(tmp_path: Path, deployment: str = BASE_DEPLOYMENT) -> None:
     write(tmp_path / "base" / "deployment.yaml", deployment)
     write(tmp_path / "base" / "kustomization.yaml", "resources: [deployment.yaml]\n")
 
 
 def test_the_selector_common_labels_add_is_judged_through_the_build(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    base(tmp_path, DEPLOYMENT.replace("  namespace: default\n", ""))
+    base(tmp_path, BASE_DEPLOYMENT.replace("  namespace: default\n", ""))
     assert check(tmp_path) == [("base/deployment.yaml", "schema", "spec.selector")]
     write(tmp_path / "overlays" / "prod" / "kustomization.yaml",
           "resources: [../../base]\nnamePrefix: prod-\ncommonLabels: {app: web}\n")
@@ -79,7 +63,7 @@ def test_the_selector_common_labels_add_is_judged_through_the_build(tmp_path: Pa
 
 
 def test_a_base_two_overlays_build_keeps_the_finding_one_of_them_still_has(tmp_path: Path) -> None:
-    base(tmp_path, DEPLOYMENT.replace("  namespace: default\n", ""))
+    base(tmp_path, BASE_DEPLOYMENT.replace("  namespace: default\n", ""))
     write(tmp_path / "overlays" / "a" / "kustomization.yaml", "resources: [../../base]\nnameSuffix: -a\n" + SELECTOR)
     write(tmp_path / "overlays" / "b" / "kustomization.yaml", "resources: [../../base]\nnameSuffix: -b\n")
     # the index alone would drop it: overlay a supplies the selector
@@ -95,7 +79,8 @@ def test_a_base_two_overlays_build_keeps_the_finding_one_of_them_still_has(tmp_p
 
 def test_the_namespace_an_overlay_sets_answers_namespace_default_in_its_base(tmp_path: Path,
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    base(tmp_path, DEPLOYMENT.replace("spec:\n  template", "spec:\n  selector: {matchLabels: {app: web}}\n  template"))
+    with_selector = "spec:\n  selector: {matchLabels: {app: web}}\n  template"
+    base(tmp_path, BASE_DEPLOYMENT.replace("spec:\n  template", with_selector))
     assert check(tmp_path) == [("base/deployment.yaml", "default-namespace", "metadata.namespace")]
     write(tmp_path / "overlays" / "prod" / "kustomization.yaml", "resources: [../../base]\nnamespace: web-prod\n")
     built_only(monkeypatch)
@@ -163,7 +148,7 @@ def test_builds_run_in_a_temporary_folder_that_is_removed(tmp_path: Path, monkey
 
 
 def test_no_kustomization_or_no_kubectl_starts_no_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(tmp_path / "deployment.yaml", DEPLOYMENT)
+    write(tmp_path / "deployment.yaml", BASE_DEPLOYMENT)
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("a process was started"))
     assert len(check(tmp_path)) == 2
     base(tmp_path)
@@ -175,7 +160,7 @@ def test_no_kustomization_or_no_kubectl_starts_no_process(tmp_path: Path, monkey
 
 
 def test_roots_that_cannot_build_together_are_built_one_by_one(tmp_path: Path) -> None:
-    base(tmp_path, DEPLOYMENT.replace("  namespace: default\n", ""))
+    base(tmp_path, BASE_DEPLOYMENT.replace("  namespace: default\n", ""))
     # both overlays make Deployment web: together they collide, alone each builds
     write(tmp_path / "overlays" / "a" / "kustomization.yaml", "resources: [../../base]\n" + SELECTOR)
     write(tmp_path / "overlays" / "b" / "kustomization.yaml", "resources: [../../base]\n")
