@@ -281,3 +281,77 @@ def _inputs(options: Mapping[str, Any], schema: Mapping[str, Any], path: Path) -
         out.append(InputInfo(key, _schema_type(prop, raw), defaults[key], " ".join(str(description).split()),
                              choices))
     return out
+
+
+# -- the shape of structured inputs, for prompts ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One field of an entry of a mapping input (``teams.<name>.gpu_quota``), as a prompt asks it."""
+
+    type: str
+    required: bool
+    choices: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySchema:
+    """A mapping input whose values are entries with known fields (``teams``: name -> team)."""
+
+    fields: dict[str, FieldSpec]
+
+
+def _deref(schema: Mapping[str, Any], node: Any) -> Mapping[str, Any]:
+    """``node`` with a local ``$ref`` (``#/$defs/x``) followed, a few levels deep at most."""
+    for _ in range(8):
+        if not isinstance(node, Mapping):
+            return {}
+        ref = node.get("$ref")
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return node
+        target: Any = schema
+        for step in ref[2:].split("/"):
+            target = target.get(step) if isinstance(target, Mapping) else None
+        node = {**{k: v for k, v in node.items() if k != "$ref"}, **(target if isinstance(target, Mapping) else {})}
+    return node if isinstance(node, Mapping) else {}
+
+
+def entry_schema(schema: Mapping[str, Any], name: str) -> EntrySchema | None:
+    """The fields of input ``name``'s entries when it is a mapping of entries, else None."""
+    prop = _deref(schema, schema.get("properties", {}).get(name))
+    entry = _deref(schema, prop.get("additionalProperties"))
+    props = entry.get("properties")
+    if prop.get("type") != "object" or not isinstance(props, Mapping) or not props:
+        return None
+    listed = entry.get("required")
+    required: list[Any] = listed if isinstance(listed, list) else []
+    fields = {}
+    for field_name, raw in props.items():
+        spec = _deref(schema, raw)
+        declared = spec.get("type")
+        kind = declared if isinstance(declared, str) else "string"
+        choices = tuple(spec["enum"]) if isinstance(spec.get("enum"), list) else ()
+        fields[str(field_name)] = FieldSpec(kind, field_name in required, choices)
+    return EntrySchema(fields)
+
+
+def implied_value(schema: Mapping[str, Any], answers: Mapping[str, Any], name: str) -> Any:
+    """The value an ``allOf``/``if``-``then`` of ``schema`` fixes for ``name`` given ``answers`` so
+    far (``cloud: generic`` fixes ``node_provisioner``), or None."""
+    rules = schema.get("allOf")
+    for rule in rules if isinstance(rules, list) else []:
+        if not isinstance(rule, Mapping):
+            continue
+        test, then = rule.get("if"), rule.get("then")
+        if not isinstance(test, Mapping) or not isinstance(then, Mapping):
+            continue
+        conditions = test.get("properties")
+        if not isinstance(conditions, Mapping) or not conditions:
+            continue
+        if all(isinstance(c, Mapping) and "const" in c and answers.get(k) == c["const"]
+               for k, c in conditions.items()):
+            fixed = then.get("properties", {}).get(name) if isinstance(then.get("properties"), Mapping) else None
+            if isinstance(fixed, Mapping) and "const" in fixed:
+                return fixed["const"]
+    return None

@@ -4,8 +4,9 @@ In order: the values must be plain data (text, numbers, booleans, lists, mapping
 name only public inputs of the blueprint, and contain no Jinja syntax anywhere (values are data,
 never templates; cookiecutter would evaluate them, gitops-gen never does, and refuses them so a
 template that renders a value twice cannot be tricked either).  Then the defaults are laid under
-them and the result is validated against the blueprint's ``inputs`` JSON Schema.  Every problem
-is reported at once, each with its key path.
+them and the result is validated against the blueprint's ``inputs`` JSON Schema, then (when the
+schema passes) against the blueprint's own rules (:mod:`~gitops_gen.blueprints.names`: derived
+names that would clash).  Every problem is reported at once, each with its key path.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from gitops_gen.blueprints.context import (
     template_imports,
 )
 from gitops_gen.blueprints.messages import describe, key, show
+from gitops_gen.blueprints.names import naming_problems
 from gitops_gen.errors import BlueprintError
 from gitops_gen.model import FieldPath
 
@@ -102,6 +104,8 @@ def resolve(bp: BlueprintInfo, values: Mapping[str, Any]) -> Built:
             raise BlueprintError(f"the default of {exc.key!r} does not render: {exc.error}", key=exc.key,
                                  file=str(bp.path / CONTEXT_FILE)) from None
     problems = _validate(bp, built)
+    if not problems:  # the blueprint's own rules read valid answers only
+        problems = [InputProblem(k, m) for k, m in naming_problems(bp, built.answers)]
     if problems:
         raise InputsError(problems)
     return built

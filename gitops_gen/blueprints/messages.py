@@ -90,7 +90,48 @@ def describe(error: Any, schema: Mapping[str, Any]) -> Iterator[tuple[FieldPath,
     if custom:
         yield path, f"{custom} (got {show(value)})"
         return
+    condition = _condition(schema, list(error.schema_path))
+    if condition and name in ("Constant", "Enum"):
+        yield path, _conditional(error, sub, path, condition)
+        return
     yield path, _plain(error, sub)
+
+
+def _condition(schema: Mapping[str, Any], schema_path: list[Any]) -> str | None:
+    """``cloud is "generic"`` when the failing keyword sits in the ``then`` of an ``if`` that reads
+    one or more inputs' ``const``/``enum``; None otherwise."""
+    steps = [i for i, step in enumerate(schema_path) if step == "then"]
+    if not steps:
+        return None
+    holder = subschema(schema, schema_path[: steps[-1] + 1])
+    test = holder.get("if")
+    props = test.get("properties") if isinstance(test, Mapping) else None
+    if not isinstance(props, Mapping) or not props:
+        return None
+    parts = []
+    for name, rule in props.items():
+        if isinstance(rule, Mapping) and "const" in rule:
+            parts.append(f"{name} is {show(rule['const'])}")
+        elif isinstance(rule, Mapping) and isinstance(rule.get("enum"), list):
+            parts.append(f"{name} is one of {', '.join(show(o) for o in rule['enum'])}")
+        else:
+            return None
+    return " and ".join(parts)
+
+
+def _conditional(error: Any, sub: Mapping[str, Any], path: FieldPath, condition: str) -> str:
+    """A value another input rules out: say which input, why, and what to set instead."""
+    kind = error.kind
+    constant = type(kind).__name__ == "Constant"
+    allowed = [getattr(kind, "expected_value", None)] if constant else list(kind.options)
+    wanted = " or ".join(show(o) for o in allowed)
+    why = sub.get("description") if isinstance(sub.get("description"), str) else None
+    reason = f" ({' '.join(why.split()).rstrip('.')})" if why else ""
+    fix = ""
+    if allowed and isinstance(allowed[0], (str, int, bool)):
+        text = allowed[0] if isinstance(allowed[0], str) else show(allowed[0])
+        fix = f"; add --set {format_path(path)}={text}"
+    return f"must be {wanted} when {condition}{reason} (got {show(error.instance)}){fix}"
 
 
 def _unknown(extra: str, known: list[str]) -> str:

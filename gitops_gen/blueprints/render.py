@@ -114,7 +114,7 @@ def _check_target(target: Path, overwrite: bool) -> None:
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         raise BlueprintError(f"{target} exists and is not a folder")
     if target.is_dir() and any(target.iterdir()) and not overwrite:
-        raise BlueprintError(f"{target} exists and is not empty (use overwrite to replace it)")
+        raise BlueprintError(f"{target} exists and is not empty (use --overwrite, or overwrite=True, to replace it)")
 
 
 def _make_parents(parent: Path) -> list[Path]:
@@ -209,7 +209,8 @@ def _move_into_place(project: Path, target: Path, overwrite: bool, scratch: Path
     try:
         if target.is_dir() and any(target.iterdir()):
             if not overwrite:  # appeared while we rendered
-                raise BlueprintError(f"{target} exists and is not empty (use overwrite to replace it)")
+                raise BlueprintError(f"{target} exists and is not empty (use --overwrite, or overwrite=True, "
+                                     "to replace it)")
             previous = scratch / _PREVIOUS
             os.rename(target, previous)
             try:

@@ -1,0 +1,229 @@
+# {% raw %}
+"""Pre-generation check of the ml-platform blueprint: names that would clash are refused before
+anything is written.
+
+This file is the one implementation of the blueprint's naming rules.  Plain ``cookiecutter`` runs
+it as a hook (rendered: the answers are filled in at the bottom) and it exits non-zero with one
+line per problem; gitops-gen imports it unrendered (it is valid Python either way) and calls
+:func:`input_problems` after the schema has passed, so both refuse the same answers with the same
+messages.  Standard library only: plain cookiecutter cannot import gitops-gen.
+
+The names the render derives from the answers:
+
+* each team ``<team>`` has a development namespace ``<team>`` (its Kubeflow Profile) and one
+  namespace per environment, ``<team>-<env>``;
+* Argo CD Applications: the platform's components (:data:`PLATFORM_APPLICATIONS`), the root
+  Application (:data:`ROOT_APPLICATION`), the ApplicationSet ``team-workloads``, per team
+  ``team-<team>-platform``, ``team-<team>-profile`` and ``team-<team>-workspace``, per team and
+  environment ``<team>-<env>``.
+
+Refused: a team namespace that is a system namespace (``default``, ``kube-*``), Argo CD's
+namespace, or one the platform creates or uses (:data:`PLATFORM_NAMESPACES`); two inputs deriving
+the same namespace or Application name; a derived name over 63 characters; an environment on
+another cluster than ``cluster_server`` (the platform is installed on that cluster only).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+MAX_NAME = 63
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+TIMES = " \u00d7 "  # joins the keys of a name derived from a team and an environment
+
+#: Namespaces that belong to Kubernetes itself (and every kube-* namespace).
+SYSTEM_NAMESPACES = ("default",)
+SYSTEM_PREFIX = "kube-"
+
+#: Namespaces the platform creates or deploys into (apps/platform/, platform/, the teams' network
+#: policies), whatever the toggles: switching a component on later must not clash with a team.
+#: Argo CD's own namespace is the input argocd_namespace.  Pinned by
+#: tests/blueprints/test_names_render.py against renders of every variant.
+PLATFORM_NAMESPACES = (
+    "airflow",
+    "argo",
+    "cert-manager",
+    "external-secrets",
+    "gpu-operator",
+    "istio-system",
+    "keda",
+    "kserve",
+    "kube-system",
+    "kubeflow",
+    "platform-secrets",
+    "seldon-system",
+)
+
+#: The root Application (bootstrap/root-app.yaml).
+ROOT_APPLICATION = "root"
+
+#: Argo CD Applications and ApplicationSets with fixed names.
+PLATFORM_APPLICATIONS = (
+    "argocd",
+    "platform-namespaces",
+    "team-guardrails",
+    "priority-classes",
+    "cert-manager",
+    "metrics-server",
+    "node-autoscaler",
+    "secrets-operator",
+    "istio-crds",
+    "karpenter-crd",
+    "kserve-crd",
+    "kubeflow-pipelines-crds",
+    "gpu-node-pools",
+    "secret-store",
+    "gpu-operator",
+    "keda",
+    "platform-secrets",
+    "argo-workflows",
+    "kserve",
+    "kubeflow-poddefaults",
+    "kubeflow-roles",
+    "seldon-core",
+    "training-operator",
+    "katib",
+    "airflow",
+    "kserve-runtimes",
+    "kubeflow-dashboard",
+    "kubeflow-notebooks",
+    "kubeflow-pipelines",
+    "kubeflow-profiles",
+    ROOT_APPLICATION,
+    "team-workloads",
+)
+
+#: Each team's own Applications: team-<team>-platform, -profile and -workspace.
+TEAM_APPLICATIONS = ("platform", "profile", "workspace")
+
+ANOTHER_CLUSTER = (
+    "differs from cluster_server ({top}): environments on another cluster are not supported, because "
+    "the platform (namespaces, CRDs, operators, quotas) is installed only on cluster_server; render one "
+    "repository per cluster, each with its own cluster_server"
+)
+
+
+def team_key(team: str) -> str:
+    return f"teams.{team}"
+
+
+def pair_key(team: str, env: str) -> str:
+    return f"teams.{team}{TIMES}environments.{env}"
+
+
+def team_namespaces(team: str, environments: list[str]) -> dict[str, str]:
+    """``{namespace: key of the input(s) it comes from}`` for one team."""
+    out = {team: team_key(team)}
+    for env in environments:
+        out[f"{team}-{env}"] = pair_key(team, env)
+    return out
+
+
+def team_applications(team: str, environments: list[str]) -> dict[str, str]:
+    """``{Application name: key of the input(s) it comes from}`` for one team."""
+    out = {f"team-{team}-{part}": team_key(team) for part in TEAM_APPLICATIONS}
+    for env in environments:
+        out[f"{team}-{env}"] = pair_key(team, env)
+    return out
+
+
+def reserved_namespace(name: str, argocd_namespace: str) -> str | None:
+    """Why ``name`` may not be a team's namespace, or None."""
+    if name in SYSTEM_NAMESPACES or name.startswith(SYSTEM_PREFIX):
+        return "a system namespace (default and kube-* belong to Kubernetes)"
+    if name == argocd_namespace:
+        return "Argo CD's namespace (argocd_namespace)"
+    if name in PLATFORM_NAMESPACES:
+        return "a namespace the platform creates or uses"
+    return None
+
+
+def _names(value: Any) -> list[str]:
+    return sorted(str(k) for k in value) if isinstance(value, Mapping) else []
+
+
+def _rename(key: str) -> str:
+    return "rename the team or the environment" if TIMES in key else "rename the team"
+
+
+def input_problems(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(key, message)`` for every name the answers would make clash; empty when there is none.
+
+    ``answers`` are the blueprint's inputs, typed or as cookiecutter hands them to templates
+    (numbers as text): only names are read.  Sorted by key, so the order of the teams does not
+    matter.
+    """
+    teams = _names(answers.get("teams"))
+    environments = _names(answers.get("environments"))
+    argocd_namespace = str(answers.get("argocd_namespace") or "")
+    problems: dict[tuple[str, str], str] = {}
+
+    def add(key: str, message: str) -> None:
+        problems.setdefault((key, message), message)
+
+    for name in (*teams, *environments):
+        if not DNS_LABEL.match(name):
+            which = "teams" if name in teams else "environments"
+            add(f"{which}.{name}", "must be a DNS-1123 label (lowercase letters, digits and '-')")
+
+    namespaces: dict[str, list[str]] = {}
+    applications: dict[str, list[str]] = {}
+    for team in teams:
+        for name, key in team_namespaces(team, environments).items():
+            namespaces.setdefault(name, []).append(key)
+        for name, key in team_applications(team, environments).items():
+            applications.setdefault(name, []).append(key)
+
+    refused: dict[str, str] = {}  # team -> why its own namespace is refused
+    clashes: dict[tuple[str, str, str], list[str]] = {}  # (key, name, first key) -> kinds
+    for name, keys in sorted(namespaces.items()):
+        why = reserved_namespace(name, argocd_namespace)
+        for key in keys:
+            if not why or (TIMES in key and refused.get(key.split(TIMES)[0]) == why):
+                continue  # a kube-* team is refused once, not once more per environment
+            refused.setdefault(key, why)
+            add(key, f"namespace {name} is {why}; {_rename(key)}")
+        for key in keys[1:]:
+            clashes.setdefault((key, name, keys[0]), []).append("namespace")
+    for name, keys in sorted(applications.items()):
+        for key in keys:
+            if name in PLATFORM_APPLICATIONS:
+                add(key, f"Argo CD Application {name} is the name of a platform Application; {_rename(key)}")
+        for key in keys[1:]:
+            clashes.setdefault((key, name, keys[0]), []).append("Argo CD Application")
+    for (key, name, first), kinds in sorted(clashes.items()):
+        add(key, f"{' and '.join(kinds)} {name} is also derived from {first}; {_rename(key)}")
+    for table, kind in ((namespaces, "namespace"), (applications, "Argo CD Application")):
+        for name, keys in sorted(table.items()):
+            if len(name) > MAX_NAME:
+                for key in keys:
+                    add(key, f"{kind} {name} is {len(name)} characters, over Kubernetes' {MAX_NAME}; "
+                             "use a shorter name")
+
+    top = str(answers.get("cluster_server") or "").rstrip("/")
+    envs = answers.get("environments")
+    if isinstance(envs, Mapping):
+        for env in environments:
+            spec = envs.get(env)
+            server = spec.get("cluster_server") if isinstance(spec, Mapping) else None
+            if isinstance(server, str) and server.rstrip("/") != top:
+                add(f"environments.{env}.cluster_server", ANOTHER_CLUSTER.format(top=top or "(empty)"))
+    return sorted(problems)
+
+
+def main(answers_json: str) -> int:
+    problems = input_problems(json.loads(answers_json))
+    for key, message in problems:
+        print(f"ml-platform blueprint: {key}: {message}", file=sys.stderr)
+    return 1 if problems else 0
+# {% endraw %}
+
+
+ANSWERS = r"""{{ cookiecutter | jsonify }}"""
+
+if __name__ == "__main__":
+    sys.exit(main(ANSWERS))
