@@ -205,6 +205,10 @@ def test_variants_validate(renders: Renders, validator: Any, variant: str) -> No
         failures, _ = kustomize_failures(repo)
         assert not failures, "\n".join(failures)
     findings, _ = policy_findings(repo)
+    if VARIANTS[variant].get("secrets_backend") == "sealed-secrets":
+        # placeholder ciphertext until the user seals the real values (test_ml_platform_sync.py)
+        assert findings and {(f.rule, Path(f.file).parent.name) for f in findings} == {("placeholder-value", "secrets")}
+        return
     assert not findings, f"{variant}: {len(findings)} finding(s) at medium or above:\n{show(findings)}"
 
 

@@ -1,0 +1,333 @@
+"""What a reviewer checks in the team side of the ml-platform render (issue 8).
+
+- Inputs render type-safely: names made of YAML 1.1's ambiguous scalars (yes, on, 0644, 1e3...)
+  stay text everywhere, read back with go-yaml v2's rules.
+- Every environment of a team has its own namespace, quota, limits, RBAC and network policies.
+- The "no Secrets, no exec" promise holds for everything a team member can reach: their own RBAC
+  and every service account their pods may run as.
+- The example workloads fit the namespace's quota (summed over replicas, workers and trials).
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from gitops_gen.blueprints import BlueprintInfo, find_blueprint, render
+from gitops_gen.manifests.yamlread import read_documents
+
+KUBECTL = shutil.which("kubectl")
+
+#: YAML 1.1 scalars a Kubernetes name may be: each read as a boolean, number or null if unquoted.
+AMBIGUOUS_NAMES = ["yes", "on", "0644", "1e3", "0x1f", "2026-01-01", "null", "123", "y", "off", "no"]
+
+
+def _values(teams: list[str], envs: list[str], pools: list[str], groups: list[str]) -> dict[str, Any]:
+    return {
+        "teams": {t: {"group": g, "gpu_quota": 2, "cpu_quota": "16", "memory_quota": "64Gi"}
+                  for t, g in zip(teams, groups, strict=True)},
+        "environments": {e: {"cluster_server": "https://kubernetes.default.svc", "replicas": 1, "canary_percent": 10}
+                         for e in envs},
+        "gpu_node_pools": {p: {"instance_families": ["g5"], "gpu_product": "NVIDIA-A10G", "max_gpus": 8,
+                               "capacity_type": "spot"} for p in pools},
+    }
+
+
+PLAIN = _values(["alpha", "beta", "gamma", "delta"], ["stage", "prod", "qa"], ["pool-a", "pool-b"],
+                ["grp-a", "grp-b", "grp-c", "grp-d"])
+TRICKY = _values(["yes", "0644", "1e3", "2026-01-01"], ["on", "null", "0x1f"], ["y", "123"],
+                 ["on", "12:30", "0644", "null"])
+SCALAR_INPUTS = {"project_name": "yes", "sso_admin_group": "off", "cluster_name": "0644", "argocd_namespace": "no",
+                 "target_revision": "1e3", "inference_clients": "on,0x1f"}
+
+
+@pytest.fixture(scope="module")
+def bp() -> BlueprintInfo:
+    return find_blueprint("ml-platform")
+
+
+def _segments(values: dict[str, Any]) -> list[str]:
+    teams, envs = list(values["teams"]), list(values["environments"])
+    return teams + envs + [f"{t}-{e}" for t in teams for e in envs]
+
+
+def _skeleton(node: Any) -> Any:
+    """The shape and scalar types of a document (mapping keys by position: names differ)."""
+    if isinstance(node, dict):
+        return [(type(k).__name__, _skeleton(v)) for k, v in node.items()]
+    if isinstance(node, list):
+        return [_skeleton(v) for v in node]
+    return type(node).__name__
+
+
+def _first_change(ours: Any, theirs: Any, where: str = "") -> str | None:
+    """The path of the first place where two skeletons differ."""
+    if isinstance(ours, list) and isinstance(theirs, list) and len(ours) == len(theirs):
+        for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+            found = _first_change(a, b, f"{where}[{i}]")
+            if found:
+                return found
+        return None
+    if isinstance(ours, tuple) and isinstance(theirs, tuple):
+        return _first_change(list(ours), list(theirs), where)
+    return None if ours == theirs else f"{where}: {ours} became {theirs}"
+
+
+def test_ambiguous_names_render_as_text(bp: BlueprintInfo, tmp_path: Path) -> None:
+    plain = render(bp, tmp_path / "plain", {**PLAIN, "sso_admin_group": "grp-admins", "cluster_name": "c1",
+                                             "argocd_namespace": "argo-cd", "target_revision": "release-1",
+                                             "project_name": "Plain", "inference_clients": "gw,lb"}, git_init=False)
+    tricky = render(bp, tmp_path / "tricky", {**TRICKY, **SCALAR_INPUTS}, git_init=False)
+    rename = dict(zip(_segments(PLAIN), _segments(TRICKY), strict=True))
+    compared = 0
+    for path in sorted(plain.rglob("*")):
+        if path.suffix not in (".yaml", ".yml") or ".git" in path.parts:
+            continue
+        rel = path.relative_to(plain).parts
+        twin = tricky.joinpath(*(rename.get(part, part) for part in rel))
+        assert twin.is_file(), f"{twin} missing from the tricky render"
+        ours = [_skeleton(d.data) for d in read_documents(path.read_text())]
+        theirs = [_skeleton(d.data) for d in read_documents(twin.read_text())]
+        assert ours == theirs, (f"{'/'.join(rel)}: a value changed type with YAML 1.1-ambiguous inputs at "
+                                f"{_first_change(ours, theirs)}")
+        compared += 1
+    assert compared > 60
+
+
+def test_ambiguous_names_build_and_keep_their_names(bp: BlueprintInfo, tmp_path: Path) -> None:
+    if KUBECTL is None:
+        pytest.skip("SKIPPED LOUDLY: kubectl is not installed")
+    repo = render(bp, tmp_path / "t", {**TRICKY, **SCALAR_INPUTS}, git_init=False)
+    built = _build(repo / "teams" / "yes" / "platform")
+    namespaces = {d["metadata"]["name"] for d in built if d["kind"] == "Namespace"}
+    assert namespaces == {"yes", "yes-on", "yes-null", "yes-0x1f"}
+    labels = next(d for d in built if d["kind"] == "Namespace" and d["metadata"]["name"] == "yes-null")["metadata"]
+    assert labels["labels"]["ml-platform.io/environment"] == "null"
+    apps = _build(repo / "apps")
+    appset = next(d for d in apps if d["kind"] == "ApplicationSet")
+    elements = appset["spec"]["generators"][0]["list"]["elements"]
+    assert {(e["team"], e["environment"]) for e in elements} >= {("yes", "on"), ("0644", "null")}
+    assert all(isinstance(e["team"], str) and isinstance(e["environment"], str) for e in elements)
+
+
+def _build(folder: Path) -> list[dict[str, Any]]:
+    assert KUBECTL
+    out = subprocess.run([KUBECTL, "kustomize", str(folder)], capture_output=True, text=True, check=True).stdout
+    # kubectl writes YAML 1.2-safe output (it quotes what YAML 1.1 would misread): plain safe_load is fine
+    return [d for d in yaml.safe_load_all(out) if d]
+
+
+# -- one namespace, quota, RBAC and policies per environment ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def default_team(ml_default_render: Path) -> list[dict[str, Any]]:
+    if KUBECTL is None:
+        pytest.skip("SKIPPED LOUDLY: kubectl is not installed")
+    return _build(ml_default_render / "teams" / "research" / "platform")
+
+
+def _in(objects: list[dict[str, Any]], kind: str, namespace: str) -> list[dict[str, Any]]:
+    return [o for o in objects if o["kind"] == kind and o["metadata"].get("namespace") == namespace]
+
+
+def test_every_environment_has_its_own_fences(default_team: list[dict[str, Any]]) -> None:
+    for ns in ("research", "research-staging", "research-production"):
+        assert len(_in(default_team, "ResourceQuota", ns)) == 1, ns
+        assert len(_in(default_team, "LimitRange", ns)) == 1, ns
+        policies = {o["metadata"]["name"] for o in _in(default_team, "NetworkPolicy", ns)}
+        assert {"default-deny-all", "allow-dns", "allow-inference-clients"} <= policies, ns
+        assert _in(default_team, "RoleBinding", ns), ns
+    workspace = next(o for o in default_team if o["kind"] == "Namespace" and o["metadata"]["name"] == "research")
+    # the PodDefaults webhook selects Kubeflow profile namespaces by this label
+    assert workspace["metadata"]["labels"]["app.kubernetes.io/part-of"] == "kubeflow-profile"
+
+
+def test_inference_clients_reach_the_models(bp: BlueprintInfo, tmp_path: Path) -> None:
+    if KUBECTL is None:
+        pytest.skip("SKIPPED LOUDLY: kubectl is not installed")
+    repo = render(bp, tmp_path / "r", {"inference_clients": "envoy-gateway-system,apps"}, git_init=False)
+    built = _build(repo / "teams" / "serving" / "platform")
+    policy = next(o for o in _in(built, "NetworkPolicy", "serving-production")
+                  if o["metadata"]["name"] == "allow-inference-clients")
+    peers = policy["spec"]["ingress"][0]["from"]
+    names = {p["namespaceSelector"]["matchLabels"].get("kubernetes.io/metadata.name") for p in peers}
+    assert names >= {"envoy-gateway-system", "apps"}
+    assert {"ml-platform.io/inference-client": "true"} in [p["namespaceSelector"]["matchLabels"] for p in peers]
+
+
+# -- the "no Secrets, no exec" promise ----------------------------------------------------------
+
+
+FORBIDDEN = {("", "secrets"), ("", "pods/exec"), ("", "pods/attach"), ("", "serviceaccounts/token")}
+ESCALATING_VERBS = {"escalate", "bind", "impersonate", "*"}
+
+
+def _grants(role: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    for rule in role.get("rules") or []:
+        for group in rule.get("apiGroups") or []:
+            for resource in rule.get("resources") or []:
+                for verb in rule.get("verbs") or []:
+                    yield group, resource, verb
+
+
+def test_team_members_reach_no_secrets_and_no_exec(ml_default_render: Path) -> None:
+    if KUBECTL is None:
+        pytest.skip("SKIPPED LOUDLY: kubectl is not installed")
+    repo = ml_default_render
+    objects = _build(repo / "teams" / "research" / "platform") + _build(repo / "platform" / "guardrails")
+    namespaces = {o["metadata"]["name"] for o in objects if o["kind"] == "Namespace"}
+    # the service accounts a member's pods can run as: every one in the team's namespaces, plus
+    # those the Kubeflow profile controller creates, unless the admission policy refuses them
+    policy = next(o for o in objects if o["kind"] == "ValidatingAdmissionPolicy")
+    binding = next(o for o in objects if o["kind"] == "ValidatingAdmissionPolicyBinding")
+    assert binding["spec"]["validationActions"] == ["Deny"]
+    assert binding["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0]["key"] == "ml-platform.io/team"
+    expression = policy["spec"]["validations"][0]["expression"]
+    refused = {"default-editor", "default-viewer"}
+    assert all(f"'{name}'" in expression for name in refused)
+    accounts = {(o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects if o["kind"] == "ServiceAccount"}
+    accounts |= {(ns, "default") for ns in namespaces}
+    subjects = {("Group", "research-team", None)} | {("ServiceAccount", name, ns) for ns, name in accounts}
+    reached = []
+    for rb in (o for o in objects if o["kind"] in ("RoleBinding", "ClusterRoleBinding")):
+        for s in rb["subjects"]:
+            key = (s["kind"], s["name"], s.get("namespace") if s["kind"] == "ServiceAccount" else None)
+            if key in subjects:
+                reached.append(rb)
+    assert reached, "no binding reaches the team"
+    for rb in reached:
+        ref = rb["roleRef"]
+        assert ref["kind"] == "Role", f"{rb['metadata']['name']} binds {ref['kind']} {ref['name']}: unreadable here"
+        role = next(o for o in objects if o["kind"] == "Role" and o["metadata"]["name"] == ref["name"]
+                    and o["metadata"]["namespace"] == rb["metadata"]["namespace"])
+        for group, resource, verb in _grants(role):
+            assert (group, resource) not in FORBIDDEN, f"{ref['name']} grants {verb} {resource}"
+            assert "*" not in (group, resource) and verb not in ESCALATING_VERBS, f"{ref['name']}: {verb} {resource}"
+            assert not group.startswith("rbac.authorization.k8s.io"), f"{ref['name']} grants RBAC"
+    # the profile controller's accounts are refused in every team namespace
+    assert all(o["metadata"]["labels"].get("ml-platform.io/team") for o in objects if o["kind"] == "Namespace")
+    for path in (repo / "teams").rglob("*.yaml"):
+        assert "serviceAccountName: default-editor" not in path.read_text(), path
+
+
+# -- the examples fit the quota ----------------------------------------------------------------
+
+
+_FACTORS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
+
+
+def _quantity(q: Any) -> float:
+    text = str(q)
+    for suffix in sorted(_FACTORS, key=len, reverse=True):
+        if text.endswith(suffix):
+            return float(text[: -len(suffix)]) * _FACTORS[suffix]
+    return float(text)
+
+
+def _pod_demand(spec: dict[str, Any], sidecar: dict[str, float] | None = None) -> dict[str, float]:
+    """requests.cpu, requests.memory, limits.memory, GPUs of one pod (init containers: the max)."""
+    def one(c: dict[str, Any]) -> dict[str, float]:
+        r = c.get("resources") or {}
+        req, lim = r.get("requests") or {}, r.get("limits") or {}
+        return {"cpu": _quantity(req.get("cpu", "100m")), "memory": _quantity(req.get("memory", "128Mi")),
+                "limits.memory": _quantity(lim.get("memory", "512Mi")),
+                "gpu": _quantity(req.get("nvidia.com/gpu", lim.get("nvidia.com/gpu", 0)))}
+    total = {"cpu": 0.0, "memory": 0.0, "limits.memory": 0.0, "gpu": 0.0}
+    for c in spec.get("containers") or []:
+        for k, v in one(c).items():
+            total[k] += v
+    for k, v in (sidecar or {}).items():
+        total[k] += v
+    for c in spec.get("initContainers") or []:
+        for k, v in one(c).items():
+            total[k] = max(total[k], v)
+    return total
+
+
+# Injected by controllers at run time (their defaults at the pinned versions): KServe's storage
+# initializer (init container), Katib's metrics collector and suggestion, Argo's wait sidecar and
+# init container (the blueprint's executor resources).
+STORAGE_INIT = {"containers": [], "initContainers": [{"resources": {"requests": {"cpu": "100m", "memory": "100Mi"},
+                                                                      "limits": {"memory": "1Gi"}}}]}
+KATIB_COLLECTOR = {"cpu": 0.05, "memory": 10 * 2**20, "limits.memory": 100 * 2**20, "gpu": 0.0}
+ARGO_EXECUTOR = {"cpu": 0.1, "memory": 64 * 2**20, "limits.memory": 256 * 2**20, "gpu": 0.0}
+
+
+def _demand(objects: list[dict[str, Any]]) -> dict[str, float]:
+    total = {"cpu": 0.0, "memory": 0.0, "limits.memory": 0.0, "gpu": 0.0}
+
+    def add(d: dict[str, float], times: int) -> None:
+        for k, v in d.items():
+            total[k] += v * times
+
+    for o in objects:
+        kind, spec = o["kind"], o.get("spec") or {}
+        if kind == "PyTorchJob":
+            for replica in spec["pytorchReplicaSpecs"].values():
+                add(_pod_demand(replica["template"]["spec"]), replica.get("replicas", 1))
+        elif kind == "InferenceService":
+            stable = spec["predictor"]["maxReplicas"]
+            for part, count in ((spec["predictor"], stable),
+                                *((c["predictor"], math.ceil(stable * c["trafficPercent"] / 100))
+                                  for c in spec.get("canary") or [])):
+                pod = {"containers": [part["model"]], "initContainers": STORAGE_INIT["initContainers"]}
+                add(_pod_demand(pod), count)
+        elif kind == "WorkflowTemplate":  # steps run one after the other: the largest step at a time
+            steps = [_pod_demand({"containers": [t["container"]], "initContainers": [
+                {"resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}}]},
+                ARGO_EXECUTOR) for t in spec["templates"] if "container" in t]
+            add({k: max(s[k] for s in steps) for k in total}, 1)
+        elif kind == "Experiment":
+            trial = spec["trialTemplate"]["trialSpec"]["spec"]["template"]["spec"]
+            add(_pod_demand(trial, KATIB_COLLECTOR), spec["parallelTrialCount"])
+            add(KATIB_COLLECTOR, 1)  # the suggestion service, with Katib's default resources
+        elif kind == "Notebook":
+            add(_pod_demand(spec["template"]["spec"]), 1)
+    return total
+
+
+QUOTA_VARIANTS = {
+    "default": {},
+    "tight": {"teams": {"tight": {"group": "g", "gpu_quota": 1, "cpu_quota": "4", "memory_quota": "12Gi"}},
+              "environments": {"staging": {"cluster_server": "https://kubernetes.default.svc", "replicas": 1,
+                                           "canary_percent": 50},
+                               "production": {"cluster_server": "https://kubernetes.default.svc", "replicas": 2,
+                                              "canary_percent": 10}}},
+    "one-gpu-many-replicas": {"teams": {"solo": {"group": "g", "gpu_quota": 1, "cpu_quota": "20",
+                                                  "memory_quota": "32Gi"}},
+                              "environments": {"production": {"cluster_server": "https://kubernetes.default.svc",
+                                                              "replicas": 10, "canary_percent": 25}}},
+}
+
+
+@pytest.mark.parametrize("variant", sorted(QUOTA_VARIANTS))
+def test_examples_fit_each_namespace_quota(bp: BlueprintInfo, tmp_path: Path, variant: str) -> None:
+    if KUBECTL is None:
+        pytest.skip("SKIPPED LOUDLY: kubectl is not installed")
+    repo = render(bp, tmp_path / variant, QUOTA_VARIANTS[variant], git_init=False)
+    checked = 0
+    for team_dir in sorted((repo / "teams").iterdir()):
+        fences = _build(team_dir / "platform")
+        folders = [team_dir / "workspace", *sorted((team_dir / "workloads" / "overlays").iterdir())]
+        for folder in folders:
+            if not folder.is_dir():
+                continue
+            objects = _build(folder)
+            namespace = next(o["metadata"]["namespace"] for o in objects)
+            hard = next(o for o in fences if o["kind"] == "ResourceQuota"
+                        and o["metadata"]["namespace"] == namespace)["spec"]["hard"]
+            need = _demand(objects)
+            for key, quota_key in (("cpu", "requests.cpu"), ("memory", "requests.memory"),
+                                   ("limits.memory", "limits.memory"), ("gpu", "requests.nvidia.com/gpu")):
+                assert need[key] <= _quantity(hard[quota_key]) + 1e-9, \
+                    f"{namespace}: the examples need {key} {need[key]:g}, the quota holds {hard[quota_key]}"
+            checked += 1
+    assert checked >= 2
