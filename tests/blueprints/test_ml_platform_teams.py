@@ -312,7 +312,32 @@ QUOTA_VARIANTS = {
 def test_examples_fit_each_namespace_quota(bp: BlueprintInfo, tmp_path: Path, variant: str) -> None:
     if KUBECTL is None:
         pytest.skip("SKIPPED LOUDLY: kubectl is not installed")
-    repo = render(bp, tmp_path / variant, QUOTA_VARIANTS[variant], git_init=False)
+    assert _fits(render(bp, tmp_path / variant, QUOTA_VARIANTS[variant], git_init=False)) >= 2
+
+
+@pytest.mark.parametrize(("cpu", "memory", "gpus"), [("3", "64Gi", 1), ("4", "12Gi", 1), ("4.7", "12Gi", 2),
+                                                     ("5", "9Gi", 1), ("64", "17Gi", 2), ("2500m", "40Gi", 1),
+                                                     ("20", "20480Mi", 2)])
+def test_a_quota_too_small_for_the_examples_is_refused(bp: BlueprintInfo, tmp_path: Path, cpu: str, memory: str,
+                                                       gpus: int) -> None:
+    """Refused before rendering exactly when the examples would not fit (the same sums on both sides)."""
+    if KUBECTL is None:
+        pytest.skip("SKIPPED LOUDLY: kubectl is not installed")
+    from gitops_gen.blueprints import InputsError
+
+    values = {"teams": {"x": {"group": "g", "gpu_quota": gpus, "cpu_quota": cpu, "memory_quota": memory}}}
+    try:
+        repo = render(bp, tmp_path / "r", values, git_init=False)
+    except InputsError as exc:
+        assert {p.key for p in exc.problems} == {"teams.x"}, exc
+        assert "cannot hold the example" in str(exc)
+        assert not (tmp_path / "r").exists()
+        return
+    _fits(repo)
+
+
+def _fits(repo: Path) -> int:
+    """Asserts every namespace's examples fit its quota; how many namespaces were checked."""
     checked = 0
     for team_dir in sorted((repo / "teams").iterdir()):
         fences = _build(team_dir / "platform")
@@ -330,4 +355,4 @@ def test_examples_fit_each_namespace_quota(bp: BlueprintInfo, tmp_path: Path, va
                 assert need[key] <= _quantity(hard[quota_key]) + 1e-9, \
                     f"{namespace}: the examples need {key} {need[key]:g}, the quota holds {hard[quota_key]}"
             checked += 1
-    assert checked >= 2
+    return checked

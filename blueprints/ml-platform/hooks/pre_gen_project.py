@@ -215,7 +215,79 @@ def input_problems(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
             server = spec.get("cluster_server") if isinstance(spec, Mapping) else None
             if isinstance(server, str) and server.rstrip("/") != top:
                 add(f"environments.{env}.cluster_server", ANOTHER_CLUSTER.format(top=top or "(empty)"))
+    for key, message in quota_problems(answers):
+        add(key, message)
     return sorted(problems)
+
+
+_FACTORS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60, "m": 1e-3, "k": 1e3,
+            "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
+_MI, _GI = 2**20, 2**30
+
+
+def _quantity(value: Any) -> float | None:
+    text = str(value)
+    try:
+        for suffix in sorted(_FACTORS, key=len, reverse=True):
+            if text.endswith(suffix):
+                return float(text[: -len(suffix)]) * _FACTORS[suffix]
+        return float(text)
+    except ValueError:
+        return None  # the schema reports it
+
+
+def _number(value: Any, default: int = 0) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return default
+
+
+def quota_problems(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Teams whose quota cannot hold the example workloads of one of their namespaces.
+
+    The same sums as the templates (teams/teams.bundle): per environment namespace the PyTorchJob
+    (2 CPU and 8Gi per pod), one Argo Workflows step with its executor (200m, 192Mi, limits 512Mi)
+    and the model's minimum replicas plus its candidate's share (500m, 512Mi, limits 1Gi each); in
+    the workspace namespace the notebook and two tuning trials with Katib's collector and suggestion.
+    """
+    teams, envs = answers.get("teams"), answers.get("environments")
+    if not isinstance(teams, Mapping) or not isinstance(envs, Mapping):
+        return []
+    argo = str(answers.get("enable_argo_workflows", True)).lower() not in ("false", "0", "no")
+    katib = str(answers.get("enable_katib", True)).lower() not in ("false", "0", "no")
+    notebooks = str(answers.get("enable_notebooks", True)).lower() not in ("false", "0", "no")
+    out: list[tuple[str, str]] = []
+    for team, spec in sorted(teams.items()):
+        if not isinstance(spec, Mapping):
+            continue
+        cpu, memory = _quantity(spec.get("cpu_quota")), _quantity(spec.get("memory_quota"))
+        if cpu is None or memory is None:
+            continue
+        pods = 2 if _number(spec.get("gpu_quota"), 1) >= 2 else 1
+        cpu_left = cpu - 2 * pods - (0.2 if argo else 0)
+        request_left = memory - 8 * _GI * pods - (192 * _MI if argo else 0)
+        limit_left = memory - 8 * _GI * pods - (512 * _MI if argo else 0)
+        servers = int(min(cpu_left / 0.5, request_left / (512 * _MI), limit_left / _GI))
+        for env, env_spec in sorted(envs.items()):
+            if not isinstance(env_spec, Mapping):
+                continue
+            replicas, canary = _number(env_spec.get("replicas"), 1), _number(env_spec.get("canary_percent"))
+            need = replicas + (replicas * canary + 99) // 100
+            if need > servers:
+                out.append((f"teams.{team}", f"quota ({spec.get('cpu_quota')} CPU, {spec.get('memory_quota')} memory) "
+                            f"cannot hold the example workloads of namespace {team}-{env}: a training job "
+                            f"({pods} pod(s) of 2 CPU and 8Gi), {'a workflow step and ' if argo else ''}{need} "
+                            f"model server(s) of 500m CPU and 1Gi ({replicas} replica(s) and the "
+                            f"{canary} % candidate); raise cpu_quota and memory_quota or lower "
+                            f"environments.{env}.replicas"))
+        workspace_cpu = (0.5 if notebooks else 0) + (2 * 1.05 + 0.05 if katib else 0)
+        workspace_memory = (2 * _GI if notebooks else 0) + (2 * (2 * _GI + 100 * _MI) + 100 * _MI if katib else 0)
+        if workspace_cpu > cpu or workspace_memory > memory:
+            out.append((f"teams.{team}", f"quota ({spec.get('cpu_quota')} CPU, {spec.get('memory_quota')} memory) "
+                        f"cannot hold the examples of the workspace namespace {team} (a notebook and two tuning "
+                        "trials: 2.65 CPU, 6.3Gi of memory limits); raise cpu_quota and memory_quota"))
+    return out
 
 
 def main(answers_json: str) -> int:
