@@ -216,6 +216,11 @@ def test_team_members_reach_no_secrets_and_no_exec(ml_default_render: Path) -> N
     assert all(o["metadata"]["labels"].get("ml-platform.io/team") for o in objects if o["kind"] == "Namespace")
     for path in (repo / "teams").rglob("*.yaml"):
         assert "serviceAccountName: default-editor" not in path.read_text(), path
+    # creating pods lets a member mount the namespace's Secrets: the platform puts none there
+    secret_kinds = {"Secret", "ExternalSecret", "SealedSecret"}
+    for folder in ("platform/secrets", "teams/research/workloads/overlays/production", "teams/research/workspace"):
+        for obj in _build(repo / folder):
+            assert not (obj["kind"] in secret_kinds and obj["metadata"].get("namespace") in namespaces), obj
 
 
 # -- the examples fit the quota ----------------------------------------------------------------
