@@ -22,7 +22,7 @@ RULES = [
     "plaintext-secret",
     "hpa-replicas-conflict", "image-tag-unpinned", "missing-resources", "missing-probes",
     "writable-root-filesystem", "secret-in-env", "gpu-limits", "gpu-toleration", "namespace-network-policy",
-    "namespace-quota", "argocd-ssa-required", "gpu-shared-memory", "duplicate-list-key",
+    "namespace-quota", "argocd-ssa-required", "gpu-shared-memory", "duplicate-list-key", "placeholder-value",
 ]
 HOSTILE: tuple[Any, ...] = ([1, None], None, 7, "x", {"{{": True}, {1: [{}], None: "y"}, True, 2.5)
 

@@ -1,0 +1,115 @@
+"""placeholder-value: what counts as a placeholder, what kubeseal ciphertext looks like, and what
+the messages tell the user to do."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+import pytest
+from conftest import Run
+
+from gitops_gen.config import load_config
+from gitops_gen.errors import ConfigError
+from gitops_gen.rules.placeholder_value import DEFAULT_PATTERNS, _ciphertext_problem, _compiled, _placeholder
+
+MATCHER = _compiled(tuple(DEFAULT_PATTERNS))
+
+
+def _sealed(wrapped: int, sealed_value: int, header: int | None = None) -> str:
+    """kubeseal's layout: a 2-byte length, the RSA-wrapped session key, the AES-GCM output."""
+    length = (wrapped if header is None else header).to_bytes(2, "big")
+    return base64.b64encode(length + os.urandom(wrapped) + os.urandom(sealed_value + 16)).decode()
+
+
+@pytest.mark.parametrize(("value", "token"), [
+    ("REPLACE-WITH-KUBESEAL-OUTPUT", "REPLACE-WITH-KUBESEAL-OUTPUT"),
+    ("replace_with_your_token", "replace_with_your_token"),
+    ("REPLACEME", "REPLACEME"), ("Replace-Me", "Replace-Me"), ("changeme", "changeme"),
+    ("CHANGE_ME", "CHANGE_ME"), ("change-me", "change-me"), ("TODO-REPLACE", "TODO-REPLACE"),
+    ("todo_replace_me", "todo_replace_me"), ("<REPLACE ME>", "<REPLACE ME>"),
+    ("https://mlflow.<your-domain>/api", "<your-domain>"), ("<YOUR_TOKEN>", "<YOUR_TOKEN>"),
+    ("YOUR_API_KEY", "YOUR_API_KEY"), ("s3://your-bucket-name/models", "your-bucket-name"),
+    ("xxx-placeholder", "xxx-placeholder"), ("{repo-placeholder}", "{repo-placeholder}"),
+    ("arn:aws:acm:us-west-2:XXXXXXXX:certificate/1", "XXXXXXXX"), ("XXX.XXX.XXX/XX", "XXX.XXX.XXX/XX"),
+    ("password: changeme\nuser: ml", "changeme"),
+])
+def test_placeholders(value: str, token: str) -> None:
+    assert MATCHER is not None
+    found = _placeholder(value, MATCHER)
+    assert found is not None and found[0] == token, found
+
+
+@pytest.mark.parametrize("value", [
+    "replacement", "replace", "change", "changes", "exchange-metrics", "todo-app", "todo-replacer",
+    "placeholder", "overprovisioning-placeholder", "{{inputs.parameters.placeholder}}", "yours truly",
+    "your own values", "xxx", "0xXX", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "Xxx-Large",
+    "Set the password to CHANGEME only in a throw-away cluster.",
+    "A quick way to restart all deployments in a namespace: kubectl -n <your-namespace>",
+    "listen: 80\n# token: REPLACE_ME\n// host: <your-host>",
+])
+def test_not_placeholders(value: str) -> None:
+    assert MATCHER is not None
+    assert _placeholder(value, MATCHER) is None
+
+
+def test_kubeseal_layout_is_ciphertext() -> None:
+    assert _ciphertext_problem(_sealed(512, 1)) is None  # the default 4096-bit controller key
+    assert _ciphertext_problem(_sealed(256, 40)) is None  # a 2048-bit key
+    wrapped = _sealed(512, 100)
+    assert _ciphertext_problem("\n".join(wrapped[i:i + 76] for i in range(0, len(wrapped), 76))) is None
+
+
+@pytest.mark.parametrize(("value", "why"), [
+    ("", "empty"), (None, "empty"), (42, "not a base64 string"), ("REPLACE-WITH-KUBESEAL-OUTPUT", "not base64"),
+    ("AgBy3i4OJSWK+PiTySYZZA==", "decodes to 16 bytes"),
+    (_sealed(512, 1)[:401], "not base64"),  # cut mid-quantum: not whole base64
+    (base64.b64encode(b"\x02\x00" + os.urandom(400)).decode(), "cut short"),
+    (_sealed(256, 40, header=8), "announces a 8-byte"),
+    ("AgBy3i4O JSWK+PiT", "holds spaces"),
+])
+def test_not_ciphertext(value: object, why: str) -> None:
+    problem = _ciphertext_problem(value)
+    assert problem is not None and why in problem, problem
+
+
+def test_messages_name_the_key_and_say_how(run_tree: Run) -> None:
+    findings = run_tree("placeholder-value", {"s.yaml": """\
+        apiVersion: bitnami.com/v1alpha1
+        kind: SealedSecret
+        metadata: {name: katib-mysql-secrets, namespace: kubeflow}
+        spec:
+          encryptedData:
+            MYSQL_ROOT_PASSWORD: REPLACE-WITH-KUBESEAL-OUTPUT
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: app, namespace: research}
+        data:
+          app.ini: |
+            [db]
+            password = CHANGEME
+        """})
+    sealed, config = findings
+    assert (sealed.line, sealed.field_path, sealed.details["check"]) == (
+        6, "spec.encryptedData.MYSQL_ROOT_PASSWORD", "not-ciphertext")
+    assert "'MYSQL_ROOT_PASSWORD' holds the placeholder 'REPLACE-WITH-KUBESEAL-OUTPUT'" in sealed.message
+    assert "seal the real value with kubeseal" in sealed.message
+    assert (config.line, config.field_path, config.details["check"]) == (12, 'data["app.ini"]', "placeholder")
+    assert "'CHANGEME' (line 2 of the text)" in config.message
+
+
+def test_a_pattern_that_is_not_a_regular_expression_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / ".gitops-gen.yaml"
+    path.write_text("rules:\n  placeholder-value: {extra-patterns: ['(unclosed']}\n")
+    with pytest.raises(ConfigError, match="not a regular expression"):
+        load_config(path)
+
+
+def test_a_global_flag_inside_a_pattern_is_refused(tmp_path: Path) -> None:
+    """Patterns are joined into one expression, where ``(?i)`` may only stand first."""
+    path = tmp_path / ".gitops-gen.yaml"
+    path.write_text("rules:\n  placeholder-value: {extra-patterns: ['(?i)tbd']}\n")
+    with pytest.raises(ConfigError, match="not a regular expression"):
+        load_config(path)
