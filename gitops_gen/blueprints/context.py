@@ -15,6 +15,12 @@ validated and what the answers file records.
 One deliberate difference: cookiecutter merges a mapping given for a mapping input into the
 default mapping; here a given input replaces its default whole (see :func:`build`), and partial
 edits are ``--set`` paths (:func:`gitops_gen.blueprints.inputs.apply_sets`).
+
+One deliberate addition: a few defaults belong to the running gitops-gen, not to the template
+(:func:`running_defaults`): ``gitops_gen_requirement``, what the generated CI and pre-commit install
+to run the gate, defaults to this very version (``gitops-gen==<version>``), so a repository is
+checked in CI by the gitops-gen that rendered it.  ``cookiecutter.json`` states the same pin for
+plain cookiecutter, and a test keeps the two equal.
 """
 
 from __future__ import annotations
@@ -105,6 +111,14 @@ def merge(base: Any, override: Any) -> Any:
     return out
 
 
+def running_defaults() -> dict[str, str]:
+    """Defaults the running gitops-gen supplies itself, whatever ``cookiecutter.json`` says: the
+    requirement that installs this version of gitops-gen (the version that renders)."""
+    from gitops_gen import __version__  # the package's root imports the blueprints
+
+    return {"gitops_gen_requirement": f"gitops-gen=={__version__}"}
+
+
 def _render(env: StrictEnvironment, raw: Any, ctx: Mapping[str, Any]) -> Any:
     """A template author's default, rendered as cookiecutter does, but keeping non-string types."""
     if isinstance(raw, str):
@@ -138,6 +152,8 @@ def build(options: Mapping[str, Any], given: Mapping[str, Any],
     answers: dict[str, Any] = {}
     choices: dict[str, list[Any]] = {}
     mappings: list[str] = []
+    running = {key: value for key, value in running_defaults().items()
+               if isinstance(options.get(key), str)}  # only a declared plain-text input
     for key, raw in options.items():
         if key == PROMPTS_KEY:
             continue
@@ -156,6 +172,8 @@ def build(options: Mapping[str, Any], given: Mapping[str, Any],
                 choices[key] = rendered
                 typed_choice = bool(raw) and not isinstance(raw[0], str)
                 default = raw[0] if typed_choice else (rendered[0] if rendered else None)
+            elif key in running:
+                default = running[key]
             else:
                 default = _render(env, raw, ctx)
         except Exception as exc:  # jinja2 raises many kinds; all are the template author's
@@ -185,5 +203,5 @@ def build(options: Mapping[str, Any], given: Mapping[str, Any],
             else:
                 raw_view[key] = copy.deepcopy(ordered[key])
         else:
-            raw_view[key] = copy.deepcopy(raw)
+            raw_view[key] = running.get(key, copy.deepcopy(raw))
     return Built(ordered, ctx, raw_view, choices)
