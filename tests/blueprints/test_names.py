@@ -24,7 +24,7 @@ TIMES = " \u00d7 "
 
 
 def team(group: str = "g") -> dict[str, Any]:
-    return {"group": group, "gpu_quota": 1, "cpu_quota": "1", "memory_quota": "1Gi"}
+    return {"group": group, "gpu_quota": 1, "cpu_quota": "8", "memory_quota": "32Gi"}
 
 
 def env(server: str = HERE) -> dict[str, Any]:

@@ -269,24 +269,27 @@ def quota_problems(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
         request_left = memory - 8 * _GI * pods - (192 * _MI if argo else 0)
         limit_left = memory - 8 * _GI * pods - (512 * _MI if argo else 0)
         servers = int(min(cpu_left / 0.5, request_left / (512 * _MI), limit_left / _GI))
+        short = []
         for env, env_spec in sorted(envs.items()):
             if not isinstance(env_spec, Mapping):
                 continue
             replicas, canary = _number(env_spec.get("replicas"), 1), _number(env_spec.get("canary_percent"))
             need = replicas + (replicas * canary + 99) // 100
             if need > servers:
-                out.append((f"teams.{team}", f"quota ({spec.get('cpu_quota')} CPU, {spec.get('memory_quota')} memory) "
-                            f"cannot hold the example workloads of namespace {team}-{env}: a training job "
-                            f"({pods} pod(s) of 2 CPU and 8Gi), {'a workflow step and ' if argo else ''}{need} "
-                            f"model server(s) of 500m CPU and 1Gi ({replicas} replica(s) and the "
-                            f"{canary} % candidate); raise cpu_quota and memory_quota or lower "
-                            f"environments.{env}.replicas"))
+                short.append(f"{team}-{env} ({need} model server(s) of 500m CPU and 1Gi for {replicas} "
+                             f"replica(s) and the {canary} % candidate)")
         workspace_cpu = (0.5 if notebooks else 0) + (2 * 1.05 + 0.05 if katib else 0)
         workspace_memory = (2 * _GI if notebooks else 0) + (2 * (2 * _GI + 100 * _MI) + 100 * _MI if katib else 0)
         if workspace_cpu > cpu or workspace_memory > memory:
-            out.append((f"teams.{team}", f"quota ({spec.get('cpu_quota')} CPU, {spec.get('memory_quota')} memory) "
-                        f"cannot hold the examples of the workspace namespace {team} (a notebook and two tuning "
-                        "trials: 2.65 CPU, 6.3Gi of memory limits); raise cpu_quota and memory_quota"))
+            short.append(f"{team} (the workspace: {workspace_cpu:g} CPU and {workspace_memory / _GI:.1f}Gi for "
+                         f"{'a notebook' if notebooks else ''}{' and ' if notebooks and katib else ''}"
+                         f"{'two tuning trials' if katib else ''})")
+        if short:
+            out.append((f"teams.{team}", f"the quota ({spec.get('cpu_quota')} CPU, {spec.get('memory_quota')} "
+                        f"memory per namespace) cannot hold the example workloads of namespace "
+                        f"{'; '.join(short)}; each environment namespace also runs a training job ({pods} "
+                        f"pod(s) of 2 CPU and 8Gi){' and a workflow step' if argo else ''}: raise cpu_quota "
+                        "and memory_quota, or lower the environments' replicas"))
     return out
 
 
