@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from checks import kustomize_failures, policy_findings, schema_findings, show
+from checks import SHARED_CRDS, kustomize_failures, policy_findings, schema_findings, show
 from sync_order import EXTERNAL, unmet_needs
 
 from gitops_gen.blueprints import BlueprintInfo, find_blueprint, render
@@ -103,17 +103,27 @@ def test_guardrails_come_before_every_component(sync_renders: dict[str, Path], v
 
 
 def test_every_variant_validates_builds_and_passes_its_gate(sync_renders: dict[str, Path]) -> None:
+    """Strict schemas (and the real upstream CRDs when ../shared is beside the clone), kustomize
+    builds, and the repository's own gate: clean, or only the placeholders a user seals."""
     from gitops_gen.schemas.validator import SchemaValidator
 
-    validator = SchemaValidator(kubernetes_version="1.31")
+    crds = [str(SHARED_CRDS)] if SHARED_CRDS.is_dir() else []
+    validator = SchemaValidator(kubernetes_version="1.31", crd_dirs=crds, require_schemas=bool(crds))
     for name, repo in sync_renders.items():
         findings, _ = schema_findings(repo, validator)
-        findings = [f for f in findings if f.rule != "no-schema"]  # CRDs: test_ml_platform.py, with ../shared
+        if not crds:  # custom resources cannot be checked without their CRDs
+            findings = [f for f in findings if f.rule != "no-schema"]
         assert not findings, f"{name}:\n{show(findings)}"
         failures, _ = kustomize_failures(repo)
         assert not failures, f"{name}:\n" + "\n".join(failures)
-        gate = [f for f in policy_findings(repo)[0] if f.rule != "placeholder-value"]
-        assert not gate, f"{name}:\n{show(gate)}"
+        gate = policy_findings(repo)[0]
+        if SYNC_VARIANTS[name].get("secrets_backend") == "sealed-secrets":
+            assert gate and {f.rule for f in gate} == {"placeholder-value"}, f"{name}:\n{show(gate)}"
+        else:
+            assert not gate, f"{name}:\n{show(gate)}"
+    if not crds:
+        pytest.skip(f"SKIPPED LOUDLY (after the checks above): the shared CRDs are not at {SHARED_CRDS}; "
+                    "custom resources were not validated against their real CRDs")
 
 
 # -- sealed secrets: placeholders are findings until sealed -----------------------------------------

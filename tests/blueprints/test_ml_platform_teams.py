@@ -25,8 +25,10 @@ from gitops_gen.manifests.yamlread import read_documents
 
 KUBECTL = shutil.which("kubectl")
 
-#: YAML 1.1 scalars a Kubernetes name may be: each read as a boolean, number or null if unquoted.
-AMBIGUOUS_NAMES = ["yes", "on", "0644", "1e3", "0x1f", "2026-01-01", "null", "123", "y", "off", "no"]
+#: The YAML 1.1 scalars of the issue that no name input accepts (not a DNS label or group), tried in
+#: the free-text and cluster-name inputs; the others are team, environment, pool and group names below.
+FREE_TEXT = [("project_name", "~"), ("project_name", ".inf"), ("project_name", "12:30"),
+             ("cluster_name", "1_000")]
 
 
 def _values(teams: list[str], envs: list[str], pools: list[str], groups: list[str]) -> dict[str, Any]:
@@ -97,6 +99,20 @@ def test_ambiguous_names_render_as_text(bp: BlueprintInfo, tmp_path: Path) -> No
         theirs = [_skeleton(d.data) for d in read_documents(twin.read_text())]
         assert ours == theirs, (f"{'/'.join(rel)}: a value changed type with YAML 1.1-ambiguous inputs at "
                                 f"{_first_change(ours, theirs)}")
+        compared += 1
+    assert compared > 60
+
+
+@pytest.mark.parametrize(("key", "value"), FREE_TEXT)
+def test_ambiguous_free_text_renders_as_text(bp: BlueprintInfo, ml_default_render: Path, tmp_path: Path,
+                                             key: str, value: str) -> None:
+    repo = render(bp, tmp_path / "r", {key: value}, git_init=False)
+    compared = 0
+    for path in sorted(ml_default_render.rglob("*.y*ml")):
+        twin = repo / path.relative_to(ml_default_render)
+        ours = [_skeleton(d.data) for d in read_documents(path.read_text())]
+        theirs = [_skeleton(d.data) for d in read_documents(twin.read_text())]
+        assert ours == theirs, f"{twin}: {key}={value!r} changed a type at {_first_change(ours, theirs)}"
         compared += 1
     assert compared > 60
 
