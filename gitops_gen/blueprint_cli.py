@@ -152,6 +152,11 @@ def new(blueprint: str, output_dir: Path, values_file: Path | None, sets: tuple[
         click.echo(render_report("text", report, fail_on=threshold), nl=False)
         click.echo(f"gitops-gen: the rendered repository has {len(failing)} finding(s) at {threshold.label} "
                    "or above", err=True)
+        placeholders = sum(f.rule == "placeholder-value" for f in failing)
+        if placeholders:
+            click.echo(f"gitops-gen: {placeholders} of them are placeholders the repository asks you to replace "
+                       "(e.g. secrets to seal with your cluster's key: see its README.md, \"Secrets\"); its CI "
+                       "gate fails until they are replaced", err=True)
         sys.exit(1)
     click.echo(f"Checked {report.resources} resources in {report.files} files: no finding at "
                f"{threshold.label} or above.")

@@ -75,3 +75,12 @@ def test_hooks_of_a_blueprint_from_elsewhere_need_trust(tmp_path: Path) -> None:
     assert list(out.iterdir()) == []
     code, text = invoke("new", str(copy), "--no-input", "--no-git", "--trust", "-o", str(out))
     assert code == 0, text
+
+
+def test_new_with_sealed_secrets_says_the_placeholders_need_sealing(tmp_path: Path) -> None:
+    code, out = invoke("new", "ml-platform", "-o", str(tmp_path), "--no-input", "--no-git",
+                       "--set", "secrets_backend=sealed-secrets")
+    assert code == 1, out
+    assert "placeholder-value" in out
+    assert "9 of them are placeholders the repository asks you to replace" in out
+    assert (tmp_path / "ml-platform-gitops" / "platform" / "secrets" / "kubeflow.yaml").is_file()
