@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from gitops_gen.blueprints import BlueprintInfo, render
+
 DEMO_OPTIONS: dict[str, Any] = {
     "project_name": "Demo Platform",
     "repo_name": "{{ cookiecutter.project_name | lower | replace(' ', '-') }}",
@@ -142,3 +144,15 @@ def tree_difference(expected: Path, actual: Path, *, executable_bit_only: bool =
 
 def listing(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+
+
+class Renders:
+    """Renders of one blueprint (git_init=False), each made once on first use, by name."""
+
+    def __init__(self, bp: BlueprintInfo, root: Path) -> None:
+        self.bp, self.root, self.done = bp, root, dict[str, Path]()
+
+    def get(self, name: str, values: Mapping[str, Any]) -> Path:
+        if name not in self.done:
+            self.done[name] = render(self.bp, self.root / name, dict(values), git_init=False)
+        return self.done[name]

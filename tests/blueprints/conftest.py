@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from gitops_gen.blueprints import find_blueprint, render
+from gitops_gen.blueprints import BlueprintInfo, find_blueprint, render
+
+
+@pytest.fixture(scope="session")
+def bp() -> BlueprintInfo:
+    """The bundled ml-platform blueprint (modules testing another blueprint define their own)."""
+    return find_blueprint("ml-platform")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from gitops_gen.blueprints import BlueprintInfo, InputsError, find_blueprint, render, resolve_inputs
+from gitops_gen.blueprints import BlueprintInfo, InputsError, render, resolve_inputs
 from gitops_gen.blueprints.catalog import FieldSpec, entry_schema, implied_value
 from gitops_gen.cli import main
 from gitops_gen.errors import BlueprintError
@@ -19,11 +19,6 @@ def invoke(*args: str, input: str | None = None) -> tuple[int, str]:
     result = CliRunner().invoke(main, list(args), input=input)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result.exit_code, result.output
-
-
-@pytest.fixture(scope="module")
-def bp() -> BlueprintInfo:
-    return find_blueprint("ml-platform")
 
 
 # -- messages ----------------------------------------------------------------------------------

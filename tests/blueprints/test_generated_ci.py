@@ -18,11 +18,12 @@ from typing import Any
 
 import pytest
 import yaml
+from bp_helpers import Renders
 from checks import policy_findings, show
 
 import gitops_gen
 from gitops_gen import __version__
-from gitops_gen.blueprints import BlueprintInfo, InputsError, find_blueprint, render
+from gitops_gen.blueprints import BlueprintInfo, InputsError, render
 from gitops_gen.blueprints.context import build, running_defaults
 from gitops_gen.model import Severity
 
@@ -39,21 +40,6 @@ REQUIREMENTS: dict[str, str | None] = {
     # '#' after a space would start a shell comment (here it does not follow a space, but is quoted all the same)
     "git-url-fragment": GIT_URL + "#egg=gitops-gen",
 }
-
-
-@pytest.fixture(scope="module")
-def bp() -> BlueprintInfo:
-    return find_blueprint("ml-platform")
-
-
-class Renders:
-    def __init__(self, bp: BlueprintInfo, root: Path) -> None:
-        self.bp, self.root, self.done = bp, root, dict[str, Path]()
-
-    def get(self, name: str, values: dict[str, Any]) -> Path:
-        if name not in self.done:
-            self.done[name] = render(self.bp, self.root / name, values, git_init=False)
-        return self.done[name]
 
 
 @pytest.fixture(scope="module")

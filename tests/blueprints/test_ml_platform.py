@@ -16,7 +16,7 @@ from typing import Any
 
 import git
 import pytest
-from bp_helpers import snapshot
+from bp_helpers import Renders, snapshot
 from bp_helpers import tree_difference as difference
 from checks import SHARED_CRDS, kustomize_failures, policy_findings, schema_findings, show
 from cookiecutter.main import cookiecutter
@@ -56,24 +56,6 @@ VARIANTS: dict[str, dict[str, Any]] = {
     BIG_NAME: BIG,
     "generic-cloud": {"cloud": "generic", "node_provisioner": "cluster-autoscaler"},
 }
-
-
-@pytest.fixture(scope="module")
-def bp() -> BlueprintInfo:
-    return find_blueprint("ml-platform")
-
-
-class Renders:
-    """Each variant rendered once per module (git_init=False), on first use."""
-
-    def __init__(self, bp: BlueprintInfo, root: Path) -> None:
-        self.bp, self.root, self.done = bp, root, dict[str, Path]()
-
-    def __getitem__(self, variant: str) -> Path:
-        if variant not in self.done:
-            values = VARIANTS[variant] if variant != "default" else {}
-            self.done[variant] = render(self.bp, self.root / variant, values, git_init=False)
-        return self.done[variant]
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +106,7 @@ def test_answers_record_every_input_exactly(bp: BlueprintInfo, default_repo: Pat
     assert (answers.name, answers.version) == (bp.name, bp.version) == ("ml-platform", "0.1.0")
     assert answers.inputs == resolve(bp, {})
     assert not [k for k in answers.inputs if k.startswith("_")]
-    recorded = read_answers(renders[BIG_NAME]).inputs
+    recorded = read_answers(renders.get(BIG_NAME, BIG)).inputs
     assert recorded == resolve(bp, BIG)
     assert recorded["project_name"] == BIG["project_name"]
     assert recorded["teams"]["nlp"]["gpu_quota"] == 16
@@ -133,7 +115,7 @@ def test_answers_record_every_input_exactly(bp: BlueprintInfo, default_repo: Pat
 
 
 def test_answers_render_the_same_repository_again(renders: Renders, tmp_path: Path) -> None:
-    first = renders[BIG_NAME]
+    first = renders.get(BIG_NAME, BIG)
     answers = read_answers(first)
     second = render(find_blueprint(answers.name), tmp_path / "b", answers.inputs, git_init=False)
     assert difference(first, second) is None
@@ -199,7 +181,7 @@ def test_policy_gate_passes(default_repo: Path) -> None:
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_variants_validate(renders: Renders, validator: Any, variant: str) -> None:
-    repo = renders[variant]
+    repo = renders.get(variant, VARIANTS[variant])
     _check_schemas(repo, validator)
     if shutil.which("kubectl") is not None:
         failures, _ = kustomize_failures(repo)
@@ -213,7 +195,7 @@ def test_variants_validate(renders: Renders, validator: Any, variant: str) -> No
 
 
 def test_components_toggled_off_are_gone(default_repo: Path, renders: Renders) -> None:
-    repo = renders["all-off"]
+    repo = renders.get("all-off", VARIANTS["all-off"])
     default_text = _all_text(default_repo)
     off_text = _all_text(repo)
     for word in ("katib", "seldon", "airflow"):

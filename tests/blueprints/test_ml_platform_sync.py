@@ -20,7 +20,7 @@ import pytest
 from checks import SHARED_CRDS, kustomize_failures, policy_findings, schema_findings, show
 from sync_order import EXTERNAL, unmet_needs
 
-from gitops_gen.blueprints import BlueprintInfo, find_blueprint, render
+from gitops_gen.blueprints import BlueprintInfo, render
 
 KUBECTL = shutil.which("kubectl")
 pytestmark = pytest.mark.skipif(KUBECTL is None, reason="SKIPPED LOUDLY: kubectl is not installed; the "
@@ -53,11 +53,6 @@ SYNC_VARIANTS: dict[str, dict[str, Any]] = {
     "tight-quota": {"teams": {"tight": TIGHT_TEAM}, "inference_clients": "envoy-gateway-system,ingress-nginx"},
     "argocd-ha": {"argocd_ha": True, "argocd_namespace": "gitops"},
 }
-
-
-@pytest.fixture(scope="module")
-def bp() -> BlueprintInfo:
-    return find_blueprint("ml-platform")
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gitops_gen.blueprints import BlueprintInfo, find_blueprint, render
+from gitops_gen.blueprints import BlueprintInfo, render
 from gitops_gen.manifests.yamlread import read_documents
 
 KUBECTL = shutil.which("kubectl")
@@ -48,11 +48,6 @@ TRICKY = _values(["yes", "0644", "1e3", "2026-01-01"], ["on", "null", "0x1f"], [
                  ["on", "12:30", "0644", "null"])
 SCALAR_INPUTS = {"project_name": "yes", "sso_admin_group": "off", "cluster_name": "0644", "argocd_namespace": "no",
                  "target_revision": "1e3", "inference_clients": "on,0x1f"}
-
-
-@pytest.fixture(scope="module")
-def bp() -> BlueprintInfo:
-    return find_blueprint("ml-platform")
 
 
 def _segments(values: dict[str, Any]) -> list[str]:

@@ -36,11 +36,6 @@ def values(teams: list[str], envs: list[str] | dict[str, Any], **more: Any) -> d
     return {"teams": {t: team() for t in teams}, "environments": environments, **more}
 
 
-@pytest.fixture(scope="module")
-def bp() -> BlueprintInfo:
-    return find_blueprint("ml-platform")
-
-
 def problems(bp: BlueprintInfo, given: dict[str, Any]) -> dict[str, list[str]]:
     with pytest.raises(InputsError) as info:
         resolve_inputs(bp, given)
