@@ -134,7 +134,7 @@ def new(blueprint: str, output_dir: Path, values_file: Path | None, sets: tuple[
         bp = find_blueprint(blueprint)
         _check_trust(bp, trust)
         values: dict[str, Any] = apply_sets(bp, load_values_file(values_file) if values_file else {},
-                                            parse_set(sets))
+                                            parse_set(sets, bp.schema))
         if not no_input:
             values = _prompt(bp, values)
         resolve_inputs(bp, values)  # refuse bad values before anything is written

@@ -83,8 +83,38 @@ def _parse_value(text: str, key: str) -> Any:
     return value
 
 
-def parse_set(items: Sequence[str]) -> dict[str, Any]:
-    """``--set`` arguments as nested values; later items win."""
+def _declared_type(schema: Mapping[str, Any], parts: Sequence[str]) -> Any:
+    """The JSON Schema ``type`` declared for the input at ``parts`` (None when unknown)."""
+    node: Any = schema
+    for part in parts:
+        node = _resolve_ref(schema, node)
+        if not isinstance(node, Mapping):
+            return None
+        properties = node.get("properties") or {}
+        node = properties[part] if part in properties else node.get("additionalProperties")
+    node = _resolve_ref(schema, node)
+    return node.get("type") if isinstance(node, Mapping) else None
+
+
+def _resolve_ref(schema: Mapping[str, Any], node: Any) -> Any:
+    for _ in range(8):  # $defs pointing at $defs, never a loop in a checked schema
+        ref = node.get("$ref") if isinstance(node, Mapping) else None
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return node
+        node = schema
+        for step in ref[2:].split("/"):
+            node = node.get(step) if isinstance(node, Mapping) else None
+    return node
+
+
+def parse_set(items: Sequence[str], schema: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``--set`` arguments as nested values; later items win.
+
+    A plain value is read as YAML reads it (``4`` a number, ``true`` a boolean), except for an
+    input ``schema`` declares a string: there the text stays text, so ``kubernetes_version=1.30``
+    is "1.30" (not the number 1.3) and ``cluster_name=0644`` is not the octal 420.  Quote a value
+    to force text anywhere.
+    """
     out: dict[str, Any] = {}
     for item in items:
         raw_key, sep, raw_value = item.partition("=")
@@ -93,6 +123,9 @@ def parse_set(items: Sequence[str]) -> dict[str, Any]:
         parts = _split_key(raw_key.strip(), item)
         dotted = ".".join(parts)
         value = _parse_value(raw_value, dotted)
+        if (schema is not None and raw_value and not isinstance(value, (str, list, dict))
+                and _declared_type(schema, parts) == "string"):
+            value = raw_value
         node = out
         for depth, part in enumerate(parts[:-1]):
             child = node.get(part)

@@ -372,3 +372,21 @@ def _fits(repo: Path) -> int:
                     f"{namespace}: the examples need {key} {need[key]:g}, the quota holds {hard[quota_key]}"
             checked += 1
     return checked
+
+
+@pytest.mark.parametrize("version", ["1.27", "1.9", "2.0"])
+def test_kubernetes_before_1_28_is_refused(bp: BlueprintInfo, tmp_path: Path, version: str) -> None:
+    """The admission policy of the team namespaces needs admissionregistration.k8s.io v1beta1 or v1."""
+    from gitops_gen.blueprints import InputsError
+
+    with pytest.raises(InputsError) as info:
+        render(bp, tmp_path / "r", {"kubernetes_version": version}, git_init=False)
+    assert [p.key for p in info.value.problems] == ["kubernetes_version"]
+
+
+@pytest.mark.parametrize(("version", "api"), [("1.28", "v1beta1"), ("1.29", "v1beta1"), ("1.30", "v1"), ("1.34", "v1")])
+def test_the_admission_policy_api_follows_the_kubernetes_version(bp: BlueprintInfo, tmp_path: Path, version: str,
+                                                                 api: str) -> None:
+    repo = render(bp, tmp_path / "r", {"kubernetes_version": version}, git_init=False)
+    docs = [d.data for d in read_documents((repo / "platform/guardrails/team-service-accounts.yaml").read_text())]
+    assert {d["apiVersion"] for d in docs} == {f"admissionregistration.k8s.io/{api}"}

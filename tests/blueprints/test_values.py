@@ -108,3 +108,18 @@ def test_merge_values_merges_mappings_and_null_deletes_nested_keys() -> None:
     assert merge_values(base, over) == {
         "teams": {"research": {"group": "r", "gpu_quota": 4}, "nlp": {"group": "n"}}, "x": None}
     assert base["teams"]["research"]["gpu_quota"] == 8  # inputs untouched
+
+
+def test_set_keeps_text_for_inputs_the_schema_declares_strings() -> None:
+    from gitops_gen.blueprints import find_blueprint
+
+    schema = find_blueprint("ml-platform").schema
+    got = parse_set(["kubernetes_version=1.30", "cluster_name=0644", "teams.yes.cpu_quota=48",
+                     "teams.yes.gpu_quota=4", "enable_katib=false", "project_name=yes", "argocd_ha=on",
+                     "environments.on.replicas=2", "repo_name='123'"], schema)
+    assert got["kubernetes_version"] == "1.30" and got["cluster_name"] == "0644" and got["project_name"] == "yes"
+    assert got["teams"] == {"yes": {"cpu_quota": "48", "gpu_quota": 4}}
+    assert got["enable_katib"] is False and got["argocd_ha"] is True
+    assert got["environments"]["on"]["replicas"] == 2 and got["repo_name"] == "123"
+    # without a schema a plain value is read as YAML reads it
+    assert parse_set(["kubernetes_version=1.30"]) == {"kubernetes_version": 1.3}
