@@ -120,6 +120,7 @@ class _Group(click.Group):
         "new": ("gitops_gen.blueprint_cli", "new"),
         "blueprints": ("gitops_gen.blueprint_cli", "blueprints_command"),
         "schemas": ("gitops_gen.schemas_cli", "schemas_command"),
+        "graph": ("gitops_gen.graph_cli", "graph_command"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -10,6 +10,7 @@ Resolved once, centrally (as yamllint does): rules only ever see their own valid
     require-schemas: false
     crds: [crds/]                     # CRD folders, relative to this file
     ignore: ["vendor/**"]             # path globs (relative to this file's folder) not read at all
+    repo-urls: [https://github.com/org/gitops.git]   # this repository as Argo CD fetches it (graph)
     limits: {max-file-bytes: 16777216, max-nodes: 500000, max-depth: 200}   # hostile-input budgets
     rules:
       missing-probes: off             # or: false / {enabled: false}
@@ -41,7 +42,7 @@ from gitops_gen.schemas.versions import parse_version
 
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
 _TOP_KEYS = frozenset({"extends", "fail-on", "kubernetes-version", "require-schemas", "crds", "ignore",
-                       "rules", "waivers", "only-categories", "blueprint", "limits"})
+                       "rules", "waivers", "only-categories", "blueprint", "limits", "repo-urls"})
 _LIMIT_KEYS = {"max-file-bytes": "max_file_bytes", "max-nodes": "max_nodes", "max-depth": "max_depth"}
 _MATCH_KEYS = frozenset({"kind", "namespace", "name", "path"})
 _WAIVER_KEYS = frozenset({"rule", "match", "reason", "expires"})
@@ -80,6 +81,9 @@ class Config:
     require_schemas: bool | None = None
     crds: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
+    #: The URLs Argo CD fetches this repository by (``repo-urls``): Applications whose source is
+    #: one of them are resolved from the checked tree (the app-of-apps graph).
+    repo_urls: tuple[str, ...] = ()
     #: The folder ``ignore:`` globs and waivers' ``path:`` globs are relative to: the configuration
     #: file's folder ("" without a file: the current folder).
     base: str = ""
@@ -228,6 +232,8 @@ def _apply_file(config: Config, path: Path, seen: set[Path], today: dt.date | No
         updates["crds"] = config.crds + tuple(str(path.parent / c) for c in _strings(data, "crds", fail))
     if "ignore" in data:
         updates["ignore"] = config.ignore + tuple(_strings(data, "ignore", fail))
+    if "repo-urls" in data:
+        updates["repo_urls"] = config.repo_urls + tuple(_strings(data, "repo-urls", fail))
     if "limits" in data:
         updates["limits"] = _limits(config.limits, data["limits"], fail)
     if "waivers" in data:

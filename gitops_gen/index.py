@@ -100,6 +100,9 @@ class TreeIndex:
     kustomizations: tuple[Kustomization, ...] = ()
     #: Absolute path of a file -> field paths that the kustomizations building it set.
     supplied: Mapping[str, tuple[FieldPath, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    #: The resolved Argo CD app-of-apps graph of the checked repository
+    #: (:class:`gitops_gen.argocd.graph.Graph`), when one was resolved.
+    graph: Any = None
 
     @property
     def patch_files(self) -> frozenset[str]:

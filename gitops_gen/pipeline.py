@@ -16,11 +16,12 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from gitops_gen.config import Config, load_config
 from gitops_gen.engine import Engine, Outcome
-from gitops_gen.index import build_index
+from gitops_gen.index import TreeIndex, build_index
 from gitops_gen.kustomize_build import build_tree
 from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
 from gitops_gen.manifests.yamlread import Limits
@@ -30,6 +31,10 @@ from gitops_gen.waivers import path_matches
 
 #: The cyclic collector's first threshold during a run (see :func:`_fewer_collections`).
 GC_THRESHOLD = 10_000
+#: Rules that read the app-of-apps graph: the graph is resolved only when one of them is on.
+GRAPH_RULES = ("argocd-path-missing", "argocd-project-missing", "argocd-source-not-allowed",
+               "argocd-destination-not-allowed", "argocd-duplicate-resource", "argocd-wave-order",
+               "argocd-unreachable", "argocd-cycle", "argocd-app-namespace")
 #: Below this many files (or bytes) a second process costs more than it saves.
 PARALLEL_MIN_FILES = 16
 PARALLEL_MIN_BYTES = 512 * 1024
@@ -130,6 +135,9 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     engine = Engine(config, config.catalogue, kubernetes_version=options.kubernetes_version, validator=validator,
                     rules=options.rules)
     index, crd_findings = build_index(files, options.limits, validator.add_crd)
+    graph = _graph(paths, config, index)
+    if graph is not None:
+        index = replace(index, graph=graph)
     engine.use_index(index)
     if index.kustomizations:  # before the workers fork: they inherit what the builds found
         engine.use_builds(build_tree(engine, index, options.limits))
@@ -140,6 +148,17 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     for part in _process(engine, files, options, progress):
         outcome.merge(part)
     return engine.judge(outcome, options.today)
+
+
+def _graph(paths: Sequence[str], config: Config, index: TreeIndex) -> Any:
+    """The app-of-apps graph of a checked repository folder, when a rule reading it is on."""
+    if not index.applications or len(paths) != 1 or not os.path.isdir(paths[0]):
+        return None
+    if not any(config.setting(rule).enabled for rule in GRAPH_RULES if rule in config.catalogue.rules):
+        return None
+    from gitops_gen.argocd.resolve import build_graph  # only runs that check a repository pay for it
+
+    return build_graph(paths[0], config.repo_urls)
 
 
 def _process(engine: Engine, files: list[SourceFile], options: RunOptions,

@@ -1,0 +1,118 @@
+"""Reading what an Application's folder holds: documents with the file each comes from.
+
+A kustomization is built with ``kubectl kustomize`` (through a temporary wrapper asking for
+``originAnnotations``, so each built object names its file; see
+:mod:`gitops_gen.kustomize_build`); without kubectl, or when the build fails, its local
+``resources`` are read as files instead (patches and generators are then not applied).  A plain
+directory is read as Argo CD reads it (:func:`gitops_gen.argocd.sources.directory_files`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gitops_gen.argocd.sources import directory_files
+from gitops_gen.index import kustomizations_of, read_limited
+from gitops_gen.kustomize_build import ORIGIN, build, origin_of
+from gitops_gen.manifests.loader import (
+    DEFAULT_LIMITS,
+    KUSTOMIZATION_NAMES,
+    LoadResult,
+    SourceFile,
+    load_file,
+    load_text,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One Kubernetes object and the file it comes from (None when a generator made it)."""
+
+    data: Mapping[str, Any]
+    file: str | None
+
+
+def load_documents(path: str) -> list[Document]:
+    """The objects of one manifest file (bad documents are left to the check)."""
+    result = load_file(SourceFile(path, path), DEFAULT_LIMITS)
+    return [Document(r.data, path) for r in result.resources if isinstance(r.data, Mapping)]
+
+
+def kustomize(folder: str, kubectl: str | None = None) -> list[Document] | None:
+    """``kubectl kustomize`` of ``folder``, each object with its origin file; None without kubectl
+    or when the build fails (remote bases, Helm inflation, broken trees)."""
+    kubectl = kubectl or shutil.which("kubectl")
+    if kubectl is None:
+        return None
+    output = build(kubectl, [folder])
+    if output is None:
+        return None
+    source = SourceFile(folder, f"<kustomize build of {folder}>")
+    result = LoadResult(source)
+    load_text(output.text, source, result, DEFAULT_LIMITS)
+    out = []
+    for resource in result.resources:
+        if not isinstance(resource.data, dict):
+            continue
+        origin = origin_of(resource, output)
+        annotations = resource.data.get("metadata", {}).get("annotations")
+        if isinstance(annotations, dict):
+            annotations.pop(ORIGIN, None)
+            if not annotations:
+                resource.data["metadata"].pop("annotations")
+        out.append(Document(resource.data, origin))
+    return out
+
+
+def read_folder(folder: str, kustomization: bool, directory: Mapping[str, Any] | None,
+                reached: set[str], repo_root: str) -> list[Document]:
+    """The documents of ``folder`` read from files (no build); every file read is added to ``reached``."""
+    if not kustomization:
+        files = [f for f in directory_files(folder, directory, repo_root=repo_root) if not f.endswith(".jsonnet")]
+        reached.update(files)
+        return [d for path in files for d in load_documents(path)]
+    return list(_kustomization_files(folder, reached, set()))
+
+
+def _kustomization_files(folder: str, reached: set[str], seen: set[str]) -> Iterator[Document]:
+    if folder in seen:
+        return
+    seen.add(folder)
+    for name in KUSTOMIZATION_NAMES:
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path):
+            continue
+        reached.add(path)
+        raw = read_limited(SourceFile(path, path), DEFAULT_LIMITS)
+        for k in (kustomizations_of(path, raw, DEFAULT_LIMITS) or []) if raw is not None else []:
+            reached.update(k.patches)
+            for target in k.includes:
+                if os.path.isdir(target):
+                    yield from _kustomization_files(target, reached, seen)
+                elif os.path.isfile(target):
+                    reached.add(target)
+                    yield from load_documents(target)
+        return
+
+
+def repository_documents(root: str) -> list[Document]:
+    """The Argo CD objects of a repository (Applications, ApplicationSets, AppProjects, cluster
+    Secrets): the candidates for roots and the projects and clusters the graph needs.  Hidden
+    folders (``.git``, CI configuration) are skipped."""
+    out: list[Document] = []
+    for base, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.endswith((".yaml", ".yml", ".json")):
+                continue
+            path = os.path.join(base, name)
+            raw = read_limited(SourceFile(path, path), DEFAULT_LIMITS)
+            if raw is None or (b"argoproj.io" not in raw and b"secret-type" not in raw):
+                continue
+            out.extend(d for d in load_documents(path)
+                       if d.data.get("kind") in ("Application", "ApplicationSet", "AppProject", "Secret"))
+    return out

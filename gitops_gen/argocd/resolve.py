@@ -1,0 +1,132 @@
+"""``build_graph``: a repository folder in, its resolved and checked app-of-apps graph out.
+
+Which URLs are "this repository" comes from the caller (``--repo-url``), else the repository's
+``.gitops-gen.yaml`` (``repo-urls``), else its git remotes.  Kustomizations are built once each,
+several at a time, before the walk.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from gitops_gen.argocd.checks import HEALTH_KEY, run_checks, unreachable_folders
+from gitops_gen.argocd.graph import Builder, Graph, Problem, is_app
+from gitops_gen.argocd.reading import Document, kustomize, load_documents, repository_documents
+from gitops_gen.index import kustomizations_of, read_limited
+from gitops_gen.manifests.loader import DEFAULT_LIMITS, KUSTOMIZATION_NAMES, SourceFile
+
+PARALLEL_BUILDS = 8
+_MANIFEST = re.compile(rb"^kind\s*:", re.MULTILINE)
+
+
+def git_remote_urls(root: str) -> list[str]:
+    """The fetch URLs of the git remotes of the repository holding ``root`` (none outside git)."""
+    try:
+        import git
+
+        repo = git.Repo(root, search_parent_directories=True)
+        return [url for remote in repo.remotes for url in remote.urls]
+    except Exception:  # not a repository, no git binary, unreadable config: no remote
+        return []
+
+
+def config_repo_urls(root: str) -> list[str]:
+    from gitops_gen.config import find_config, load_config
+
+    path = find_config(Path(root))
+    if path is None or os.path.dirname(os.path.abspath(path)) != os.path.abspath(root):
+        return []
+    return list(load_config(path).repo_urls)
+
+
+def _walk(root: str) -> list[tuple[str, list[str]]]:
+    out = []
+    for base, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        out.append((base, sorted(files)))
+    return out
+
+
+def kustomization_roots(root: str) -> list[str]:
+    """Folders of ``root`` holding a kustomization that no other kustomization includes."""
+    folders: list[str] = []
+    included: set[str] = set()
+    for base, files in _walk(root):
+        for name in files:
+            if name in KUSTOMIZATION_NAMES:
+                path = os.path.join(base, name)
+                raw = read_limited(SourceFile(path, path), DEFAULT_LIMITS)
+                for k in (kustomizations_of(path, raw, DEFAULT_LIMITS) or []) if raw is not None else []:
+                    included.update(k.includes)
+                folders.append(base)
+    return [f for f in dict.fromkeys(folders) if f not in included]
+
+
+def build_graph(root: str, repo_urls: Sequence[str] = (), root_files: Sequence[str] = (),
+                kubectl: str | None = None, use_kubectl: bool = True) -> Graph:
+    """Resolve and check the app-of-apps graph of the repository folder ``root``."""
+    root = os.path.abspath(root)
+    urls = list(repo_urls) or config_repo_urls(root) or git_remote_urls(root)
+    kubectl = (kubectl or shutil.which("kubectl")) if use_kubectl else None
+    cache: dict[str, list[Document] | None] = {}
+    if kubectl is not None:
+        todo = kustomization_roots(root)
+        with ThreadPoolExecutor(max_workers=min(PARALLEL_BUILDS, max(1, len(todo)))) as pool:
+            for folder, docs in zip(todo, pool.map(lambda f: kustomize(f, kubectl), todo), strict=True):
+                cache[folder] = docs
+
+    def build_folder(folder: str) -> list[Document] | None:
+        if kubectl is None:
+            return None
+        if folder not in cache:
+            cache[folder] = kustomize(folder, kubectl)
+        return cache[folder]
+
+    documents = repository_documents(root)
+    builder = Builder(root, urls, documents, build_folder)
+    roots = None
+    if root_files:
+        roots = [d for f in root_files for d in load_documents(os.path.abspath(f)) if is_app(d.data)]
+    graph = builder.resolve(roots)
+    manifests, health = _scan(root)
+    run_checks(graph, [d.data for d in documents if d.data.get("kind") == "AppProject"], health)
+    if not urls:
+        graph.problems.append(Problem("argocd-unreachable", "the repository's own URL is unknown (give --repo-url, "
+                                      "set repo-urls in .gitops-gen.yaml, or add a git remote): no Application "
+                                      "could be resolved into its folders", (), None, "Repository", root))
+    elif graph.roots:
+        for folder in unreachable_folders(graph, manifests):
+            first = next(f for f in manifests if os.path.dirname(f) == folder)
+            docs = load_documents(first)
+            if docs:
+                meta = docs[0].data.get("metadata")
+                name = meta.get("name") if isinstance(meta, dict) else None
+                graph.problems.append(Problem("argocd-unreachable", f"no Application deploys the manifests in "
+                                              f"{os.path.relpath(folder, root)}/", (), first,
+                                              str(docs[0].data.get("kind")), name if isinstance(name, str) else ""))
+    return graph
+
+
+def _scan(root: str) -> tuple[list[str], bool]:
+    """The manifest files of ``root`` (YAML/JSON with a top-level ``kind:``), and whether any file
+    sets the argoproj.io_Application health customization."""
+    manifests: list[str] = []
+    health = False
+    needle = HEALTH_KEY.encode()
+    for base, files in _walk(root):
+        for name in files:
+            if not name.endswith((".yaml", ".yml", ".json")) or name in KUSTOMIZATION_NAMES:
+                continue
+            path = os.path.join(base, name)
+            raw = read_limited(SourceFile(path, path), DEFAULT_LIMITS)
+            if raw is None:
+                continue
+            health = health or needle in raw
+            if _MANIFEST.search(raw):
+                manifests.append(path)
+    return manifests, health
