@@ -21,6 +21,7 @@ A run has three phases:
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -259,6 +260,13 @@ class Engine:
         report.findings, waived = apply_config_waivers(report.findings, active, self.config.base)
         report.waived.extend(waived)
         report.findings.extend(f for f in map(self.stamp, expired) if f is not None)
+        graph = self.index.graph
+        if graph is not None:  # say which Application deploys what a finding is about
+            for finding in report.findings:
+                if finding.resource is not None and "application" not in finding.details:
+                    app = graph.deployer(os.path.abspath(finding.file), finding.resource.kind, finding.resource.name)
+                    if app:
+                        finding.details["application"] = app
         report.findings.sort(key=Finding.sort_key)
         report.waived.sort(key=lambda w: w.finding.sort_key())
         report.checked.sort(key=lambda c: (c.file, c.line))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +43,12 @@ spec:
 def crd_yaml() -> CrdYaml:
     """A factory of one-field CustomResourceDefinition texts (:func:`one_field_crd`)."""
     return one_field_crd
+
+
+@pytest.fixture(scope="session")
+def ml_default_render(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default render of the bundled ml-platform blueprint (no git), shared by the blueprint
+    and graph tests (each render costs a few hundred milliseconds); tests must not modify it."""
+    from gitops_gen.blueprints import find_blueprint, render
+
+    return render(find_blueprint("ml-platform"), tmp_path_factory.mktemp("ml-default"), {}, git_init=False)

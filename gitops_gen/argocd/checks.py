@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from gitops_gen.argocd.graph import AppNode, Deployed, Graph, Problem, sources_of
+from gitops_gen.argocd.graph import WAVE, AppNode, Deployed, Graph, Problem, sources_of
 from gitops_gen.argocd.project import (
     Project,
     cluster_resource_permitted,
@@ -158,10 +158,18 @@ def _check_wave_order(graph: Graph, health_customized: bool) -> None:
                 continue
             other = graph.nodes[provider]
             when = "the same wave" if order is None else f"a later wave ({other.wave} > {node.wave})"
-            _add(graph, "argocd-wave-order", node, ("metadata", "annotations") if node.doc.get("metadata", {}).get(
-                "annotations") else ("metadata",),
+            _add(graph, "argocd-wave-order", node, _wave_field(graph, node),
                  f"Application {node.name} (wave {node.wave}) needs {what}, which Application {other.name} "
                  f"creates in {when}: its first sync fails or waits{waits}")
+
+
+def _wave_field(graph: Graph, node: AppNode) -> tuple[str, ...]:
+    """The sync-wave annotation that places ``node`` (its ApplicationSet's, for a generated one)."""
+    owner = graph.nodes.get(node.generated_by or "") or node
+    meta = owner.doc.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
+    return ("metadata", "annotations", WAVE) if isinstance(annotations, Mapping) and WAVE in annotations \
+        else ("metadata",)
 
 
 _CRDS_ONLY = re.compile(r"(^|[-/ ])crds?([-/ @]|$)|cluster-scoped-resources|istio-release.*/base@")

@@ -120,6 +120,20 @@ class Graph:
     reached: set[str] = field(default_factory=set)
     clusters: tuple[Cluster, ...] = ()
     _by_place: dict[tuple[str, str | None, str, str], list[Problem]] | None = field(default=None, repr=False)
+    _deployers: dict[tuple[str, str], list[tuple[str, str]]] | None = field(default=None, repr=False)
+
+    def deployer(self, file: str, kind: str, name: str | None) -> str | None:
+        """The names of the Applications that deploy the object ``kind``/``name`` read from ``file``
+        (comma-separated: a kustomize base may be deployed by several), or None."""
+        if self._deployers is None:
+            self._deployers = {}
+            for node in self.nodes.values():
+                for obj in node.objects:
+                    if obj.file:
+                        self._deployers.setdefault((obj.file, obj.kind), []).append((obj.name, node.name))
+        apps = sorted({app for built, app in self._deployers.get((file, kind), [])
+                       if name and name in built})  # kustomize may add a prefix or suffix
+        return ", ".join(apps) or None
 
     def problems_at(self, rule: str, file: str | None, kind: str, name: str) -> list[Problem]:
         """The problems of ``rule`` on the document ``kind``/``name`` of ``file``."""

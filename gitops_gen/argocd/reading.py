@@ -45,13 +45,18 @@ def load_documents(path: str) -> list[Document]:
 def kustomize(folder: str, kubectl: str | None = None) -> list[Document] | None:
     """``kubectl kustomize`` of ``folder``, each object with its origin file; None without kubectl
     or when the build fails (remote bases, Helm inflation, broken trees)."""
+    return kustomize_many([folder], kubectl)
+
+
+def kustomize_many(folders: list[str], kubectl: str | None = None) -> list[Document] | None:
+    """One ``kubectl kustomize`` of ``folders`` together (see :func:`kustomize`)."""
     kubectl = kubectl or shutil.which("kubectl")
     if kubectl is None:
         return None
-    output = build(kubectl, [folder])
+    output = build(kubectl, folders)
     if output is None:
         return None
-    source = SourceFile(folder, f"<kustomize build of {folder}>")
+    source = SourceFile(folders[0], f"<kustomize build of {', '.join(folders)}>")
     result = LoadResult(source)
     load_text(output.text, source, result, DEFAULT_LIMITS)
     out = []

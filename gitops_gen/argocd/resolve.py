@@ -16,7 +16,7 @@ from pathlib import Path
 
 from gitops_gen.argocd.checks import HEALTH_KEY, run_checks, unreachable_folders
 from gitops_gen.argocd.graph import Builder, Graph, Problem, is_app
-from gitops_gen.argocd.reading import Document, kustomize, load_documents, repository_documents
+from gitops_gen.argocd.reading import Document, kustomize, kustomize_many, load_documents, repository_documents
 from gitops_gen.index import kustomizations_of, read_limited
 from gitops_gen.manifests.loader import DEFAULT_LIMITS, KUSTOMIZATION_NAMES, SourceFile
 
@@ -52,6 +52,63 @@ def _walk(root: str) -> list[tuple[str, list[str]]]:
     return out
 
 
+def _contained(folder: str, seen: set[str] | None = None) -> bool:
+    """Whether everything the kustomization of ``folder`` includes (recursively) lies inside it."""
+    seen = seen if seen is not None else set()
+    if folder in seen:
+        return True
+    seen.add(folder)
+    prefix = folder.rstrip(os.sep) + os.sep
+    for name in KUSTOMIZATION_NAMES:
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path):
+            continue
+        raw = read_limited(SourceFile(path, path), DEFAULT_LIMITS)
+        found = kustomizations_of(path, raw, DEFAULT_LIMITS) if raw is not None else None
+        if found is None:
+            return False
+        for k in found:
+            if k.remote or k.helm or any(not t.startswith(prefix) for t in (*k.includes, *k.patches)):
+                return False
+            if not all(_contained(t, seen) for t in k.includes if os.path.isdir(t)):
+                return False
+    return True
+
+
+def prebuild(folders: Sequence[str], kubectl: str) -> dict[str, list[Document] | None]:
+    """``kubectl kustomize`` of every folder: those whose trees stay inside themselves in one run
+    (each object goes to the folder its origin file is in), the others one run each; all at once."""
+    alone = [f for f in folders if not _contained(f)]
+    together = [f for f in folders if f not in alone]
+    out: dict[str, list[Document] | None] = {}
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_BUILDS, len(alone) + 1)) as pool:
+        joint = pool.submit(kustomize_many, together, kubectl) if together else None
+        single = list(zip(alone, pool.map(lambda f: kustomize(f, kubectl), alone), strict=True))
+        docs = joint.result() if joint is not None else None
+    out.update(single)
+    if together:
+        split = _split(together, docs) if docs is not None else None
+        if split is None:  # the joint build failed, or made objects without an origin: one by one
+            with ThreadPoolExecutor(max_workers=min(PARALLEL_BUILDS, len(together))) as pool:
+                out.update(zip(together, pool.map(lambda f: kustomize(f, kubectl), together), strict=True))
+        else:
+            out.update(split)
+    return out
+
+
+def _split(folders: Sequence[str], docs: Sequence[Document]) -> dict[str, list[Document] | None] | None:
+    """The objects of a joint build, each given to the folder its origin file lies in."""
+    out: dict[str, list[Document] | None] = {f: [] for f in folders}
+    prefixes = sorted(((f.rstrip(os.sep) + os.sep, f) for f in folders), key=lambda p: -len(p[0]))
+    for doc in docs:
+        owner = next((f for prefix, f in prefixes if doc.file and doc.file.startswith(prefix)), None)
+        bucket = out.get(owner) if owner is not None else None
+        if bucket is None:
+            return None
+        bucket.append(doc)
+    return out
+
+
 def kustomization_roots(root: str) -> list[str]:
     """Folders of ``root`` holding a kustomization that no other kustomization includes."""
     folders: list[str] = []
@@ -73,12 +130,7 @@ def build_graph(root: str, repo_urls: Sequence[str] = (), root_files: Sequence[s
     root = os.path.abspath(root)
     urls = list(repo_urls) or config_repo_urls(root) or git_remote_urls(root)
     kubectl = (kubectl or shutil.which("kubectl")) if use_kubectl else None
-    cache: dict[str, list[Document] | None] = {}
-    if kubectl is not None:
-        todo = kustomization_roots(root)
-        with ThreadPoolExecutor(max_workers=min(PARALLEL_BUILDS, max(1, len(todo)))) as pool:
-            for folder, docs in zip(todo, pool.map(lambda f: kustomize(f, kubectl), todo), strict=True):
-                cache[folder] = docs
+    cache: dict[str, list[Document] | None] = prebuild(kustomization_roots(root), kubectl) if kubectl else {}
 
     def build_folder(folder: str) -> list[Document] | None:
         if kubectl is None:

@@ -42,7 +42,9 @@ def format_finding(finding: Finding, *, color: bool = False) -> str:
     line = (f"{_style(location, '1', color)} {severity} {_style(one_line(finding.rule), '1', color)}: "
             f"{one_line(finding.message)}")
     if finding.resource is not None:
-        line += " " + _style(f"[{one_line(finding.resource.display())}]", "2", color)
+        app = finding.details.get("application")
+        deployed = f", deployed by {app}" if app else ""
+        line += " " + _style(f"[{one_line(finding.resource.display() + deployed)}]", "2", color)
     return line
 
 

@@ -6,6 +6,7 @@
    the bundle is removed.
 2. Remove files that rendered to nothing (the manifests of components switched off), then
    folders left empty.
+3. Draw the app-of-apps graph (Mermaid) into README.md, with gitops-gen when it is installed.
 
 Deterministic: bundles, sections and removals are processed in sorted order; nothing depends on
 the time, the environment or the machine.  Exits non-zero (and cookiecutter then removes the
@@ -67,11 +68,34 @@ def remove_empty(root: Path) -> None:
             path.rmdir()
 
 
+GRAPH_BEGIN = "<!-- gitops-gen graph: begin -->"
+GRAPH_END = "<!-- gitops-gen graph: end -->"
+
+
+def draw_graph(root: Path) -> None:
+    """Put the app-of-apps graph into README.md between its markers, drawn by gitops-gen itself
+    when it is installed beside cookiecutter (plain cookiecutter without it keeps the hint)."""
+    readme = root / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+    if GRAPH_BEGIN not in text or GRAPH_END not in text:
+        return
+    try:
+        from gitops_gen.argocd.render import render_graph
+        from gitops_gen.argocd.resolve import build_graph
+    except ImportError:
+        return
+    drawn = render_graph(build_graph(str(root), use_kubectl=False), "mermaid")
+    head, _, rest = text.partition(GRAPH_BEGIN)
+    _, _, tail = rest.partition(GRAPH_END)
+    readme.write_text(f"{head}{GRAPH_BEGIN}\n```mermaid\n{drawn}```\n{GRAPH_END}{tail}", encoding="utf-8")
+
+
 def main() -> None:
     root = Path.cwd()
     for bundle in sorted(root.rglob("*" + BUNDLE_SUFFIX)):
         split_bundle(root, bundle)
     remove_empty(root)
+    draw_graph(root)
 
 
 if __name__ == "__main__":
