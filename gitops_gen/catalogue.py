@@ -87,6 +87,15 @@ _BUILTIN: tuple[RuleDoc, ...] = (
             "    metadata: {name: all, namespace: team-a}\n    rules: [{apiGroups: [\"*\"], "
             "resources: [\"*\"], verbs: [\"*\"]}]\n\nPASS:\n\n    apiVersion: v2      # Chart.yaml\n"
             "    name: web\n    version: 1.0.0\n"),
+    RuleDoc("kustomize-not-built", Severity.LOW, "yaml", "A kustomization was checked as files, not as its build.",
+            "What Argo CD applies from a kustomization is its build: patches, name prefixes, the "
+            "namespace and labels it sets.  gitops-gen builds every root kustomization with "
+            "`kubectl kustomize` and judges the output; when it cannot - kubectl is not on PATH, or "
+            "the tree lists a remote base or inflates a Helm chart (building would reach the "
+            "network) - the kustomization's files are checked as they are and this note says so, on "
+            "line 1 of the kustomization.  Install kubectl (it includes kustomize), or vendor the "
+            "remote bases.\n\nPASS: a kustomization of local files, with kubectl on PATH.\n\n"
+            "FAIL:\n\n    resources:\n      - https://github.com/org/repo//manifests?ref=v1.0.0\n"),
     RuleDoc("helm-chart-not-rendered", Severity.INFO, "yaml", "A Helm chart folder was not checked.",
             "A folder holding `Chart.yaml` is a Helm chart: its templates are not Kubernetes manifests "
             "until Helm renders them, so the folder is not read (reading them would only report "

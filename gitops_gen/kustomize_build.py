@@ -37,7 +37,7 @@ from gitops_gen.engine import Built, Engine, FindingKey, finding_key
 from gitops_gen.index import Kustomization, TreeIndex, kustomizations_of, read_limited
 from gitops_gen.manifests.loader import DEFAULT_LIMITS, KUSTOMIZATION_NAMES, LoadResult, SourceFile, load_text
 from gitops_gen.manifests.yamlread import Limits, read_documents
-from gitops_gen.model import Resource
+from gitops_gen.model import Finding, Resource, Severity
 
 #: Seconds one build may take before it is given up (its tree then falls back).
 TIMEOUT = 60.0
@@ -185,6 +185,25 @@ def build_tree(engine: Engine, index: TreeIndex, limits: Limits = DEFAULT_LIMITS
     if not todo:
         return MappingProxyType({})
     return judge_builds(engine, _build_all(kubectl, todo), limits)
+
+
+def unbuilt(index: TreeIndex, displays: Mapping[str, str], kubectl: str | None,
+            limits: Limits = DEFAULT_LIMITS) -> list[Finding]:
+    """A ``kustomize-not-built`` note on every root kustomization that is not built: no kubectl,
+    or a tree that would reach the network (its files are then checked as they are)."""
+    by_folder = {k.folder: k for k in index.kustomizations}
+    out = []
+    for k in roots(index):
+        if kubectl is None:
+            why = "kubectl is not on PATH"
+        elif not buildable(k, by_folder, limits):
+            why = "its tree lists a remote base or inflates a Helm chart (building would reach the network)"
+        else:
+            continue
+        out.append(Finding("kustomize-not-built", Severity.LOW, f"not built ({why}): its files are checked as "
+                           "they are, without the patches, prefixes, namespace and labels the build applies",
+                           displays.get(k.file, k.file), 1, 1))
+    return out
 
 
 def _build_all(kubectl: str, todo: Sequence[Kustomization]) -> list[BuildOutput]:

@@ -14,6 +14,7 @@ import datetime as dt
 import gc
 import multiprocessing
 import os
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,7 @@ from typing import Any
 from gitops_gen.config import Config, load_config
 from gitops_gen.engine import Engine, Outcome
 from gitops_gen.index import TreeIndex, build_index
-from gitops_gen.kustomize_build import build_tree
+from gitops_gen.kustomize_build import build_tree, unbuilt
 from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import Finding, Report
@@ -140,7 +141,9 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
         index = replace(index, graph=graph)
     engine.use_index(index)
     if index.kustomizations:  # before the workers fork: they inherit what the builds found
-        engine.use_builds(build_tree(engine, index, options.limits))
+        kubectl = shutil.which("kubectl")
+        engine.use_builds(build_tree(engine, index, options.limits, kubectl=kubectl))
+        found.extend(unbuilt(index, {f.abspath: f.display for f in files}, kubectl, options.limits))
     patches = index.patch_files
     if patches:
         files = [f for f in files if f.abspath not in patches]

@@ -200,3 +200,25 @@ def test_built_objects_are_validated_as_from_their_file(tmp_path: Path, crd_yaml
     write(tmp_path / "base" / "kustomization.yaml", "resources: [crd.yaml, widget.yaml]\n")
     write(tmp_path / "overlays" / "prod" / "kustomization.yaml", "resources: [../../base]\nnamespace: web-prod\n")
     assert check(tmp_path) == [("base/widget.yaml", "schema", "spec.size")]
+
+
+def _notes(root: Path) -> list[tuple[str, int, str]]:
+    result = CliRunner().invoke(main, ["check", str(root), "--format", "json", "--fail-on", "error"])
+    assert result.exit_code in (0, 1), result.output
+    return sorted((os.path.relpath(f["file"], root), f["line"], f["message"].split(":")[0])
+                  for f in json.loads(result.output)["findings"] if f["rule"] == "kustomize-not-built")
+
+
+def test_a_kustomization_that_is_not_built_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base(tmp_path)
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml", "resources: [../../base]\nnamespace: web-prod\n")
+    write(tmp_path / "remote" / "kustomization.yaml", "resources:\n  - https://github.com/acme/configs//web?ref=v1\n")
+    assert _notes(tmp_path) == [("remote/kustomization.yaml", 1, "not built (its tree lists a remote base or "
+                                                                   "inflates a Helm chart (building would reach the "
+                                                                   "network))")]
+    monkeypatch.setattr(kustomize_build.shutil, "which", lambda name: None)
+    monkeypatch.setattr("gitops_gen.pipeline.shutil.which", lambda name: None)
+    notes = _notes(tmp_path)
+    assert [(f, line) for f, line, _ in notes] == [("overlays/prod/kustomization.yaml", 1),
+                                                    ("remote/kustomization.yaml", 1)]
+    assert all("kubectl is not on PATH" in why for _, _, why in notes)

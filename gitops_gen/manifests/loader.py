@@ -44,6 +44,7 @@ LOADER_SEVERITIES: dict[str, Severity] = {
     "symlink-escape": Severity.HIGH,
     "malformed-object": Severity.ERROR,
     "helm-chart-not-rendered": Severity.INFO,
+    "kustomize-not-built": Severity.LOW,
 }
 
 #: The file that makes a folder a Helm chart.
