@@ -159,9 +159,12 @@ def _graph(paths: Sequence[str], config: Config, index: TreeIndex) -> Any:
         return None
     if not any(config.setting(rule).enabled for rule in GRAPH_RULES if rule in config.catalogue.rules):
         return None
-    from gitops_gen.argocd.resolve import build_graph  # only runs that check a repository pay for it
+    from gitops_gen.argocd.resolve import build_graph, git_remote_urls  # only repository checks pay for it
 
-    return build_graph(paths[0], config.repo_urls)
+    urls = config.repo_urls or tuple(git_remote_urls(paths[0]))
+    if not urls:  # not knowing which Applications read this folder, the graph would say nothing
+        return None
+    return build_graph(paths[0], urls)
 
 
 def _process(engine: Engine, files: list[SourceFile], options: RunOptions,

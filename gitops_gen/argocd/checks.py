@@ -210,12 +210,13 @@ def _check_cycles(graph: Graph) -> None:
 def unreachable_folders(graph: Graph, manifest_files: Iterable[str]) -> list[str]:
     """Folders holding manifests that no Application of the graph reads (hidden ones excluded)."""
     reached_dirs = {os.path.dirname(f) for f in graph.reached}
-    out = []
+    out: dict[str, None] = {}
     for path in manifest_files:
         folder = os.path.dirname(path)
+        if folder in out or folder in reached_dirs or path in graph.reached:
+            continue
         rel = os.path.relpath(folder, graph.root_dir)
         if rel.startswith("..") or any(part.startswith(".") for part in rel.split(os.sep) if part != "."):
             continue
-        if path not in graph.reached and folder not in reached_dirs and folder not in out:
-            out.append(folder)
-    return out
+        out[folder] = None
+    return list(out)

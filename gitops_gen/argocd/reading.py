@@ -10,6 +10,7 @@ directory is read as Argo CD reads it (:func:`gitops_gen.argocd.sources.director
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from gitops_gen.manifests.loader import (
     load_file,
     load_text,
 )
+from gitops_gen.manifests.yamlread import read_documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +106,16 @@ def _kustomization_files(folder: str, reached: set[str], seen: set[str]) -> Iter
         return
 
 
+_ARGO_KINDS = re.compile(rb"""^["']?kind["']?\s*:\s*["']?(Application|ApplicationSet|AppProject)["']?\s*$""",
+                         re.MULTILINE)
+_CLUSTER_SECRET = b"argocd.argoproj.io/secret-type"
+
+
 def repository_documents(root: str) -> list[Document]:
     """The Argo CD objects of a repository (Applications, ApplicationSets, AppProjects, cluster
     Secrets): the candidates for roots and the projects and clusters the graph needs.  Hidden
-    folders (``.git``, CI configuration) are skipped."""
+    folders (``.git``, CI configuration) are skipped; a file is parsed only when its bytes name
+    one of those kinds at the top level of a document."""
     out: list[Document] = []
     for base, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -116,8 +124,25 @@ def repository_documents(root: str) -> list[Document]:
                 continue
             path = os.path.join(base, name)
             raw = read_limited(SourceFile(path, path), DEFAULT_LIMITS)
-            if raw is None or (b"argoproj.io" not in raw and b"secret-type" not in raw):
+            if raw is None or (b"argoproj.io" not in raw and _CLUSTER_SECRET not in raw):
+                continue
+            if not _ARGO_KINDS.search(raw) and _CLUSTER_SECRET not in raw and not name.endswith(".json"):
                 continue
             out.extend(d for d in load_documents(path)
                        if d.data.get("kind") in ("Application", "ApplicationSet", "AppProject", "Secret"))
     return out
+
+
+def first_document(path: str) -> Mapping[str, Any] | None:
+    """The first object of a file, parsing no further."""
+    raw = read_limited(SourceFile(path, path), DEFAULT_LIMITS)
+    if raw is None:
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    for doc in read_documents(text, DEFAULT_LIMITS):
+        if isinstance(doc.data, Mapping):
+            return doc.data
+    return None

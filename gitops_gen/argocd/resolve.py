@@ -10,13 +10,20 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from gitops_gen.argocd.checks import HEALTH_KEY, run_checks, unreachable_folders
 from gitops_gen.argocd.graph import Builder, Graph, Problem, is_app
-from gitops_gen.argocd.reading import Document, kustomize, kustomize_many, load_documents, repository_documents
+from gitops_gen.argocd.reading import (
+    Document,
+    first_document,
+    kustomize,
+    kustomize_many,
+    load_documents,
+    repository_documents,
+)
 from gitops_gen.index import kustomizations_of, read_limited
 from gitops_gen.manifests.loader import DEFAULT_LIMITS, KUSTOMIZATION_NAMES, SourceFile
 
@@ -152,15 +159,18 @@ def build_graph(root: str, repo_urls: Sequence[str] = (), root_files: Sequence[s
                                       "set repo-urls in .gitops-gen.yaml, or add a git remote): no Application "
                                       "could be resolved into its folders", (), None, "Repository", root))
     elif graph.roots:
+        firsts: dict[str, str] = {}
+        for path in manifests:
+            firsts.setdefault(os.path.dirname(path), path)
         for folder in unreachable_folders(graph, manifests):
-            first = next(f for f in manifests if os.path.dirname(f) == folder)
-            docs = load_documents(first)
-            if docs:
-                meta = docs[0].data.get("metadata")
-                name = meta.get("name") if isinstance(meta, dict) else None
+            first = firsts[folder]
+            data = first_document(first)
+            if data is not None:
+                meta = data.get("metadata")
+                name = meta.get("name") if isinstance(meta, Mapping) else None
                 graph.problems.append(Problem("argocd-unreachable", f"no Application deploys the manifests in "
                                               f"{os.path.relpath(folder, root)}/", (), first,
-                                              str(docs[0].data.get("kind")), name if isinstance(name, str) else ""))
+                                              str(data.get("kind")), name if isinstance(name, str) else ""))
     return graph
 
 
