@@ -35,7 +35,7 @@ GC_THRESHOLD = 10_000
 #: Rules that read the app-of-apps graph: the graph is resolved only when one of them is on.
 GRAPH_RULES = ("argocd-path-missing", "argocd-project-missing", "argocd-source-not-allowed",
                "argocd-destination-not-allowed", "argocd-duplicate-resource", "argocd-wave-order",
-               "argocd-unreachable", "argocd-cycle", "argocd-app-namespace")
+               "argocd-unreachable", "argocd-cycle", "argocd-app-namespace", "argocd-appset-not-expanded")
 #: Below this many files (or bytes) a second process costs more than it saves.
 PARALLEL_MIN_FILES = 16
 PARALLEL_MIN_BYTES = 512 * 1024
