@@ -23,6 +23,7 @@ from gitops_gen.argocd.project import (
     source_permitted,
 )
 from gitops_gen.argocd.providers import providers_of
+from gitops_gen.manifests.yamlread import read_documents
 from gitops_gen.rules._scope import is_cluster_scoped
 
 CORE_GROUPS = frozenset({"", "apps", "batch", "policy", "autoscaling", "networking.k8s.io", "rbac.authorization.k8s.io",
@@ -146,6 +147,9 @@ def _check_wave_order(graph: Graph, health_customized: bool) -> None:
             if obj.namespace and not is_cluster_scoped(obj.kind):
                 for provider in namespaces.get(obj.namespace, []):
                     needs.setdefault(provider, f"namespace {obj.namespace} ({obj.kind} {obj.name})")
+        for namespace in _values_namespaces(node):
+            for provider in namespaces.get(namespace, []):
+                needs.setdefault(provider, f"namespace {namespace} (named in its Helm values)")
         dest = node.destination.get("namespace")
         if isinstance(dest, str) and "CreateNamespace=true" not in node.sync_options() and _writes_destination(node):
             for provider in namespaces.get(dest, []):
@@ -161,6 +165,36 @@ def _check_wave_order(graph: Graph, health_customized: bool) -> None:
             _add(graph, "argocd-wave-order", node, _wave_field(graph, node),
                  f"Application {node.name} (wave {node.wave}) needs {what}, which Application {other.name} "
                  f"creates in {when}: its first sync fails or waits{waits}")
+
+
+_NAMESPACE_KEY = re.compile(r"namespaces?$", re.IGNORECASE)
+
+
+def _values_namespaces(node: AppNode) -> set[str]:
+    """Namespaces the Helm values of ``node`` name (keys ending in ``namespace``/``namespaces``,
+    e.g. Argo Workflows' ``controller.workflowNamespaces``): the chart may write into them."""
+    out: set[str] = set()
+
+    def walk(value: Any, key: str = "") -> None:
+        if isinstance(value, Mapping):
+            for k, v in value.items():
+                walk(v, str(k))
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, key)
+        elif isinstance(value, str) and key and _NAMESPACE_KEY.search(key) and value:
+            out.add(value)
+
+    for _, source in sources_of(node.spec):
+        helm = source.get("helm")
+        if not isinstance(helm, Mapping):
+            continue
+        walk(helm.get("valuesObject"))
+        text = helm.get("values")
+        if isinstance(text, str):
+            docs = list(read_documents(text))
+            walk(docs[0].data if len(docs) == 1 else None)
+    return out
 
 
 def _wave_field(graph: Graph, node: AppNode) -> tuple[str, ...]:

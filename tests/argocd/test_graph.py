@@ -180,3 +180,15 @@ def test_the_default_render_resolves_in_under_a_second(ml_default_render: Path) 
     took = time.perf_counter() - start
     print(f"\ndefault render: graph resolved in {took:.2f} s")
     assert took < 1.0
+
+
+def test_helm_values_naming_a_later_namespace_are_caught(repo: Path) -> None:
+    """Argo Workflows' workflowNamespaces name the team namespaces: created later, the chart's
+    RBAC for them would fail (the blueprint creates them first; move them after to see it)."""
+    app = repo / "apps/teams/team-platform.yaml"
+    app.write_text(app.read_text().replace('sync-wave: "-35"', 'sync-wave: "25"'))
+    findings = [f for f in _check(repo) if f.rule == "argocd-wave-order"]
+    workflows = repo / "apps/platform/argo-workflows.yaml"
+    hits = [f for f in findings if Path(f.file).name == workflows.name]
+    assert hits and all(f.line == _line(workflows, 'sync-wave: "0"') for f in hits)
+    assert any("named in its Helm values" in f.message and "research" in f.message for f in hits)
