@@ -18,7 +18,7 @@ from gitops_gen import __version__
 from gitops_gen.catalogue import rule_docs
 from gitops_gen.config import Config, find_config, load_config
 from gitops_gen.errors import GitopsGenError
-from gitops_gen.model import Report, Severity
+from gitops_gen.model import Report, Severity, counts_toward_failure
 from gitops_gen.pipeline import RunOptions, run
 from gitops_gen.reporters import FORMATS, render
 
@@ -73,8 +73,7 @@ def _finish(report: Report, fmt: str, output: Path | None, fail_on: str | None, 
     ctx = click.get_current_context(silent=True)
     paths: Sequence[str] = ctx.params.get("paths", ()) if ctx is not None else ()
     _emit(report, fmt, output, threshold, paths)
-    worst = report.worst()
-    sys.exit(1 if worst is not None and worst >= threshold else 0)
+    sys.exit(1 if any(counts_toward_failure(f, threshold) for f in report.findings) else 0)
 
 
 def _resolve_config(paths: Sequence[str], config_file: Path | None, preset: str | None) -> Config:

@@ -183,6 +183,42 @@ class Waived:
     source: str  # "config" (a waiver in .gitops-gen.yaml) or "annotation"
 
 
+class Change(enum.Enum):
+    """How a finding of a pull-request gate (``check --base``) compares with the base."""
+
+    NEW = "new"                                # in head, not in base: fails the gate
+    PERSISTING = "persisting"                  # in both: listed with --all, never fails
+    RESOLVED = "resolved"                      # in base, gone in head: listed with --all
+    GUARDRAIL_REMOVED = "guardrail-removed"    # a guardrail deleted or weakened: fails the gate
+
+    @classmethod
+    def of(cls, finding: Finding) -> Change | None:
+        """The class of ``finding`` (``details["change"]``), None outside a gate run."""
+        value = finding.details.get("change")
+        return cls(value) if value in _CHANGES else None
+
+
+_CHANGES = frozenset(c.value for c in Change)
+
+
+def counts_toward_failure(finding: Finding, fail_on: Severity) -> bool:
+    """Whether ``finding`` fails the run: at or above the threshold, and, in a gate run, new in
+    head or a removed guardrail (persisting and resolved findings never fail a gate)."""
+    return finding.severity >= fail_on and Change.of(finding) not in (Change.PERSISTING, Change.RESOLVED)
+
+
+@dataclass(frozen=True, slots=True)
+class GateSummary:
+    """What a pull-request gate compared: the refs, and how many findings of each class."""
+
+    base: str
+    head: str
+    new: int = 0
+    persisting: int = 0
+    resolved: int = 0
+    guardrails_removed: int = 0
+
+
 @dataclass(slots=True)
 class Report:
     """The outcome of one ``validate`` or ``check`` run: what reporters render."""
@@ -192,6 +228,9 @@ class Report:
     documents: int = 0
     checked: list[CheckedResource] = field(default_factory=list)
     waived: list[Waived] = field(default_factory=list)
+    #: Set by a pull-request gate run (``check --base``): findings carry ``details["change"]``
+    #: and ``details["key"]`` (the matching key), and only new ones and removed guardrails fail.
+    gate: GateSummary | None = None
 
     @property
     def resources(self) -> int:

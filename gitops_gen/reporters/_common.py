@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gitops_gen.model import Finding, Report, ResourceRef, Severity, Waived
+from gitops_gen.model import Finding, Report, ResourceRef, Severity, Waived, counts_toward_failure
 
 #: Severities from worst to mildest, the order every summary lists them in.
 SEVERITIES_WORST_FIRST: tuple[Severity, ...] = tuple(sorted(Severity, reverse=True))
@@ -27,8 +27,9 @@ def sorted_waived(report: Report) -> list[Waived]:
 
 
 def fails(finding: Finding, fail_on: Severity) -> bool:
-    """Whether ``finding`` fails the check: its severity is at or above the threshold."""
-    return finding.severity >= fail_on
+    """Whether ``finding`` fails the check: its severity is at or above the threshold (and, in a
+    pull-request gate, it is new or a removed guardrail: :func:`~gitops_gen.model.counts_toward_failure`)."""
+    return counts_toward_failure(finding, fail_on)
 
 
 def failing_count(report: Report, fail_on: Severity) -> int:
