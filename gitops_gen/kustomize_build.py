@@ -30,7 +30,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from gitops_gen.engine import Built, Engine, FindingKey, finding_key
@@ -116,7 +116,8 @@ def build(kubectl: str, folders: Sequence[str], timeout: float = TIMEOUT) -> Bui
         except ValueError:  # another drive: no relative path
             return None
         with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:
-            json.dump({"resources": targets, "buildMetadata": ["originAnnotations"]}, handle)
+            json.dump({"resources": targets, "buildMetadata": ["originAnnotations", "transformerAnnotations"]},
+                      handle)
         try:
             done = subprocess.run([kubectl, "kustomize", wrapper], stdin=subprocess.DEVNULL, capture_output=True,
                                   timeout=timeout, check=False)
@@ -150,9 +151,25 @@ def origin_of(resource: Resource, output: BuildOutput, limits: Limits = DEFAULT_
         return None
 
 
-def judge_builds(engine: Engine, outputs: Iterable[BuildOutput], limits: Limits = DEFAULT_LIMITS) -> Built:
-    """(source file, kind) -> (built name, keys of its findings) of every built object with an origin."""
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """What the builds found: the keys that decide which source findings stand (``built``), and
+    the findings only a build makes (a patch that makes a base Deployment privileged), located
+    in the patch that causes them."""
+
+    built: Built
+    extra: tuple[Finding, ...] = ()
+
+
+TRANSFORMED = "alpha.config.kubernetes.io/transformations"
+
+
+def judge_builds(engine: Engine, outputs: Iterable[BuildOutput], limits: Limits = DEFAULT_LIMITS) -> Judged:
+    """(source file, kind) -> (built name, keys of its findings) of every built object with an
+    origin, and the findings of built objects that their source objects do not have."""
     built: dict[tuple[str, str], list[tuple[str, frozenset[FindingKey]]]] = {}
+    sources = _Sources(engine, limits)
+    extra: list[Finding] = []
     for output in outputs:
         if len(output.text) > limits.max_file_bytes:
             continue
@@ -166,24 +183,94 @@ def judge_builds(engine: Engine, outputs: Iterable[BuildOutput], limits: Limits 
             if origin is None or not resource.name:
                 continue
             resource.abspath = origin  # checked as from its file (CRDs among the inputs cover by place)
-            keys = frozenset(finding_key(f) for f in engine.findings_of(resource))
+            found = engine.findings_of(resource)
+            keys = frozenset(finding_key(f) for f in found)
             built.setdefault((origin, resource.kind), []).append((resource.name, keys))
-    return MappingProxyType({k: tuple(v) for k, v in built.items()})
+            own = sources.keys(origin, resource.kind, resource.name)
+            if own is not None:
+                extra.extend(located for f in found if finding_key(f) not in own
+                             for located in [_in_patch(f, resource, output, limits)] if located is not None)
+    return Judged(MappingProxyType({k: tuple(v) for k, v in built.items()}), tuple(dict.fromkeys(extra)))
+
+
+class _Sources:
+    """The finding keys of source objects, read once per file (to tell build-only findings)."""
+
+    def __init__(self, engine: Engine, limits: Limits) -> None:
+        self.engine, self.limits = engine, limits
+        self.files: dict[str, list[Resource]] = {}
+
+    def keys(self, path: str, kind: str, built_name: str) -> frozenset[FindingKey] | None:
+        if path not in self.files:
+            result = LoadResult(SourceFile(path, path))
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    load_text(handle.read(), SourceFile(path, path), result, self.limits)
+            except (OSError, UnicodeDecodeError):
+                pass
+            self.files[path] = result.resources
+        match = [r for r in self.files[path] if r.kind == kind and r.name and r.name in built_name]
+        if not match:
+            return None
+        return frozenset(finding_key(f) for f in self.engine.findings_of(match[0]))
+
+
+def _in_patch(finding: Finding, built: Resource, output: BuildOutput, limits: Limits) -> Finding | None:
+    """A build-only finding, located in the patch file that sets its field (else the kustomization
+    that applies the patches), or None when no kustomization transformed the object."""
+    annotations = built.get(("metadata", "annotations"))
+    raw = annotations.get(TRANSFORMED) if isinstance(annotations, dict) else None
+    docs = list(read_documents(raw, limits)) if isinstance(raw, str) else []
+    entries = docs[0].data if len(docs) == 1 and isinstance(docs[0].data, list) else []
+    anchor = output.folders[0]
+    for entry in entries:
+        where = entry.get("configuredIn") if isinstance(entry, dict) else None
+        if not isinstance(where, str):
+            continue
+        real = os.path.normpath(os.path.join(output.wrapper, where))
+        kustomization = os.path.normpath(os.path.join(anchor, os.path.relpath(real, os.path.realpath(anchor))))
+        for patch in _patch_files(kustomization, limits):
+            result = LoadResult(SourceFile(patch, patch))
+            try:
+                with open(patch, encoding="utf-8") as handle:
+                    load_text(handle.read(), SourceFile(patch, patch), result, limits)
+            except (OSError, UnicodeDecodeError):
+                continue
+            for doc in result.resources:
+                if doc.kind == built.kind and doc.positions.exists(doc.item_path + tuple(finding.path)):
+                    line, column = doc.locate(finding.path, key=False)
+                    return replace(finding, file=_display(patch), line=line, column=column,
+                                   message=f"{finding.message} (set by this patch in the kustomize build)")
+        return replace(finding, file=_display(kustomization), line=1, column=1,
+                       message=f"{finding.message} (made by this kustomization's build)")
+    return None
+
+
+def _patch_files(kustomization: str, limits: Limits) -> list[str]:
+    raw = read_limited(SourceFile(kustomization, kustomization), limits)
+    found = kustomizations_of(kustomization, raw, limits) if raw is not None else None
+    return [p for k in found or [] for p in k.patches]
+
+
+def _display(path: str) -> str:
+    rel = os.path.relpath(path)
+    return path if rel.startswith(os.pardir) else rel
 
 
 def build_tree(engine: Engine, index: TreeIndex, limits: Limits = DEFAULT_LIMITS,
-               kubectl: str | None = None) -> Built:
+               kubectl: str | None = None) -> Judged:
     """Build every local root kustomization of ``index`` and judge the output with ``engine``;
     empty (and no process started) when there is no kustomization or no ``kubectl``."""
+    nothing = Judged(MappingProxyType({}))
     if not index.kustomizations:
-        return MappingProxyType({})
+        return nothing
     kubectl = kubectl or shutil.which("kubectl")
     if kubectl is None:
-        return MappingProxyType({})
+        return nothing
     by_folder = {k.folder: k for k in index.kustomizations}
     todo = [k for k in roots(index) if buildable(k, by_folder, limits)]
     if not todo:
-        return MappingProxyType({})
+        return nothing
     return judge_builds(engine, _build_all(kubectl, todo), limits)
 
 

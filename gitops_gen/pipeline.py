@@ -142,7 +142,9 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     engine.use_index(index)
     if index.kustomizations:  # before the workers fork: they inherit what the builds found
         kubectl = shutil.which("kubectl")
-        engine.use_builds(build_tree(engine, index, options.limits, kubectl=kubectl))
+        judged = build_tree(engine, index, options.limits, kubectl=kubectl)
+        engine.use_builds(judged.built)
+        found.extend(judged.extra)
         found.extend(unbuilt(index, {f.abspath: f.display for f in files}, kubectl, options.limits))
     patches = index.patch_files
     if patches:

@@ -222,3 +222,18 @@ def test_a_kustomization_that_is_not_built_says_so(tmp_path: Path, monkeypatch: 
     assert [(f, line) for f, line, _ in notes] == [("overlays/prod/kustomization.yaml", 1),
                                                     ("remote/kustomization.yaml", 1)]
     assert all("kubectl is not on PATH" in why for _, _, why in notes)
+
+
+def test_a_finding_only_the_build_makes_is_reported_in_the_patch(tmp_path: Path) -> None:
+    """An overlay's patch that makes a base Deployment privileged: the base file has no finding,
+    the build does, and the finding points at the patch line that sets it."""
+    base(tmp_path)
+    write(tmp_path / "overlays" / "prod" / "patch.yaml", "apiVersion: apps/v1\nkind: Deployment\n"
+          "metadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n"
+          "          securityContext:\n            privileged: true\n")
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml",
+          "resources: [../../base]\nnamespace: web-prod\npatches:\n  - path: patch.yaml\n")
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--format", "json"])
+    found = [(os.path.relpath(f["file"], tmp_path), f["line"]) for f in json.loads(result.output)["findings"]
+             if f["rule"] == "privileged-container"]
+    assert found == [("overlays/prod/patch.yaml", 11)]  # the privileged: true line
