@@ -17,7 +17,7 @@ import click
 from gitops_gen import __version__
 from gitops_gen.catalogue import rule_docs
 from gitops_gen.config import Config, find_config, load_config
-from gitops_gen.errors import GitopsGenError
+from gitops_gen.errors import GitopsGenError, UsageError
 from gitops_gen.model import Report, Severity, counts_toward_failure
 from gitops_gen.pipeline import RunOptions, run
 from gitops_gen.reporters import FORMATS, render
@@ -164,14 +164,37 @@ def validate(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple
 @click.option("--preset", type=str, help="Start from a policy preset: default, strict, baseline, restricted.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes (0: one per core for large trees).")
+@click.option("--base", "base_ref", metavar="REF",
+              help="Pull-request gate: compare with this git ref and fail only on what is new (and on "
+                   "removed guardrails).")
+@click.option("--head", "head_ref", metavar="REF", help="With --base: the ref to judge [default: the working tree].")
+@click.option("--all", "show_all", is_flag=True, help="With --base: list persisting and resolved findings too "
+              "(marked; they never fail the gate).")
 def check(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple[str, ...],
           require_schemas: bool | None, fail_on: str | None, output: Path | None, fmt: str,
-          config_file: Path | None, preset: str | None, jobs: int) -> None:
-    """Check manifests against every enabled rule (validation included)."""
+          config_file: Path | None, preset: str | None, jobs: int, base_ref: str | None, head_ref: str | None,
+          show_all: bool) -> None:
+    """Check manifests against every enabled rule (validation included).
+
+    With --base REF, a pull-request gate: the tree at REF and at head are both checked in full and
+    only findings new in head, and guardrails removed or weakened, fail.
+    """
     try:
         config = _resolve_config(paths, config_file, preset)
-        report = _run(paths, config, rules=True, kubernetes_version=kubernetes_version, crds=crds,
-                      require_schemas=require_schemas, jobs=jobs)
+        if base_ref is None:
+            if head_ref is not None or show_all:
+                raise UsageError("--head and --all go with --base (the ref to compare with)")
+            report = _run(paths, config, rules=True, kubernetes_version=kubernetes_version, crds=crds,
+                          require_schemas=require_schemas, jobs=jobs)
+        else:
+            if len(paths) != 1 or paths[0] == "-":
+                raise UsageError("--base compares one folder of a git repository (give one PATH)")
+            from gitops_gen.gate.run import run_gate  # gitpython loads only for gates
+
+            options = RunOptions.from_config(config, kubernetes_version=kubernetes_version, crds=crds,
+                                             require_schemas=require_schemas, jobs=jobs)
+            report = run_gate(paths[0], base_ref, head_ref, options, show_all=show_all,
+                              config_file=str(config_file) if config_file else None)
     except GitopsGenError as exc:
         _fail(exc)
     _finish(report, fmt, output, fail_on, config)

@@ -1,0 +1,113 @@
+"""Matching keys: which finding of head is the same as which finding of base.
+
+Never a line number, never a bare resource name.  A key is
+
+    render unit | group/kind | namespace | name | rule | sub-check | field path
+
+* the **render unit** is what produces the resource: the Argo CD Application(s) deploying it
+  (when the app-of-apps graph was resolved), else the root kustomization(s) building its file,
+  else the file's folder, relative to the checked root;
+* the API **version** is left out (``policy/v1beta1`` to ``policy/v1`` is not a new resource);
+* a **name** ending in kustomize's content-hash suffix (``config-7f9c8d2b4m``) is taken without
+  it, so a changed ``configMapGenerator`` is the same ConfigMap;
+* **list items** in the field path are named by their merge key where the list has one
+  (``containers[name=api]``, ``volumeMounts[mountPath=/tmp]``), not by position, so reordering
+  containers or inserting one does not make the others new.
+
+A finding with no resource (a YAML syntax error) is keyed by its file and message instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gitops_gen.index import TreeIndex
+from gitops_gen.model import Finding, Resource
+
+#: Keys that name the items of a list, in the order they are tried (Kubernetes' strategic-merge
+#: patch keys of the common lists).
+MERGE_KEYS = ("name", "mountPath", "devicePath", "containerPort", "port", "topologyKey", "key", "ip", "type")
+#: kustomize's hash suffix: a dash and ten characters of its hash alphabet.
+HASH_SUFFIX = re.compile(r"-[bcdfghkmt2-9]{10}$")
+HASHED_KINDS = frozenset({"ConfigMap", "Secret"})
+
+
+def stable_name(kind: str, name: str | None) -> str:
+    name = name or ""
+    return HASH_SUFFIX.sub("", name) if kind in HASHED_KINDS else name
+
+
+def keyed_path(data: Any, path: Sequence[str | int]) -> str:
+    """``path`` with list indices replaced by ``[key=value]`` where the list's items have a merge key."""
+    out: list[str] = []
+    node = data
+    for part in path:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            label = f"[{part}]"
+            if isinstance(item, Mapping):
+                for key in MERGE_KEYS:
+                    value = item.get(key)
+                    if isinstance(value, (str, int)) and not isinstance(value, bool):
+                        label = f"[{key}={value}]"
+                        break
+            out.append(label)
+            node = item
+        else:
+            out.append(("." if out else "") + part)
+            node = node.get(part) if isinstance(node, Mapping) else None
+    return "".join(out)
+
+
+class Units:
+    """The render unit of a file of one tree (see the module docstring)."""
+
+    def __init__(self, root: str, index: TreeIndex) -> None:
+        self.root = os.path.abspath(root)
+        self.builders: dict[str, set[str]] = {}
+        included = {t for k in index.kustomizations for t in k.includes}
+        children = {k.folder: list(k.includes) for k in index.kustomizations}
+        for k in index.kustomizations:
+            if k.folder in included:
+                continue
+            for path in self._reach(k.folder, children, set()):
+                self.builders.setdefault(path, set()).add(self._rel(k.folder))
+
+    def _reach(self, folder: str, children: Mapping[str, list[str]], seen: set[str]) -> set[str]:
+        if folder in seen:
+            return set()
+        seen.add(folder)
+        out: set[str] = set()
+        for target in children.get(folder, []):
+            if target in children:
+                out |= self._reach(target, children, seen)
+            else:
+                out.add(target)
+        return out
+
+    def _rel(self, path: str) -> str:
+        rel = os.path.relpath(path, self.root)
+        return "." if rel == "." else rel.replace(os.sep, "/")
+
+    def unit(self, abspath: str, application: str | None = None) -> str:
+        if application:
+            return f"app:{application}"
+        built = self.builders.get(abspath)
+        if built:
+            return "kustomize:" + ",".join(sorted(built))
+        return "dir:" + self._rel(os.path.dirname(abspath))
+
+
+def finding_key(finding: Finding, unit: str, resource: Resource | None, rel_file: str) -> str:
+    """The matching key of ``finding`` (``resource``: its object as loaded, for list merge keys)."""
+    check = finding.details.get("check", "")
+    if finding.resource is None:
+        return "|".join((unit, "file:" + rel_file, finding.rule, check, finding.message))
+    ref = finding.resource
+    group = ref.api_version.rpartition("/")[0] if "/" in ref.api_version else ""
+    path = keyed_path(resource.data, finding.path) if resource is not None else ".".join(map(str, finding.path))
+    return "|".join((unit, f"{group}/{ref.kind}", ref.namespace or "", stable_name(ref.kind, ref.name),
+                     finding.rule, check, path))

@@ -1,0 +1,162 @@
+"""``check PATH --base REF``: judge the change a pull request makes, not the legacy it inherits.
+
+The tree at the base ref and the tree at head (the working tree, or ``--head REF``) are each
+checked in full, under the *head's* configuration (so a rule switched off in the pull request
+hides nothing: switching it off is itself reported).  Findings are matched by key
+(:mod:`gitops_gen.gate.keys`) as counted sets: a third identical finding where base had two is
+one new finding.  Only new findings and removed guardrails (:mod:`gitops_gen.gate.guardrails`)
+fail the gate; persisting and resolved ones are counted, and listed with ``--all``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from gitops_gen.config import Config, find_config, load_config
+from gitops_gen.gate.guardrails import removed_guardrails, weakened_config
+from gitops_gen.gate.keys import Units, finding_key
+from gitops_gen.gate.refs import open_repository, resolve, write_tree
+from gitops_gen.index import build_index
+from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
+from gitops_gen.model import Change, Finding, GateSummary, Report, Resource
+from gitops_gen.pipeline import RunOptions, run
+
+#: Kinds whose removal or weakening is a guardrail-removed finding (files naming them are read).
+GUARDRAIL_KINDS = re.compile(rb"kind:\s*[\"']?(NetworkPolicy|ResourceQuota|LimitRange|PodDisruptionBudget|"
+                             rb"AppProject|Namespace)\b")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Side:
+    """One checked tree: where it is on disk, and how its files are shown (as head's are)."""
+
+    root: str
+    shown: str
+    report: Report
+
+
+def _shown(side_root: str, shown_root: str, file: str) -> str:
+    if os.path.isabs(file) and file.startswith(side_root.rstrip(os.sep) + os.sep):
+        return os.path.normpath(os.path.join(shown_root, os.path.relpath(file, side_root)))
+    return file
+
+
+def _keyed(side: Side) -> list[tuple[str, Finding]]:
+    """(matching key, finding with its file shown as head shows it) of every finding of a side."""
+    files = [item for item in iter_files([side.root]) if isinstance(item, SourceFile)]
+    index, _ = build_index(files)
+    units = Units(side.root, index)
+    loaded: dict[str, list[Resource]] = {}
+    out = []
+    for finding in side.report.findings:
+        abspath = os.path.abspath(finding.file)
+        shown = _shown(side.root, side.shown, finding.file)
+        resource = None
+        if finding.resource is not None:
+            if abspath not in loaded:
+                loaded[abspath] = load_file(SourceFile(abspath, abspath)).resources if os.path.isfile(abspath) else []
+            resource = next((r for r in loaded[abspath] if r.kind == finding.resource.kind
+                             and r.name == finding.resource.name), None)
+        unit = units.unit(abspath, finding.details.get("application"))
+        rel = os.path.relpath(abspath, side.root).replace(os.sep, "/")
+        key = finding_key(finding, unit, resource, rel)
+        details = {**finding.details, "key": key, "unit": unit}
+        out.append((key, dataclasses.replace(finding, file=shown, details=details)))
+    return out
+
+
+def _guardrail_resources(root: str) -> list[Resource]:
+    out: list[Resource] = []
+    for item in iter_files([root]):
+        if not isinstance(item, SourceFile):
+            continue
+        try:
+            raw = item.read_bytes()
+        except OSError:
+            continue
+        if GUARDRAIL_KINDS.search(raw):
+            out.extend(load_file(item).resources)
+    return out
+
+
+def _config_of(root: str) -> tuple[Config | None, str | None]:
+    found = find_config(Path(root))
+    if found is None or not str(found).startswith(root.rstrip(os.sep) + os.sep):
+        return None, None
+    try:
+        return load_config(found), str(found)
+    except Exception:  # an invalid base configuration cannot be compared; the head's is checked on its own
+        return None, str(found)
+
+
+def classify(base: Iterable[tuple[str, Finding]], head: Iterable[tuple[str, Finding]]
+             ) -> tuple[list[Finding], list[Finding], list[Finding]]:
+    """(new, persisting, resolved), matching keys as counted sets."""
+    remaining = Counter(key for key, _ in base)
+    base_by_key: dict[str, list[Finding]] = {}
+    for key, finding in base:
+        base_by_key.setdefault(key, []).append(finding)
+    new, persisting = [], []
+    for key, finding in head:
+        if remaining[key] > 0:
+            remaining[key] -= 1
+            persisting.append(_mark(finding, Change.PERSISTING))
+        else:
+            new.append(_mark(finding, Change.NEW))
+    resolved = [_mark(f, Change.RESOLVED) for key, count in remaining.items() if count > 0
+                for f in base_by_key[key][-count:]]
+    return new, persisting, resolved
+
+
+def _mark(finding: Finding, change: Change) -> Finding:
+    return dataclasses.replace(finding, details={**finding.details, "change": change.value})
+
+
+def run_gate(path: str, base_ref: str, head_ref: str | None, options: RunOptions, *,
+             show_all: bool = False, config_file: str | None = None) -> Report:
+    """The gate's report for ``path``: see the module docstring.  Raises UsageError for refs and paths."""
+    checkout = open_repository(path)
+    base_sha = resolve(checkout, base_ref)
+    head_sha = resolve(checkout, head_ref) if head_ref else None
+    with tempfile.TemporaryDirectory(prefix="gitops-gen-gate-") as tmp:
+        base_root = write_tree(checkout, base_sha, os.path.join(tmp, "base"))
+        head_root = write_tree(checkout, head_sha, os.path.join(tmp, "head")) if head_sha else os.path.abspath(path)
+        head_config, head_config_file = (load_config(Path(config_file)), config_file) if config_file \
+            else _config_of(head_root)
+        base_config, base_config_file = _config_of(base_root)
+        config = head_config or options.config or load_config()
+        opts = dataclasses.replace(options, config=config)
+        head = Side(head_root, path, run([head_root if head_sha else path], opts))
+        base = Side(base_root, path, run([base_root], opts))
+        new, persisting, resolved = classify(_keyed(base), _keyed(head))
+        guardrails = [_shown_finding(base, head, f) for f in _guardrails(base, head, base_config, head_config,
+                                                                          base_config_file, head_config_file)]
+    report = head.report
+    findings = new + guardrails + (persisting + resolved if show_all else [])
+    findings.sort(key=Finding.sort_key)
+    summary = GateSummary(base_ref, head_ref or "working tree", new=len(new), persisting=len(persisting),
+                          resolved=len(resolved), guardrails_removed=len(guardrails))
+    return dataclasses.replace(report, findings=findings, gate=summary)
+
+
+def _guardrails(base: Side, head: Side, base_config: Config | None, head_config: Config | None,
+                base_file: str | None, head_file: str | None) -> Sequence[Finding]:
+    found = list(removed_guardrails(_guardrail_resources(base.root), _guardrail_resources(head.root)))
+    if base_config is not None or head_config is not None:
+        found.extend(weakened_config(base_config, head_config, head_file, base_file))
+    return found
+
+
+def _shown_finding(base: Side, head: Side, finding: Finding) -> Finding:
+    file = _shown(head.root, head.shown, _shown(base.root, base.shown, finding.file))
+    what = finding.resource.display() if finding.resource is not None else "configuration"
+    details = {"key": f"guardrail|{finding.details.get('check', '')}|{what}", **finding.details,
+               "change": Change.GUARDRAIL_REMOVED.value}
+    return dataclasses.replace(finding, file=file, message=finding.message.replace(base.root + os.sep, ""),
+                               details=details)
