@@ -1,10 +1,11 @@
-"""Helpers shared by the reporters: ordering, counting, wording, the fail threshold, safe text."""
+"""Helpers shared by the reporters: ordering, counting, wording, the fail threshold, safe text,
+and the pull-request gate's classes (new, persisting, resolved, guardrail removed) and verdict."""
 
 from __future__ import annotations
 
 import re
 
-from gitops_gen.model import Finding, Report, ResourceRef, Severity, Waived, counts_toward_failure
+from gitops_gen.model import Change, Finding, GateSummary, Report, ResourceRef, Severity, Waived, counts_toward_failure
 
 #: Severities from worst to mildest, the order every summary lists them in.
 SEVERITIES_WORST_FIRST: tuple[Severity, ...] = tuple(sorted(Severity, reverse=True))
@@ -84,3 +85,49 @@ def qualified_name(ref: ResourceRef) -> str:
         parts.append(ref.namespace)
     parts.append(ref.name or "<unnamed>")
     return "/".join(parts)
+
+
+# -- the pull-request gate (report.gate is set) ------------------------------------------------
+
+#: Gate classes in the order reporters list them: what fails the gate first.
+CHANGE_ORDER: dict[Change | None, int] = {Change.GUARDRAIL_REMOVED: 0, Change.NEW: 1, None: 2,
+                                          Change.PERSISTING: 3, Change.RESOLVED: 4}
+
+
+def change_of(finding: Finding) -> Change | None:
+    """The gate class of ``finding`` (None outside a gate run, or when it carries none)."""
+    return Change.of(finding)
+
+
+def in_head(finding: Finding) -> bool:
+    """Whether the finding's file and line are in the head tree: resolved findings and removed
+    guardrails point into the base tree (the object is gone from head)."""
+    return change_of(finding) not in (Change.RESOLVED, Change.GUARDRAIL_REMOVED)
+
+
+def gate_order_key(finding: Finding, fail_on: Severity) -> tuple[int, int, int, tuple[str, int, int, str, str]]:
+    """Most important first: class (removed guardrails, new, persisting, resolved), failing before
+    not, worst severity first, then location."""
+    return (CHANGE_ORDER[change_of(finding)], 0 if fails(finding, fail_on) else 1, -finding.severity,
+            finding.sort_key())
+
+
+def gate_counts(gate: GateSummary) -> str:
+    """``3 new, 1 guardrail removed, 4 resolved, 10 persisting``."""
+    removed = "guardrail removed" if gate.guardrails_removed == 1 else "guardrails removed"
+    return (f"{gate.new} new, {gate.guardrails_removed} {removed}, {gate.resolved} resolved, "
+            f"{gate.persisting} persisting")
+
+
+def gate_verdict(report: Report, fail_on: Severity) -> str:
+    """``failed: 2 findings fail the gate (3 new, 1 guardrail removed, 4 resolved, 10 persisting;
+    base origin/main, head working tree)`` or ``passed: ...``, one safe line.  Only a gate report."""
+    gate = report.gate
+    assert gate is not None
+    failing = failing_count(report, fail_on)
+    if failing:
+        verb = "fails" if failing == 1 else "fail"
+        outcome = f"failed: {plural(failing, 'finding')} at or above {fail_on.label} {verb} the gate"
+    else:
+        outcome = f"passed: nothing new at or above {fail_on.label}"
+    return one_line(f"{outcome} ({gate_counts(gate)}; base {gate.base}, head {gate.head})")

@@ -13,6 +13,12 @@ Lines and columns are 1-based; ``path`` is the field path (``spec.containers[0].
 ``summary.fail_on`` is the threshold of the run (``--fail-on``) and ``summary.failing`` how many
 findings are at or above it: the exit code is 1 exactly when ``failing`` is not 0.
 The output is ASCII (non-ASCII characters are ``\\u`` escapes), so it survives any encoding.
+
+In a pull-request gate run (``report.gate`` set) every finding also has ``"change"`` (``new``,
+``persisting``, ``resolved`` or ``guardrail-removed``) and ``"key"`` (the gate's matching key)
+right after ``"resource"``, and a ``"gate"`` object follows the summary: ``{"base", "head",
+"passed", "new", "guardrails_removed", "resolved", "persisting"}`` (``passed`` agrees with the
+exit code).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gitops_gen.model import Finding, Report, ResourceRef, Severity, Waived
+from gitops_gen.model import Finding, GateSummary, Report, ResourceRef, Severity, Waived
 from gitops_gen.reporters._common import DEFAULT_FAIL_ON, failing_count, sorted_findings, sorted_waived
 
 
@@ -30,7 +36,7 @@ def _resource(ref: ResourceRef | None) -> dict[str, Any] | None:
     return {"apiVersion": ref.api_version, "kind": ref.kind, "namespace": ref.namespace, "name": ref.name}
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
+def finding_dict(finding: Finding, *, gate: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "rule": finding.rule,
         "severity": finding.severity.label,
@@ -41,6 +47,9 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "path": finding.field_path,
         "resource": _resource(finding.resource),
     }
+    if gate:
+        out["change"] = finding.details.get("change")
+        out["key"] = finding.details.get("key")
     if finding.details:
         out["details"] = dict(sorted(finding.details.items()))
     return out
@@ -50,9 +59,16 @@ def waived_dict(waived: Waived) -> dict[str, Any]:
     return {**finding_dict(waived.finding), "reason": waived.reason, "source": waived.source}
 
 
+def gate_dict(gate: GateSummary, passed: bool) -> dict[str, Any]:
+    return {"base": gate.base, "head": gate.head, "passed": passed, "new": gate.new,
+            "guardrails_removed": gate.guardrails_removed, "resolved": gate.resolved,
+            "persisting": gate.persisting}
+
+
 def report_dict(report: Report, *, fail_on: Severity = DEFAULT_FAIL_ON) -> dict[str, Any]:
-    return {
-        "findings": [finding_dict(f) for f in sorted_findings(report)],
+    gate = report.gate is not None
+    out: dict[str, Any] = {
+        "findings": [finding_dict(f, gate=gate) for f in sorted_findings(report)],
         "summary": {
             "files": report.files,
             "resources": report.resources,
@@ -61,8 +77,11 @@ def report_dict(report: Report, *, fail_on: Severity = DEFAULT_FAIL_ON) -> dict[
             "fail_on": fail_on.label,
             "failing": failing_count(report, fail_on),
         },
-        "waived": [waived_dict(w) for w in sorted_waived(report)],
     }
+    if report.gate is not None:
+        out["gate"] = gate_dict(report.gate, out["summary"]["failing"] == 0)
+    out["waived"] = [waived_dict(w) for w in sorted_waived(report)]
+    return out
 
 
 def _array(values: list[dict[str, Any]]) -> str:
@@ -77,4 +96,5 @@ def render(report: Report, *, fail_on: Severity = DEFAULT_FAIL_ON) -> str:
     data = report_dict(report, fail_on=fail_on)
     return ('{\n  "findings": ' + _array(data["findings"])
             + ',\n  "summary": ' + json.dumps(data["summary"], ensure_ascii=True)
+            + ("" if "gate" not in data else ',\n  "gate": ' + json.dumps(data["gate"], ensure_ascii=True))
             + ',\n  "waived": ' + _array(data["waived"]) + "\n}\n")

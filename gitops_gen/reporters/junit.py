@@ -24,6 +24,13 @@ The test results agree with the exit code: only findings at or above the fail th
 * Waived findings are listed in ``<system-out>`` too (``waived (<source>): ...``) and never
   fail the test case.
 
+In a pull-request gate run (``report.gate`` set) only new findings and removed guardrails at or
+above the threshold fail a test case (a removed guardrail's line says ``guardrail removed:``).
+Persisting findings (listed with ``--all``) never fail: they go to ``<system-out>`` prefixed
+``persisting (already in <base>):``; resolved ones, whose objects may be gone from head, go to
+the suite's ``<system-out>`` (``resolved: <file>: ...``).  The suite's ``<properties>`` record
+the refs and counts, and the suite's ``<system-out>`` starts with the verdict line.
+
 Characters XML 1.0 cannot carry at all (most control characters) are written as ``\\uXXXX``.
 """
 
@@ -34,8 +41,15 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from gitops_gen.model import Finding, Report, ResourceRef, Severity
-from gitops_gen.reporters._common import DEFAULT_FAIL_ON, fails, sorted_findings, sorted_waived
+from gitops_gen.model import Change, Finding, Report, ResourceRef, Severity
+from gitops_gen.reporters._common import (
+    DEFAULT_FAIL_ON,
+    change_of,
+    fails,
+    gate_verdict,
+    sorted_findings,
+    sorted_waived,
+)
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -56,7 +70,8 @@ class _Case:
 
 def _describe(finding: Finding) -> str:
     where = f"line {finding.line}" + (f", column {finding.column}" if finding.column > 0 else "")
-    return f"{where}: {finding.severity.label} {finding.rule}: {finding.message}"
+    removed = "guardrail removed: " if change_of(finding) is Change.GUARDRAIL_REMOVED else ""
+    return f"{where}: {removed}{finding.severity.label} {finding.rule}: {finding.message}"
 
 
 class _Cases:
@@ -90,7 +105,7 @@ class _Cases:
         return max(before, key=lambda c: c.line) if before else candidates[0]
 
 
-def _testcase(suite: ET.Element, case: _Case, fail_on: Severity) -> None:
+def _testcase(suite: ET.Element, case: _Case, fail_on: Severity, base: str | None) -> None:
     element = ET.SubElement(suite, "testcase", classname=xml_text(case.classname), name=xml_text(case.name))
     failing = [f for f in case.findings if fails(f, fail_on)]
     if failing:
@@ -98,16 +113,41 @@ def _testcase(suite: ET.Element, case: _Case, fail_on: Severity) -> None:
         tag = "error" if case.file_level else "failure"
         outcome = ET.SubElement(element, tag, message=xml_text(worst.message), type=xml_text(worst.rule))
         outcome.text = xml_text("\n".join(_describe(f) for f in failing))
-    output = [f"below the fail threshold ({fail_on.label}): {_describe(f)}"
-              for f in case.findings if not fails(f, fail_on)]
+    output = [_not_failing(f, fail_on, base) for f in case.findings if not fails(f, fail_on)]
     output += case.waived
     if output:
         ET.SubElement(element, "system-out").text = xml_text("\n".join(output))
 
 
+def _not_failing(finding: Finding, fail_on: Severity, base: str | None) -> str:
+    if change_of(finding) is Change.PERSISTING:
+        return f"persisting (already in {base}): {_describe(finding)}"
+    return f"below the fail threshold ({fail_on.label}): {_describe(finding)}"
+
+
+def _gate_suite(suite: ET.Element, report: Report, fail_on: Severity, resolved: list[Finding]) -> None:
+    """The gate's refs and counts as suite properties; its verdict and resolved findings as the
+    suite's output (the properties must come first, the output after the test cases)."""
+    gate = report.gate
+    assert gate is not None
+    properties = ET.Element("properties")
+    for name, value in (("base", gate.base), ("head", gate.head), ("new", gate.new),
+                        ("guardrails-removed", gate.guardrails_removed), ("resolved", gate.resolved),
+                        ("persisting", gate.persisting)):
+        ET.SubElement(properties, "property", name=f"gitops-gen.gate.{name}", value=xml_text(str(value)))
+    suite.insert(0, properties)
+    lines = [f"gitops-gen gate {gate_verdict(report, fail_on)}"]
+    lines += [f"resolved: {f.file}: {_describe(f)}" for f in resolved]
+    ET.SubElement(suite, "system-out").text = xml_text("\n".join(lines))
+
+
 def render(report: Report, *, fail_on: Severity = DEFAULT_FAIL_ON) -> str:
     cases = _Cases(report)
+    resolved: list[Finding] = []
     for finding in sorted_findings(report):
+        if change_of(finding) is Change.RESOLVED:
+            resolved.append(finding)  # in the base tree: its object may be gone from head
+            continue
         cases.case_for(finding).findings.append(finding)
     for waived in sorted_waived(report):
         line = f"waived ({waived.source}): {_describe(waived.finding)} (reason: {waived.reason})"
@@ -121,6 +161,8 @@ def render(report: Report, *, fail_on: Severity = DEFAULT_FAIL_ON) -> str:
     root = ET.Element("testsuites", {"name": "gitops-gen", **counts})
     suite = ET.SubElement(root, "testsuite", {"name": "gitops-gen", **counts})
     for case in ordered:
-        _testcase(suite, case, fail_on)
+        _testcase(suite, case, fail_on, report.gate.base if report.gate is not None else None)
+    if report.gate is not None:
+        _gate_suite(suite, report, fail_on, resolved)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -20,6 +20,15 @@ pull request check fails on security severity high or critical by default.
 With a :class:`~gitops_gen.reporters.srcroot.SourceRoot` (the CLI always passes one) artifact
 URIs are relative to the git work tree root against ``%SRCROOT%``, which ``originalUriBaseIds``
 defines; without one, the finding's path is used as it is, relative against ``%SRCROOT%``.
+
+In a pull-request gate run (``report.gate`` set) the results are only what the pull request
+adds: new findings and removed guardrails, each with ``baselineState: new`` (persisting,
+resolved and waived findings are left out, so code scanning shows the pull request's own
+alerts).  Their ``partialFingerprints`` are ``{"gitopsGenKey/v1": sha256(details["key"])}``, the
+gate's matching key, which has no line in it: an alert survives edits that move it, and closes
+when a later analysis no longer has it.  The
+run's ``automationDetails.id`` is ``gitops-gen/gate/`` (a category of its own, apart from full
+``check`` runs), and its properties record the gate's refs and counts.
 """
 
 from __future__ import annotations
@@ -31,9 +40,10 @@ from collections import Counter
 from typing import Any
 
 from gitops_gen.catalogue import RuleDoc, rule_docs
-from gitops_gen.model import Finding, Report, Severity, Waived
+from gitops_gen.model import Change, Finding, Report, Severity, Waived
 from gitops_gen.reporters._common import (
     DEFAULT_FAIL_ON,
+    change_of,
     fails,
     gate_level,
     qualified_name,
@@ -46,6 +56,10 @@ from gitops_gen.reporters.srcroot import STDIN, SourceRoot, file_uri, relative_u
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/gitops-gen/gitops-gen"
 FINGERPRINT_KEY = "gitopsGen/v1"
+#: The fingerprint of a gate result: sha256 of the gate's matching key.
+GATE_FINGERPRINT_KEY = "gitopsGenKey/v1"
+#: The category of gate runs (``automationDetails.id``; the trailing ``/`` makes it a category).
+GATE_AUTOMATION_ID = "gitops-gen/gate/"
 #: GitHub code scanning truncates rule descriptions beyond this many characters.
 _DESCRIPTION_LIMIT = 1024
 
@@ -136,6 +150,12 @@ def fingerprint(finding: Finding) -> str:
     return hashlib.sha256(json.dumps(key, ensure_ascii=True).encode()).hexdigest()
 
 
+def gate_fingerprint(finding: Finding) -> str:
+    """sha256 of the gate's matching key (``details["key"]``); :func:`fingerprint` when it has none."""
+    key = finding.details.get("key")
+    return hashlib.sha256(key.encode()).hexdigest() if key else fingerprint(finding)
+
+
 def artifact_location(file: str, source_root: SourceRoot | None = None) -> dict[str, Any]:
     """Where ``file`` is: against the source root when there is one, else the path as given."""
     if source_root is not None:
@@ -165,8 +185,8 @@ def _location(finding: Finding, source_root: SourceRoot | None) -> dict[str, Any
     return location
 
 
-def _result(finding: Finding, index: int, fp: str, waived: Waived | None, fail_on: Severity,
-            source_root: SourceRoot | None) -> dict[str, Any]:
+def _result(finding: Finding, index: int, fingerprints: dict[str, str], waived: Waived | None,
+            fail_on: Severity, source_root: SourceRoot | None) -> dict[str, Any]:
     properties: dict[str, Any] = {"severity": finding.severity.label, "failsCheck": fails(finding, fail_on)}
     if finding.path:
         properties["fieldPath"] = finding.field_path
@@ -179,9 +199,11 @@ def _result(finding: Finding, index: int, fp: str, waived: Waived | None, fail_o
         "level": level(finding.severity, fail_on),
         "message": {"text": finding.message},
         "locations": [_location(finding, source_root)],
-        "partialFingerprints": {FINGERPRINT_KEY: fp},
+        "partialFingerprints": fingerprints,
         "properties": properties,
     }
+    if Change.of(finding) is not None:
+        result["baselineState"] = "new"  # a gate run lists only what the pull request adds
     if waived is not None:
         kind = "inSource" if waived.source == "annotation" else "external"
         result["suppressions"] = [{"kind": kind, "status": "accepted", "justification": waived.reason}]
@@ -190,26 +212,39 @@ def _result(finding: Finding, index: int, fp: str, waived: Waived | None, fail_o
 
 def sarif_log(report: Report, *, tool_version: str, fail_on: Severity = DEFAULT_FAIL_ON,
               source_root: SourceRoot | None = None) -> dict[str, Any]:
-    entries: list[tuple[Finding, Waived | None]] = [(f, None) for f in sorted_findings(report)]
-    entries += [(w.finding, w) for w in sorted_waived(report)]
+    entries: list[tuple[Finding, Waived | None]]
+    if report.gate is None:
+        entries = [(f, None) for f in sorted_findings(report)]
+        entries += [(w.finding, w) for w in sorted_waived(report)]
+    else:  # what the pull request adds, nothing it inherits
+        added = (Change.NEW, Change.GUARDRAIL_REMOVED)
+        entries = [(f, None) for f in sorted_findings(report) if change_of(f) in added]
     rules = _rules(entries, fail_on)
     index = {r["id"]: i for i, r in enumerate(rules)}
     seen: Counter[str] = Counter()
     results = []
     for finding, waived in entries:
-        digest = fingerprint(finding)
+        key, digest = ((FINGERPRINT_KEY, fingerprint(finding)) if report.gate is None
+                       else (GATE_FINGERPRINT_KEY, gate_fingerprint(finding)))
         seen[digest] += 1  # identical problems on one resource stay distinct: hash:1, hash:2
-        results.append(_result(finding, index[finding.rule], f"{digest}:{seen[digest]}", waived, fail_on,
+        results.append(_result(finding, index[finding.rule], {key: f"{digest}:{seen[digest]}"}, waived, fail_on,
                                source_root))
     driver = {"name": "gitops-gen", "informationUri": INFORMATION_URI, "version": tool_version,
               "rules": rules}
     if re.fullmatch(r"\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?", tool_version):
         driver["semanticVersion"] = tool_version
     run: dict[str, Any] = {"tool": {"driver": driver}}
+    if report.gate is not None:
+        run["automationDetails"] = {"id": GATE_AUTOMATION_ID}
     if source_root is not None:
         run["originalUriBaseIds"] = source_root.base_ids()
-    run.update({"columnKind": "unicodeCodePoints", "results": results,
-                "properties": {"failOn": fail_on.label}})
+    properties: dict[str, Any] = {"failOn": fail_on.label}
+    if report.gate is not None:
+        gate = report.gate
+        properties["gate"] = {"base": gate.base, "head": gate.head, "new": gate.new,
+                              "guardrailsRemoved": gate.guardrails_removed, "resolved": gate.resolved,
+                              "persisting": gate.persisting}
+    run.update({"columnKind": "unicodeCodePoints", "results": results, "properties": properties})
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -100,3 +100,36 @@ def find_source_root(paths: Iterable[str], cwd: str | None = None) -> SourceRoot
     start = os.path.normpath(os.path.join(cwd, first)) if first is not None else cwd
     root = find_git_root(start)
     return SourceRoot(root or cwd, cwd, root is not None)
+
+
+_SERVER = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[A-Za-z0-9._~-]+)*")
+_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_COMMIT = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+
+@dataclass(frozen=True, slots=True)
+class LineLinks:
+    """Links to a line of a file of a hosted repository at one commit, for the Markdown report:
+    ``{blob}/{path relative to the source root}#L{line}``, e.g.
+    ``https://github.com/org/repo/blob/<sha>/apps/web.yaml#L12``."""
+
+    blob: str
+    source_root: SourceRoot
+
+    @classmethod
+    def from_github_env(cls, environ: Mapping[str, str], source_root: SourceRoot) -> LineLinks | None:
+        """From GitHub Actions' ``GITHUB_SERVER_URL``, ``GITHUB_REPOSITORY`` and ``GITHUB_SHA`` (the
+        commit checked out, so the lines match); None unless all three are set and well formed."""
+        server = environ.get("GITHUB_SERVER_URL", "").rstrip("/")
+        repository = environ.get("GITHUB_REPOSITORY", "")
+        sha = environ.get("GITHUB_SHA", "").lower()
+        if not (_SERVER.fullmatch(server) and _REPOSITORY.fullmatch(repository) and _COMMIT.fullmatch(sha)):
+            return None
+        return cls(f"{server}/{repository}/blob/{sha}", source_root)
+
+    def url(self, file: str, line: int) -> str | None:
+        """The link to ``file`` (a finding's path) at ``line``; None for a file outside the root."""
+        location = self.source_root.location(file)
+        if location.get("uriBaseId") != SRCROOT:
+            return None
+        return f"{self.blob}/{location['uri']}" + (f"#L{line}" if line > 0 else "")

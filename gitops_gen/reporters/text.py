@@ -7,14 +7,21 @@ threshold (``--fail-on``, passed in as ``fail_on``), or that none do and the che
 red exactly when the run exits 1.  Colour (plain ANSI SGR codes) only when asked; the CLI asks
 only when writing to a terminal.  Untrusted text is rendered with control characters escaped, so
 a hostile manifest cannot break lines or send escape sequences to the terminal.
+
+In a pull-request gate run (``report.gate`` set) a finding other than a new one is marked
+``[persisting]``, ``[resolved]`` or ``[guardrail removed]``, and a last line gives the gate's
+verdict: ``gate failed: 2 findings at or above medium fail the gate (3 new, 1 guardrail removed,
+4 resolved, 10 persisting; base origin/main, head working tree)``.
 """
 
 from __future__ import annotations
 
-from gitops_gen.model import Finding, Report, Severity
+from gitops_gen.model import Change, Finding, Report, Severity
 from gitops_gen.reporters._common import (
     DEFAULT_FAIL_ON,
+    change_of,
     failing_count,
+    gate_verdict,
     one_line,
     plural,
     scope,
@@ -29,6 +36,8 @@ _SEVERITY_STYLE = {
     Severity.LOW: "36",
     Severity.INFO: "2",
 }
+_CHANGE_MARKS = {Change.PERSISTING: "[persisting]", Change.RESOLVED: "[resolved]",
+                 Change.GUARDRAIL_REMOVED: "[guardrail removed]"}
 
 
 def _style(text: str, code: str, color: bool) -> str:
@@ -45,6 +54,9 @@ def format_finding(finding: Finding, *, color: bool = False) -> str:
         app = finding.details.get("application")
         deployed = f", deployed by {app}" if app else ""
         line += " " + _style(f"[{one_line(finding.resource.display() + deployed)}]", "2", color)
+    change = change_of(finding)
+    if change in _CHANGE_MARKS:
+        line += " " + _style(_CHANGE_MARKS[change], "1" if change is Change.GUARDRAIL_REMOVED else "2", color)
     return line
 
 
@@ -67,4 +79,7 @@ def summary(report: Report, *, color: bool = False, fail_on: Severity = DEFAULT_
 def render(report: Report, *, color: bool = False, fail_on: Severity = DEFAULT_FAIL_ON) -> str:
     lines = [format_finding(f, color=color) for f in sorted_findings(report)]
     lines.append(summary(report, color=color, fail_on=fail_on))
+    if report.gate is not None:
+        failed = failing_count(report, fail_on) > 0
+        lines.append(_style(f"gate {gate_verdict(report, fail_on)}", "1;31" if failed else "1;32", color))
     return "\n".join(lines) + "\n"
