@@ -1,0 +1,1 @@
+"""The pull-request gate: judge the change, not the legacy."""
