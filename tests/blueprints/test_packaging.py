@@ -31,3 +31,14 @@ def test_package_data_patterns_cover_every_blueprint_file() -> None:
     missing = sorted(present - shipped)
     assert not missing, f"files of blueprints/ that the wheel would leave out: {missing[:20]}"
     assert any(name.startswith(".") for path in shipped for name in path.split(os.sep))
+
+
+def test_every_python_package_is_listed() -> None:
+    """The explicit ``packages`` list must name every folder of gitops_gen holding Python modules,
+    or an installed wheel lacks it (gitops_gen.argocd and gitops_gen.gate once were left out)."""
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(pyproject["tool"]["setuptools"]["packages"])
+    source = REPO_ROOT / "gitops_gen"
+    present = {"gitops_gen" + ("." + os.path.relpath(d, source).replace(os.sep, ".") if d != str(source) else "")
+               for d, _, files in os.walk(source) if "__pycache__" not in d and any(f.endswith(".py") for f in files)}
+    assert not sorted(present - listed), f"packages the wheel would leave out: {sorted(present - listed)}"
