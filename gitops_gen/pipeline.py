@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from gitops_gen.cache import CacheStats, CrdRecorder, ResultCache, Roots, Uncacheable, run_fingerprint
 from gitops_gen.config import Config, load_config
 from gitops_gen.engine import Engine, Outcome
 from gitops_gen.index import TreeIndex, build_index
@@ -53,32 +54,81 @@ class RunOptions:
     #: Worker processes; 0 chooses by the size of the tree and the cores available.
     jobs: int = 0
     today: dt.date | None = None
+    #: The folder of the per-file result cache (:mod:`gitops_gen.cache`); None checks every file.
+    cache_dir: str | None = None
 
     @classmethod
     def from_config(cls, config: Config, *, rules: bool = True, kubernetes_version: str | None = None,
-                    crds: Sequence[str] = (), require_schemas: bool | None = None, jobs: int = 0) -> RunOptions:
+                    crds: Sequence[str] = (), require_schemas: bool | None = None, jobs: int = 0,
+                    cache_dir: str | None = None) -> RunOptions:
         """Options for a run under ``config``; the arguments (command-line flags) win over it."""
         return cls(
             kubernetes_version=kubernetes_version or config.kubernetes_version or "1.31",
             crd_dirs=tuple(config.crds) + tuple(crds),
             require_schemas=require_schemas if require_schemas is not None else bool(config.require_schemas),
-            rules=rules, config=config, limits=config.limits, jobs=jobs)
+            rules=rules, config=config, limits=config.limits, jobs=jobs, cache_dir=cache_dir)
 
 
 _ENGINE: Engine | None = None
 _LIMITS: Limits | None = None
+_CACHE: ResultCache | None = None
+#: What the result cache did in the latest run of this process (None: it was not asked for).
+last_cache_stats: CacheStats | None = None
 
 
-def _work(files: Sequence[SourceFile]) -> Outcome:
+def _work(files: Sequence[SourceFile]) -> tuple[Outcome, CacheStats | None]:
     assert _ENGINE is not None and _LIMITS is not None
-    return _check_files(_ENGINE, files, _LIMITS)
+    if _CACHE is not None:
+        _CACHE.stats = CacheStats()  # a worker reports what it did for this batch only
+    return _check_files(_ENGINE, files, _LIMITS, _CACHE, lookup=False), _CACHE.stats if _CACHE else None
 
 
-def _check_files(engine: Engine, files: Sequence[SourceFile], limits: Limits) -> Outcome:
+def _check_files(engine: Engine, files: Sequence[SourceFile], limits: Limits,
+                 cache: ResultCache | None = None, *, lookup: bool = True) -> Outcome:
+    """Check ``files``; with a cache, a file is read from it when there (``lookup``) and written
+    to it once checked (under the key of the bytes actually checked)."""
     outcome = Outcome()
     for source in files:
-        engine.check_file(load_file(source, limits), outcome)
+        if cache is None:
+            engine.check_file(load_file(source, limits), outcome)
+            continue
+        try:
+            raw = source.read_bytes()
+        except OSError:  # load_file says why
+            engine.check_file(load_file(source, limits), outcome)
+            continue
+        key = cache.key(source, raw)
+        found = cache.get(key) if lookup else None
+        if found is not None:
+            cache.stats.hits += 1
+            outcome.merge(found)
+            continue
+        cache.stats.misses += 1
+        own = Outcome()
+        engine.check_file(load_file(replace(source, content=raw), limits), own)
+        cache.put(key, own)
+        outcome.merge(own)
     return outcome
+
+
+def _open_cache(paths: Sequence[str], options: RunOptions, engine: Engine, crds: CrdRecorder | None
+                ) -> ResultCache | None:
+    """The result cache of this run (its fingerprint computed once), or None."""
+    global last_cache_stats
+    if options.cache_dir is None or crds is None:
+        last_cache_stats = None
+        return None
+    roots = Roots.of(paths)
+    try:
+        digest = run_fingerprint(engine, paths=paths, roots=roots, crd_dirs=options.crd_dirs,
+                                 require_schemas=options.require_schemas, rules=options.rules,
+                                 limits=options.limits, tree_crds=crds.state())
+    except Uncacheable as exc:
+        last_cache_stats = CacheStats(disabled=str(exc))
+        return None
+    cache = ResultCache(options.cache_dir, digest, roots)
+    last_cache_stats = cache.stats
+    return cache
 
 
 def _jobs(options: RunOptions, files: Sequence[SourceFile]) -> int:
@@ -135,7 +185,8 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     validator = SchemaValidator(options.kubernetes_version, options.crd_dirs, require_schemas=options.require_schemas)
     engine = Engine(config, config.catalogue, kubernetes_version=options.kubernetes_version, validator=validator,
                     rules=options.rules)
-    index, crd_findings = build_index(files, options.limits, validator.add_crd)
+    crds = CrdRecorder(validator.add_crd) if options.cache_dir is not None else None
+    index, crd_findings = build_index(files, options.limits, crds or validator.add_crd)
     graph = _graph(paths, config, index)
     if graph is not None:
         index = replace(index, graph=graph)
@@ -150,7 +201,7 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     if patches:
         files = [f for f in files if f.abspath not in patches]
     outcome = Outcome(findings=[f for f in map(engine.stamp, [*found, *crd_findings]) if f is not None])
-    for part in _process(engine, files, options, progress):
+    for part in _process(engine, files, options, progress, _open_cache(paths, options, engine, crds)):
         outcome.merge(part)
     return engine.judge(outcome, options.today)
 
@@ -170,29 +221,68 @@ def _graph(paths: Sequence[str], config: Config, index: TreeIndex) -> Any:
 
 
 def _process(engine: Engine, files: list[SourceFile], options: RunOptions,
-             progress: Callable[[int, int], None] | None) -> list[Outcome]:
-    jobs = _jobs(options, files)
+             progress: Callable[[int, int], None] | None, cache: ResultCache | None = None) -> list[Outcome]:
     total = len(files)
+    out: list[Outcome] = []
+    if cache is not None:  # what the cache holds is read here; only the rest is worth workers
+        hits, misses = Outcome(), []
+        for source in files:
+            found = _lookup(cache, source)
+            if found is None:
+                misses.append(source)
+            else:
+                hits.merge(found)
+        out.append(hits)
+        files = misses
+        if progress and hits.files:
+            progress(hits.files, total)
+    try:
+        out.extend(_dispatch(engine, files, options, progress, cache, total - len(files)))
+    finally:
+        if cache is not None and cache.stats.writes:
+            cache.trim()
+    return out
+
+
+def _lookup(cache: ResultCache, source: SourceFile) -> Outcome | None:
+    try:
+        raw = source.read_bytes()
+    except OSError:
+        return None
+    found = cache.get(cache.key(source, raw))
+    if found is not None:
+        cache.stats.hits += 1
+    return found
+
+
+def _dispatch(engine: Engine, files: list[SourceFile], options: RunOptions,
+              progress: Callable[[int, int], None] | None, cache: ResultCache | None, done: int) -> list[Outcome]:
+    """Check ``files`` (``done`` others were read from the cache), in forked workers for large trees."""
+    jobs = _jobs(options, files)
+    total = len(files) + done
     if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
         chunks = []
-        for done, source in enumerate(files, start=1):
-            chunks.append(_check_files(engine, [source], options.limits))
+        for source in files:
+            chunks.append(_check_files(engine, [source], options.limits, cache, lookup=False))
+            done += 1
             if progress:
                 progress(done, total)
         return chunks
-    global _ENGINE, _LIMITS
-    _ENGINE, _LIMITS = engine, options.limits  # inherited by the forked workers; never mutated after this
-    size = max(1, min(64, total // (jobs * 8) or 1))
-    batches = [files[i:i + size] for i in range(0, total, size)]
+    global _ENGINE, _LIMITS, _CACHE
+    # inherited by the forked workers; never mutated after this (a worker's cache counts its own batch)
+    _ENGINE, _LIMITS, _CACHE = engine, options.limits, cache
+    size = max(1, min(64, len(files) // (jobs * 8) or 1))
+    batches = [files[i:i + size] for i in range(0, len(files), size)]
     out: list[Outcome] = []
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            done = 0
-            for chunk in pool.imap_unordered(_work, batches):
+            for chunk, stats in pool.imap_unordered(_work, batches):
                 out.append(chunk)
                 done += chunk.files
+                if cache is not None and stats is not None:
+                    cache.stats.merge(stats)
                 if progress:
                     progress(done, total)
     finally:
-        _ENGINE = _LIMITS = None
+        _ENGINE = _LIMITS = _CACHE = None
     return out

@@ -1,0 +1,294 @@
+"""The per-file result cache: a warm run gives the same report as a cold one, reading every
+unchanged file from the cache, and anything a file's findings depend on invalidates it."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_gen import pipeline
+from gitops_gen.cache import CacheStats, ResultCache, Roots, default_cache_dir
+from gitops_gen.config import Config, load_config
+from gitops_gen.engine import Outcome
+from gitops_gen.model import Report
+from gitops_gen.pipeline import RunOptions, run
+
+DEPLOY = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web-{i}
+  namespace: team-{ns}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {{app: web}}
+  template:
+    metadata:
+      labels: {{app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx{tag}
+          securityContext:
+            privileged: {priv}
+"""
+HPA = """apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web-0-0, namespace: team-0}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web-0-0}
+  minReplicas: 1
+  maxReplicas: 4
+"""
+WIDGET = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: team-0\nspec:\n  size: big\n"
+TREE_RULES = ("namespace-network-policy", "namespace-quota", "hpa-replicas-conflict")
+
+
+def corpus(root: Path, files: int = 20) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(files):
+        docs = [DEPLOY.format(i=f"{i}-{j}", ns=i % 3, tag=":latest" if j % 2 else ":1.27.0",
+                              priv="yes" if (i + j) % 5 == 0 else "false") for j in range(3)]
+        (root / f"f{i:03}.yaml").write_text("---\n".join(docs))
+    (root / "hpa.yaml").write_text(HPA)
+
+
+def summary(report: Report) -> tuple[Any, ...]:
+    return (report.findings, report.files, report.documents, report.checked, report.waived)
+
+
+def check(root: Path | str, cache: Path | None, config: Config | None = None, **options: Any
+          ) -> tuple[Report, CacheStats]:
+    report = run([str(root)], RunOptions(config=config or load_config(),
+                                         cache_dir=None if cache is None else str(cache), **options))
+    stats = pipeline.last_cache_stats
+    assert (stats is None) == (cache is None)
+    return report, stats or CacheStats()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_warm_run_reads_every_file_from_the_cache_and_reports_the_same(tmp_path: Path, jobs: int) -> None:
+    corpus(tmp_path / "tree")
+    cold_uncached, _ = check(tmp_path / "tree", None, jobs=jobs)
+    cold, first = check(tmp_path / "tree", tmp_path / "cache", jobs=jobs)
+    warm, second = check(tmp_path / "tree", tmp_path / "cache", jobs=jobs)
+    assert (first.hits, first.misses, first.writes, first.errors) == (0, 21, 21, 0)
+    assert (second.hits, second.misses, second.writes, second.errors) == (21, 0, 0, 0)
+    assert summary(cold_uncached) == summary(cold) == summary(warm)
+    rules = {f.rule for f in warm.findings}
+    assert {"privileged-container", "image-tag-unpinned"} <= rules
+    assert set(TREE_RULES) <= rules  # tree rules are judged from cached facts
+
+
+def test_changing_one_file_checks_only_that_file(tmp_path: Path) -> None:
+    corpus(tmp_path / "tree")
+    check(tmp_path / "tree", tmp_path / "cache")
+    changed = tmp_path / "tree" / "f004.yaml"
+    changed.write_text(changed.read_text().replace("privileged: yes", "privileged: false"))
+    warm, stats = check(tmp_path / "tree", tmp_path / "cache")
+    assert (stats.hits, stats.misses) == (20, 1)
+    fresh, _ = check(tmp_path / "tree", None)
+    assert summary(warm) == summary(fresh)
+
+
+def test_the_tree_rules_see_a_changed_fact_through_the_cache(tmp_path: Path) -> None:
+    corpus(tmp_path / "tree")
+    before, _ = check(tmp_path / "tree", tmp_path / "cache")
+    assert any(f.rule == "hpa-replicas-conflict" for f in before.findings)
+    (tmp_path / "tree" / "hpa.yaml").unlink()
+    after, stats = check(tmp_path / "tree", tmp_path / "cache")
+    assert (stats.hits, stats.misses) == (20, 0)
+    assert not any(f.rule == "hpa-replicas-conflict" for f in after.findings)
+    assert summary(after) == summary(check(tmp_path / "tree", None)[0])
+
+
+@pytest.mark.parametrize("change", ["severity", "option", "off", "kubernetes", "validate", "limits"])
+def test_what_the_run_is_configured_with_invalidates(tmp_path: Path, change: str) -> None:
+    corpus(tmp_path / "tree")
+    check(tmp_path / "tree", tmp_path / "cache")
+    config_file = tmp_path / "gitops-gen.yaml"
+    options: dict[str, Any] = {}
+    text = {"severity": "rules:\n  privileged-container: {severity: low}\n",
+            "option": "rules:\n  namespace-quota: {exempt-namespaces: [team-0]}\n",
+            "off": "rules:\n  image-tag-unpinned: off\n",
+            "limits": "limits: {max-depth: 150}\n"}.get(change)
+    config = load_config()
+    if text is not None:
+        config_file.write_text(text)
+        config = load_config(config_file)
+    elif change == "kubernetes":
+        options["kubernetes_version"] = "1.29"
+    else:
+        options["rules"] = False
+    if change == "limits":
+        options["limits"] = config.limits
+    warm, stats = check(tmp_path / "tree", tmp_path / "cache", config, **options)
+    assert (stats.hits, stats.misses) == (0, 21)
+    again, stats = check(tmp_path / "tree", tmp_path / "cache", config, **options)
+    assert stats.hits == 21 and summary(again) == summary(warm) == summary(check(tmp_path / "tree", None, config,
+                                                                                   **options)[0])
+
+
+def test_a_crd_added_to_the_tree_invalidates(tmp_path: Path, crd_yaml: Callable[..., str]) -> None:
+    corpus(tmp_path / "tree", 3)
+    (tmp_path / "tree" / "widget.yaml").write_text(WIDGET)
+    before, _ = check(tmp_path / "tree", tmp_path / "cache", rules=False)
+    assert [f.rule for f in before.findings if f.file.endswith("widget.yaml")] == ["no-schema"]
+    (tmp_path / "tree" / "crds").mkdir()
+    (tmp_path / "tree" / "crds" / "widget.yaml").write_text(crd_yaml("example.com", "Widget"))
+    after, stats = check(tmp_path / "tree", tmp_path / "cache", rules=False)
+    assert stats.hits == 0
+    assert [f.rule for f in after.findings if f.file.endswith("widget.yaml")] == ["schema"]
+    # and a change inside the CRD (not its file's name) too
+    crd = tmp_path / "tree" / "crds" / "widget.yaml"
+    crd.write_text(crd.read_text().replace("{type: integer}", "{type: string}"))
+    changed, stats = check(tmp_path / "tree", tmp_path / "cache", rules=False)
+    assert stats.hits == 0 and not [f for f in changed.findings if f.file.endswith("widget.yaml")]
+
+
+def test_a_crd_folder_given_with_crds_invalidates_when_its_content_changes(
+        tmp_path: Path, crd_yaml: Callable[..., str]) -> None:
+    corpus(tmp_path / "tree", 2)
+    (tmp_path / "tree" / "widget.yaml").write_text(WIDGET)
+    crds = tmp_path / "crds"
+    crds.mkdir()
+    (crds / "widget.yaml").write_text(crd_yaml("example.com", "Widget"))
+    first, _ = check(tmp_path / "tree", tmp_path / "cache", rules=False, crd_dirs=(str(crds),))
+    (crds / "widget.yaml").write_text(crd_yaml("example.com", "Widget").replace("{type: integer}", "{type: string}"))
+    second, stats = check(tmp_path / "tree", tmp_path / "cache", rules=False, crd_dirs=(str(crds),))
+    assert stats.hits == 0 and summary(first) != summary(second)
+
+
+def test_configured_waivers_apply_to_cached_findings(tmp_path: Path) -> None:
+    corpus(tmp_path / "tree")
+    config_file = tmp_path / "gitops-gen.yaml"
+    config_file.write_text("waivers: []\n")
+    check(tmp_path / "tree", tmp_path / "cache", load_config(config_file))
+    config_file.write_text("waivers:\n  - rule: privileged-container\n    reason: lab cluster\n")
+    config = load_config(config_file)
+    warm, stats = check(tmp_path / "tree", tmp_path / "cache", config)
+    assert stats.hits == 21  # waivers are applied when judging, after the cache
+    assert not any(f.rule == "privileged-container" for f in warm.findings)
+    assert any(w.finding.rule == "privileged-container" for w in warm.waived)
+    assert summary(warm) == summary(check(tmp_path / "tree", None, config)[0])
+
+
+def _entries(cache: Path) -> list[Path]:
+    return sorted(p for p in cache.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "flip", "empty"])
+def test_a_corrupted_entry_is_a_miss(tmp_path: Path, damage: str) -> None:
+    corpus(tmp_path / "tree")
+    cold, _ = check(tmp_path / "tree", tmp_path / "cache")
+    entries = _entries(tmp_path / "cache")
+    assert len(entries) == 21
+    for entry in entries[:5]:
+        data = entry.read_bytes()
+        entry.write_bytes({"truncate": data[:len(data) // 2], "garbage": os.urandom(len(data)),
+                           "flip": data[:-10] + bytes(b ^ 0xFF for b in data[-10:]), "empty": b""}[damage])
+    warm, stats = check(tmp_path / "tree", tmp_path / "cache")
+    assert (stats.hits, stats.misses, stats.errors) == (16, 5, 5)
+    assert summary(warm) == summary(cold)
+    _, stats = check(tmp_path / "tree", tmp_path / "cache")
+    assert stats.hits == 21  # rewritten
+
+
+class _Boom:
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.system, ("touch pwned",))
+
+
+def test_an_entry_naming_anything_but_gitops_gen_classes_is_refused(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    cache = ResultCache(str(tmp_path / "cache"), "run")
+    outcome = Outcome(facts={"x": [(("f", 0, ()), 0, _Boom())]})
+    import hashlib
+
+    from gitops_gen import cache as module
+    payload = pickle.dumps(outcome)
+    entry = tmp_path / "cache" / "results-v1" / "ab" / ("ab" * 31)
+    entry.parent.mkdir(parents=True)
+    entry.write_bytes(module._MAGIC + hashlib.sha256(payload).digest() + b"\0" * 32 + payload)
+    assert cache.get("ab" * 32) is None and cache.stats.errors == 1
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_the_same_tree_elsewhere_reuses_the_entries_with_its_own_paths(tmp_path: Path) -> None:
+    corpus(tmp_path / "one" / "tree")
+    check(tmp_path / "one" / "tree", tmp_path / "cache")  # shown as an absolute path
+    shutil.copytree(tmp_path / "one", tmp_path / "two")
+    moved, stats = check(tmp_path / "two" / "tree", tmp_path / "cache")
+    # hpa.yaml's fact names its file inside a message ("HorizontalPodAutoscaler web-0-0 (<file>:1)"):
+    # that entry is bound to the first folder
+    assert (stats.hits, stats.misses, stats.errors) == (20, 1, 0)
+    fresh, _ = check(tmp_path / "two" / "tree", None)
+    assert summary(moved) == summary(fresh)
+    assert all(f.file.startswith(str(tmp_path / "two" / "tree")) for f in moved.findings)
+
+
+def test_an_entry_mentioning_its_folder_inside_a_message_stays_with_it(tmp_path: Path) -> None:
+    roots = Roots(str(tmp_path / "a"), str(tmp_path / "a"))
+    cache = ResultCache(str(tmp_path / "cache"), "run", roots)
+    from gitops_gen.model import Finding, Severity
+    bound = Outcome(findings=[Finding("schema", Severity.ERROR, f"see {tmp_path / 'a' / 'x.yaml'}:3",
+                                      str(tmp_path / "a" / "y.yaml"), 1, 1)])
+    cache.put("k1" * 32, bound)
+    free = Outcome(findings=[Finding("schema", Severity.ERROR, "plain", str(tmp_path / "a" / "y.yaml"), 1, 1)])
+    cache.put("k2" * 32, free)
+    assert cache.get("k1" * 32) == bound
+    elsewhere = ResultCache(str(tmp_path / "cache"), "run", Roots(str(tmp_path / "b"), str(tmp_path / "b")))
+    assert elsewhere.get("k1" * 32) is None
+    found = elsewhere.get("k2" * 32)
+    assert found is not None and found.findings[0].file == str(tmp_path / "b" / "y.yaml")
+
+
+def test_the_folder_is_trimmed_least_recently_used_first(tmp_path: Path) -> None:
+    cache = ResultCache(str(tmp_path / "cache"), "run", max_bytes=12_000)
+    big = Outcome(findings=[], facts={"x": [(("f", 0, ()), 0, "a" * 3000)]})
+    for i in range(6):
+        cache.put(f"{i:02}key", big)
+        os.utime(cache._path(f"{i:02}key"), ns=(i * 10**9, i * 10**9))
+    assert cache.trim() == 3
+    assert [cache.get(f"{i:02}key") is not None for i in range(6)] == [False] * 3 + [True] * 3
+
+
+def test_the_default_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GITOPS_GEN_CACHE_DIR", str(tmp_path / "x"))
+    assert default_cache_dir() == str(tmp_path / "x")
+    monkeypatch.delenv("GITOPS_GEN_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir().endswith("gitops-gen")
+
+
+def test_an_unwritable_cache_folder_only_costs_the_cache(tmp_path: Path) -> None:
+    corpus(tmp_path / "tree", 3)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    report, stats = check(tmp_path / "tree", blocker)
+    assert stats.writes == 0 and stats.errors == 4
+    assert summary(report) == summary(check(tmp_path / "tree", None)[0])
+
+
+def test_a_repository_with_kustomizations_and_the_argocd_graph(ml_default_render: Path, tmp_path: Path) -> None:
+    """The index, the kustomize builds and the app-of-apps graph fingerprint deterministically."""
+    repo = Path(shutil.copytree(ml_default_render, tmp_path / "repo"))
+    (repo / ".gitops-gen.yaml").write_text("repo-urls: [https://github.com/example-org/ml-platform-gitops.git]\n")
+    config = load_config(repo / ".gitops-gen.yaml")
+    cold, first = check(repo, tmp_path / "cache", config)
+    warm, second = check(repo, tmp_path / "cache", config)
+    assert not first.disabled and first.misses == cold.files > 50
+    assert (second.hits, second.misses) == (cold.files, 0)
+    assert summary(warm) == summary(cold) == summary(check(repo, None, config)[0])
+    app = next(p for p in sorted(repo.rglob("*.yaml")) if "kind: Application\n" in p.read_text())
+    app.write_text(app.read_text().replace("targetRevision: main", "targetRevision: HEAD", 1))
+    edited, third = check(repo, tmp_path / "cache", config)
+    assert third.misses >= 1
+    assert summary(edited) == summary(check(repo, None, config)[0])
