@@ -65,7 +65,8 @@ def summary(report: Report, *, color: bool = False, fail_on: Severity = DEFAULT_
     or above medium fail the check.`` (or ``...; none at or above high, so the check passes.``)"""
     waived = f" ({len(report.waived)} waived)" if report.waived else ""
     if not report.findings:
-        return _style(f"No findings in {scope(report)}{waived}.", "32", color)
+        what = "No new findings" if report.gate is not None else "No findings"  # a gate lists only new ones
+        return _style(f"{what} in {scope(report)}{waived}.", "32", color)
     failing = failing_count(report, fail_on)
     if failing:
         gate = f"{failing} at or above {fail_on.label} {'fails' if failing == 1 else 'fail'} the check"

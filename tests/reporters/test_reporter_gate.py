@@ -80,6 +80,8 @@ def test_text_a_gate_with_only_persisting_findings_passes() -> None:
     last = text.render(passing_gate_report()).splitlines()[-1]
     assert last.startswith("gate passed: nothing new at or above medium (0 new, 0 guardrails removed")
     assert text.render(passing_gate_report(), color=True).splitlines()[-1].startswith("\x1b[1;32mgate passed")
+    nothing_listed = Report(files=2, gate=GateSummary(BASE, HEAD, persisting=3))
+    assert text.render(nothing_listed).splitlines()[0] == "No new findings in 0 resources, 2 files."
 
 
 # -- markdown -----------------------------------------------------------------------------------
