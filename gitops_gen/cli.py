@@ -54,11 +54,12 @@ def _progress(total_hint: int) -> tuple[AbstractContextManager[Any], Callable[[i
 
 def _emit(report: Report, fmt: str, output: Path | None, fail_on: Severity = Severity.MEDIUM,
           paths: Sequence[str] = ()) -> None:
-    """Render the report for the run's fail threshold; SARIF's file URIs are made relative to the
-    git work tree that holds the first of ``paths`` (the current directory outside one)."""
+    """Render the report for the run's fail threshold; SARIF's file URIs (and a gate comment's
+    links) are made relative to the git work tree that holds the first of ``paths`` (the current
+    directory outside one)."""
     from gitops_gen.reporters import find_source_root
 
-    root = find_source_root(paths) if fmt == "sarif" else None
+    root = find_source_root(paths) if fmt == "sarif" or (fmt == "markdown" and report.gate is not None) else None
     color = output is None and _color(sys.stdout)
     rendered = render(fmt, report, color=color, tool_version=__version__, fail_on=fail_on, source_root=root)
     if output is not None:
