@@ -104,9 +104,9 @@ def _with_common(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _run(paths: Sequence[str], config: Config, *, rules: bool, kubernetes_version: str | None,
-         crds: Sequence[str], require_schemas: bool | None, jobs: int) -> Report:
+         crds: Sequence[str], require_schemas: bool | None, jobs: int, cache_dir: str | None = None) -> Report:
     options = RunOptions.from_config(config, rules=rules, kubernetes_version=kubernetes_version, crds=crds,
-                                     require_schemas=require_schemas, jobs=jobs)
+                                     require_schemas=require_schemas, jobs=jobs, cache_dir=cache_dir)
     bar, update = _progress(0)
     with bar:
         return run(paths, options, update)
@@ -171,29 +171,42 @@ def validate(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple
 @click.option("--head", "head_ref", metavar="REF", help="With --base: the ref to judge [default: the working tree].")
 @click.option("--all", "show_all", is_flag=True, help="With --base: list persisting and resolved findings too "
               "(marked; they never fail the gate).")
+@click.option("--cache-dir", "cache_dir", type=click.Path(file_okay=False, path_type=str),
+              help="Folder of the per-file result cache [default: $GITOPS_GEN_CACHE_DIR, else the user's cache "
+                   "folder].")
+@click.option("--no-cache", "no_cache", is_flag=True, help="Check every file (neither read nor write the cache).")
 def check(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple[str, ...],
           require_schemas: bool | None, fail_on: str | None, output: Path | None, fmt: str,
           config_file: Path | None, preset: str | None, jobs: int, base_ref: str | None, head_ref: str | None,
-          show_all: bool) -> None:
+          show_all: bool, cache_dir: str | None, no_cache: bool) -> None:
     """Check manifests against every enabled rule (validation included).
 
     With --base REF, a pull-request gate: the tree at REF and at head are both checked in full and
     only findings new in head, and guardrails removed or weakened, fail.
+
+    What checking each file gave is cached (--cache-dir): an unchanged file is not checked again,
+    in the next run or in the other tree of a gate.
     """
     try:
         config = _resolve_config(paths, config_file, preset)
+        if no_cache and cache_dir is not None:
+            raise UsageError("--cache-dir and --no-cache exclude each other")
+        if not no_cache and cache_dir is None:
+            from gitops_gen.cache import default_cache_dir
+
+            cache_dir = default_cache_dir()
         if base_ref is None:
             if head_ref is not None or show_all:
                 raise UsageError("--head and --all go with --base (the ref to compare with)")
             report = _run(paths, config, rules=True, kubernetes_version=kubernetes_version, crds=crds,
-                          require_schemas=require_schemas, jobs=jobs)
+                          require_schemas=require_schemas, jobs=jobs, cache_dir=cache_dir)
         else:
             if len(paths) != 1 or paths[0] == "-":
                 raise UsageError("--base compares one folder of a git repository (give one PATH)")
             from gitops_gen.gate.run import run_gate  # gitpython loads only for gates
 
             options = RunOptions.from_config(config, kubernetes_version=kubernetes_version, crds=crds,
-                                             require_schemas=require_schemas, jobs=jobs)
+                                             require_schemas=require_schemas, jobs=jobs, cache_dir=cache_dir)
             report = run_gate(paths[0], base_ref, head_ref, options, show_all=show_all,
                               config_file=str(config_file) if config_file else None)
     except GitopsGenError as exc:

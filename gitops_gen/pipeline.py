@@ -14,6 +14,7 @@ import datetime as dt
 import gc
 import multiprocessing
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -56,6 +57,9 @@ class RunOptions:
     today: dt.date | None = None
     #: The folder of the per-file result cache (:mod:`gitops_gen.cache`); None checks every file.
     cache_dir: str | None = None
+    #: (a folder on disk, the name to show it by): files below the folder are displayed as if
+    #: that name had been given (the gate shows the base tree's files as head's).
+    display_root: tuple[str, str] | None = None
 
     @classmethod
     def from_config(cls, config: Config, *, rules: bool = True, kubernetes_version: str | None = None,
@@ -80,7 +84,10 @@ def _work(files: Sequence[SourceFile]) -> tuple[Outcome, CacheStats | None]:
     assert _ENGINE is not None and _LIMITS is not None
     if _CACHE is not None:
         _CACHE.stats = CacheStats()  # a worker reports what it did for this batch only
-    return _check_files(_ENGINE, files, _LIMITS, _CACHE, lookup=False), _CACHE.stats if _CACHE else None
+    outcome = _check_files(_ENGINE, files, _LIMITS, _CACHE, lookup=False)
+    if _CACHE is not None:
+        _CACHE.flush()  # one pack per batch
+    return outcome, _CACHE.stats if _CACHE else None
 
 
 def _check_files(engine: Engine, files: Sequence[SourceFile], limits: Limits,
@@ -98,7 +105,7 @@ def _check_files(engine: Engine, files: Sequence[SourceFile], limits: Limits,
             engine.check_file(load_file(source, limits), outcome)
             continue
         key = cache.key(source, raw)
-        found = cache.get(key) if lookup else None
+        found = cache.get(key, source) if lookup else None
         if found is not None:
             cache.stats.hits += 1
             outcome.merge(found)
@@ -106,7 +113,7 @@ def _check_files(engine: Engine, files: Sequence[SourceFile], limits: Limits,
         cache.stats.misses += 1
         own = Outcome()
         engine.check_file(load_file(replace(source, content=raw), limits), own)
-        cache.put(key, own)
+        cache.put(key, own, source)
         outcome.merge(own)
     return outcome
 
@@ -118,9 +125,13 @@ def _open_cache(paths: Sequence[str], options: RunOptions, engine: Engine, crds:
     if options.cache_dir is None or crds is None:
         last_cache_stats = None
         return None
-    roots = Roots.of(paths)
+    shown = list(paths)
+    if options.display_root is not None and len(paths) == 1 \
+            and os.path.normpath(paths[0]) == os.path.normpath(options.display_root[0]):
+        shown = [options.display_root[1]]
+    roots = Roots.of(paths, shown[0] if shown else None)
     try:
-        digest = run_fingerprint(engine, paths=paths, roots=roots, crd_dirs=options.crd_dirs,
+        digest = run_fingerprint(engine, paths=shown, roots=roots, crd_dirs=options.crd_dirs,
                                  require_schemas=options.require_schemas, rules=options.rules,
                                  limits=options.limits, tree_crds=crds.state())
     except Uncacheable as exc:
@@ -177,7 +188,10 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     config = options.config or load_config()
     found: list[Finding] = []
     files: list[SourceFile] = []
+    shown = _Redisplay(*options.display_root) if options.display_root else None
     for item in iter_files(paths):
+        if shown is not None:
+            item = shown(item)
         if isinstance(item, Finding):
             found.append(item)
         elif not any(path_matches(pattern, item.display, config.base) for pattern in config.ignore):
@@ -188,6 +202,8 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     crds = CrdRecorder(validator.add_crd) if options.cache_dir is not None else None
     index, crd_findings = build_index(files, options.limits, crds or validator.add_crd)
     graph = _graph(paths, config, index)
+    if graph is not None and shown is not None:
+        graph = _ShownGraph(graph, shown)
     if graph is not None:
         index = replace(index, graph=graph)
     engine.use_index(index)
@@ -204,6 +220,56 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     for part in _process(engine, files, options, progress, _open_cache(paths, options, engine, crds)):
         outcome.merge(part)
     return engine.judge(outcome, options.today)
+
+
+class _Redisplay:
+    """Shows the files below ``folder`` as if ``name`` had been given (as :func:`iter_files` would)."""
+
+    def __init__(self, folder: str, name: str) -> None:
+        self.folder = os.path.normpath(folder)
+        self.name = os.path.normpath(name)
+
+    def path(self, display: str) -> str:
+        if display == self.folder:
+            return self.name
+        if display.startswith(self.folder.rstrip(os.sep) + os.sep):
+            return os.path.normpath(os.path.join(self.name, display[len(self.folder.rstrip(os.sep)) + 1:]))
+        return display
+
+    def on_disk(self, file: str) -> str:
+        """The absolute path on disk of an absolute path below the shown name (others as they are)."""
+        rel = os.path.relpath(file, os.path.abspath(self.name))
+        if rel == os.curdir:
+            return os.path.abspath(self.folder)
+        if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+            return file
+        return os.path.join(os.path.abspath(self.folder), rel)
+
+    def __call__(self, item: SourceFile | Finding) -> SourceFile | Finding:
+        if isinstance(item, SourceFile):
+            return replace(item, display=self.path(item.display))
+        inside = self.folder.rstrip(os.sep) + os.sep
+        message = item.message.replace(inside, "" if self.name == os.curdir else self.name.rstrip(os.sep) + os.sep)
+        message = re.sub(re.escape(self.folder) + r"(?=$|[\s:;,)'\"])", lambda _: self.name, message)
+        return replace(item, file=self.path(item.file), message=message)
+
+
+class _ShownGraph:
+    """The app-of-apps graph of a tree shown under another name: :meth:`deployer` is asked about
+    a finding's shown file, the graph knows the files on disk."""
+
+    def __init__(self, graph: Any, shown: _Redisplay) -> None:
+        self._graph = graph
+        self._shown = shown
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._graph, name)
+
+    def __fingerprint__(self) -> Any:
+        return self._graph
+
+    def deployer(self, file: str, kind: str, name: str | None) -> str | None:
+        return self._graph.deployer(self._shown.on_disk(file), kind, name)  # type: ignore[no-any-return]
 
 
 def _graph(paths: Sequence[str], config: Config, index: TreeIndex) -> Any:
@@ -224,7 +290,7 @@ def _process(engine: Engine, files: list[SourceFile], options: RunOptions,
              progress: Callable[[int, int], None] | None, cache: ResultCache | None = None) -> list[Outcome]:
     total = len(files)
     out: list[Outcome] = []
-    if cache is not None:  # what the cache holds is read here; only the rest is worth workers
+    if cache is not None and not cache.empty():  # what the cache holds is read here; only the rest is worth workers
         hits, misses = Outcome(), []
         for source in files:
             found = _lookup(cache, source)
@@ -239,8 +305,8 @@ def _process(engine: Engine, files: list[SourceFile], options: RunOptions,
     try:
         out.extend(_dispatch(engine, files, options, progress, cache, total - len(files)))
     finally:
-        if cache is not None and cache.stats.writes:
-            cache.trim()
+        if cache is not None:
+            cache.close()
     return out
 
 
@@ -249,7 +315,7 @@ def _lookup(cache: ResultCache, source: SourceFile) -> Outcome | None:
         raw = source.read_bytes()
     except OSError:
         return None
-    found = cache.get(cache.key(source, raw))
+    found = cache.get(cache.key(source, raw), source)
     if found is not None:
         cache.stats.hits += 1
     return found

@@ -39,6 +39,13 @@ spec:
 """
 
 
+@pytest.fixture(autouse=True)
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The caches (``check``'s result cache, the CRD schema cache) in a folder of the test session,
+    never the user's."""
+    monkeypatch.setenv("GITOPS_GEN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "gitops-gen-cache"))
+
+
 @pytest.fixture
 def crd_yaml() -> CrdYaml:
     """A factory of one-field CustomResourceDefinition texts (:func:`one_field_crd`)."""

@@ -3,6 +3,7 @@ unchanged file from the cache, and anything a file's findings depend on invalida
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import shutil
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from gitops_gen import cache as cache_module
 from gitops_gen import pipeline
 from gitops_gen.cache import CacheStats, ResultCache, Roots, default_cache_dir
 from gitops_gen.config import Config, load_config
@@ -179,22 +181,44 @@ def test_configured_waivers_apply_to_cached_findings(tmp_path: Path) -> None:
     assert summary(warm) == summary(check(tmp_path / "tree", None, config)[0])
 
 
-def _entries(cache: Path) -> list[Path]:
-    return sorted(p for p in cache.rglob("*") if p.is_file() and not p.name.startswith("."))
+def _packs(cache: Path) -> list[Path]:
+    return sorted(p for p in cache.rglob("*.pack") if not p.name.startswith("."))
+
+
+def _records(pack: Path) -> list[tuple[int, int]]:
+    """(start, end) of every record of a pack."""
+    data = pack.read_bytes()
+    at, out = len(cache_module._MAGIC), []
+    while at < len(data):
+        _, _, bound, size = cache_module._RECORD.unpack_from(data, at)
+        end = at + cache_module._RECORD.size + bound + size
+        out.append((at, end))
+        at = end
+    return out
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "flip", "empty"])
 def test_a_corrupted_entry_is_a_miss(tmp_path: Path, damage: str) -> None:
     corpus(tmp_path / "tree")
     cold, _ = check(tmp_path / "tree", tmp_path / "cache")
-    entries = _entries(tmp_path / "cache")
-    assert len(entries) == 21
-    for entry in entries[:5]:
-        data = entry.read_bytes()
-        entry.write_bytes({"truncate": data[:len(data) // 2], "garbage": os.urandom(len(data)),
-                           "flip": data[:-10] + bytes(b ^ 0xFF for b in data[-10:]), "empty": b""}[damage])
+    [pack] = _packs(tmp_path / "cache")  # one serial run, one pack
+    records = _records(pack)
+    assert len(records) == 21
+    data = bytearray(pack.read_bytes())
+    if damage == "truncate":  # the last five records cut: one error, where the pack ends
+        data = data[:records[-5][0] + 40]
+        expected = (16, 5, 1)
+    elif damage == "empty":
+        data = bytearray()
+        expected = (0, 21, 1)
+    else:
+        for _, end in records[:5]:
+            for i in range(end - 10, end):
+                data[i] = os.urandom(1)[0] if damage == "garbage" else data[i] ^ 0xFF
+        expected = (16, 5, 5)
+    pack.write_bytes(bytes(data))
     warm, stats = check(tmp_path / "tree", tmp_path / "cache")
-    assert (stats.hits, stats.misses, stats.errors) == (16, 5, 5)
+    assert (stats.hits, stats.misses, stats.errors) == expected
     assert summary(warm) == summary(cold)
     _, stats = check(tmp_path / "tree", tmp_path / "cache")
     assert stats.hits == 21  # rewritten
@@ -210,13 +234,9 @@ def test_an_entry_naming_anything_but_gitops_gen_classes_is_refused(tmp_path: Pa
     monkeypatch.chdir(tmp_path)
     cache = ResultCache(str(tmp_path / "cache"), "run")
     outcome = Outcome(facts={"x": [(("f", 0, ()), 0, _Boom())]})
-    import hashlib
-
-    from gitops_gen import cache as module
-    payload = pickle.dumps(outcome)
-    entry = tmp_path / "cache" / "results-v1" / "ab" / ("ab" * 31)
-    entry.parent.mkdir(parents=True)
-    entry.write_bytes(module._MAGIC + hashlib.sha256(payload).digest() + b"\0" * 32 + payload)
+    payload = b"P" + pickle.dumps(outcome)
+    record = cache_module._RECORD.pack(b"\xab" * 32, hashlib.sha256(payload).digest(), 0, len(payload)) + payload
+    assert cache._write([record])
     assert cache.get("ab" * 32) is None and cache.stats.errors == 1
     assert not (tmp_path / "pwned").exists()
 
@@ -240,24 +260,42 @@ def test_an_entry_mentioning_its_folder_inside_a_message_stays_with_it(tmp_path:
     from gitops_gen.model import Finding, Severity
     bound = Outcome(findings=[Finding("schema", Severity.ERROR, f"see {tmp_path / 'a' / 'x.yaml'}:3",
                                       str(tmp_path / "a" / "y.yaml"), 1, 1)])
-    cache.put("k1" * 32, bound)
+    cache.put("a1" * 32, bound)
     free = Outcome(findings=[Finding("schema", Severity.ERROR, "plain", str(tmp_path / "a" / "y.yaml"), 1, 1)])
-    cache.put("k2" * 32, free)
-    assert cache.get("k1" * 32) == bound
+    cache.put("a2" * 32, free)
+    cache.flush()
+    assert ResultCache(str(tmp_path / "cache"), "run", roots).get("a1" * 32) == bound
     elsewhere = ResultCache(str(tmp_path / "cache"), "run", Roots(str(tmp_path / "b"), str(tmp_path / "b")))
-    assert elsewhere.get("k1" * 32) is None
-    found = elsewhere.get("k2" * 32)
+    assert elsewhere.get("a1" * 32) is None
+    found = elsewhere.get("a2" * 32)
     assert found is not None and found.findings[0].file == str(tmp_path / "b" / "y.yaml")
 
 
 def test_the_folder_is_trimmed_least_recently_used_first(tmp_path: Path) -> None:
-    cache = ResultCache(str(tmp_path / "cache"), "run", max_bytes=12_000)
     big = Outcome(findings=[], facts={"x": [(("f", 0, ()), 0, "a" * 3000)]})
-    for i in range(6):
-        cache.put(f"{i:02}key", big)
-        os.utime(cache._path(f"{i:02}key"), ns=(i * 10**9, i * 10**9))
-    assert cache.trim() == 3
-    assert [cache.get(f"{i:02}key") is not None for i in range(6)] == [False] * 3 + [True] * 3
+    caches = [ResultCache(str(tmp_path / "cache"), f"{i:02}" + "0" * 62, max_bytes=12_000) for i in range(6)]
+    for i, cache in enumerate(caches):
+        cache.put(f"{i:02}" * 32, big)
+        cache.flush()
+        [pack] = _packs(Path(cache.folder))
+        os.utime(pack, ns=(i * 10**9, i * 10**9))
+    assert caches[0].trim() == 3
+    assert [ResultCache(str(tmp_path / "cache"), f"{i:02}" + "0" * 62).get(f"{i:02}" * 32) is not None
+            for i in range(6)] == [False] * 3 + [True] * 3
+
+
+def test_a_run_with_many_packs_merges_them(tmp_path: Path) -> None:
+    outcomes = {f"{i:02}" * 32: Outcome(files=i) for i in range(cache_module.MAX_PACKS + 3)}
+    for key, outcome in outcomes.items():  # one pack each
+        cache = ResultCache(str(tmp_path / "cache"), "run")
+        cache.put(key, outcome)
+        cache.close()
+    reader = ResultCache(str(tmp_path / "cache"), "run")
+    assert all(reader.get(key) == outcome for key, outcome in outcomes.items())
+    reader.close()
+    assert len(_packs(tmp_path / "cache")) == 1
+    again = ResultCache(str(tmp_path / "cache"), "run")
+    assert all(again.get(key) == outcome for key, outcome in outcomes.items())
 
 
 def test_the_default_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -288,7 +326,49 @@ def test_a_repository_with_kustomizations_and_the_argocd_graph(ml_default_render
     assert (second.hits, second.misses) == (cold.files, 0)
     assert summary(warm) == summary(cold) == summary(check(repo, None, config)[0])
     app = next(p for p in sorted(repo.rglob("*.yaml")) if "kind: Application\n" in p.read_text())
-    app.write_text(app.read_text().replace("targetRevision: main", "targetRevision: HEAD", 1))
+    text = app.read_text()
+    app.write_text(text.replace("targetRevision: ", "targetRevision: 0.0.1-", 1))
+    assert app.read_text() != text
     edited, third = check(repo, tmp_path / "cache", config)
     assert third.misses >= 1
+    assert summary(edited) == summary(check(repo, None, config)[0])
+
+
+def test_a_tree_shown_as_another_reads_its_entries_and_reports_as_it(ml_default_render: Path, tmp_path: Path) -> None:
+    """The gate's base tree: a copy in another folder, shown under the checked folder's name.
+    Nothing in the fingerprint depends on where the tree is (index, kustomize builds, graph)."""
+    repo = Path(shutil.copytree(ml_default_render, tmp_path / "repo"))
+    (repo / ".gitops-gen.yaml").write_text("repo-urls: [https://github.com/example-org/ml-platform-gitops.git]\n")
+    config = load_config(repo / ".gitops-gen.yaml")
+    copy = Path(shutil.copytree(repo, tmp_path / "elsewhere" / "base"))
+    base, first = check(copy, tmp_path / "cache", config, display_root=(str(copy), str(repo)))
+    head, second = check(repo, tmp_path / "cache", config)  # the gate's order: base, then head
+    assert not first.disabled and first.misses == base.files
+    assert (second.hits, second.misses) == (head.files, 0)
+    assert len(list((tmp_path / "cache" / "results-v2").iterdir())) == 1  # one fingerprint
+    uncached, _ = check(copy, None, config, display_root=(str(copy), str(repo)))
+    assert summary(base) == summary(uncached) == summary(head) == summary(check(repo, None, config)[0])
+    # details are not compared with findings: the graph still says who deploys what
+    assert [f.details for f in base.findings] == [f.details for f in uncached.findings] == \
+        [f.details for f in head.findings]
+
+
+@pytest.mark.parametrize("change", ["namespace", "kustomization", "application"])
+def test_what_the_tree_index_holds_invalidates(ml_default_render: Path, tmp_path: Path, change: str) -> None:
+    repo = Path(shutil.copytree(ml_default_render, tmp_path / "repo"))
+    (repo / ".gitops-gen.yaml").write_text("repo-urls: [https://github.com/example-org/ml-platform-gitops.git]\n")
+    config = load_config(repo / ".gitops-gen.yaml")
+    check(repo, tmp_path / "cache", config)
+    if change == "namespace":
+        (repo / "extra-namespace.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: extra\n")
+    elif change == "kustomization":
+        kustomization = next(p for p in sorted(repo.rglob("kustomization.yaml")) if "namespace:" in p.read_text())
+        text = kustomization.read_text()
+        kustomization.write_text(text.replace("namespace: ", "namespace: x", 1))
+    else:
+        app = next(p for p in sorted(repo.rglob("*.yaml")) if "kind: Application\n" in p.read_text())
+        text = app.read_text()
+        app.write_text(text.replace("targetRevision: ", "targetRevision: 0.0.1-", 1))
+    edited, stats = check(repo, tmp_path / "cache", config)
+    assert stats.hits == 0  # the index (or graph) changed: every file is checked again
     assert summary(edited) == summary(check(repo, None, config)[0])

@@ -47,6 +47,18 @@ def _shown(side_root: str, shown_root: str, file: str) -> str:
     return file
 
 
+def _on_disk(side: Side, file: str) -> str:
+    """Where the file a finding of ``side`` shows is on disk."""
+    if os.path.isabs(file) and file.startswith(side.root.rstrip(os.sep) + os.sep):
+        return file
+    rel = os.path.relpath(os.path.abspath(file), os.path.abspath(side.shown))
+    if rel == os.curdir:
+        return side.root
+    if rel != os.pardir and not rel.startswith(os.pardir + os.sep):
+        return os.path.join(side.root, rel)
+    return os.path.abspath(file)
+
+
 def _keyed(side: Side) -> list[tuple[str, Finding]]:
     """(matching key, finding with its file shown as head shows it) of every finding of a side."""
     files = [item for item in iter_files([side.root]) if isinstance(item, SourceFile)]
@@ -55,7 +67,7 @@ def _keyed(side: Side) -> list[tuple[str, Finding]]:
     loaded: dict[str, list[Resource]] = {}
     out = []
     for finding in side.report.findings:
-        abspath = os.path.abspath(finding.file)
+        abspath = _on_disk(side, finding.file)
         shown = _shown(side.root, side.shown, finding.file)
         resource = None
         if finding.resource is not None:
@@ -132,8 +144,11 @@ def run_gate(path: str, base_ref: str, head_ref: str | None, options: RunOptions
         base_config, base_config_file = _config_of(base_root)
         config = head_config or options.config or load_config()
         opts = dataclasses.replace(options, config=config)
-        head = Side(head_root, path, run([head_root if head_sha else path], opts))
-        base = Side(base_root, path, run([base_root], opts))
+        # both trees' files are shown as head's, so that unchanged files share result cache entries
+        # (base first: its entries, made where the shown and the real folder differ, serve head too)
+        base = Side(base_root, path, run([base_root], dataclasses.replace(opts, display_root=(base_root, path))))
+        head = Side(head_root, path, run([head_root], dataclasses.replace(opts, display_root=(head_root, path)))
+                    if head_sha else run([path], opts))
         new, persisting, resolved = classify(_keyed(base), _keyed(head))
         guardrails = [_shown_finding(base, head, f) for f in _guardrails(base, head, base_config, head_config,
                                                                           base_config_file, head_config_file)]

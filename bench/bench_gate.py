@@ -1,0 +1,117 @@
+"""Benchmark the pull-request gate (`gitops-gen check --base`) against one full `check`.
+
+Not a test: run `python bench/bench_gate.py` (`--docs N` sets the size of the mixed corpus of
+corpus.py, `--jobs N` fixes the worker count).  The corpus is committed to a fresh git
+repository, 3 files are edited in the working tree, and each command runs in a fresh process
+(`python -m gitops_gen check ...`, the whole process timed) with a cache folder of the bench:
+
+* a full `check` of the working tree, cold (empty cache), and a second one of the unchanged tree
+  (warm: target at most 0.3x the first);
+* the gate `check --base HEAD` with an empty cache, then with the cache its first run left (the
+  gate's base and head trees share the entries of unchanged files: target at most 1.3x the full
+  cold check);
+* the same without the cache (`--no-cache`), for reference.
+
+Each gate report is compared with the uncached one (same findings, same verdict).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from corpus import build_corpus  # noqa: E402
+
+
+def run(repo: Path, *args: str) -> tuple[float, dict[str, object], int]:
+    """Wall time, JSON report and exit code of `gitops-gen check REPO ARGS`."""
+    cmd = [sys.executable, "-m", "gitops_gen", "check", str(repo), "--format", "json", *args]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
+    return elapsed, json.loads(proc.stdout), proc.returncode
+
+
+def commit_corpus(repo: Path, docs: int) -> int:
+    import git
+
+    count = build_corpus(repo, docs)
+    r = git.Repo.init(repo, initial_branch="main")
+    with r.config_writer() as config:
+        config.set_value("user", "name", "bench")
+        config.set_value("user", "email", "bench@example.com")
+    r.git.add(A=True)
+    r.index.commit("base")
+    return count
+
+
+def change_files(repo: Path, count: int) -> list[Path]:
+    """Edit ``count`` files spread over the tree (one line each: an image from another registry)."""
+    files = sorted(p for p in repo.rglob("*.yaml") if ".git" not in p.parts and "image: " in p.read_text())
+    picked = files[:: max(1, len(files) // count)][:count]
+    for path in picked:
+        path.write_text(path.read_text().replace("image: ", "image: changed.example.com/", 1))
+    return picked
+
+
+def findings(report: dict[str, object]) -> list[tuple[object, ...]]:
+    found = report["findings"]
+    assert isinstance(found, list)
+    return sorted((f["rule"], f["file"], f["line"], f.get("change") or f.get("details", {}).get("change"))
+                  for f in found)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=5000, help="documents in the corpus")
+    parser.add_argument("--jobs", type=int, default=0, help="worker processes (0: chosen by tree size)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="gitops-gen-bench-gate-"))
+    jobs = ["--jobs", str(args.jobs)]
+    try:
+        repo = work / "repo"
+        docs = commit_corpus(repo, args.docs)
+        changed = change_files(repo, 3)
+        files = sum(1 for p in repo.rglob("*.yaml") if ".git" not in p.parts)
+        print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, jobs {args.jobs or 'auto'}")
+        print(f"repository: {docs:,} documents in {files} files, {len(changed)} files changed in the working tree\n")
+        full_cache, gate_cache = work / "cache-full", work / "cache-gate"
+        full, full_report, _ = run(repo, "--cache-dir", str(full_cache), *jobs)
+        again, again_report, _ = run(repo, "--cache-dir", str(full_cache), *jobs)
+        assert findings(again_report) == findings(full_report), "a cached check differs from the first"
+        uncached, _, _ = run(repo, "--no-cache", *jobs)
+        gate_plain, plain_report, plain_code = run(repo, "--base", "HEAD", "--no-cache", *jobs)
+        gate_cold, cold_report, cold_code = run(repo, "--base", "HEAD", "--cache-dir", str(gate_cache), *jobs)
+        gate_warm, warm_report, warm_code = run(repo, "--base", "HEAD", "--cache-dir", str(gate_cache), *jobs)
+        for report, code in ((cold_report, cold_code), (warm_report, warm_code)):
+            assert code == plain_code and findings(report) == findings(plain_report), \
+                "a cached gate report differs from the uncached one"
+            assert report["gate"] == plain_report["gate"]
+        print(f"    {'':44} {'wall':>8} {'/ full check':>13}")
+        rows = [("full check, cold cache", full, ""),
+                ("full check again, unchanged tree (warm)", again, "  (target <= 0.3x)"),
+                ("full check, --no-cache", uncached, ""),
+                ("gate --base HEAD, cold cache", gate_cold, "  (target <= 1.3x)"),
+                ("gate --base HEAD, warm cache", gate_warm, ""),
+                ("gate --base HEAD, --no-cache", gate_plain, "")]
+        for label, seconds, target in rows:
+            print(f"    {label:44} {seconds:7.2f}s {seconds / full:12.2f}x{target}")
+        print(f"\n    gate verdict: {plain_report['gate']}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
