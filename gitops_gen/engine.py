@@ -31,7 +31,17 @@ from gitops_gen.catalogue import Catalogue, bundled
 from gitops_gen.config import Config, RuleSetting, defaults
 from gitops_gen.index import TreeIndex, index_resources
 from gitops_gen.manifests.loader import LoadResult
-from gitops_gen.model import CheckedResource, FieldPath, Finding, Report, Resource, ResourceRef, Severity, Waived
+from gitops_gen.model import (
+    CheckedResource,
+    FieldPath,
+    Finding,
+    Report,
+    Resource,
+    ResourceRef,
+    Severity,
+    Waived,
+    keyed_path,
+)
 from gitops_gen.rules import RuleInfo
 from gitops_gen.rules.base import RuleContext, Violation, source_key
 from gitops_gen.schemas import SchemaValidator
@@ -57,8 +67,9 @@ def to_finding(info_id: str, severity: Severity, resource: Resource, violation: 
     target = violation.resource or resource
     line, column = target.locate(violation.path, key=not violation.at_value)
     details = {"check": violation.check} if violation.check else {}
+    keyed = keyed_path(target.data, violation.path) if any(isinstance(p, int) for p in violation.path) else None
     return Finding(info_id, severity, violation.message, target.file, line, column,
-                   violation.path, target.ref, details)
+                   violation.path, target.ref, details, keyed)
 
 
 def anchored_finding(rule_id: str, severity: Severity, violation: Violation) -> Finding:

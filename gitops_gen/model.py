@@ -142,6 +142,34 @@ class Resource:
         return node
 
 
+#: Keys that name the items of a list, in the order they are tried (Kubernetes' strategic-merge
+#: patch keys of the common lists).
+MERGE_KEYS = ("name", "mountPath", "devicePath", "containerPort", "port", "topologyKey", "key", "ip", "type")
+
+
+def keyed_path(data: Any, path: Iterable[PathPart]) -> str:
+    """``path`` with list indices replaced by ``[key=value]`` where the list's items have a merge
+    key (``spec.containers[name=api].securityContext``), else ``[index]``."""
+    out: list[str] = []
+    node = data
+    for part in path:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            label = f"[{part}]"
+            if isinstance(item, dict):
+                for key in MERGE_KEYS:
+                    value = item.get(key)
+                    if isinstance(value, (str, int)) and not isinstance(value, bool):
+                        label = f"[{key}={value}]"
+                        break
+            out.append(label)
+            node = item
+        else:
+            out.append(("." if out else "") + str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return "".join(out)
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem found in the input.  Rules produce them; reporters render them."""
@@ -156,6 +184,9 @@ class Finding:
     resource: ResourceRef | None = None
     #: Extra, rule-specific facts (e.g. the sub-check that fired) for machine consumers.
     details: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    #: ``path`` with list items named by their merge key (``containers[name=api]``), when it has
+    #: list items: what a pull-request gate matches on (:func:`keyed_path`).
+    keyed_path: str | None = field(default=None, compare=False, hash=False)
 
     @property
     def field_path(self) -> str:

@@ -21,15 +21,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
 from gitops_gen.index import TreeIndex
-from gitops_gen.model import Finding, Resource
+from gitops_gen.model import Finding, Resource, keyed_path
 
-#: Keys that name the items of a list, in the order they are tried (Kubernetes' strategic-merge
-#: patch keys of the common lists).
-MERGE_KEYS = ("name", "mountPath", "devicePath", "containerPort", "port", "topologyKey", "key", "ip", "type")
 #: kustomize's hash suffix: a dash and ten characters of its hash alphabet.
 HASH_SUFFIX = re.compile(r"-[bcdfghkmt2-9]{10}$")
 HASHED_KINDS = frozenset({"ConfigMap", "Secret"})
@@ -38,28 +34,6 @@ HASHED_KINDS = frozenset({"ConfigMap", "Secret"})
 def stable_name(kind: str, name: str | None) -> str:
     name = name or ""
     return HASH_SUFFIX.sub("", name) if kind in HASHED_KINDS else name
-
-
-def keyed_path(data: Any, path: Sequence[str | int]) -> str:
-    """``path`` with list indices replaced by ``[key=value]`` where the list's items have a merge key."""
-    out: list[str] = []
-    node = data
-    for part in path:
-        if isinstance(part, int):
-            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
-            label = f"[{part}]"
-            if isinstance(item, Mapping):
-                for key in MERGE_KEYS:
-                    value = item.get(key)
-                    if isinstance(value, (str, int)) and not isinstance(value, bool):
-                        label = f"[{key}={value}]"
-                        break
-            out.append(label)
-            node = item
-        else:
-            out.append(("." if out else "") + part)
-            node = node.get(part) if isinstance(node, Mapping) else None
-    return "".join(out)
 
 
 class Units:
@@ -102,12 +76,18 @@ class Units:
 
 
 def finding_key(finding: Finding, unit: str, resource: Resource | None, rel_file: str) -> str:
-    """The matching key of ``finding`` (``resource``: its object as loaded, for list merge keys)."""
+    """The matching key of ``finding`` (list items by merge key: ``finding.keyed_path``, made when
+    it was found, else from ``resource``, its object as loaded)."""
     check = finding.details.get("check", "")
     if finding.resource is None:
         return "|".join((unit, "file:" + rel_file, finding.rule, check, finding.message))
     ref = finding.resource
     group = ref.api_version.rpartition("/")[0] if "/" in ref.api_version else ""
-    path = keyed_path(resource.data, finding.path) if resource is not None else ".".join(map(str, finding.path))
+    if finding.keyed_path is not None:
+        path = finding.keyed_path
+    elif resource is not None:
+        path = keyed_path(resource.data, finding.path)
+    else:
+        path = keyed_path(None, finding.path)
     return "|".join((unit, f"{group}/{ref.kind}", ref.namespace or "", stable_name(ref.kind, ref.name),
                      finding.rule, check, path))

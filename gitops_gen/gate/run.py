@@ -11,6 +11,7 @@ fail the gate; persisting and resolved ones are counted, and listed with ``--all
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 import tempfile
@@ -22,9 +23,9 @@ from gitops_gen.config import Config, find_config, load_config
 from gitops_gen.gate.guardrails import removed_guardrails, weakened_config
 from gitops_gen.gate.keys import Units, finding_key
 from gitops_gen.gate.refs import open_repository, resolve, write_tree
-from gitops_gen.index import build_index
-from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
-from gitops_gen.model import Change, Finding, GateSummary, Report, Resource
+from gitops_gen.index import TreeIndex, kustomizations_of, read_limited
+from gitops_gen.manifests.loader import DEFAULT_LIMITS, KUSTOMIZATION_NAMES, SourceFile, iter_files, load_file
+from gitops_gen.model import Change, Finding, GateSummary, Report, Resource, ResourceRef
 from gitops_gen.pipeline import RunOptions, run
 
 #: Kinds whose removal or weakening is a guardrail-removed finding (files naming them are read).
@@ -59,41 +60,71 @@ def _on_disk(side: Side, file: str) -> str:
     return os.path.abspath(file)
 
 
+def _kustomization_units(root: str) -> Units:
+    """The render units of a tree: only its kustomization files are read."""
+    found = []
+    for base, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != ".git")
+        for name in files:
+            if name in KUSTOMIZATION_NAMES:
+                path = os.path.join(base, name)
+                raw = read_limited(SourceFile(path, path), DEFAULT_LIMITS)
+                found.extend((kustomizations_of(path, raw, DEFAULT_LIMITS) or []) if raw is not None else [])
+    return Units(root, TreeIndex(kustomizations=tuple(found)))
+
+
 def _keyed(side: Side) -> list[tuple[str, Finding]]:
-    """(matching key, finding with its file shown as head shows it) of every finding of a side."""
-    files = [item for item in iter_files([side.root]) if isinstance(item, SourceFile)]
-    index, _ = build_index(files)
-    units = Units(side.root, index)
+    """(matching key, finding with its file shown as head shows it) of every finding of a side.
+    Files are read again only for findings whose list items were not named when found (tree rules'
+    anchored findings)."""
+    units = _kustomization_units(side.root)
     loaded: dict[str, list[Resource]] = {}
+    places: dict[tuple[str, str | None], tuple[str, str, str, str]] = {}
     out = []
     for finding in side.report.findings:
-        abspath = _on_disk(side, finding.file)
-        shown = _shown(side.root, side.shown, finding.file)
+        place = (finding.file, finding.details.get("application"))
+        if place not in places:  # thousands of findings come from a few hundred files
+            on_disk = _on_disk(side, finding.file)
+            places[place] = (on_disk, _shown(side.root, side.shown, finding.file), units.unit(on_disk, place[1]),
+                             os.path.relpath(on_disk, side.root).replace(os.sep, "/"))
+        abspath, shown, unit, rel = places[place]
         resource = None
-        if finding.resource is not None:
+        if finding.resource is not None and finding.keyed_path is None and \
+                any(isinstance(p, int) for p in finding.path):
             if abspath not in loaded:
                 loaded[abspath] = load_file(SourceFile(abspath, abspath)).resources if os.path.isfile(abspath) else []
             resource = next((r for r in loaded[abspath] if r.kind == finding.resource.kind
                              and r.name == finding.resource.name), None)
-        unit = units.unit(abspath, finding.details.get("application"))
-        rel = os.path.relpath(abspath, side.root).replace(os.sep, "/")
         key = finding_key(finding, unit, resource, rel)
         details = {**finding.details, "key": key, "unit": unit}
         out.append((key, dataclasses.replace(finding, file=shown, details=details)))
     return out
 
 
-def _guardrail_resources(root: str) -> list[Resource]:
-    out: list[Resource] = []
+def _digests(root: str) -> dict[str, str]:
+    """Relative path -> content digest of every manifest file of a tree."""
+    out = {}
     for item in iter_files([root]):
-        if not isinstance(item, SourceFile):
-            continue
+        if isinstance(item, SourceFile):
+            try:
+                out[os.path.relpath(item.abspath, root)] = hashlib.sha256(item.read_bytes()).hexdigest()
+            except OSError:
+                continue
+    return out
+
+
+def _guardrail_resources(root: str, changed: Iterable[str]) -> list[Resource]:
+    """The objects of the changed files of a tree that name a guardrail kind."""
+    out: list[Resource] = []
+    for rel in sorted(changed):
+        path = os.path.join(root, rel)
         try:
-            raw = item.read_bytes()
+            with open(path, "rb") as handle:
+                raw = handle.read()
         except OSError:
             continue
         if GUARDRAIL_KINDS.search(raw):
-            out.extend(load_file(item).resources)
+            out.extend(load_file(SourceFile(path, path)).resources)
     return out
 
 
@@ -160,9 +191,22 @@ def run_gate(path: str, base_ref: str, head_ref: str | None, options: RunOptions
     return dataclasses.replace(report, findings=findings, gate=summary)
 
 
+def _identity(ref: ResourceRef) -> tuple[str, str, str | None, str | None]:
+    return ref.api_version.rpartition("/")[0], ref.kind, ref.namespace, ref.name
+
+
 def _guardrails(base: Side, head: Side, base_config: Config | None, head_config: Config | None,
                 base_file: str | None, head_file: str | None) -> Sequence[Finding]:
-    found = list(removed_guardrails(_guardrail_resources(base.root), _guardrail_resources(head.root)))
+    """Guardrails removed or weakened.  A guardrail can only change in a file that changed, so
+    only changed files are read; a "deleted" object that head still has elsewhere (another,
+    unchanged file holding the same object) is not deleted."""
+    base_files, head_files = _digests(base.root), _digests(head.root)
+    changed = {rel for rel in base_files.keys() | head_files.keys() if base_files.get(rel) != head_files.get(rel)}
+    in_head = {_identity(c.ref) for c in head.report.checked}
+    found = [f for f in removed_guardrails(_guardrail_resources(base.root, changed),
+                                           _guardrail_resources(head.root, changed))
+             if not (f.details.get("check", "").endswith("-deleted") and f.resource is not None
+                     and _identity(f.resource) in in_head)]
     if base_config is not None or head_config is not None:
         found.extend(weakened_config(base_config, head_config, head_file, base_file))
     return found
