@@ -89,6 +89,9 @@ class ResourceRef:
         ns = f"{self.namespace}/" if self.namespace else ""
         return f"{self.kind} {ns}{self.name or '<unnamed>'}"
 
+    def __reduce__(self) -> tuple[Any, ...]:  # a plain tuple: the result cache unpickles thousands fast
+        return ResourceRef, (self.api_version, self.kind, self.namespace, self.name)
+
 
 @dataclass(slots=True, eq=False)
 class Resource:
@@ -192,6 +195,10 @@ class Finding:
     def field_path(self) -> str:
         return format_path(self.path)
 
+    def __reduce__(self) -> tuple[Any, ...]:  # a plain tuple: the result cache unpickles thousands fast
+        return Finding, (self.rule, self.severity, self.message, self.file, self.line, self.column, self.path,
+                         self.resource, self.details, self.keyed_path)
+
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line, self.column, self.rule, self.message)
 
@@ -203,6 +210,9 @@ class CheckedResource:
     ref: ResourceRef
     file: str
     line: int
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return CheckedResource, (self.ref, self.file, self.line)
 
 
 @dataclass(frozen=True, slots=True)
