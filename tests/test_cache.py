@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tree_helpers import DEPLOY_TEMPLATE as DEPLOY
 
 from gitops_gen import cache as cache_module
 from gitops_gen import pipeline
@@ -21,25 +22,6 @@ from gitops_gen.engine import Outcome
 from gitops_gen.model import Report
 from gitops_gen.pipeline import RunOptions, run
 
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web-{i}
-  namespace: team-{ns}
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {{app: web}}
-  template:
-    metadata:
-      labels: {{app: web}}
-    spec:
-      containers:
-        - name: web
-          image: nginx{tag}
-          securityContext:
-            privileged: {priv}
-"""
 HPA = """apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata: {name: web-0-0, namespace: team-0}

@@ -6,30 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tree_helpers import DEPLOY_TEMPLATE as DEPLOY
 
 from gitops_gen.config import load_config
 from gitops_gen.model import Finding
 from gitops_gen.pipeline import RunOptions, run
-
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web-{i}
-  namespace: team-{ns}
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {{app: web}}
-  template:
-    metadata:
-      labels: {{app: web}}
-    spec:
-      containers:
-        - name: web
-          image: nginx{tag}
-          securityContext:
-            privileged: {priv}
-"""
 
 
 def corpus(root: Path, files: int) -> None:

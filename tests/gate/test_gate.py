@@ -17,6 +17,7 @@ from typing import Any
 import git
 import pytest
 from click.testing import CliRunner
+from tree_helpers import commit_all
 
 from gitops_gen.cli import main
 
@@ -42,12 +43,7 @@ pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None,
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     shutil.copytree(DATA, root)
-    r = git.Repo.init(root, initial_branch="main")
-    with r.config_writer() as config:
-        config.set_value("user", "name", "test")
-        config.set_value("user", "email", "test@example.com")
-    r.git.add(A=True)
-    r.index.commit("base: a clean platform and legacy findings")
+    commit_all(root, "base: a clean platform and legacy findings")
     return root
 
 

@@ -11,29 +11,11 @@ from typing import Any
 import git
 import pytest
 from click.testing import CliRunner
+from tree_helpers import DEPLOY_TEMPLATE, commit_all
 
 from gitops_gen import pipeline
 from gitops_gen.cli import main
 
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web-{i}
-  namespace: team-{ns}
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {{app: web}}
-  template:
-    metadata:
-      labels: {{app: web}}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27.0
-          securityContext:
-            privileged: {priv}
-"""
 NAMESPACE = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-{ns}\n"
 
 
@@ -43,15 +25,10 @@ def repo(tmp_path: Path) -> Path:
     for i in range(12):
         folder = root / f"team-{i % 3}"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"web-{i}.yaml").write_text(DEPLOY.format(i=i, ns=i % 3, priv="true" if i % 4 == 0 else "false"))
+        (folder / f"web-{i}.yaml").write_text(DEPLOY_TEMPLATE.format(i=i, ns=i % 3, tag=":1.27.0", priv="true" if i % 4 == 0 else "false"))
     for ns in range(3):
         (root / f"team-{ns}" / "namespace.yaml").write_text(NAMESPACE.format(ns=ns))
-    r = git.Repo.init(root, initial_branch="main")
-    with r.config_writer() as config:
-        config.set_value("user", "name", "test")
-        config.set_value("user", "email", "test@example.com")
-    r.git.add(A=True)
-    r.index.commit("base")
+    commit_all(root, "base")
     return root
 
 
