@@ -25,7 +25,8 @@ def repo(tmp_path: Path) -> Path:
     for i in range(12):
         folder = root / f"team-{i % 3}"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"web-{i}.yaml").write_text(DEPLOY_TEMPLATE.format(i=i, ns=i % 3, tag=":1.27.0", priv="true" if i % 4 == 0 else "false"))
+        (folder / f"web-{i}.yaml").write_text(DEPLOY_TEMPLATE.format(
+            i=i, ns=i % 3, tag=":1.27.0", priv="true" if i % 4 == 0 else "false"))
     for ns in range(3):
         (root / f"team-{ns}" / "namespace.yaml").write_text(NAMESPACE.format(ns=ns))
     commit_all(root, "base")
