@@ -68,7 +68,9 @@ def write_tree(checkout: Checkout, sha: str, dest: str) -> str:
     try:
         data = checkout.repo.git.archive(sha, format="tar", stdout_as_string=False)
     except git.GitCommandError as exc:
-        raise UsageError(f"cannot read commit {sha[:12]}: {exc.stderr.strip() or exc}") from None
+        hint = ("; this is a shallow clone that does not hold it: fetch more history with `git fetch "
+                "--depth=100 origin` (or check out with fetch-depth: 0)") if _shallow(checkout.repo) else ""
+        raise UsageError(f"cannot read commit {sha[:12]}: {exc.stderr.strip() or exc}{hint}") from None
     with tarfile.open(fileobj=io.BytesIO(data)) as archive:
         archive.extractall(dest, filter=_safe)
     return os.path.join(dest, checkout.rel) if checkout.rel else dest

@@ -176,3 +176,14 @@ def test_bad_refs_exit_2_saying_what_to_fetch(repo: Path, args: tuple[str, ...],
 def test_a_folder_outside_git_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(tmp_path), "--base", "main"])
     assert result.exit_code == 2 and "not inside a git repository" in result.output
+
+
+def test_a_shallow_clone_missing_the_base_says_what_to_fetch(repo: Path, tmp_path: Path) -> None:
+    origin = git.Repo(repo)
+    (repo / "README.md").write_text("# demo\n\nsecond commit\n")
+    origin.git.commit("-am", "second")
+    shallow = tmp_path / "shallow"
+    git.Repo.clone_from(f"file://{repo}", shallow, depth=1)
+    result = CliRunner().invoke(main, ["check", str(shallow), "--base", "HEAD~1"])
+    assert result.exit_code == 2
+    assert "shallow clone" in result.output and "git fetch --depth" in result.output, result.output
