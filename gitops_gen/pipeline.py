@@ -21,7 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gitops_gen.cache import CacheStats, CrdRecorder, ResultCache, Roots, Uncacheable, run_fingerprint
+from gitops_gen.cache import CacheStats, ResultCache
+from gitops_gen.cache_key import CrdRecorder, Roots, Uncacheable, run_fingerprint
 from gitops_gen.config import Config, load_config
 from gitops_gen.engine import Engine, Outcome
 from gitops_gen.index import TreeIndex, build_index

@@ -16,7 +16,8 @@ from tree_helpers import DEPLOY_TEMPLATE as DEPLOY
 
 from gitops_gen import cache as cache_module
 from gitops_gen import pipeline
-from gitops_gen.cache import CacheStats, ResultCache, Roots, default_cache_dir
+from gitops_gen.cache import CacheStats, ResultCache, default_cache_dir
+from gitops_gen.cache_key import Roots
 from gitops_gen.config import Config, load_config
 from gitops_gen.engine import Outcome
 from gitops_gen.model import Report
