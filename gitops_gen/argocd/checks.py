@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from gitops_gen.argocd.graph import WAVE, AppNode, Deployed, Graph, Problem, sources_of
+from gitops_gen.argocd.graph import WAVE, AppNode, Deployed, Graph, sources_of
 from gitops_gen.argocd.project import (
     Project,
     cluster_resource_permitted,
@@ -46,38 +46,31 @@ def run_checks(graph: Graph, projects: Iterable[Mapping[str, Any]], health_custo
     _check_cycles(graph)
 
 
-def _add(graph: Graph, rule: str, node: AppNode, path: tuple[str | int, ...], message: str) -> None:
-    owner = graph.nodes.get(node.generated_by or "") or node
-    if owner is not node and path[:1] == ("spec",):
-        path = ("spec", "template", *path)
-    graph.problems.append(Problem(rule, message, path, owner.file, owner.kind, owner.name))
-
-
 def _check_project(graph: Graph, node: AppNode, projects: Mapping[str, Project], clusters: Mapping[str, str]) -> None:
     if node.kind != "Application":
         return
     name = node.project or "default"
     project = projects.get(name)
     if project is None:
-        _add(graph, "argocd-project-missing", node, ("spec", "project"),
+        graph.report("argocd-project-missing", node, ("spec", "project"),
              f"Application {node.name} names project {name!r}, which no AppProject in the repository defines "
              f"(known: {', '.join(sorted(projects))}): Argo CD refuses to sync it")
         return
     for path, source in sources_of(node.spec):
         url = source.get("repoURL")
         if isinstance(url, str) and not source_permitted(project, url):
-            _add(graph, "argocd-source-not-allowed", node, (*path, "repoURL"),
+            graph.report("argocd-source-not-allowed", node, (*path, "repoURL"),
                  f"Application {node.name}: repository {url} is not in project {name!r}'s sourceRepos")
     dest = node.destination
     server, cluster, namespace = (dest.get(k) if isinstance(dest.get(k), str) else None
                                   for k in ("server", "name", "namespace"))
     if not destination_permitted(project, server, cluster, namespace, clusters):
         where = f"{server or cluster or '?'} namespace {namespace or '(none)'}"
-        _add(graph, "argocd-destination-not-allowed", node, ("spec", "destination"),
+        graph.report("argocd-destination-not-allowed", node, ("spec", "destination"),
              f"Application {node.name}: destination {where} is not among project {name!r}'s destinations")
     for obj in node.objects:
         if is_cluster_scoped(obj.kind) and not cluster_resource_permitted(project, obj.group, obj.kind):
-            _add(graph, "argocd-destination-not-allowed", node, ("spec", "project"),
+            graph.report("argocd-destination-not-allowed", node, ("spec", "project"),
                  f"Application {node.name} deploys cluster-scoped {obj.kind} {obj.name}, which project {name!r} "
                  "does not allow (clusterResourceWhitelist)")
             break
@@ -96,7 +89,7 @@ def _check_duplicates(graph: Graph) -> None:
             if first is not node:
                 where = f"{obj.namespace}/" if obj.namespace and not is_cluster_scoped(obj.kind) else ""
                 ident = f"{obj.kind} {where}{obj.name}"
-                _add(graph, "argocd-duplicate-resource", node, _source_field(node),
+                graph.report("argocd-duplicate-resource", node, _source_field(node),
                      f"{ident} is deployed by Application {first.name} and by {node.name}: Argo CD reports "
                      "SharedResourceWarning and the two fight over it")
 
@@ -162,7 +155,7 @@ def _check_wave_order(graph: Graph, health_customized: bool) -> None:
                 continue
             other = graph.nodes[provider]
             when = "the same wave" if order is None else f"a later wave ({other.wave} > {node.wave})"
-            _add(graph, "argocd-wave-order", node, _wave_field(graph, node),
+            graph.report("argocd-wave-order", node, _wave_field(graph, node),
                  f"Application {node.name} (wave {node.wave}) needs {what}, which Application {other.name} "
                  f"creates in {when}: its first sync fails or waits{waits}")
 
@@ -229,7 +222,7 @@ def _check_cycles(graph: Graph) -> None:
             if state.get(child) == 1:
                 loop = [*stack[stack.index(child):], child]
                 node = graph.nodes[key]
-                _add(graph, "argocd-cycle", node, _source_field(node),
+                graph.report("argocd-cycle", node, _source_field(node),
                      "app of apps cycle: " + " -> ".join(graph.nodes[k].name for k in loop))
             elif child not in state:
                 visit(child, stack)

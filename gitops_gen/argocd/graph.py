@@ -135,6 +135,14 @@ class Graph:
                        if name and name in built})  # kustomize may add a prefix or suffix
         return ", ".join(apps) or None
 
+    def report(self, rule: str, node: AppNode, path: FieldPath, message: str) -> None:
+        """A problem of ``rule`` at ``path`` of ``node``: on the ApplicationSet's template when an
+        ApplicationSet generated the node (its document is not in the repository)."""
+        owner = self.nodes.get(node.generated_by or "") or node
+        if owner is not node and path[:1] == ("spec",):
+            path = ("spec", "template", *path)
+        self.problems.append(Problem(rule, message, path, owner.file, owner.kind, owner.name))
+
     def problems_at(self, rule: str, file: str | None, kind: str, name: str) -> list[Problem]:
         """The problems of ``rule`` on the document ``kind``/``name`` of ``file``."""
         if self._by_place is None:
@@ -268,7 +276,7 @@ class Builder:
             node = AppNode(key, kind, name, namespace, wave_of(doc), doc, file, generated_by)
             self.graph.nodes[key] = node
             if parent is not None and _meta(doc, "namespace") is None and namespace != self.graph.argocd_namespace:
-                self._problem("argocd-app-namespace", node, ("metadata",),
+                self.graph.report("argocd-app-namespace", node, ("metadata",),
                               f"{kind} {name} has no metadata.namespace and takes {parent.kind} {parent.name}'s "
                               f"destination namespace {namespace!r}, which is not Argo CD's namespace "
                               f"{self.graph.argocd_namespace!r}: the controller never sees it")
@@ -278,12 +286,6 @@ class Builder:
             if parent.key not in node.parents:
                 node.parents.append(parent.key)
         return key
-
-    def _problem(self, rule: str, node: AppNode, path: FieldPath, message: str) -> None:
-        owner = self.graph.nodes.get(node.generated_by or "") or node
-        if owner is not node and path[:1] == ("spec",):
-            path = ("spec", "template", *path)
-        self.graph.problems.append(Problem(rule, message, path, owner.file, owner.kind, owner.name))
 
     def _expand(self, node: AppNode) -> list[str]:
         """Resolve what ``node`` deploys; the keys of the Applications found."""
@@ -317,14 +319,14 @@ class Builder:
             return []
         folder = resolve_app_path(self.root_dir, source.get("path") if isinstance(source.get("path"), str) else None)
         if isinstance(folder, PathProblem):
-            self._problem("argocd-path-missing", node, (*path, "path"),
+            self.graph.report("argocd-path-missing", node, (*path, "path"),
                           f"{node.kind} {node.name}: {folder.message}")
             return []
         node.folders.append(folder)
         try:
             kind = source_type(source, folder)
         except SourceTypeConflict as exc:
-            self._problem("argocd-path-missing", node, path,
+            self.graph.report("argocd-path-missing", node, path,
                           f"{node.kind} {node.name}: more than one source type is set "
                           f"({', '.join(sorted(t.value for t in exc.types))}): Argo CD refuses the source")
             return []
