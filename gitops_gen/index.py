@@ -163,6 +163,25 @@ def kustomizations_of(path: str, raw: bytes, limits: Limits = _LIMITS) -> list[K
     return [read_kustomization(path, doc.data) for doc in read_documents(text, limits) if isinstance(doc.data, dict)]
 
 
+def kustomizations_in(path: str, limits: Limits = _LIMITS) -> list[Kustomization] | None:
+    """The kustomizations of the file at ``path`` read from disk, or None when it cannot be read
+    (missing, over the size limit, not UTF-8)."""
+    raw = read_limited(SourceFile(path, path), limits)
+    return kustomizations_of(path, raw, limits) if raw is not None else None
+
+
+def kustomizations_under(root: str, *, skip_hidden: bool = True, limits: Limits = _LIMITS) -> list[Kustomization]:
+    """Every kustomization in the files below ``root``, in walk order (folders starting with ``.``
+    skipped, or only ``.git`` without ``skip_hidden``)."""
+    out: list[Kustomization] = []
+    for base, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not (d.startswith(".") if skip_hidden else d == ".git"))
+        for name in sorted(files):
+            if name in KUSTOMIZATION_NAMES:
+                out.extend(kustomizations_in(os.path.join(base, name), limits) or ())
+    return out
+
+
 def _supplied(kustomizations: Sequence[Kustomization]) -> dict[str, tuple[FieldPath, ...]]:
     """File -> the paths set by every kustomization that includes it, through nested ones."""
     by_folder = {k.folder: k for k in kustomizations}

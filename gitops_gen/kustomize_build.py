@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from gitops_gen.engine import Built, Engine, FindingKey, finding_key
-from gitops_gen.index import Kustomization, TreeIndex, kustomizations_of, read_limited
+from gitops_gen.index import Kustomization, TreeIndex, kustomizations_in
 from gitops_gen.manifests.loader import DEFAULT_LIMITS, KUSTOMIZATION_NAMES, LoadResult, SourceFile, load_text
 from gitops_gen.manifests.yamlread import Limits, read_documents
 from gitops_gen.model import Finding, Resource, Severity
@@ -81,8 +81,7 @@ def _read_folder(folder: str, limits: Limits) -> Kustomization | None:
         path = os.path.join(folder, name)
         if not os.path.isfile(path):
             continue
-        raw = read_limited(SourceFile(path, path), limits)
-        found = kustomizations_of(path, raw, limits) if raw is not None else None
+        found = kustomizations_in(path, limits)
         return found[0] if found is not None and len(found) == 1 else _UNKNOWN
     return None
 
@@ -247,9 +246,7 @@ def _in_patch(finding: Finding, built: Resource, output: BuildOutput, limits: Li
 
 
 def _patch_files(kustomization: str, limits: Limits) -> list[str]:
-    raw = read_limited(SourceFile(kustomization, kustomization), limits)
-    found = kustomizations_of(kustomization, raw, limits) if raw is not None else None
-    return [p for k in found or [] for p in k.patches]
+    return [p for k in kustomizations_in(kustomization, limits) or [] for p in k.patches]
 
 
 def _display(path: str) -> str:

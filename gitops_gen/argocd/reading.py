@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.argocd.sources import directory_files
-from gitops_gen.index import kustomizations_of, read_limited
+from gitops_gen.index import kustomizations_in, read_limited
 from gitops_gen.kustomize_build import ORIGIN, build, origin_of
 from gitops_gen.manifests.loader import (
     DEFAULT_LIMITS,
@@ -94,8 +94,7 @@ def _kustomization_files(folder: str, reached: set[str], seen: set[str]) -> Iter
         if not os.path.isfile(path):
             continue
         reached.add(path)
-        raw = read_limited(SourceFile(path, path), DEFAULT_LIMITS)
-        for k in (kustomizations_of(path, raw, DEFAULT_LIMITS) or []) if raw is not None else []:
+        for k in kustomizations_in(path) or []:
             reached.update(k.patches)
             for target in k.includes:
                 if os.path.isdir(target):

@@ -24,7 +24,8 @@ from gitops_gen.argocd.reading import (
     load_documents,
     repository_documents,
 )
-from gitops_gen.index import kustomizations_of, read_limited
+from gitops_gen.index import TreeIndex, kustomizations_in, kustomizations_under, read_limited
+from gitops_gen.kustomize_build import roots
 from gitops_gen.manifests.loader import DEFAULT_LIMITS, KUSTOMIZATION_NAMES, SourceFile
 
 PARALLEL_BUILDS = 8
@@ -70,8 +71,7 @@ def _contained(folder: str, seen: set[str] | None = None) -> bool:
         path = os.path.join(folder, name)
         if not os.path.isfile(path):
             continue
-        raw = read_limited(SourceFile(path, path), DEFAULT_LIMITS)
-        found = kustomizations_of(path, raw, DEFAULT_LIMITS) if raw is not None else None
+        found = kustomizations_in(path)
         if found is None:
             return False
         for k in found:
@@ -118,17 +118,7 @@ def _split(folders: Sequence[str], docs: Sequence[Document]) -> dict[str, list[D
 
 def kustomization_roots(root: str) -> list[str]:
     """Folders of ``root`` holding a kustomization that no other kustomization includes."""
-    folders: list[str] = []
-    included: set[str] = set()
-    for base, files in _walk(root):
-        for name in files:
-            if name in KUSTOMIZATION_NAMES:
-                path = os.path.join(base, name)
-                raw = read_limited(SourceFile(path, path), DEFAULT_LIMITS)
-                for k in (kustomizations_of(path, raw, DEFAULT_LIMITS) or []) if raw is not None else []:
-                    included.update(k.includes)
-                folders.append(base)
-    return [f for f in dict.fromkeys(folders) if f not in included]
+    return [k.folder for k in roots(TreeIndex(kustomizations=tuple(kustomizations_under(root))))]
 
 
 def build_graph(root: str, repo_urls: Sequence[str] = (), root_files: Sequence[str] = (),

@@ -23,8 +23,8 @@ from gitops_gen.config import Config, find_config, load_config
 from gitops_gen.gate.guardrails import removed_guardrails, weakened_config
 from gitops_gen.gate.keys import Units, finding_key
 from gitops_gen.gate.refs import open_repository, resolve, write_tree
-from gitops_gen.index import TreeIndex, kustomizations_of, read_limited
-from gitops_gen.manifests.loader import DEFAULT_LIMITS, KUSTOMIZATION_NAMES, SourceFile, iter_files, load_file
+from gitops_gen.index import TreeIndex, kustomizations_under
+from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
 from gitops_gen.model import Change, Finding, GateSummary, Report, Resource, ResourceRef
 from gitops_gen.pipeline import RunOptions, run
 
@@ -62,15 +62,7 @@ def _on_disk(side: Side, file: str) -> str:
 
 def _kustomization_units(root: str) -> Units:
     """The render units of a tree: only its kustomization files are read."""
-    found = []
-    for base, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != ".git")
-        for name in files:
-            if name in KUSTOMIZATION_NAMES:
-                path = os.path.join(base, name)
-                raw = read_limited(SourceFile(path, path), DEFAULT_LIMITS)
-                found.extend((kustomizations_of(path, raw, DEFAULT_LIMITS) or []) if raw is not None else [])
-    return Units(root, TreeIndex(kustomizations=tuple(found)))
+    return Units(root, TreeIndex(kustomizations=tuple(kustomizations_under(root, skip_hidden=False))))
 
 
 def _keyed(side: Side) -> list[tuple[str, Finding]]:
