@@ -108,14 +108,28 @@ def _kustomization_files(folder: str, reached: set[str], seen: set[str]) -> Iter
 _ARGO_KINDS = re.compile(rb"""^["']?kind["']?\s*:\s*["']?(Application|ApplicationSet|AppProject)["']?\s*$""",
                          re.MULTILINE)
 _CLUSTER_SECRET = b"argocd.argoproj.io/secret-type"
+_MANIFEST = re.compile(rb"^kind\s*:", re.MULTILINE)
 
 
-def repository_documents(root: str) -> list[Document]:
-    """The Argo CD objects of a repository (Applications, ApplicationSets, AppProjects, cluster
-    Secrets): the candidates for roots and the projects and clusters the graph needs.  Hidden
-    folders (``.git``, CI configuration) are skipped; a file is parsed only when its bytes name
-    one of those kinds at the top level of a document."""
-    out: list[Document] = []
+@dataclass(frozen=True, slots=True)
+class RepositoryScan:
+    """What one pass over a repository's files finds (hidden folders skipped)."""
+
+    #: Its Argo CD objects (Applications, ApplicationSets, AppProjects, cluster Secrets): the
+    #: candidates for roots, and the projects and clusters the graph needs.
+    documents: list[Document]
+    #: Its manifest files (YAML/JSON with a top-level ``kind:``, kustomizations aside).
+    manifests: list[str]
+    #: Whether a file sets the argoproj.io_Application health customization.
+    health_customized: bool
+
+
+def scan_repository(root: str, health_key: bytes) -> RepositoryScan:
+    """Read every YAML/JSON file of ``root`` once; a file is parsed only when its bytes name an
+    Argo CD kind at the top level of a document (or a cluster Secret's label)."""
+    documents: list[Document] = []
+    manifests: list[str] = []
+    health = False
     for base, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
@@ -123,13 +137,19 @@ def repository_documents(root: str) -> list[Document]:
                 continue
             path = os.path.join(base, name)
             raw = read_limited(SourceFile(path, path), DEFAULT_LIMITS)
-            if raw is None or (b"argoproj.io" not in raw and _CLUSTER_SECRET not in raw):
+            if raw is None:
+                continue
+            if name not in KUSTOMIZATION_NAMES:
+                health = health or health_key in raw
+                if _MANIFEST.search(raw):
+                    manifests.append(path)
+            if b"argoproj.io" not in raw and _CLUSTER_SECRET not in raw:
                 continue
             if not _ARGO_KINDS.search(raw) and _CLUSTER_SECRET not in raw and not name.endswith(".json"):
                 continue
-            out.extend(d for d in load_documents(path)
-                       if d.data.get("kind") in ("Application", "ApplicationSet", "AppProject", "Secret"))
-    return out
+            documents.extend(d for d in load_documents(path)
+                             if d.data.get("kind") in ("Application", "ApplicationSet", "AppProject", "Secret"))
+    return RepositoryScan(documents, manifests, health)
 
 
 def first_document(path: str) -> Mapping[str, Any] | None:

@@ -8,7 +8,6 @@ several at a time, before the walk.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,14 +21,13 @@ from gitops_gen.argocd.reading import (
     kustomize,
     kustomize_many,
     load_documents,
-    repository_documents,
+    scan_repository,
 )
-from gitops_gen.index import TreeIndex, kustomizations_in, kustomizations_under, read_limited
+from gitops_gen.index import TreeIndex, kustomizations_in, kustomizations_under
 from gitops_gen.kustomize_build import roots
-from gitops_gen.manifests.loader import DEFAULT_LIMITS, KUSTOMIZATION_NAMES, SourceFile
+from gitops_gen.manifests.loader import KUSTOMIZATION_NAMES
 
 PARALLEL_BUILDS = 8
-_MANIFEST = re.compile(rb"^kind\s*:", re.MULTILINE)
 
 
 def git_remote_urls(root: str) -> list[str]:
@@ -50,14 +48,6 @@ def config_repo_urls(root: str) -> list[str]:
     if path is None or os.path.dirname(os.path.abspath(path)) != os.path.abspath(root):
         return []
     return list(load_config(path).repo_urls)
-
-
-def _walk(root: str) -> list[tuple[str, list[str]]]:
-    out = []
-    for base, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        out.append((base, sorted(files)))
-    return out
 
 
 def _contained(folder: str, seen: set[str] | None = None) -> bool:
@@ -136,13 +126,14 @@ def build_graph(root: str, repo_urls: Sequence[str] = (), root_files: Sequence[s
             cache[folder] = kustomize(folder, kubectl)
         return cache[folder]
 
-    documents = repository_documents(root)
+    scan = scan_repository(root, HEALTH_KEY.encode())
+    documents = scan.documents
     builder = Builder(root, urls, documents, build_folder)
     roots = None
     if root_files:
         roots = [d for f in root_files for d in load_documents(os.path.abspath(f)) if is_app(d.data)]
     graph = builder.resolve(roots)
-    manifests, health = _scan(root)
+    manifests, health = scan.manifests, scan.health_customized
     run_checks(graph, [d.data for d in documents if d.data.get("kind") == "AppProject"], health)
     if not urls:
         graph.problems.append(Problem("argocd-unreachable", "the repository's own URL is unknown (give --repo-url, "
@@ -162,23 +153,3 @@ def build_graph(root: str, repo_urls: Sequence[str] = (), root_files: Sequence[s
                                               f"{os.path.relpath(folder, root)}/", (), first,
                                               str(data.get("kind")), name if isinstance(name, str) else ""))
     return graph
-
-
-def _scan(root: str) -> tuple[list[str], bool]:
-    """The manifest files of ``root`` (YAML/JSON with a top-level ``kind:``), and whether any file
-    sets the argoproj.io_Application health customization."""
-    manifests: list[str] = []
-    health = False
-    needle = HEALTH_KEY.encode()
-    for base, files in _walk(root):
-        for name in files:
-            if not name.endswith((".yaml", ".yml", ".json")) or name in KUSTOMIZATION_NAMES:
-                continue
-            path = os.path.join(base, name)
-            raw = read_limited(SourceFile(path, path), DEFAULT_LIMITS)
-            if raw is None:
-                continue
-            health = health or needle in raw
-            if _MANIFEST.search(raw):
-                manifests.append(path)
-    return manifests, health
