@@ -222,12 +222,14 @@ def _in_patch(finding: Finding, built: Resource, output: BuildOutput, limits: Li
     docs = list(read_documents(raw, limits)) if isinstance(raw, str) else []
     entries = docs[0].data if len(docs) == 1 and isinstance(docs[0].data, list) else []
     anchor = output.folders[0]
+    kustomizations: list[str] = []  # every kustomization that transformed the object, innermost first
     for entry in entries:
         where = entry.get("configuredIn") if isinstance(entry, dict) else None
-        if not isinstance(where, str):
-            continue
-        real = os.path.normpath(os.path.join(output.wrapper, where))
-        kustomization = os.path.normpath(os.path.join(anchor, os.path.relpath(real, os.path.realpath(anchor))))
+        if isinstance(where, str):
+            real = os.path.normpath(os.path.join(output.wrapper, where))
+            rel = os.path.relpath(real, os.path.realpath(anchor))
+            kustomizations.append(os.path.normpath(os.path.join(anchor, rel)))
+    for kustomization in reversed(kustomizations):  # the overlay's patches before the base's
         for patch in _patch_files(kustomization, limits):
             result = LoadResult(SourceFile(patch, patch))
             try:
@@ -240,9 +242,10 @@ def _in_patch(finding: Finding, built: Resource, output: BuildOutput, limits: Li
                     line, column = doc.locate(finding.path, key=False)
                     return replace(finding, file=_display(patch), line=line, column=column,
                                    message=f"{finding.message} (set by this patch in the kustomize build)")
-        return replace(finding, file=_display(kustomization), line=1, column=1,
-                       message=f"{finding.message} (made by this kustomization's build)")
-    return None
+    if not kustomizations:
+        return None
+    return replace(finding, file=_display(kustomizations[-1]), line=1, column=1,
+                   message=f"{finding.message} (made by this kustomization's build)")
 
 
 def _patch_files(kustomization: str, limits: Limits) -> list[str]:

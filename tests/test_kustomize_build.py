@@ -237,3 +237,19 @@ def test_a_finding_only_the_build_makes_is_reported_in_the_patch(tmp_path: Path)
     found = [(os.path.relpath(f["file"], tmp_path), f["line"]) for f in json.loads(result.output)["findings"]
              if f["rule"] == "privileged-container"]
     assert found == [("overlays/prod/patch.yaml", 11)]  # the privileged: true line
+
+
+def test_the_patch_is_found_when_the_base_transforms_the_object_too(tmp_path: Path) -> None:
+    """The base's own transformers (labels here) come first in the build's record of what changed
+    the object: the overlay's patch that made the finding is still the place reported."""
+    write(tmp_path / "base" / "deployment.yaml", BASE_DEPLOYMENT)
+    write(tmp_path / "base" / "kustomization.yaml",
+          "resources: [deployment.yaml]\nlabels:\n  - pairs: {team: web}\n")
+    write(tmp_path / "overlays" / "prod" / "patch.yaml", "apiVersion: apps/v1\nkind: Deployment\n"
+          "metadata:\n  name: web\nspec:\n  template:\n    spec:\n      hostNetwork: true\n")
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml",
+          "resources: [../../base]\nnamespace: web-prod\npatches:\n  - path: patch.yaml\n")
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--format", "json"])
+    found = [(os.path.relpath(f["file"], tmp_path), f["line"]) for f in json.loads(result.output)["findings"]
+             if f["rule"] == "host-namespaces"]
+    assert found == [("overlays/prod/patch.yaml", 8)]  # the hostNetwork: true line
