@@ -12,21 +12,66 @@ The public API, chosen on purpose:
 * errors — :class:`GitopsGenError` and its subclasses.
 
 Everything else is internal and may change between releases.
+
+The names are imported on first use (PEP 562): ``import gitops_gen`` alone, as the command
+line does, loads nothing else, so a command pays only for the modules it needs.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from gitops_gen.catalogue import Catalogue
-from gitops_gen.catalogue import bundled as bundled_catalogue
-from gitops_gen.config import Config, load_config
-from gitops_gen.engine import Engine
-from gitops_gen.errors import BlueprintError, ConfigError, GitopsGenError, SchemaError, UsageError
-from gitops_gen.manifests import iter_files, load_file
-from gitops_gen.model import Finding, Report, Resource, ResourceRef, Severity
-from gitops_gen.pipeline import RunOptions, run
-from gitops_gen.reporters import render as render_report
+if TYPE_CHECKING:
+    from gitops_gen.catalogue import Catalogue
+    from gitops_gen.catalogue import bundled as bundled_catalogue
+    from gitops_gen.config import Config, load_config
+    from gitops_gen.engine import Engine
+    from gitops_gen.errors import BlueprintError, ConfigError, GitopsGenError, SchemaError, UsageError
+    from gitops_gen.manifests import iter_files, load_file
+    from gitops_gen.model import Finding, Report, Resource, ResourceRef, Severity
+    from gitops_gen.pipeline import RunOptions, run
+    from gitops_gen.reporters import render as render_report
+
+#: public name -> (module, attribute)
+_PUBLIC: dict[str, tuple[str, str]] = {
+    "Catalogue": ("gitops_gen.catalogue", "Catalogue"),
+    "bundled_catalogue": ("gitops_gen.catalogue", "bundled"),
+    "Config": ("gitops_gen.config", "Config"),
+    "load_config": ("gitops_gen.config", "load_config"),
+    "Engine": ("gitops_gen.engine", "Engine"),
+    "BlueprintError": ("gitops_gen.errors", "BlueprintError"),
+    "ConfigError": ("gitops_gen.errors", "ConfigError"),
+    "GitopsGenError": ("gitops_gen.errors", "GitopsGenError"),
+    "SchemaError": ("gitops_gen.errors", "SchemaError"),
+    "UsageError": ("gitops_gen.errors", "UsageError"),
+    "iter_files": ("gitops_gen.manifests", "iter_files"),
+    "load_file": ("gitops_gen.manifests", "load_file"),
+    "Finding": ("gitops_gen.model", "Finding"),
+    "Report": ("gitops_gen.model", "Report"),
+    "Resource": ("gitops_gen.model", "Resource"),
+    "ResourceRef": ("gitops_gen.model", "ResourceRef"),
+    "Severity": ("gitops_gen.model", "Severity"),
+    "RunOptions": ("gitops_gen.pipeline", "RunOptions"),
+    "run": ("gitops_gen.pipeline", "run"),
+    "render_report": ("gitops_gen.reporters", "render"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    target = _PUBLIC.get(name)
+    if target is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(target[0]), target[1])
+    globals()[name] = value  # the next access is a plain module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})
+
 
 __all__ = [
     "BlueprintError",

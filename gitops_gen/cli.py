@@ -1,6 +1,10 @@
 """The command line: the only place that prints and chooses exit codes.
 
 Exit codes: 0 clean, 1 findings at or above ``--fail-on``, 2 usage or input error.
+
+A command imports what it needs when it runs (the configuration, the pipeline, the chosen
+report format; the gate, rich, ``importlib.metadata`` only when used), so ``--help`` and a
+fully cached ``check`` pay for no more: ``tests/test_startup.py`` holds this module to it.
 """
 
 from __future__ import annotations
@@ -10,17 +14,17 @@ import sys
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import click
 
 from gitops_gen import __version__
-from gitops_gen.catalogue import rule_docs
-from gitops_gen.config import Config, find_config, load_config
 from gitops_gen.errors import GitopsGenError, UsageError
 from gitops_gen.model import Report, Severity, counts_toward_failure
-from gitops_gen.pipeline import RunOptions, run
-from gitops_gen.reporters import FORMATS, render
+from gitops_gen.reporters import FORMATS
+
+if TYPE_CHECKING:
+    from gitops_gen.config import Config
 
 SEVERITIES = [s.label for s in sorted(Severity, reverse=True)]
 PROGRESS_MIN_FILES = 200
@@ -57,9 +61,13 @@ def _emit(report: Report, fmt: str, output: Path | None, fail_on: Severity = Sev
     """Render the report for the run's fail threshold; SARIF's file URIs (and a gate comment's
     links) are made relative to the git work tree that holds the first of ``paths`` (the current
     directory outside one)."""
-    from gitops_gen.reporters import find_source_root
+    from gitops_gen.reporters import render
 
-    root = find_source_root(paths) if fmt == "sarif" or (fmt == "markdown" and report.gate is not None) else None
+    root = None
+    if fmt == "sarif" or (fmt == "markdown" and report.gate is not None):
+        from gitops_gen.reporters.srcroot import find_source_root
+
+        root = find_source_root(paths)
     color = output is None and _color(sys.stdout)
     rendered = render(fmt, report, color=color, tool_version=__version__, fail_on=fail_on, source_root=root)
     if output is not None:
@@ -78,6 +86,8 @@ def _finish(report: Report, fmt: str, output: Path | None, fail_on: str | None, 
 
 
 def _resolve_config(paths: Sequence[str], config_file: Path | None, preset: str | None) -> Config:
+    from gitops_gen.config import find_config, load_config
+
     path = config_file or (find_config(Path(paths[0])) if paths else None)
     return load_config(path, preset=preset)
 
@@ -105,6 +115,8 @@ def _with_common(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def _run(paths: Sequence[str], config: Config, *, rules: bool, kubernetes_version: str | None,
          crds: Sequence[str], require_schemas: bool | None, jobs: int, cache_dir: str | None = None) -> Report:
+    from gitops_gen.pipeline import RunOptions, run
+
     options = RunOptions.from_config(config, rules=rules, kubernetes_version=kubernetes_version, crds=crds,
                                      require_schemas=require_schemas, jobs=jobs, cache_dir=cache_dir)
     bar, update = _progress(0)
@@ -113,24 +125,40 @@ def _run(paths: Sequence[str], config: Config, *, rules: bool, kubernetes_versio
 
 
 class _Group(click.Group):
-    """Commands whose imports are heavy (cookiecutter, gitpython) load only when they are run."""
+    """Commands whose imports are heavy (cookiecutter, gitpython) load only when they are run;
+    ``--help`` lists them by the summary here (``tests/test_startup.py`` checks it is theirs)."""
 
-    #: command name -> (module, attribute)
-    lazy: ClassVar[dict[str, tuple[str, str]]] = {
-        "new": ("gitops_gen.blueprint_cli", "new"),
-        "blueprints": ("gitops_gen.blueprint_cli", "blueprints_command"),
-        "schemas": ("gitops_gen.schemas_cli", "schemas_command"),
-        "graph": ("gitops_gen.graph_cli", "graph_command"),
+    #: command name -> (module, attribute, the first paragraph of its help)
+    lazy: ClassVar[dict[str, tuple[str, str, str]]] = {
+        "new": ("gitops_gen.blueprint_cli", "new",
+                "Render a blueprint (a bundled name such as ml-platform, or a folder) into a new repository."),
+        "blueprints": ("gitops_gen.blueprint_cli", "blueprints_command",
+                       "List the bundled blueprints with their versions and inputs."),
+        "schemas": ("gitops_gen.schemas_cli", "schemas_command",
+                    "List the built-in schemas: Kubernetes versions, and the custom resources of each component "
+                    "with its upstream release, group, kinds and served versions."),
+        "graph": ("gitops_gen.graph_cli", "graph_command",
+                  "Resolve the Argo CD app-of-apps tree of REPO the way Argo CD would, without a cluster."),
     }
+    _listing = False
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._listing = False
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy:
+            module, attribute, summary = self.lazy[cmd_name]
+            if self._listing:
+                return click.Command(cmd_name, help=summary)
             import importlib
 
-            module, attribute = self.lazy[cmd_name]
             command: click.Command = getattr(importlib.import_module(module), attribute)
             return command
         return super().get_command(ctx, cmd_name)
@@ -204,6 +232,7 @@ def check(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple[st
             if len(paths) != 1 or paths[0] == "-":
                 raise UsageError("--base compares one folder of a git repository (give one PATH)")
             from gitops_gen.gate.run import run_gate  # gitpython loads only for gates
+            from gitops_gen.pipeline import RunOptions
 
             options = RunOptions.from_config(config, kubernetes_version=kubernetes_version, crds=crds,
                                              require_schemas=require_schemas, jobs=jobs, cache_dir=cache_dir)
@@ -218,6 +247,8 @@ def check(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple[st
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_command(fmt: str) -> None:
     """List every rule: id, default severity, category, description."""
+    from gitops_gen.catalogue import rule_docs
+
     docs = sorted(rule_docs().values(), key=lambda d: (d.category, d.id))
     if fmt == "json":
         import json
@@ -236,6 +267,8 @@ def rules_command(fmt: str) -> None:
 @click.argument("rule")
 def explain(rule: str) -> None:
     """Show a rule's documentation: rationale, options, passing and failing examples."""
+    from gitops_gen.catalogue import rule_docs
+
     doc = rule_docs().get(rule)
     if doc is None:
         import difflib

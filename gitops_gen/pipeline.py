@@ -12,26 +12,27 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import multiprocessing
 import os
 import re
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gitops_gen.cache import CacheStats, ResultCache
-from gitops_gen.cache_key import CrdRecorder, Roots, Uncacheable, run_fingerprint
 from gitops_gen.config import Config, load_config
 from gitops_gen.engine import Engine, Outcome
+from gitops_gen.gitremotes import may_have_remotes
 from gitops_gen.index import TreeIndex, build_index
-from gitops_gen.kustomize_build import build_tree, unbuilt
 from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import Finding, Report
-from gitops_gen.schemas import SchemaValidator
+from gitops_gen.schemas.validator import SchemaValidator
 from gitops_gen.waivers import path_matches
+
+if TYPE_CHECKING:  # imported when used: the cache only with a cache folder, builds only for kustomizations
+    from gitops_gen.cache import CacheStats, ResultCache
+    from gitops_gen.cache_key import CrdRecorder
 
 #: The cyclic collector's first threshold during a run (see :func:`_fewer_collections`).
 GC_THRESHOLD = 10_000
@@ -84,6 +85,8 @@ last_cache_stats: CacheStats | None = None
 def _work(files: Sequence[SourceFile]) -> tuple[Outcome, CacheStats | None]:
     assert _ENGINE is not None and _LIMITS is not None
     if _CACHE is not None:
+        from gitops_gen.cache import CacheStats
+
         _CACHE.stats = CacheStats()  # a worker reports what it did for this batch only
     outcome = _check_files(_ENGINE, files, _LIMITS, _CACHE, lookup=False)
     if _CACHE is not None:
@@ -126,6 +129,9 @@ def _open_cache(paths: Sequence[str], options: RunOptions, engine: Engine, crds:
     if options.cache_dir is None or crds is None:
         last_cache_stats = None
         return None
+    from gitops_gen.cache import CacheStats, ResultCache
+    from gitops_gen.cache_key import Roots, Uncacheable, run_fingerprint
+
     shown = list(paths)
     if options.display_root is not None and len(paths) == 1 \
             and os.path.normpath(paths[0]) == os.path.normpath(options.display_root[0]):
@@ -200,7 +206,11 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     validator = SchemaValidator(options.kubernetes_version, options.crd_dirs, require_schemas=options.require_schemas)
     engine = Engine(config, config.catalogue, kubernetes_version=options.kubernetes_version, validator=validator,
                     rules=options.rules)
-    crds = CrdRecorder(validator.add_crd) if options.cache_dir is not None else None
+    crds = None
+    if options.cache_dir is not None:
+        from gitops_gen.cache_key import CrdRecorder
+
+        crds = CrdRecorder(validator.add_crd)
     index, crd_findings = build_index(files, options.limits, crds or validator.add_crd)
     graph = _graph(paths, config, index)
     if graph is not None and shown is not None:
@@ -209,6 +219,8 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
         index = replace(index, graph=graph)
     engine.use_index(index)
     if index.kustomizations:  # before the workers fork: they inherit what the builds found
+        from gitops_gen.kustomize_build import build_tree, unbuilt
+
         kubectl = shutil.which("kubectl")
         judged = build_tree(engine, index, options.limits, kubectl=kubectl)
         engine.use_builds(judged.built)
@@ -279,12 +291,15 @@ def _graph(paths: Sequence[str], config: Config, index: TreeIndex) -> Any:
         return None
     if not any(config.setting(rule).enabled for rule in GRAPH_RULES if rule in config.catalogue.rules):
         return None
+    if not config.repo_urls and not may_have_remotes(paths[0]):
+        return None  # (without importing the graph's modules and gitpython)
     from gitops_gen.argocd.resolve import build_graph, git_remote_urls  # only repository checks pay for it
 
     urls = config.repo_urls or tuple(git_remote_urls(paths[0]))
     if not urls:  # not knowing which Applications read this folder, the graph would say nothing
         return None
     return build_graph(paths[0], urls)
+
 
 
 def _process(engine: Engine, files: list[SourceFile], options: RunOptions,
@@ -327,7 +342,12 @@ def _dispatch(engine: Engine, files: list[SourceFile], options: RunOptions,
     """Check ``files`` (``done`` others were read from the cache), in forked workers for large trees."""
     jobs = _jobs(options, files)
     total = len(files) + done
-    if jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs > 1:
+        import multiprocessing
+
+        if "fork" not in multiprocessing.get_all_start_methods():
+            jobs = 1
+    if jobs == 1:
         chunks = []
         for source in files:
             chunks.append(_check_files(engine, [source], options.limits, cache, lookup=False))

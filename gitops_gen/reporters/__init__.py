@@ -11,23 +11,41 @@ findings at or above it.
 In a pull-request gate run (``report.gate`` set: ``check --base``) only new findings and removed
 guardrails fail; every format says which findings are new, persisting, resolved or a removed
 guardrail, and gives the gate's verdict (see each module).
+
+Only the chosen format's module is imported (by :func:`render`): the command line lists
+:data:`FORMATS` without loading any of them.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
-from importlib import metadata
+from typing import TYPE_CHECKING, Any
 
-from gitops_gen.model import Report, Severity
-from gitops_gen.reporters import github, jsonfmt, junit, markdown, sarif, text
-from gitops_gen.reporters._common import DEFAULT_FAIL_ON
-from gitops_gen.reporters.srcroot import LineLinks, SourceRoot, find_source_root
+if TYPE_CHECKING:
+    from gitops_gen.model import Report, Severity
+    from gitops_gen.reporters._common import DEFAULT_FAIL_ON
+    from gitops_gen.reporters.srcroot import LineLinks, SourceRoot, find_source_root
 
 FORMATS: tuple[str, ...] = ("text", "json", "sarif", "junit", "github", "markdown")
+#: Names of this package imported on first use: name -> module.
+_LAZY = {"DEFAULT_FAIL_ON": "gitops_gen.reporters._common", "LineLinks": "gitops_gen.reporters.srcroot",
+         "SourceRoot": "gitops_gen.reporters.srcroot", "find_source_root": "gitops_gen.reporters.srcroot"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 def installed_version() -> str:
     """The installed gitops-gen version (for SARIF), or ``0.0.0+unknown`` from a bare checkout."""
+    from importlib import metadata
+
     try:
         return metadata.version("gitops-gen")
     except metadata.PackageNotFoundError:
@@ -35,7 +53,7 @@ def installed_version() -> str:
 
 
 def render(fmt: str, report: Report, *, color: bool = False, tool_version: str | None = None,
-           fail_on: Severity = DEFAULT_FAIL_ON, source_root: SourceRoot | None = None,
+           fail_on: Severity | None = None, source_root: SourceRoot | None = None,
            links: LineLinks | None = None) -> str:
     """Render ``report`` in format ``fmt`` (one of :data:`FORMATS`).
 
@@ -50,22 +68,38 @@ def render(fmt: str, report: Report, *, color: bool = False, tool_version: str |
     ``GITHUB_SHA``), links to the checked-out commit are made, paths taken relative to
     ``source_root`` (default: the git work tree above the current directory).
     """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown output format {fmt!r} (choose from {', '.join(FORMATS)})")
+    from gitops_gen.reporters._common import DEFAULT_FAIL_ON
+
+    threshold = DEFAULT_FAIL_ON if fail_on is None else fail_on
     if fmt == "text":
-        return text.render(report, color=color, fail_on=fail_on)
+        from gitops_gen.reporters import text
+
+        return text.render(report, color=color, fail_on=threshold)
     if fmt == "json":
-        return jsonfmt.render(report, fail_on=fail_on)
+        from gitops_gen.reporters import jsonfmt
+
+        return jsonfmt.render(report, fail_on=threshold)
     if fmt == "sarif":
-        return sarif.render(report, tool_version=tool_version or installed_version(), fail_on=fail_on,
+        from gitops_gen.reporters import sarif
+
+        return sarif.render(report, tool_version=tool_version or installed_version(), fail_on=threshold,
                             source_root=source_root)
     if fmt == "junit":
-        return junit.render(report, fail_on=fail_on)
+        from gitops_gen.reporters import junit
+
+        return junit.render(report, fail_on=threshold)
     if fmt == "github":
-        return github.render(report, fail_on=fail_on)
-    if fmt == "markdown":
-        if links is None and report.gate is not None and os.environ.get("GITHUB_SHA"):
-            links = LineLinks.from_github_env(os.environ, source_root or find_source_root([]))
-        return markdown.render(report, fail_on=fail_on, links=links)
-    raise ValueError(f"unknown output format {fmt!r} (choose from {', '.join(FORMATS)})")
+        from gitops_gen.reporters import github
+
+        return github.render(report, fail_on=threshold)
+    from gitops_gen.reporters import markdown
+    from gitops_gen.reporters.srcroot import LineLinks, find_source_root
+
+    if links is None and report.gate is not None and os.environ.get("GITHUB_SHA"):
+        links = LineLinks.from_github_env(os.environ, source_root or find_source_root([]))
+    return markdown.render(report, fail_on=threshold, links=links)
 
 
 __all__ = ["DEFAULT_FAIL_ON", "FORMATS", "LineLinks", "SourceRoot", "find_source_root", "installed_version",
