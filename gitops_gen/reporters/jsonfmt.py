@@ -26,8 +26,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gitops_gen.model import Finding, GateSummary, Report, ResourceRef, Severity, Waived
+from gitops_gen.model import FieldPath, Finding, GateSummary, Report, ResourceRef, Severity, Waived, format_path
 from gitops_gen.reporters._common import DEFAULT_FAIL_ON, failing_count, sorted_findings, sorted_waived
+
+_LABELS = {severity: severity.label for severity in Severity}
 
 
 def _resource(ref: ResourceRef | None) -> dict[str, Any] | None:
@@ -36,15 +38,24 @@ def _resource(ref: ResourceRef | None) -> dict[str, Any] | None:
     return {"apiVersion": ref.api_version, "kind": ref.kind, "namespace": ref.namespace, "name": ref.name}
 
 
-def finding_dict(finding: Finding, *, gate: bool = False) -> dict[str, Any]:
+def finding_dict(finding: Finding, *, gate: bool = False, paths: dict[FieldPath, str] | None = None
+                 ) -> dict[str, Any]:
+    """One finding; ``paths`` memoizes rendered field paths across the findings of a report (a
+    large report has thousands of findings and a few hundred distinct paths)."""
+    if paths is None:
+        field_path = finding.field_path
+    else:
+        field_path = paths.get(finding.path)  # type: ignore[assignment]
+        if field_path is None:
+            field_path = paths[finding.path] = format_path(finding.path)
     out: dict[str, Any] = {
         "rule": finding.rule,
-        "severity": finding.severity.label,
+        "severity": _LABELS[finding.severity],
         "message": finding.message,
         "file": finding.file,
         "line": finding.line,
         "column": finding.column,
-        "path": finding.field_path,
+        "path": field_path,
         "resource": _resource(finding.resource),
     }
     if gate:
@@ -67,8 +78,9 @@ def gate_dict(gate: GateSummary, passed: bool) -> dict[str, Any]:
 
 def report_dict(report: Report, *, fail_on: Severity = DEFAULT_FAIL_ON) -> dict[str, Any]:
     gate = report.gate is not None
+    paths: dict[FieldPath, str] = {}
     out: dict[str, Any] = {
-        "findings": [finding_dict(f, gate=gate) for f in sorted_findings(report)],
+        "findings": [finding_dict(f, gate=gate, paths=paths) for f in sorted_findings(report)],
         "summary": {
             "files": report.files,
             "resources": report.resources,
