@@ -11,7 +11,6 @@ fail the gate; persisting and resolved ones are counted, and listed with ``--all
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import re
 import tempfile
@@ -93,16 +92,41 @@ def _keyed(side: Side) -> list[tuple[str, Finding]]:
     return out
 
 
-def _digests(root: str) -> dict[str, str]:
-    """Relative path -> content digest of every manifest file of a tree."""
-    out = {}
-    for item in iter_files([root]):
-        if isinstance(item, SourceFile):
-            try:
-                out[os.path.relpath(item.abspath, root)] = hashlib.sha256(item.read_bytes()).hexdigest()
-            except OSError:
-                continue
-    return out
+def _manifests(root: str) -> dict[str, str]:
+    """Relative path -> absolute path of every manifest file of a tree."""
+    return {os.path.relpath(item.abspath, root): item.abspath for item in iter_files([root])
+            if isinstance(item, SourceFile)}
+
+
+def _changed(base_root: str, head_root: str) -> set[str]:
+    """The manifest files (relative paths) that differ between two trees: in one only, or with
+    other bytes.  A file that is one file in both (the base tree links unchanged files to the
+    working tree's, see :func:`~gitops_gen.gate.refs.write_tree`) is not read; an unreadable file
+    counts as absent."""
+    base, head = _manifests(base_root), _manifests(head_root)
+    changed = set()
+    for rel in base.keys() | head.keys():
+        if rel in base and rel in head and _same_file(base[rel], head[rel]):
+            continue
+        if _read(base.get(rel)) != _read(head.get(rel)):
+            changed.add(rel)
+    return changed
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _read(path: str | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return SourceFile(path, path).read_bytes()
+    except OSError:
+        return None
 
 
 def _guardrail_resources(root: str, changed: Iterable[str]) -> list[Resource]:
@@ -192,8 +216,7 @@ def _guardrails(base: Side, head: Side, base_config: Config | None, head_config:
     """Guardrails removed or weakened.  A guardrail can only change in a file that changed, so
     only changed files are read; a "deleted" object that head still has elsewhere (another,
     unchanged file holding the same object) is not deleted."""
-    base_files, head_files = _digests(base.root), _digests(head.root)
-    changed = {rel for rel in base_files.keys() | head_files.keys() if base_files.get(rel) != head_files.get(rel)}
+    changed = _changed(base.root, head.root)
     in_head = {_identity(c.ref) for c in head.report.checked}
     found = [f for f in removed_guardrails(_guardrail_resources(base.root, changed),
                                            _guardrail_resources(head.root, changed))
