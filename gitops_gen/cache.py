@@ -31,7 +31,6 @@ import hashlib
 import importlib
 import io
 import os
-import pickle
 import secrets
 import struct
 import tempfile
@@ -40,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.cache_key import CACHE_FORMAT, Roots, Unresolvable, below
+from gitops_gen.cache_pickle import FastPickler, RootsPickler, Unpickler, memo_prefix
 from gitops_gen.engine import Outcome
 from gitops_gen.manifests.loader import SourceFile
 
@@ -54,10 +54,6 @@ PACK_ENTRIES = 512
 PACK_BYTES = 8 * 1024 * 1024
 #: A run that reads more packs than this merges them into one.
 MAX_PACKS = 32
-_SAFE_BUILTINS = frozenset({"set", "frozenset", "tuple", "list", "dict", "bytes", "bytearray", "str", "int",
-                            "float", "bool", "complex", "slice", "range"})
-_SAFE_MODULES = {"datetime": frozenset({"date", "datetime", "time", "timedelta", "timezone"}),
-                 "collections": frozenset({"OrderedDict"})}
 
 
 def default_cache_dir() -> str:
@@ -96,56 +92,12 @@ class CacheStats:
         self.errors += other.errors
 
 
-class _Pickler(pickle.Pickler):
-    """Pickles strings in the roots as references relative to them."""
-
-    def __init__(self, out: io.BytesIO, roots: Roots) -> None:
-        super().__init__(out, protocol=pickle.HIGHEST_PROTOCOL)
-        self._roots = roots
-        self._starts = tuple(root for _, root in roots.prefixes())
-
-    def persistent_id(self, obj: Any) -> Any:
-        if type(obj) is str and obj.startswith(self._starts):
-            return self._roots.relative(obj)
-        return None
-
-
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, data: bytes | memoryview, roots: Roots) -> None:
-        super().__init__(io.BytesIO(data))
-        self._roots = roots
-
-    def persistent_load(self, pid: Any) -> Any:
-        if not (isinstance(pid, tuple) and len(pid) == 2 and all(isinstance(p, str) for p in pid)):
-            raise pickle.UnpicklingError("bad path reference")
-        return self._roots.absolute(*pid)
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module == "builtins" and name in _SAFE_BUILTINS) or name in _SAFE_MODULES.get(module, ()):
-            return super().find_class(module, name)
-        if module == "gitops_gen" or module.startswith("gitops_gen."):
-            found = super().find_class(module, name)
-            if isinstance(found, type):  # classes only: no function is ever called by loading
-                return found
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a result cache entry")
-
-
 #: A record of a pack: key, sha256 of (bound + payload), len(bound), len(payload).
 _RECORD = struct.Struct(">32s32sII")
 
 
 def _seeds(source: SourceFile) -> tuple[str, ...]:
     return (source.display,) if source.abspath == source.display else (source.display, source.abspath)
-
-
-def _memo_prefix(seeds: Sequence[str]) -> bytes:
-    """Pickle opcodes filling the first memo slots with ``seeds`` (protocol 5, then for each:
-    BINUNICODE, MEMOIZE, POP)."""
-    out = bytearray(b"\x80\x05")
-    for seed in seeds:
-        text = seed.encode("utf-8", "surrogatepass")
-        out += b"X" + struct.pack("<I", len(text)) + text + b"\x940"
-    return bytes(out)
 
 
 def _encode_bound(bound: Sequence[tuple[str, str]]) -> bytes:
@@ -257,12 +209,12 @@ class ResultCache:
             if bytes(payload[:2]) != b"\x80\x05":
                 self.stats.errors += 1
                 return None
-            payload = memoryview(_memo_prefix(seeds) + payload[2:])
+            payload = memoryview(memo_prefix(seeds) + payload[2:])
         elif scheme != b"P":
             self.stats.errors += 1
             return None
         try:
-            outcome = _Unpickler(payload, self.roots).load()
+            outcome = Unpickler(payload, self.roots).load()
         except Unresolvable:
             return None
         except Exception:  # whatever a bad entry raises, it is only a miss
@@ -302,12 +254,12 @@ class ResultCache:
         if source is not None:
             seeds = _seeds(source)
             out = io.BytesIO()
-            pickler = pickle.Pickler(out, protocol=5)  # (the memo prefix is protocol 5's)
+            pickler = FastPickler(out, protocol=5)  # (the memo prefix is protocol 5's)
             pickler.memo = {id(s): (i, s) for i, s in enumerate(seeds)}
             pickler.dump(outcome)
             return str(len(seeds)).encode() + out.getvalue()
         out = io.BytesIO()
-        _Pickler(out, self.roots).dump(outcome)
+        RootsPickler(out, self.roots).dump(outcome)
         return b"P" + out.getvalue()
 
     def flush(self) -> None:
