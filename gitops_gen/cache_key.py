@@ -18,6 +18,7 @@ import importlib
 import os
 import pickle
 import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -197,9 +198,7 @@ def _file_digest(path: str) -> str:
 
 def code_fingerprint() -> list[Any]:
     """gitops-gen's version, its files (size and modification time: an edited checkout counts)
-    and the versions of the libraries that validate."""
-    from importlib import metadata
-
+    and the installed distributions of the libraries that validate."""
     files = []
     for folder, subfolders, names in os.walk(_PACKAGE):
         subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
@@ -208,13 +207,39 @@ def code_fingerprint() -> list[Any]:
             with contextlib.suppress(OSError):
                 stat = os.stat(path)
                 files.append((os.path.relpath(path, _PACKAGE), stat.st_size, stat.st_mtime_ns))
-    libraries: list[tuple[str, str | None]] = []
-    for name in ("kubernetes-validate", "jsonschema-rs", "ruamel.yaml", "PyYAML"):
+    return [__version__, CACHE_FORMAT, files, installed(LIBRARIES)]
+
+
+#: The distributions whose version changes what a check finds.
+LIBRARIES = ("kubernetes-validate", "jsonschema-rs", "ruamel.yaml", "PyYAML", "rapidyaml")
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def installed(names: Sequence[str]) -> list[tuple[str, str | None, int | None]]:
+    """(name, metadata folder, its modification time) of the first installed distribution of each
+    name on ``sys.path``, as :func:`importlib.metadata.version` would find it (its folder names
+    the version; reinstalling touches it), without importing :mod:`importlib.metadata` (and the
+    e-mail parser it loads)."""
+    wanted = {_normalized(name): name for name in names}
+    found: dict[str, tuple[str, str | None, int | None]] = {}
+    for entry in sys.path:
         try:
-            libraries.append((name, metadata.version(name)))
-        except metadata.PackageNotFoundError:
-            libraries.append((name, None))
-    return [__version__, CACHE_FORMAT, files, libraries]
+            listing = sorted(os.listdir(entry or "."))
+        except OSError:
+            continue
+        for item in listing:
+            if not item.endswith((".dist-info", ".egg-info")):
+                continue
+            name = wanted.get(_normalized(item.rsplit(".", 1)[0].split("-", 1)[0]))
+            if name is not None and name not in found:
+                with contextlib.suppress(OSError):
+                    found[name] = (name, item, os.stat(os.path.join(entry or ".", item)).st_mtime_ns)
+        if len(found) == len(wanted):
+            break
+    return [found.get(name, (name, None, None)) for name in names]
 
 
 def _crd_dir_files(crd_dirs: Sequence[str]) -> list[Any]:

@@ -24,11 +24,12 @@ HEAVY = ("gitops_gen.config", "gitops_gen.catalogue", "gitops_gen.rules", "gitop
          "gitops_gen.reporters.markdown", "gitops_gen.reporters.srcroot", "jsonschema_rs", "yaml", "rich",
          "git", "cookiecutter", "multiprocessing", "importlib.metadata", "xml.etree.ElementTree")
 #: Imported by ``check`` only when it needs them: another format, the gate, workers, the cache
-#: of another run, the app-of-apps graph of a repository without remotes.
+#: of another run, the app-of-apps graph of a repository without remotes, distribution metadata.
 NOT_FOR_A_CACHED_CHECK = ("gitops_gen.reporters.sarif", "gitops_gen.reporters.junit", "gitops_gen.reporters.markdown",
                           "gitops_gen.reporters.github", "gitops_gen.reporters.srcroot", "gitops_gen.gate",
                           "gitops_gen.blueprints", "gitops_gen.argocd.resolve", "gitops_gen.kustomize_build",
-                          "git", "rich", "cookiecutter", "multiprocessing", "xml.etree.ElementTree")
+                          "git", "rich", "cookiecutter", "multiprocessing", "importlib.metadata",
+                          "xml.etree.ElementTree")
 
 
 def _loaded(code: str) -> set[str]:
