@@ -19,12 +19,13 @@ A finding with no resource (a YAML syntax error) is keyed by its file and messag
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
 
 from gitops_gen.index import TreeIndex
-from gitops_gen.model import Finding, Resource, keyed_path
+from gitops_gen.model import FieldPath, Finding, Resource, keyed_path
 
 #: kustomize's hash suffix: a dash and ten characters of its hash alphabet.
 HASH_SUFFIX = re.compile(r"-[bcdfghkmt2-9]{10}$")
@@ -75,6 +76,12 @@ class Units:
         return "dir:" + self._rel(os.path.dirname(abspath))
 
 
+@functools.lru_cache(maxsize=4096)
+def _plain_path(path: FieldPath) -> str:
+    """A path with no object to name its list items by (thousands of findings, few paths)."""
+    return keyed_path(None, path)
+
+
 def finding_key(finding: Finding, unit: str, resource: Resource | None, rel_file: str) -> str:
     """The matching key of ``finding`` (list items by merge key: ``finding.keyed_path``, made when
     it was found, else from ``resource``, its object as loaded)."""
@@ -88,6 +95,6 @@ def finding_key(finding: Finding, unit: str, resource: Resource | None, rel_file
     elif resource is not None:
         path = keyed_path(resource.data, finding.path)
     else:
-        path = keyed_path(None, finding.path)
+        path = _plain_path(finding.path)
     return "|".join((unit, f"{group}/{ref.kind}", ref.namespace or "", stable_name(ref.kind, ref.name),
                      finding.rule, check, path))
