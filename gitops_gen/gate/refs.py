@@ -11,9 +11,9 @@ from __future__ import annotations
 import io
 import os
 import stat
+import subprocess
 import tarfile
 from dataclasses import dataclass
-from typing import Any
 
 from gitops_gen.errors import UsageError
 
@@ -22,44 +22,64 @@ from gitops_gen.errors import UsageError
 class Checkout:
     """A repository and where the checked path lies in it."""
 
-    repo: Any  # git.Repo
     root: str  # the working tree's top folder
     rel: str   # the checked path relative to it ("" for the top)
 
 
+#: What a git hook exports to name its repository: the repository is the one holding the checked
+#: path, found from the folder as a clone would be.
+_HOOK_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE", "GIT_PREFIX")
+
+
+def _git(cwd: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """``git ARGS`` in ``cwd`` (git itself, not gitpython: its import costs more than the calls)."""
+    env = {k: v for k, v in os.environ.items() if k not in _HOOK_VARIABLES}
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, check=False)
+    except OSError as exc:
+        raise UsageError(f"--base needs git, which cannot be run here: {exc}") from None
+
+
+def _stderr(proc: subprocess.CompletedProcess[bytes]) -> str:
+    return proc.stderr.decode("utf-8", "replace").strip()
+
+
 def open_repository(path: str) -> Checkout:
     """The git repository holding ``path``; :class:`UsageError` outside one."""
-    import git
-
     absolute = os.path.abspath(path)
-    try:
-        repo = git.Repo(absolute, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise UsageError(f"{path} is not inside a git repository: --base compares two commits of one "
-                         "(clone the repository, or check without --base)") from None
-    root = os.path.realpath(repo.working_tree_dir or absolute)
+    outside = UsageError(f"{path} is not inside a git repository: --base compares two commits of one "
+                         "(clone the repository, or check without --base)")
+    if not os.path.exists(absolute):
+        raise outside
+    found = _git(absolute if os.path.isdir(absolute) else os.path.dirname(absolute), "rev-parse", "--show-toplevel")
+    if found.returncode != 0:
+        message = _stderr(found)
+        if not message or "not a git repository" in message:
+            raise outside
+        raise UsageError(f"git cannot read the repository holding {path}: {message}")
+    top = found.stdout.decode("utf-8", "surrogateescape").strip()
+    root = os.path.realpath(top or absolute)
     rel = os.path.relpath(os.path.realpath(absolute), root)
     if rel == os.pardir or rel.startswith(os.pardir + os.sep):
         raise UsageError(f"{path} is outside the repository at {root}")
-    return Checkout(repo, root, "" if rel == "." else rel)
+    return Checkout(root, "" if rel == "." else rel)
 
 
-def _shallow(repo: Any) -> bool:
-    return os.path.exists(os.path.join(repo.git_dir, "shallow"))
+def _shallow(checkout: Checkout) -> bool:
+    return _git(checkout.root, "rev-parse", "--is-shallow-repository").stdout.strip() == b"true"
 
 
 def resolve(checkout: Checkout, ref: str) -> str:
     """The commit SHA ``ref`` names; :class:`UsageError` saying what to fetch when it is missing."""
-    import git
-
-    try:
-        return str(checkout.repo.commit(ref).hexsha)
-    except (git.BadName, git.BadObject, ValueError, git.GitCommandError):
-        branch = ref.split("/", 1)[1] if ref.startswith("origin/") else ref
-        hint = (f"this is a shallow clone: fetch the base with `git fetch --depth=100 origin {branch}` "
-                "(or check out with fetch-depth: 0)") if _shallow(checkout.repo) else \
-            f"fetch it first: `git fetch origin {branch}`"
-        raise UsageError(f"git ref {ref!r} does not exist in {checkout.root}; {hint}") from None
+    found = _git(checkout.root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}") \
+        if ref and not ref.startswith("-") else None
+    if found is not None and found.returncode == 0 and found.stdout.strip():
+        return found.stdout.decode("ascii").strip()
+    branch = ref.split("/", 1)[1] if ref.startswith("origin/") else ref
+    hint = (f"this is a shallow clone: fetch the base with `git fetch --depth=100 origin {branch}` "
+            "(or check out with fetch-depth: 0)") if _shallow(checkout) else \
+        f"fetch it first: `git fetch origin {branch}`"
+    raise UsageError(f"git ref {ref!r} does not exist in {checkout.root}; {hint}")
 
 
 def write_tree(checkout: Checkout, sha: str, dest: str) -> str:
@@ -70,15 +90,12 @@ def write_tree(checkout: Checkout, sha: str, dest: str) -> str:
     a tree on many file systems; a link costs a few microseconds).  The bytes are compared, so
     the tree is exactly the commit's either way; where links cannot be made (another file
     system), files are written."""
-    import git
-
-    try:
-        data = checkout.repo.git.archive(sha, format="tar", stdout_as_string=False)
-    except git.GitCommandError as exc:
+    archived = _git(checkout.root, "archive", "--format=tar", sha)
+    if archived.returncode != 0:
         hint = ("; this is a shallow clone that does not hold it: fetch more history with `git fetch "
-                "--depth=100 origin` (or check out with fetch-depth: 0)") if _shallow(checkout.repo) else ""
-        raise UsageError(f"cannot read commit {sha[:12]}: {exc.stderr.strip() or exc}{hint}") from None
-    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+                "--depth=100 origin` (or check out with fetch-depth: 0)") if _shallow(checkout) else ""
+        raise UsageError(f"cannot read commit {sha[:12]}: {_stderr(archived) or 'git archive failed'}{hint}")
+    with tarfile.open(fileobj=io.BytesIO(archived.stdout)) as archive:
         rest: list[tarfile.TarInfo] = []
         linking, made = True, set[str]()
         for member in archive:
