@@ -33,7 +33,9 @@ _DEFAULT_PICKLING = frozenset({"object.__reduce__", "object.__reduce_ex__", "obj
 def _constructor_fields(obj: Any) -> tuple[str, ...] | None:
     """The fields of a dataclass instance that pickle would rebuild field by field (slotted ones
     through ``dataclasses.fields()``, most of the time of reading a cache entry) and that its
-    constructor rebuilds as they are (checked once per class)."""
+    generated constructor rebuilds as they are: every field positional, no ``__post_init__``,
+    pickling not customized, and the constructor storing what it is given (checked once per
+    class)."""
     cls = type(obj)
     try:
         return _BY_CONSTRUCTOR[cls]
@@ -41,7 +43,9 @@ def _constructor_fields(obj: Any) -> tuple[str, ...] | None:
         pass
     names: tuple[str, ...] | None = None
     methods = [getattr(cls, name, None) for name in ("__reduce__", "__reduce_ex__", "__getstate__", "__setstate__")]
-    if dataclasses.is_dataclass(cls) and not hasattr(cls, "__getnewargs__") and \
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is not None and params.init and not hasattr(cls, "__post_init__") and \
+            not hasattr(cls, "__getnewargs__") and \
             all(m is None or getattr(m, "__qualname__", "") in _DEFAULT_PICKLING for m in methods):
         fields = dataclasses.fields(cls)
         if all(f.init and not f.kw_only for f in fields):
