@@ -18,6 +18,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from gitops_gen.config import Config, find_config, load_config
 from gitops_gen.gate.guardrails import removed_guardrails, weakened_config
@@ -92,10 +93,25 @@ def _kustomization_units(root: str) -> Units:
     return Units(root, TreeIndex(kustomizations=tuple(kustomizations_under(root, skip_hidden=False))))
 
 
-def _keyed(side: Side) -> list[tuple[str, Finding]]:
-    """(matching key, finding with its file shown as head shows it) of every finding of a side.
-    Files are read again only for findings whose list items were not named when found (tree rules'
-    anchored findings)."""
+class _Keyed(NamedTuple):
+    """A finding of a side with its matching key, and how it is shown in the gate's report."""
+
+    key: str
+    finding: Finding
+    file: str
+    unit: str
+
+    def shown(self, change: Change | None = None) -> Finding:
+        """The finding with its file shown as head shows it, its key and unit (and class)."""
+        details = {**self.finding.details, "key": self.key, "unit": self.unit}
+        if change is not None:
+            details["change"] = change.value
+        return _changed_finding(self.finding, details, self.file)
+
+
+def _keyed(side: Side) -> list[_Keyed]:
+    """Every finding of a side keyed.  Files are read again only for findings whose list items
+    were not named when found (tree rules' anchored findings)."""
     units = _kustomization_units(side.root)
     loaded: dict[str, list[Resource]] = {}
     places: dict[tuple[str, str | None], tuple[str, str, str, str]] = {}
@@ -117,9 +133,7 @@ def _keyed(side: Side) -> list[tuple[str, Finding]]:
                 loaded[abspath] = load_file(SourceFile(abspath, abspath)).resources if os.path.isfile(abspath) else []
             resource = next((r for r in loaded[abspath] if r.kind == finding.resource.kind
                              and r.name == finding.resource.name), None)
-        key = finding_key(finding, unit, resource, rel)
-        details = {**finding.details, "key": key, "unit": unit}
-        out.append((key, _changed_finding(finding, details, shown)))
+        out.append(_Keyed(finding_key(finding, unit, resource, rel), finding, shown, unit))
     return out
 
 
@@ -188,19 +202,26 @@ def _config_of(root: str) -> tuple[Config | None, str | None]:
 def classify(base: Iterable[tuple[str, Finding]], head: Iterable[tuple[str, Finding]]
              ) -> tuple[list[Finding], list[Finding], list[Finding]]:
     """(new, persisting, resolved), matching keys as counted sets."""
-    remaining = Counter(key for key, _ in base)
-    base_by_key: dict[str, list[Finding]] = {}
-    for key, finding in base:
-        base_by_key.setdefault(key, []).append(finding)
+    base, head = list(base), list(head)
+    new, persisting, resolved = _match([key for key, _ in base], [key for key, _ in head])
+    return ([_mark(head[i][1], Change.NEW) for i in new], [_mark(head[i][1], Change.PERSISTING) for i in persisting],
+            [_mark(base[i][1], Change.RESOLVED) for i in resolved])
+
+
+def _match(base: Sequence[str], head: Sequence[str]) -> tuple[list[int], list[int], list[int]]:
+    """:func:`classify` by position: (new and persisting ones of head, resolved ones of base)."""
+    remaining = Counter(base)
+    base_by_key: dict[str, list[int]] = {}
+    for i, key in enumerate(base):
+        base_by_key.setdefault(key, []).append(i)
     new, persisting = [], []
-    for key, finding in head:
+    for i, key in enumerate(head):
         if remaining[key] > 0:
             remaining[key] -= 1
-            persisting.append(_mark(finding, Change.PERSISTING))
+            persisting.append(i)
         else:
-            new.append(_mark(finding, Change.NEW))
-    resolved = [_mark(f, Change.RESOLVED) for key, count in remaining.items() if count > 0
-                for f in base_by_key[key][-count:]]
+            new.append(i)
+    resolved = [i for key, count in remaining.items() if count > 0 for i in base_by_key[key][-count:]]
     return new, persisting, resolved
 
 
@@ -227,11 +248,16 @@ def run_gate(path: str, base_ref: str, head_ref: str | None, options: RunOptions
         base = Side(base_root, path, run([base_root], dataclasses.replace(opts, display_root=(base_root, path))))
         head = Side(head_root, path, run([head_root], dataclasses.replace(opts, display_root=(head_root, path)))
                     if head_sha else run([path], opts))
-        new, persisting, resolved = classify(_keyed(base), _keyed(head))
+        base_keyed, head_keyed = _keyed(base), _keyed(head)
+        new, persisting, resolved = _match([k.key for k in base_keyed], [k.key for k in head_keyed])
         guardrails = [_shown_finding(base, head, f) for f in _guardrails(base, head, base_config, head_config,
                                                                           base_config_file, head_config_file)]
     report = head.report
-    findings = new + guardrails + (persisting + resolved if show_all else [])
+    # only what the report lists is copied (persisting and resolved findings are counted otherwise)
+    findings = [head_keyed[i].shown(Change.NEW) for i in new] + guardrails
+    if show_all:
+        findings += [head_keyed[i].shown(Change.PERSISTING) for i in persisting]
+        findings += [base_keyed[i].shown(Change.RESOLVED) for i in resolved]
     findings.sort(key=Finding.sort_key)
     summary = GateSummary(base_ref, head_ref or "working tree", new=len(new), persisting=len(persisting),
                           resolved=len(resolved), guardrails_removed=len(guardrails))
