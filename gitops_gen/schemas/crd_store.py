@@ -10,7 +10,9 @@ run needs a handful of them.  So:
    but whose identities the scan cannot read (none found, or written as an alias or a block
    scalar) is always read, so the scan can only cost time, never miss a CRD.
 3. A file's converted schemas are cached by a hash of its content; a second run with the same
-   CRDs reads a small JSON file instead of parsing megabytes of YAML.
+   CRDs reads a small JSON file instead of parsing megabytes of YAML.  A file that is parsed
+   converts each CRD version's schema through the run's :class:`SchemaCache` (keyed by the
+   schema's content), so an edit to one CRD of a file converts only that CRD again.
 
 When several files define the same group and kind, a later path wins over an earlier one (the
 command line's ``--crds`` come after the configuration's ``crds``); within one path, the first
@@ -33,6 +35,7 @@ from gitops_gen.manifests import SourceFile, iter_files
 from gitops_gen.manifests.loader import LoadResult, decode, load_text
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.schemas.cache import read_json, write_json
+from gitops_gen.schemas.crd_cache import SchemaCache
 from gitops_gen.schemas.crds import CrdDefinition, CrdProblem, is_crd, read_crd
 
 #: Bump when the converted form changes, so old cache entries are not used.
@@ -107,12 +110,15 @@ class FileProblems:
 class CrdStore:
     """CRDs from ``--crds`` paths, looked up by group and kind."""
 
-    def __init__(self, crd_dirs: Sequence[str | os.PathLike[str]], cache_dir: Path | None) -> None:
+    def __init__(self, crd_dirs: Sequence[str | os.PathLike[str]], cache_dir: Path | None,
+                 schemas: SchemaCache | None = None) -> None:
         self._paths = [str(p) for p in crd_dirs]
         for given in self._paths:
             if not os.path.exists(given):
                 raise UsageError(f"--crds path does not exist: {given}")
         self._cache_dir = cache_dir
+        #: Converted schemas by content, shared with the CRDs among the inputs.
+        self._schemas = schemas if schemas is not None else SchemaCache(cache_dir)
         #: (group, kind) -> (rank of its path, the CRD)
         self._found: dict[tuple[str, str], tuple[int, CrdDefinition]] = {}
         self._index: list[IndexedFile] | None = None
@@ -241,8 +247,7 @@ class CrdStore:
             crd.source = display
         return crds, problems
 
-    @staticmethod
-    def _parse(raw: bytes, entry: IndexedFile) -> tuple[list[CrdDefinition], list[CrdProblem]]:
+    def _parse(self, raw: bytes, entry: IndexedFile) -> tuple[list[CrdDefinition], list[CrdProblem]]:
         source = SourceFile(entry.abspath, entry.display)
         result = LoadResult(source)
         text = decode(raw, entry.display, _CRD_LIMITS)
@@ -254,7 +259,7 @@ class CrdStore:
         crds: list[CrdDefinition] = []
         for resource in result.resources:
             if is_crd(resource):
-                crd, crd_problems = read_crd(resource, entry.display)
+                crd, crd_problems = read_crd(resource, entry.display, self._schemas)
                 if crd is not None:
                     crds.append(crd)
                 else:

@@ -1,8 +1,11 @@
 """CustomResourceDefinitions read into per-version JSON Schemas, with their problems located.
 
 A :class:`CrdDefinition` is plain data (it round-trips through JSON for the on-disk cache);
-the compiled validators hang off it lazily.  Broken CRDs never raise: each problem is kept
-with its field path and line, and a version whose schema cannot be used remembers why.
+the compiled validators hang off it lazily: a version's schema is compiled when a resource of
+its kind is first validated (:mod:`~gitops_gen.schemas.crd_cache` says how a schema that
+jsonschema_rs would refuse is still found when the CRD is read).  Broken CRDs never raise: each
+problem is kept with its field path and line, and a version whose schema cannot be used
+remembers why.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from typing import Any
 import jsonschema_rs
 
 from gitops_gen.model import FieldPath, Resource
-from gitops_gen.schemas.crd_convert import ConversionError, convert
+from gitops_gen.schemas.crd_cache import SchemaCache
+from gitops_gen.schemas.crd_convert import ConversionError
 
 CRD_API_VERSIONS = frozenset({"apiextensions.k8s.io/v1", "apiextensions.k8s.io/v1beta1"})
 
@@ -121,8 +125,9 @@ def _deepest(root: Any, base: FieldPath, keys: list[str | int]) -> FieldPath:
 
 
 class _Reader:
-    def __init__(self, resource: Resource) -> None:
+    def __init__(self, resource: Resource, cache: SchemaCache) -> None:
         self.resource = resource
+        self.cache = cache
         self.problems: list[CrdProblem] = []
 
     def problem(self, path: FieldPath, message: str) -> str:
@@ -189,13 +194,15 @@ class _Reader:
             return CrdVersion(name, served, None,
                               "its CustomResourceDefinition has no schema for this version")
         try:
-            converted = convert(schema, path, preserve_unknown=preserve)
+            converted, checked = self.cache.converted(schema, path, preserve)
         except ConversionError as exc:
             message = self.problem(exc.path, f"version {name}: {exc.message}")
             return CrdVersion(name, served, None, f"its CustomResourceDefinition is broken ({message})")
         except RecursionError:
             message = self.problem(path, f"version {name}: the schema is nested too deeply")
             return CrdVersion(name, served, None, f"its CustomResourceDefinition is broken ({message})")
+        if checked:  # nothing in it that jsonschema_rs could refuse: compiled on first use
+            return CrdVersion(name, served, converted, None)
         try:
             validator = compile_schema(converted)
         except (ValueError, TypeError) as exc:  # jsonschema_rs.ValidationError is a ValueError
@@ -206,8 +213,10 @@ class _Reader:
         return CrdVersion(name, served, converted, None, validator)
 
 
-def read_crd(resource: Resource, source: str | None = None) -> tuple[CrdDefinition | None, list[CrdProblem]]:
-    """The definition of one CRD object (None when it lacks a group or kind) and its problems."""
-    reader = _Reader(resource)
+def read_crd(resource: Resource, source: str | None = None,
+             cache: SchemaCache | None = None) -> tuple[CrdDefinition | None, list[CrdProblem]]:
+    """The definition of one CRD object (None when it lacks a group or kind) and its problems;
+    its schemas are converted through ``cache`` (default: converted afresh)."""
+    reader = _Reader(resource, cache or SchemaCache(None, memory=False))
     crd = reader.read(source or resource.file)
     return crd, reader.problems

@@ -28,6 +28,7 @@ from gitops_gen.model import FieldPath, Finding, Resource, Severity
 from gitops_gen.schemas import builtin, builtin_crds, deprecated
 from gitops_gen.schemas.cache import default_cache_dir
 from gitops_gen.schemas.core import core_bundle, split_api_version
+from gitops_gen.schemas.crd_cache import SchemaCache
 from gitops_gen.schemas.crd_scope import InputCrds
 from gitops_gen.schemas.crd_store import CrdStore
 from gitops_gen.schemas.crds import CrdDefinition, is_crd, read_crd
@@ -57,7 +58,10 @@ class SchemaValidator:
     def __init__(self, kubernetes_version: str = "1.31", crd_dirs: Sequence[str | os.PathLike[str]] = (),
                  cache_dir: Path | None = None, require_schemas: bool = False) -> None:
         self._version, _ = resolve_bundle(kubernetes_version)
-        self._store = CrdStore(crd_dirs, cache_dir if cache_dir is not None else default_cache_dir())
+        folder = cache_dir if cache_dir is not None else default_cache_dir()
+        #: Every CRD schema converted once, the inputs' and ``--crds``' alike.
+        self._schemas = SchemaCache(folder)
+        self._store = CrdStore(crd_dirs, folder, self._schemas)
         self._require = require_schemas
         self._inputs = InputCrds()
         self._entries: dict[tuple[str, str], _Entry] = {}
@@ -75,6 +79,12 @@ class SchemaValidator:
     def stats(self) -> dict[str, int]:
         """CRD files parsed as YAML, read from the cache, and text-scanned for the index."""
         return dict(self._store.stats)
+
+    @property
+    def schema_stats(self) -> dict[str, int]:
+        """CRD version schemas converted, read from the cache folder, reused within the run, and
+        cache entries written."""
+        return dict(self._schemas.stats)
 
     def crd_problems(self) -> list[SchemaError]:
         """Problems in the ``--crds`` files read so far (broken CRDs, unreadable YAML), for the
@@ -103,7 +113,7 @@ class SchemaValidator:
         :meth:`validate` of the CRD itself reports."""
         if not is_crd(resource):
             return []
-        crd, problems = read_crd(resource)
+        crd, problems = read_crd(resource, cache=self._schemas)
         if crd is not None:
             self._inputs.add(crd, resource.abspath, unit)
             key = (crd.group, crd.kind)

@@ -1,0 +1,159 @@
+"""Each CRD version's schema converted once: by content, in memory for a run, on disk across runs.
+
+Converting a CRD's ``openAPIV3Schema`` (:mod:`~gitops_gen.schemas.crd_convert`) walks every
+node of it, and a tree of upstream projects holds hundreds of CRDs, many of them several times
+(an install bundle, its HA variant, a chart).  :class:`SchemaCache` keys a converted schema by a
+digest of the schema's content, whether unknown fields are preserved, and the converter's
+version (its code, ``names``' code, gitops-gen's version); a converted schema is the same
+wherever the CRD sits, so the CRDs among the inputs and those of ``--crds`` share entries.  An
+entry is one JSON file in the user's cache folder; one that cannot be read or parsed is
+ignored and rewritten, and a folder that cannot be written is simply not used.
+
+Compiling a schema into a validator costs as much again, so it waits for a resource of the
+kind (:meth:`~gitops_gen.schemas.crds.CrdVersion.compiled`).  What jsonschema_rs could refuse
+in a converted schema are only the values the converter copies (a ``pattern`` that is not a
+regular expression, ``multipleOf: 0``): its structure is built here, from a fixed vocabulary.
+So instead of compiling the whole schema, :func:`probe` compiles its distinct value fragments;
+only when one is refused is the whole schema compiled, for jsonschema_rs' own message and
+location.  Only schemas that pass are cached (the jsonschema_rs version is part of the key).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+
+from gitops_gen import __version__
+from gitops_gen.model import FieldPath
+from gitops_gen.schemas import crd_convert, names
+from gitops_gen.schemas.cache import read_json, write_json
+from gitops_gen.schemas.crd_convert import convert
+
+#: Bump when the layout of an entry changes.
+ENTRY_FORMAT = 1
+_FOLDER = f"crd-converted-v{ENTRY_FORMAT}"
+#: Value fragments jsonschema_rs accepted in this process (their JSON text), checked once each.
+_ACCEPTED: set[str] = set()
+_ACCEPTED_MAX = 200_000
+
+
+def _salt() -> bytes:
+    """What a converted schema depends on besides the schema: the converter's code and version,
+    and what decides whether it compiles (jsonschema_rs' version)."""
+    parts = [f"gitops-gen {__version__} crd-converted {ENTRY_FORMAT} converter {crd_convert.CONVERTER_VERSION}",
+             f"python {sys.version_info[0]}.{sys.version_info[1]}"]
+    try:
+        parts.append(f"jsonschema-rs {metadata.version('jsonschema-rs')}")
+    except metadata.PackageNotFoundError:
+        parts.append("jsonschema-rs ?")
+    digest = hashlib.sha256()
+    for module in (crd_convert, names):
+        try:
+            digest.update(Path(module.__file__ or "").read_bytes())
+        except OSError:
+            digest.update(b"?")
+    parts.append(digest.hexdigest())
+    return "\n".join(parts).encode()
+
+
+_SALT = _salt()
+#: The digest's key: the salt, and whether unknown fields are kept everywhere.
+_KEYS = {preserve: hashlib.sha256(_SALT + bytes([preserve])).digest() for preserve in (False, True)}
+
+
+def content_key(schema: Any, preserve: bool) -> str | None:
+    """The digest of a schema's content (types included: ``true`` is not ``1``), or None when it
+    holds something other than plain data.  ``marshal`` format 2 writes every value in full, in
+    order (no back-references), so equal bytes mean an equal schema."""
+    try:
+        raw = marshal.dumps(schema, 2)
+    except ValueError:
+        return None
+    return hashlib.blake2b(raw, digest_size=24, key=_KEYS[preserve]).hexdigest()
+
+
+def probe(fragments: list[dict[str, Any]]) -> bool:
+    """Whether jsonschema_rs accepts every value fragment (``pattern``, ``enum``, bounds) of a
+    converted schema; the ones already accepted in this process are not compiled again."""
+    fresh: dict[str, dict[str, Any]] = {}
+    for fragment in fragments:
+        try:
+            text = json.dumps(fragment, separators=(",", ":"))
+        except (TypeError, ValueError):
+            return False
+        if text not in _ACCEPTED:
+            fresh[text] = fragment
+    if not fresh:
+        return True
+    try:
+        jsonschema_rs.validator_for({"allOf": list(fresh.values())}, offline=True, validate_formats=False)
+    except (ValueError, TypeError, OverflowError):
+        return False
+    if len(_ACCEPTED) > _ACCEPTED_MAX:
+        _ACCEPTED.clear()
+    _ACCEPTED.update(fresh)
+    return True
+
+
+class SchemaCache:
+    """Converted CRD schemas by content.  ``folder``: the on-disk entries (None: none);
+    ``memory``: keep this run's conversions for CRDs met again (the same CRD in several files)."""
+
+    def __init__(self, folder: Path | None, *, memory: bool = True) -> None:
+        self._folder = folder / _FOLDER if folder is not None else None
+        self._memory: dict[str, dict[str, Any]] | None = {} if memory else None
+        self._writable = folder is not None
+        #: Schemas converted, read from the folder, found in memory; entries written.
+        self.stats = {"converted": 0, "read": 0, "reused": 0, "written": 0}
+
+    def converted(self, schema: Any, path: FieldPath, preserve: bool) -> tuple[dict[str, Any], bool]:
+        """``schema`` converted (see :func:`~gitops_gen.schemas.crd_convert.convert`; raises its
+        errors), and whether it is known to compile (else compile it to find out)."""
+        key = content_key(schema, preserve) if self._folder is not None or self._memory is not None else None
+        if key is not None:
+            found = self._recall(key)
+            if found is not None:
+                return found, True
+        fragments: list[dict[str, Any]] = []
+        out = convert(schema, path, preserve_unknown=preserve, fragments=fragments)
+        self.stats["converted"] += 1
+        if not probe(fragments):
+            return out, False
+        if key is not None:
+            if self._memory is not None:
+                self._memory[key] = out
+            self._store(key, out)
+        return out, True
+
+    def _entry(self, key: str) -> Path | None:
+        return self._folder / key[:2] / f"{key}.json" if self._folder is not None else None
+
+    def _recall(self, key: str) -> dict[str, Any] | None:
+        if self._memory is not None and key in self._memory:
+            self.stats["reused"] += 1
+            return self._memory[key]
+        path = self._entry(key)
+        raw = read_json(path) if path is not None else None
+        if not isinstance(raw, dict) or raw.get("key") != key or not isinstance(raw.get("schema"), dict):
+            return None  # absent, unreadable, corrupt or foreign: converted again (and rewritten)
+        schema: dict[str, Any] = raw["schema"]
+        self.stats["read"] += 1
+        if self._memory is not None:
+            self._memory[key] = schema
+        return schema
+
+    def _store(self, key: str, schema: dict[str, Any]) -> None:
+        path = self._entry(key)
+        if path is None or not self._writable:
+            return
+        if write_json(path, {"key": key, "schema": schema}):
+            self.stats["written"] += 1
+        else:
+            self._writable = False  # a folder that cannot be written is not tried for every CRD

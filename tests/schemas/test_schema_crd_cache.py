@@ -1,0 +1,158 @@
+"""The cache of converted CRD schemas: what it returns is what a fresh conversion gives, a bad
+entry is never used, a changed CRD gets an entry of its own, and compiling waits for first use."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from schema_helpers import SHARED_CRDS, SharedCache, load
+
+from gitops_gen.manifests import SourceFile, load_file
+from gitops_gen.schemas import SchemaValidator
+from gitops_gen.schemas.cache import read_json
+from gitops_gen.schemas.crd_cache import SchemaCache
+from gitops_gen.schemas.crd_convert import convert
+from gitops_gen.schemas.crds import is_crd, read_crd
+
+PATH = ("spec", "versions", 0, "schema", "openAPIV3Schema")
+SCHEMA: dict[str, Any] = {"type": "object", "properties": {"spec": {
+    "type": "object", "required": ["size"],
+    "properties": {"size": {"type": "integer", "minimum": 1, "default": 1},
+                   "name": {"type": "string", "pattern": "^[a-z]+$", "description": "the name"},
+                   "tags": {"type": "array", "items": {"type": "string"}, "x-kubernetes-list-type": "set"},
+                   "port": {"x-kubernetes-int-or-string": True},
+                   "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}}}
+
+
+def text(schema: Any) -> str:
+    """A converted schema as JSON, key order included (identical means identical)."""
+    return json.dumps(schema)
+
+
+def entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("crd-converted-v*/*/*.json"))
+
+
+def test_a_cached_schema_is_the_fresh_conversion(tmp_path: Path) -> None:
+    fresh = convert(SCHEMA, PATH)
+    first = SchemaCache(tmp_path)
+    converted, checked = first.converted(SCHEMA, PATH, False)
+    assert checked and text(converted) == text(fresh)
+    assert first.stats == {"converted": 1, "read": 0, "reused": 0, "written": 1}
+    assert len(entries(tmp_path)) == 1
+    second = SchemaCache(tmp_path)
+    cached, checked = second.converted(SCHEMA, PATH, False)
+    assert checked and text(cached) == text(fresh)
+    assert second.stats == {"converted": 0, "read": 1, "reused": 0, "written": 0}
+    again, _ = second.converted(json.loads(json.dumps(SCHEMA)), PATH, False)  # equal content, another object
+    assert again is cached and second.stats["reused"] == 1
+
+
+def test_whether_unknown_fields_are_kept_is_part_of_the_key(tmp_path: Path) -> None:
+    cache = SchemaCache(tmp_path)
+    pruned, _ = cache.converted(SCHEMA, PATH, False)
+    kept, _ = cache.converted(SCHEMA, PATH, True)
+    assert text(kept) == text(convert(SCHEMA, PATH, preserve_unknown=True)) != text(pruned)
+    assert len(entries(tmp_path)) == 2
+
+
+@pytest.mark.parametrize("garbage", ["", "{", "\x00\x01\x02", "[1, 2]", '{"key": "other", "schema": {}}',
+                                     '{"schema": {"type": "object"}}', "{KEY, \"schema\": [1]}",
+                                     "{KEY, \"schema\": {\"type\": \"str"])
+def test_a_corrupt_entry_is_ignored_and_rewritten(tmp_path: Path, garbage: str) -> None:
+    SchemaCache(tmp_path).converted(SCHEMA, PATH, False)
+    [entry] = entries(tmp_path)
+    entry.write_text(garbage.replace("KEY", f'"key": "{entry.stem}"'))
+    cache = SchemaCache(tmp_path)
+    converted, checked = cache.converted(SCHEMA, PATH, False)
+    assert checked and text(converted) == text(convert(SCHEMA, PATH))
+    assert cache.stats["converted"] == 1 and cache.stats["read"] == 0
+    rewritten = read_json(entry)
+    assert isinstance(rewritten, dict) and text(rewritten["schema"]) == text(converted)
+
+
+def test_a_changed_crd_gets_a_new_entry(tmp_path: Path) -> None:
+    cache = SchemaCache(tmp_path)
+    cache.converted(SCHEMA, PATH, False)
+    [old] = entries(tmp_path)
+    before = old.read_bytes()
+    changed = json.loads(json.dumps(SCHEMA))
+    changed["properties"]["spec"]["properties"]["size"]["minimum"] = 2
+    converted, _ = SchemaCache(tmp_path).converted(changed, PATH, False)
+    assert converted["properties"]["spec"]["properties"]["size"]["minimum"] == 2
+    assert len(entries(tmp_path)) == 2 and old.read_bytes() == before
+    flag = json.loads(json.dumps(SCHEMA))  # true is not 1: types are part of the content
+    flag["properties"]["spec"]["properties"]["free"]["x-kubernetes-preserve-unknown-fields"] = 1
+    SchemaCache(tmp_path).converted(flag, PATH, False)
+    assert len(entries(tmp_path)) == 3
+
+
+def test_a_schema_jsonschema_rs_refuses_is_reported_as_before_and_never_cached(tmp_path: Path) -> None:
+    bad: dict[str, Any] = {"type": "object", "properties": {"spec": {"type": "object", "properties": {
+        "name": {"type": "string", "pattern": "([a-z"}, "step": {"type": "number", "multipleOf": 0}}}}}
+    for value in bad["properties"]["spec"]["properties"].values():
+        schema = {"type": "object", "properties": {"spec": {"type": "object", "properties": {"x": value}}}}
+        _, checked = SchemaCache(tmp_path).converted(schema, PATH, False)
+        assert not checked
+    assert entries(tmp_path) == []
+
+
+def test_an_unwritable_folder_is_not_used(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    cache = SchemaCache(blocker / "cache")
+    converted, checked = cache.converted(SCHEMA, PATH, False)
+    assert checked and text(converted) == text(convert(SCHEMA, PATH))
+    assert cache.stats["written"] == 0
+
+
+def test_the_validator_converts_once_and_compiles_on_first_use(tmp_path: Path, crd_yaml: Any) -> None:
+    [crd] = load(tmp_path, crd_yaml("example.com", "Widget"), "crd.yaml")
+    cr = load(tmp_path, "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: x}\n",
+              "cr.yaml")[0]
+    cold = SchemaValidator("1.31", cache_dir=tmp_path / "cache")
+    assert cold.add_crd(crd) == []
+    assert cold.schema_stats["converted"] == 1 and cold.schema_stats["written"] == 1
+    definition, _ = read_crd(crd, cache=SchemaCache(tmp_path / "cache"))
+    assert definition is not None and definition.versions["v1"].validator is None  # not compiled yet
+    warm = SchemaValidator("1.31", cache_dir=tmp_path / "cache")
+    assert warm.add_crd(crd) == []
+    assert warm.schema_stats["converted"] == 0 and warm.schema_stats["read"] == 1
+    assert [(f.rule, f.line) for f in warm.validate(cr)] == [("schema", 4)]
+    assert [f.message for f in warm.validate(cr)] == [f.message for f in cold.validate(cr)]
+
+
+def test_the_cache_folder_is_the_environments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              crd_yaml: Any) -> None:
+    monkeypatch.setenv("GITOPS_GEN_CACHE_DIR", str(tmp_path / "chosen"))
+    [crd] = load(tmp_path, crd_yaml("example.com", "Widget"), "crd.yaml")
+    SchemaValidator("1.31").add_crd(crd)
+    assert len(entries(tmp_path / "chosen")) == 1
+
+
+def test_real_crds_from_the_cache_are_their_fresh_conversions(shared_cache: SharedCache) -> None:
+    """Every version of every CRD in ../shared/crds: the session's ``--crds`` loading filled the
+    cache folder (so the inputs' CRDs share its entries), and each entry is the fresh conversion."""
+    folder, _ = shared_cache
+    cache = SchemaCache(folder)
+    compared = 0
+    for path in sorted(SHARED_CRDS.glob("*.yaml")):
+        for resource in load_file(SourceFile(str(path), path.name)).resources:
+            if not is_crd(resource):
+                continue
+            preserve = resource.api_version.endswith("/v1beta1") and \
+                resource.data["spec"].get("preserveUnknownFields") is not False
+            for i, version in enumerate(resource.data["spec"].get("versions") or []):
+                raw = (version.get("schema") or {}).get("openAPIV3Schema")
+                if raw is None:
+                    continue
+                where = ("spec", "versions", i, "schema", "openAPIV3Schema")
+                cached, checked = cache.converted(raw, where, preserve)
+                assert checked, (path.name, version.get("name"))
+                assert text(cached) == text(convert(raw, where, preserve_unknown=preserve)), path.name
+                compared += 1
+    assert compared >= 60
+    assert cache.stats["converted"] == 0, "the --crds loading should have cached every schema"
