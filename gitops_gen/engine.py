@@ -94,6 +94,12 @@ class Outcome:
     documents: int = 0
     files: int = 0
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A plain tuple of the fields: what workers send back and the result cache stores
+        (a slots dataclass would go through copyreg's slot-state path)."""
+        return Outcome, (self.findings, self.checked, self.waived, self.facts, self.inline, self.documents,
+                         self.files)
+
     def merge(self, other: Outcome) -> None:
         self.findings.extend(other.findings)
         self.checked.extend(other.checked)

@@ -223,6 +223,9 @@ class Waived:
     reason: str
     source: str  # "config" (a waiver in .gitops-gen.yaml) or "annotation"
 
+    def __reduce__(self) -> tuple[Any, ...]:  # a plain tuple, as Finding's
+        return Waived, (self.finding, self.reason, self.source)
+
 
 class Change(enum.Enum):
     """How a finding of a pull-request gate (``check --base``) compares with the base."""
