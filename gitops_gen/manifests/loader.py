@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_gen.errors import UsageError
+from gitops_gen.manifests.fastread import read_fast
 from gitops_gen.manifests.objects import NON_RESOURCE_GROUPS, is_kubernetes_object, objects_of
 from gitops_gen.manifests.yamlread import Document, Limits, read_documents
 from gitops_gen.model import Finding, Resource, Severity
@@ -224,11 +225,12 @@ def load_file(source: SourceFile, limits: Limits = DEFAULT_LIMITS) -> LoadResult
 
 
 def load_text(text: str, source: SourceFile, result: LoadResult, limits: Limits = DEFAULT_LIMITS) -> None:
-    for doc in read_documents(text, limits):
+    docs = read_fast(text, limits)
+    for doc in read_documents(text, limits) if docs is None else docs:
         result.documents += 1
         for p in doc.problems:
             result.findings.append(_problem(p.rule, p.message, source.display, p.line, p.column))
-        if doc.root is not None:
+        if doc.built:
             resources, findings = objects_of(doc, source.display, source.abspath)
             result.resources.extend(resources)
             result.findings.extend(findings)

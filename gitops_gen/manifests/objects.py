@@ -38,8 +38,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gitops_gen.manifests.yamlread import Document, NodePositions
-from gitops_gen.model import FieldPath, Finding, Resource, ResourceRef, Severity
+from gitops_gen.manifests.yamlread import Document
+from gitops_gen.model import FieldPath, Finding, Positions, Resource, ResourceRef, Severity
 
 RULE = "malformed-object"
 #: ``Resource.memo`` key: an upper bound of the object's size as JSON (see ``Document.json_bound``).
@@ -133,7 +133,7 @@ class _ObjectReader:
         self.doc = doc
         self.file = file
         self.abspath = abspath
-        self.positions = NodePositions(doc.root)
+        self.positions = doc.positions()
         self.findings: list[Finding] = []
 
     def problem(self, message: str, at: FieldPath, *, key: bool = True, path: FieldPath = (),
@@ -264,7 +264,7 @@ class _RenamedPositions:
 
     __slots__ = ("inner", "prefix", "renamed")
 
-    def __init__(self, inner: NodePositions, prefix: FieldPath, renamed: dict[str, str]) -> None:
+    def __init__(self, inner: Positions, prefix: FieldPath, renamed: dict[str, str]) -> None:
         self.inner = inner
         self.prefix = prefix
         self.renamed = renamed

@@ -38,7 +38,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gitops_gen.manifests.scalars import key_string, resolve_plain
 from gitops_gen.manifests.syntax import syntax_error
-from gitops_gen.model import FieldPath
+from gitops_gen.model import FieldPath, Positions
 
 __all__ = ["PLAIN", "Document", "DocumentTooLarge", "Limits", "MergeError", "NodePositions", "Problem",
            "key_string", "read_documents", "resolve_plain"]
@@ -134,6 +134,16 @@ class Document:
     #: An upper bound of the bytes of ``data`` as JSON (aliases expanded), so that a size limit
     #: can be checked without encoding every document.
     json_bound: int = 0
+    #: Positions found on demand, for a document read without a node tree (the fast path).
+    lazy: Positions | None = None
+
+    @property
+    def built(self) -> bool:
+        """True when the document has a value (it was not refused for a problem)."""
+        return self.root is not None or self.lazy is not None
+
+    def positions(self) -> Positions:
+        return self.lazy if self.lazy is not None else NodePositions(self.root)
 
 
 class _Builder:

@@ -1,0 +1,425 @@
+"""A fast path for reading YAML, proven to give what :mod:`~gitops_gen.manifests.yamlread` gives.
+
+Composing a multi-megabyte file with libyaml (a Python object per node, positions for every
+node) is most of the cost of checking real trees, which carry in-tree CRDs.  Here rapidyaml (a
+C++ parser) parses each document in place and emits it as JSON, which ``json.loads`` turns into
+Python values; positions are not computed at all until something asks for one, and then only
+for that document (:class:`LazyPositions` composes it with libyaml).
+
+The fast path is taken only where it is exact.  Everything whose meaning under go-yaml v2 could
+differ from what rapidyaml's JSON says sends the whole file to libyaml (:func:`read_fast`
+returns None): plain scalars that go-yaml reads as booleans, nulls or numbers that JSON would
+read otherwise (``yes``, ``~``, ``0644``, ``1_000``, ``+1``, ``.inf``, large integers, numeric
+keys), anchors, aliases, tags, merge keys, directives, ``...`` markers, control characters,
+tabs, carriage returns and Unicode line breaks, characters YAML reserves (``@``, a backtick), a
+block scalar header followed by a comment, a file not ending in a newline, duplicate keys (to be
+reported), documents that could exceed the depth or node budgets, and any document rapidyaml
+cannot parse (libyaml then reports the error where it is).  The differential test
+``tests/manifests/test_fastread.py`` compares both paths, data and positions, on every YAML file
+of the repository, ``../shared`` and generated variants.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from gitops_gen.manifests.scalars import key_string, resolve_plain
+from gitops_gen.manifests.yamlread import Document, Limits, NodePositions, read_documents
+from gitops_gen.model import FieldPath
+
+try:
+    import ryml
+except ImportError:  # pragma: no cover - rapidyaml is a dependency; without it libyaml reads everything
+    ryml = None
+
+__all__ = ["AVAILABLE", "LazyPositions", "read_fast"]
+
+#: False when rapidyaml is not installed: every file is then read by libyaml.
+AVAILABLE = ryml is not None
+
+#: What libyaml refuses or reads otherwise, found in the source (as UTF-8): control characters,
+#: carriage returns, C1 controls, Unicode line breaks, byte order marks and non-characters;
+#: directives and ``...`` markers; a block scalar header followed by a comment (rapidyaml reads
+#: ``| # a-b`` as ``|-``); escapes that would hide a tag or an anchor from :data:`_COUNTED`.
+#: Kept apart, each behind a cheap test: one alternation is several times slower.
+_ALLOWED_BYTES = bytes([9, 10, *range(0x20, 0x7F), *range(0x80, 0x100)])
+_UNICODE_UNSAFE = re.compile(rb"\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]|\xef\xbb\xbf|\xef\xbf[\xbe\xbf]")
+_MARKER = re.compile(rb"^(?:%|\.\.\.(?:[ ]|$))", re.M)
+_ESCAPE = re.compile(rb"\\(?:x|u00|U000000)(?:21|26|2[aA])")
+#: Tags and anchors do not reach rapidyaml's JSON: a document whose JSON holds fewer of these
+#: characters than its source had a tag, an anchor, or a comment using them (libyaml's then).
+_COUNTED = (b"!", b"&")
+#: Strings in the JSON that a plain scalar could have produced and go-yaml reads otherwise:
+#: booleans, nulls and numbers of YAML 1.1 and Go (looked at once more by :func:`_plain_safe`),
+#: ``.nan``/``.inf`` (rapidyaml writes ``nan`` that way), merge keys, aliases (rapidyaml writes
+#: ``*a`` as a string) and scalars libyaml refuses to start with ``@`` or a backtick.
+_SUSPECT = re.compile(
+    r'"(y|Y|yes|Yes|YES|n|N|no|No|NO|True|TRUE|False|FALSE|on|On|ON|off|Off|OFF|~|Null|NULL|<<'
+    r'|[-+.0-9_][^"\\]*|[*@`%][^"\\]*)"(:?)')
+_NORMALISED = frozenset({".nan", ".inf", "-.inf", "+.inf"})
+#: Numbers rapidyaml writes as JSON numbers when plain (a test holds it to that): one written
+#: as a string was quoted.
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?\Z")
+#: Numbers Go reads otherwise (beyond 64 bits: a float, or a string) show, once digits are all
+#: ``0`` and exponent letters ``e``, as nineteen digits or a three-digit exponent.  Digits in a
+#: string may show so too: that document is then only read the slow way.
+_DIGITS = bytes.maketrans(b"123456789E-", b"000000000e+")
+_BIG = (b"0" * 19, b"0e000", b"0e+000")
+_CONTENT = re.compile(rb"^[ ]*[^ #\n]", re.M)
+
+_LIMITS = Limits()
+
+
+class _Fallback(Exception):
+    """This document must be read by libyaml."""
+
+
+class _WholeFile(Exception):
+    """This file must be read by libyaml."""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Fallback  # duplicate keys: libyaml reports them where they are
+    return out
+
+
+def _json_bound(encoded: bytes, digits: bytes) -> int:
+    """An upper bound of the document's size as compact JSON (``apiserver.json_size``): the
+    emitted JSON has spaces to spare, ``<``, ``>`` and ``&`` take six bytes, and a number with an
+    exponent may be written out longer (``1e15``)."""
+    escaped = encoded.count(b"<") + encoded.count(b">") + encoded.count(b"&")
+    return len(encoded) + 5 * escaped + 24 * digits.count(b"0e") + 64
+
+
+def _plain_safe(emitted: str, digits: bytes, part: bytes, tree: Any) -> bool:
+    """True when no string of the JSON can have been a plain scalar that go-yaml reads otherwise.
+
+    Such a string (``yes``, ``0644``, a key ``1.5``, ``*a``) is looked for in the source where a
+    plain scalar can stand (:func:`_plain_at`); text found there may still be inside a quoted or
+    block scalar, so the tree decides.
+    """
+    found: set[bytes] = set()
+    for match in _SUSPECT.finditer(emitted):
+        text, key = match.group(1), match.group(2)
+        if text in _NORMALISED:
+            return False  # rapidyaml writes nan and .NaN as ".nan": the source may say either
+        if text[0] in "*@`%":  # an alias, or a character libyaml refuses to start a scalar with
+            if _plain_at(part, text[0].encode("utf-8"), ends=False):
+                return False
+            continue
+        if text != "<<":
+            if not key and _JSON_NUMBER.match(text):
+                continue  # rapidyaml writes a plain one as a number: this one was quoted
+            value = resolve_plain(text)
+            if (key_string(value) == text) if key else isinstance(value, str):
+                continue
+        raw = text.encode("utf-8")
+        if _plain_at(part, raw):
+            found.add(raw)
+    if found and _plain_in_tree(tree, found):
+        return False
+    return not any(big in digits for big in _BIG)
+
+
+def _plain_at(part: bytes, text: bytes, *, ends: bool = True) -> bool:
+    """True when ``text`` stands somewhere in ``part`` where a plain scalar can: after a line's
+    indentation, ``- ``, ``? ``, a colon or a flow indicator, and (``ends``) up to the scalar's
+    end."""
+    at = part.find(text)
+    while at >= 0:
+        window = part[max(0, at - 64):at]
+        before = window.rstrip(b" ")
+        after = part[at + len(text):at + len(text) + 2].lstrip(b" ")
+        starts = not before or before[-1:] in (b"\n", b":", b"[", b"{", b",") or \
+            (before[-1:] in (b"-", b"?") and len(before) < len(window))
+        if starts and (not ends or not after or after[:1] in (b"\n", b"#", b",", b"]", b"}", b":")):
+            return True
+        at = part.find(text, at + 1)
+    return False
+
+
+def _plain_in_tree(tree: Any, texts: set[bytes]) -> bool:
+    """True when a plain (unquoted, not block) key or value of ``tree`` is one of ``texts``."""
+    for node in range(tree.size()):
+        if tree.has_val(node) and tree.is_val_plain(node) and _text(tree.val(node)) in texts:
+            return True
+        if tree.has_key(node) and tree.is_key_plain(node) and _text(tree.key(node)) in texts:
+            return True
+    return False
+
+
+def _text(view: memoryview | None) -> bytes:
+    return b"" if view is None else bytes(view)
+
+
+def _deeper(data: Any, encoded: bytes, limit: int) -> bool:
+    """True when ``data`` is nested more than ``limit`` levels.
+
+    Seen from rapidyaml's JSON first: a block container opens a line of its own and indents its
+    content two spaces more; a flow container stays on its line (brackets that open no line
+    bound them).  Only when that cannot rule it out are the values walked.
+    """
+    brackets = encoded.count(b"[") + encoded.count(b"{")
+    if brackets <= limit:
+        return False
+    room = limit - (brackets - encoded.count(b"[\n") - encoded.count(b"{\n")) - 1
+    if room > 0 and b"\n" + b" " * (2 * room) not in encoded:
+        return False
+    level = [data]
+    for _ in range(limit):
+        deeper = []
+        for value in level:
+            for child in value.values() if type(value) is dict else value:
+                if type(child) is dict or type(child) is list:
+                    deeper.append(child)
+        if not deeper:
+            return False
+        level = deeper
+    return True
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """rapidyaml prints its parse errors to the process's standard error before raising."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no usable stderr: nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+class LazyPositions:
+    """The positions of one document, composed by libyaml the first time one is asked for.
+
+    ``part`` is the document's source from its ``---`` line; ``offset`` the lines before it.
+    Two questions are answered without composing: where the document's root starts (every
+    checked resource is listed with its line), and where a top-level key is when the root is a
+    block mapping at column 1 whose lines at column 1 are its keys (see :func:`_top_keys`).
+    """
+
+    __slots__ = ("_inner", "_top", "keys", "limits", "offset", "part", "root")
+
+    def __init__(self, part: bytes, offset: int, limits: Limits, *, root: tuple[int, int],
+                 keys: list[str]) -> None:
+        self.part = part
+        self.offset = offset
+        self.limits = limits
+        self.root = root
+        self.keys = keys
+        self._inner: NodePositions | None = None
+        self._top: dict[str, int] | None = None
+
+    def _positions(self) -> NodePositions:
+        if self._inner is None:
+            docs = [d for d in read_documents(self.part.decode("utf-8"), self.limits) if d.root is not None]
+            self._inner = NodePositions(docs[0].root if docs else None)
+        return self._inner
+
+    def _top_key_line(self, key: str) -> int | None:
+        if self._top is None:
+            self._top = _top_keys(self.part, self.keys) if self.root[1] == 1 else {}
+        line = self._top.get(key)
+        return None if line is None else line + self.offset
+
+    def locate(self, path: FieldPath, *, key: bool = True) -> tuple[int, int]:
+        if not path:
+            return self.root
+        if len(path) == 1 and key and self._inner is None and isinstance(path[0], str):
+            line = self._top_key_line(path[0])
+            if line is not None:
+                return line, 1
+        line, column = self._positions().locate(path, key=key)
+        return line + self.offset, column
+
+    def exists(self, path: FieldPath) -> bool:
+        return self._positions().exists(path)
+
+
+#: A line at column 1 that is a plain top-level key (its text, as JSON keeps it, is group 1).
+_TOP_KEY_LINE = re.compile(rb"\n([A-Za-z_][A-Za-z0-9_.\-/]*)[ ]*:(?:[ \n])|\n([^ \n#])")
+
+
+def _top_keys(part: bytes, keys: list[str]) -> dict[str, int]:
+    """The line (within ``part``) of each top-level key, when every line at column 1 is a plain
+    key and they are exactly the document's keys in order: then no such line is inside a
+    multi-line quoted or flow scalar, and each key is on its line.  Else nothing is known."""
+    lines: dict[str, int] = {}
+    found: list[str] = []
+    text = b"\n" + part[part.find(b"\n") + 1:] if _marked(part) else b"\n" + part
+    skipped = part.count(b"\n", 0, part.find(b"\n") + 1) if _marked(part) else 0
+    for match in _TOP_KEY_LINE.finditer(text):
+        name = match.group(1)
+        if name is None:
+            if text.startswith(b"---", match.start() + 1) or text.startswith(b"...", match.start() + 1):
+                continue
+            return {}
+        found.append(name.decode("ascii"))
+        lines[found[-1]] = skipped + text.count(b"\n", 0, match.start()) + 1
+    return lines if found == keys else {}
+
+
+def read_fast(text: str, limits: Limits = _LIMITS) -> list[Document] | None:
+    """The documents of ``text`` read through rapidyaml, or None when libyaml must read it."""
+    if ryml is None:
+        return None
+    raw = text.encode("utf-8")
+    if not _plain_source(raw):
+        return None
+    starts = _document_starts(raw)
+    documents: list[Document] = []
+    index = 0
+    line = 0
+    try:
+        for number, (begin, end) in enumerate(itertools.pairwise(starts)):
+            part = raw[begin:end]
+            offset = line
+            line += part.count(b"\n")
+            if number == 0 and not _marked(part) and _CONTENT.search(part) is None:
+                continue  # comments before the first marker: no document
+            try:
+                document = _document(part, index, offset, limits)
+            except _Fallback:
+                document = _slow(part, index, offset, limits)
+            if document is not None:
+                documents.append(document)
+            index += 1
+    except _WholeFile:
+        return None
+    return documents
+
+
+def _plain_source(raw: bytes) -> bool:
+    """False when something in ``raw`` (see :data:`_ALLOWED_BYTES`) makes it libyaml's."""
+    if raw.translate(None, _ALLOWED_BYTES) or _ESCAPE.search(raw) is not None:
+        return False
+    if not raw.isascii() and _UNICODE_UNSAFE.search(raw) is not None:
+        return False
+    if (raw.startswith((b"%", b"...")) or b"\n%" in raw or b"\n..." in raw) and _MARKER.search(raw) is not None:
+        return False
+    return not _header_comment(raw)
+
+
+def _header_comment(raw: bytes) -> bool:
+    """True when a block scalar header (``|``, ``>-``, ``|2+``...) is followed by a comment."""
+    at = raw.find(b" #")
+    while at >= 0:
+        start = at
+        while start > 0 and raw[start - 1] == 0x20:  # spaces
+            start -= 1
+        while start > 0 and raw[start - 1] in b"-+0123456789":  # chomping and indentation
+            start -= 1
+        if start > 0 and raw[start - 1] in b"|>":
+            return True
+        at = raw.find(b" #", at + 2)
+    return False
+
+
+def _document_starts(raw: bytes) -> list[int]:
+    """Where each part of ``raw`` starts (a ``---`` line, or the start), and where it ends."""
+    starts = [0]
+    at = raw.find(b"\n---")
+    while at >= 0:
+        after = at + 4
+        if after == len(raw) or raw[after] in b" \n":
+            starts.append(at + 1)
+        at = raw.find(b"\n---", after)
+    starts.append(len(raw))
+    return starts
+
+
+def _slow(part: bytes, index: int, offset: int, limits: Limits) -> Document | None:
+    """One document read by libyaml, its lines those of the file (None when empty).
+
+    A syntax error ends a stream for libyaml (the documents after it are not read): then the
+    whole file is libyaml's (:class:`_WholeFile`).
+    """
+    docs = list(read_documents("\n" * offset + part.decode("utf-8"), limits))  # lines as in the file
+    if len(docs) > 1 or any(p.rule == "yaml-syntax" for d in docs for p in d.problems):
+        raise _WholeFile
+    if not docs:
+        return None
+    doc = docs[0]
+    doc.index = index
+    return doc
+
+
+def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document | None:
+    """One document (None when empty), or :class:`_Fallback`."""
+    if not part.endswith(b"\n"):
+        raise _Fallback  # rapidyaml would end a final block scalar with a newline
+    buffer = bytearray(part)
+    try:
+        with _quiet_stderr():
+            tree = ryml.parse_in_place(buffer)
+    except Exception as exc:  # rapidyaml's parse errors: libyaml will say where
+        raise _Fallback from exc
+    if tree.size() > limits.max_nodes:
+        raise _Fallback
+    node = tree.root_id()
+    if tree.is_stream(node):
+        if tree.num_children(node) != 1:
+            raise _Fallback
+        node = tree.first_child(node)
+    if not (tree.is_map(node) or tree.is_seq(node)):
+        if tree.is_val(node) and tree.val_is_null(node) and not tree.is_val_quoted(node):
+            return None  # an empty document
+        raise _Fallback  # a scalar document: rare, and libyaml's business
+    try:
+        with _quiet_stderr():
+            emitted = ryml.emit_json_malloc(tree, node)
+    except Exception as exc:  # deeper than rapidyaml's emitter goes (64 levels): libyaml's
+        raise _Fallback from exc
+    encoded = emitted.encode("utf-8")
+    if b'"": ' in encoded:  # an empty key: libyaml may refuse it, or read it as "null"
+        raise _Fallback
+    digits = encoded.translate(_DIGITS)
+    if any(part.count(c) != encoded.count(c) for c in _COUNTED) or \
+            not _plain_safe(emitted, digits, part, tree):
+        raise _Fallback
+    try:
+        data = json.loads(emitted, object_pairs_hook=_pairs)
+    except (ValueError, RecursionError) as exc:
+        raise _Fallback from exc
+    if _deeper(data, encoded, limits.max_depth):
+        raise _Fallback
+    root = _root_mark(part, offset)
+    keys = list(data) if isinstance(data, dict) else []
+    return Document(index, data, None, root[0], [], _json_bound(encoded, digits),
+                    lazy=LazyPositions(part, offset, limits, root=root, keys=keys))
+
+
+def _marked(part: bytes) -> bool:
+    """True when ``part`` starts with a ``---`` document marker (not a key such as ``---:``)."""
+    return part.startswith(b"---") and part[3:4] in (b" ", b"\n", b"")
+
+
+def _root_mark(part: bytes, offset: int) -> tuple[int, int]:
+    """Where libyaml starts the document's root node: its first character of content."""
+    begin = 0
+    if _marked(part):
+        begin = part.find(b"\n") + 1
+        rest = part[3:begin]
+        stripped = rest.lstrip(b" ")
+        if stripped.strip() and not stripped.startswith(b"#"):
+            return offset + 1, 4 + len(rest) - len(stripped)
+    match = _CONTENT.search(part, begin)
+    if match is None:
+        return offset + 1, 1
+    return offset + 1 + part.count(b"\n", 0, match.start()), match.end() - match.start()

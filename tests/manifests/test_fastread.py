@@ -1,0 +1,122 @@
+"""The fast YAML path reads exactly what libyaml reads: values, problems, lines and positions.
+
+A differential test: every generated case, every YAML file of the repository and of ../shared,
+and the real-world corpus are read both ways (see ``fastread_cases.difference``).
+"""
+
+from __future__ import annotations
+
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+from fastread_cases import difference, generated_cases
+
+from gitops_gen.manifests import fastread
+from gitops_gen.manifests.fastread import read_fast
+from gitops_gen.manifests.loader import SourceFile, load_file
+from gitops_gen.manifests.yamlread import Limits
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus" / "realworld.tar.xz"
+SKIPPED = {".git", ".venv", "node_modules", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+
+pytestmark = pytest.mark.skipif(not fastread.AVAILABLE, reason="rapidyaml is not installed")
+
+
+def _yaml_files(root: Path) -> list[Path]:
+    found = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if d not in SKIPPED and not d.startswith(".venv"))
+        found += [Path(folder, n) for n in sorted(names) if n.endswith((".yaml", ".yml"))]
+    return found
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def test_generated_cases_read_the_same() -> None:
+    cases = list(generated_cases())
+    assert len(cases) > 4000
+    differences = [(case, found) for case in cases if (found := difference(case))]
+    assert differences == []
+    # and the fast path is really taken: most cases are ordinary YAML
+    assert sum(read_fast(case) is not None for case in cases) > 0.8 * len(cases)
+
+
+def test_repository_yaml_reads_the_same() -> None:
+    files = _yaml_files(REPO)
+    assert len(files) > 100
+    differences = [(str(f), found) for f in files if (text := _text(f)) is not None and (found := difference(text))]
+    assert differences == []
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is absent: its CRDs and fixtures are not compared")
+def test_shared_yaml_reads_the_same() -> None:
+    files = _yaml_files(SHARED)
+    differences = [(str(f), found) for f in files if (text := _text(f)) is not None and (found := difference(text))]
+    assert differences == []
+
+
+@pytest.mark.skipif(not CORPUS.is_file(), reason="../shared/corpus/realworld.tar.xz is absent")
+def test_realworld_corpus_reads_the_same() -> None:
+    """5,000 upstream documents: values and problems of all, positions of every tenth file."""
+    compared = fast = 0
+    differences = []
+    with tarfile.open(CORPUS) as archive:
+        for number, member in enumerate(m for m in archive if m.isfile() and m.name.endswith((".yaml", ".yml"))):
+            handle = archive.extractfile(member)
+            try:
+                text = handle.read().decode("utf-8-sig") if handle else None
+            except UnicodeDecodeError:
+                continue
+            if text is None:
+                continue
+            compared += 1
+            fast += read_fast(text) is not None
+            found = difference(text, positions=number % 10 == 0)
+            if found:
+                differences.append((member.name, found))
+    assert differences == []
+    assert compared > 2000 and fast > 0.9 * compared
+
+
+def test_positions_are_computed_only_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "deploy.yaml"
+    path.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n"
+                    "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n")
+    result = load_file(SourceFile(str(path), "deploy.yaml"))
+    assert [r.kind for r in result.resources] == ["Deployment", "Service"]
+    lazies = [p for r in result.resources if isinstance(p := r.positions, fastread.LazyPositions)]
+    assert len(lazies) == 2 and all(p._inner is None for p in lazies)
+    assert result.resources[0].locate(()) == (1, 1)  # every checked resource is listed with its line
+    assert result.resources[0].locate(("spec",)) == (5, 1)
+    assert lazies[0]._inner is None  # neither needed composing the document
+    assert result.resources[1].locate(("metadata", "name")) == (11, 3)
+    assert lazies[0]._inner is None  # the other document was never composed
+
+
+def test_rapidyaml_parse_errors_do_not_reach_stderr(capfd: pytest.CaptureFixture[str]) -> None:
+    for broken in ("a: [1, 2\n", "a: b: c\n", "key: 'open\n", "? [a]\n: b\n"):
+        assert difference(broken) is None
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize("depth", [63, 64, 65, 199, 200, 201])
+def test_nesting_at_the_limits_reads_the_same(depth: int) -> None:
+    flow = "a: " + "[" * depth + "]" * depth + "\n"
+    block = "".join("  " * i + "k:\n" for i in range(depth)) + "  " * depth + "v: 1\n"
+    for text in (flow, block, f"first: 1\n---\n{flow}"):
+        assert difference(text, positions=False) is None
+
+
+def test_node_budget_reads_the_same() -> None:
+    text = "items:\n" + "".join(f"- {i}\n" for i in range(3000))
+    assert difference(text, positions=False, limits=Limits(max_nodes=1000)) is None
+    assert read_fast(text, Limits(max_nodes=1000)) is not None  # the document over budget is libyaml's alone
