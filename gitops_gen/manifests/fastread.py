@@ -96,8 +96,9 @@ def _json_bound(encoded: bytes, digits: bytes) -> int:
     """An upper bound of the document's size as compact JSON (``apiserver.json_size``): the
     emitted JSON has spaces to spare, ``<``, ``>`` and ``&`` take six bytes, and a number with an
     exponent may be written out longer (``1e15``)."""
-    escaped = encoded.count(b"<") + encoded.count(b">") + encoded.count(b"&")
-    return len(encoded) + 5 * escaped + 24 * digits.count(b"0e") + 64
+    escaped = sum(encoded.count(c) for c in (b"<", b">", b"&") if c in encoded)
+    exponents = digits.count(b"0e") if b"0e" in digits else 0
+    return len(encoded) + 5 * escaped + 24 * exponents + 64
 
 
 def _plain_safe(emitted: str, digits: bytes, part: bytes, tree: Any) -> bool:
@@ -390,7 +391,7 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
     if b'"": ' in encoded:  # an empty key: libyaml may refuse it, or read it as "null"
         raise _Fallback
     digits = encoded.translate(_DIGITS)
-    if any(part.count(c) != encoded.count(c) for c in _COUNTED) or \
+    if any((c in part or c in encoded) and part.count(c) != encoded.count(c) for c in _COUNTED) or \
             not _plain_safe(emitted, digits, part, tree):
         raise _Fallback
     try:
