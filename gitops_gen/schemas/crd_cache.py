@@ -15,16 +15,18 @@ in a converted schema are only the values the converter copies (a ``pattern`` th
 regular expression, ``multipleOf: 0``): its structure is built here, from a fixed vocabulary.
 So instead of compiling the whole schema, :func:`probe` compiles its distinct value fragments;
 only when one is refused is the whole schema compiled, for jsonschema_rs' own message and
-location.  Only schemas that pass are cached (the jsonschema_rs version is part of the key).
+location.  Only schemas that pass are cached (the installed jsonschema_rs is part of the key).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import json
 import marshal
+import os
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -44,28 +46,37 @@ _ACCEPTED: set[str] = set()
 _ACCEPTED_MAX = 200_000
 
 
-def _salt() -> bytes:
-    """What a converted schema depends on besides the schema: the converter's code and version,
-    and what decides whether it compiles (jsonschema_rs' version)."""
-    parts = [f"gitops-gen {__version__} crd-converted {ENTRY_FORMAT} converter {crd_convert.CONVERTER_VERSION}",
-             f"python {sys.version_info[0]}.{sys.version_info[1]}"]
+def _files_of(module: Any) -> list[tuple[str, int, int]]:
+    """(name, size, modification time) of the files of a module's folder (an installed library's
+    version, without importing :mod:`importlib.metadata`)."""
+    folder = os.path.dirname(module.__file__ or "")
     try:
-        parts.append(f"jsonschema-rs {metadata.version('jsonschema-rs')}")
-    except metadata.PackageNotFoundError:
-        parts.append("jsonschema-rs ?")
-    digest = hashlib.sha256()
+        listing = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    out = []
+    for name in listing:
+        with contextlib.suppress(OSError):
+            stat = os.stat(os.path.join(folder, name))
+            out.append((name, stat.st_size, stat.st_mtime_ns))
+    return out
+
+
+@functools.cache
+def _keys() -> dict[bool, bytes]:
+    """The digest's key for each ``preserve``: what a converted schema depends on besides the
+    schema (the converter's code and version), and what decides whether it compiles (the
+    installed jsonschema_rs); computed once, when first needed."""
+    digest = hashlib.sha256(f"gitops-gen {__version__} crd-converted {ENTRY_FORMAT} converter "
+                            f"{crd_convert.CONVERTER_VERSION} python {sys.version_info[:2]}".encode())
     for module in (crd_convert, names):
         try:
             digest.update(Path(module.__file__ or "").read_bytes())
         except OSError:
             digest.update(b"?")
-    parts.append(digest.hexdigest())
-    return "\n".join(parts).encode()
-
-
-_SALT = _salt()
-#: The digest's key: the salt, and whether unknown fields are kept everywhere.
-_KEYS = {preserve: hashlib.sha256(_SALT + bytes([preserve])).digest() for preserve in (False, True)}
+    digest.update(repr(_files_of(jsonschema_rs)).encode())
+    salt = digest.digest()
+    return {preserve: hashlib.sha256(salt + bytes([preserve])).digest() for preserve in (False, True)}
 
 
 def content_key(schema: Any, preserve: bool) -> str | None:
@@ -76,7 +87,7 @@ def content_key(schema: Any, preserve: bool) -> str | None:
         raw = marshal.dumps(schema, 2)
     except ValueError:
         return None
-    return hashlib.blake2b(raw, digest_size=24, key=_KEYS[preserve]).hexdigest()
+    return hashlib.blake2b(raw, digest_size=24, key=_keys()[preserve]).hexdigest()
 
 
 def probe(fragments: list[dict[str, Any]]) -> bool:
