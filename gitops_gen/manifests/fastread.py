@@ -30,9 +30,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from gitops_gen.manifests.lazypositions import LazyPositions
 from gitops_gen.manifests.scalars import key_string, resolve_plain
-from gitops_gen.manifests.yamlread import Document, Limits, NodePositions, read_documents
-from gitops_gen.model import FieldPath
+from gitops_gen.manifests.yamlread import Document, Limits, read_documents
 
 try:
     import ryml
@@ -188,6 +188,16 @@ def _deeper(data: Any, encoded: bytes, limit: int) -> bool:
     return True
 
 
+_NULL: list[int] = []
+
+
+def _devnull() -> int:
+    """A descriptor of the null device, opened once per process."""
+    if not _NULL:
+        _NULL.append(os.open(os.devnull, os.O_WRONLY))
+    return _NULL[0]
+
+
 @contextmanager
 def _quiet_stderr() -> Iterator[None]:
     """rapidyaml prints its parse errors to the process's standard error before raising."""
@@ -198,82 +208,11 @@ def _quiet_stderr() -> Iterator[None]:
         yield
         return
     try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
+        os.dup2(_devnull(), 2)
         yield
     finally:
         os.dup2(saved, 2)
         os.close(saved)
-
-
-class LazyPositions:
-    """The positions of one document, composed by libyaml the first time one is asked for.
-
-    ``part`` is the document's source from its ``---`` line; ``offset`` the lines before it.
-    Two questions are answered without composing: where the document's root starts (every
-    checked resource is listed with its line), and where a top-level key is when the root is a
-    block mapping at column 1 whose lines at column 1 are its keys (see :func:`_top_keys`).
-    """
-
-    __slots__ = ("_inner", "_top", "keys", "limits", "offset", "part", "root")
-
-    def __init__(self, part: bytes, offset: int, limits: Limits, *, root: tuple[int, int],
-                 keys: list[str]) -> None:
-        self.part = part
-        self.offset = offset
-        self.limits = limits
-        self.root = root
-        self.keys = keys
-        self._inner: NodePositions | None = None
-        self._top: dict[str, int] | None = None
-
-    def _positions(self) -> NodePositions:
-        if self._inner is None:
-            docs = [d for d in read_documents(self.part.decode("utf-8"), self.limits) if d.root is not None]
-            self._inner = NodePositions(docs[0].root if docs else None)
-        return self._inner
-
-    def _top_key_line(self, key: str) -> int | None:
-        if self._top is None:
-            self._top = _top_keys(self.part, self.keys) if self.root[1] == 1 else {}
-        line = self._top.get(key)
-        return None if line is None else line + self.offset
-
-    def locate(self, path: FieldPath, *, key: bool = True) -> tuple[int, int]:
-        if not path:
-            return self.root
-        if len(path) == 1 and key and self._inner is None and isinstance(path[0], str):
-            line = self._top_key_line(path[0])
-            if line is not None:
-                return line, 1
-        line, column = self._positions().locate(path, key=key)
-        return line + self.offset, column
-
-    def exists(self, path: FieldPath) -> bool:
-        return self._positions().exists(path)
-
-
-#: A line at column 1 that is a plain top-level key (its text, as JSON keeps it, is group 1).
-_TOP_KEY_LINE = re.compile(rb"\n([A-Za-z_][A-Za-z0-9_.\-/]*)[ ]*:(?:[ \n])|\n([^ \n#])")
-
-
-def _top_keys(part: bytes, keys: list[str]) -> dict[str, int]:
-    """The line (within ``part``) of each top-level key, when every line at column 1 is a plain
-    key and they are exactly the document's keys in order: then no such line is inside a
-    multi-line quoted or flow scalar, and each key is on its line.  Else nothing is known."""
-    lines: dict[str, int] = {}
-    found: list[str] = []
-    text = b"\n" + part[part.find(b"\n") + 1:] if _marked(part) else b"\n" + part
-    skipped = part.count(b"\n", 0, part.find(b"\n") + 1) if _marked(part) else 0
-    for match in _TOP_KEY_LINE.finditer(text):
-        name = match.group(1)
-        if name is None:
-            if text.startswith(b"---", match.start() + 1) or text.startswith(b"...", match.start() + 1):
-                continue
-            return {}
-        found.append(name.decode("ascii"))
-        lines[found[-1]] = skipped + text.count(b"\n", 0, match.start()) + 1
-    return lines if found == keys else {}
 
 
 def read_fast(text: str, limits: Limits = _LIMITS) -> list[Document] | None:
@@ -401,9 +340,8 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
     if _deeper(data, encoded, limits.max_depth):
         raise _Fallback
     root = _root_mark(part, offset)
-    keys = list(data) if isinstance(data, dict) else []
     return Document(index, data, None, root[0], [], _json_bound(encoded, digits),
-                    lazy=LazyPositions(part, offset, limits, root=root, keys=keys))
+                    lazy=LazyPositions(part, offset, root=root, data=data))
 
 
 def _marked(part: bytes) -> bool:

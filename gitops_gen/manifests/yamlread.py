@@ -41,7 +41,7 @@ from gitops_gen.manifests.syntax import syntax_error
 from gitops_gen.model import FieldPath, Positions
 
 __all__ = ["PLAIN", "Document", "DocumentTooLarge", "Limits", "MergeError", "NodePositions", "Problem",
-           "key_string", "read_documents", "resolve_plain"]
+           "compose_root", "key_string", "read_documents", "resolve_plain"]
 
 try:  # libyaml is part of every PyYAML wheel; the pure-Python loader is only a fallback
     from yaml import CSafeLoader as _BaseLoader
@@ -368,6 +368,18 @@ def read_documents(text: str, limits: Limits = Limits()) -> Iterator[Document]:
         else:
             yield Document(index, data, root, start, builder.problems, builder.json_bound())
         index += 1
+
+
+def compose_root(text: str) -> Node | None:
+    """The node tree of the first non-empty document of ``text``, for positions only (no values
+    built); None when there is none or libyaml cannot read it."""
+    try:
+        for root in yaml.compose_all(text, Loader=_Loader):
+            if root is not None and not (isinstance(root, ScalarNode) and root.tag == PLAIN and not root.value):
+                return root
+    except yaml.YAMLError:
+        return None
+    return None
 
 
 def _skip(stream: Iterator[Node | None], count: int) -> Iterator[Node | None]:

@@ -113,10 +113,10 @@ def _document_difference(f: Document, s: Document, positions: bool) -> str | Non
     if positions:
         mine, theirs = f.positions(), NodePositions(s.root)
         paths = list(_paths(s.data))
-        top = [(k,) for k in s.data] if isinstance(s.data, dict) else []
+        shallow = [p for p in paths if 0 < len(p) <= 3 and all(isinstance(k, str) for k in p)]
         sample = paths[::max(1, len(paths) // PATHS_PER_DOCUMENT)]  # the offset is what may differ
-        # the root and the top-level keys first: answered without composing until one is composed
-        for path in itertools.chain([()], top, [("absent",)], sample, [("metadata", "absent", 0)]):
+        # the root and shallow keys first: read from the lines until the document is composed
+        for path in itertools.chain([()], shallow, [("absent",)], sample, [("metadata", "absent", 0)]):
             for key in (True, False):
                 if mine.locate(path, key=key) != theirs.locate(path, key=key):
                     return f"position of {path}: {mine.locate(path, key=key)} != {theirs.locate(path, key=key)}"
