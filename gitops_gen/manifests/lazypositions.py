@@ -21,13 +21,14 @@ from gitops_gen.model import FieldPath
 __all__ = ["LazyPositions"]
 
 #: A plain key at the start of a (dedented) line: its text is group 1, the colon ends the match.
-_KEY = re.compile(rb"([A-Za-z_][A-Za-z0-9_.\-/]*)[ ]*:(?=[ ]|$)")
+_KEY = re.compile(rb"([A-Za-z_][A-Za-z0-9_.\-/]*)[ ]*:(?=[ \n]|$)")
 #: Paths at most this deep are looked up in the lines; deeper ones compose the document.
 MAX_DEPTH = 3
 
 
 class _Mapping:
-    """The lines of one block mapping: its keys' line indexes and its indentation."""
+    """One block mapping in the source: where each key's line starts, its indentation, where
+    the mapping ends (byte offsets in the part)."""
 
     __slots__ = ("end", "indent", "keys")
 
@@ -37,6 +38,18 @@ class _Mapping:
         self.end = end
 
 
+def _lines_at_most(indent: int) -> re.Pattern[bytes]:
+    """Lines indented ``indent`` spaces or fewer that hold something other than a comment."""
+    pattern = _AT_MOST.get(indent)
+    if pattern is None:
+        pattern = _AT_MOST[indent] = re.compile(rb"\n( {0,%d})(?=[^ \n#])" % indent)
+    return pattern
+
+
+_AT_MOST: dict[int, re.Pattern[bytes]] = {}
+_FIRST = re.compile(rb"\n( *)(?=[^ \n#])")
+
+
 class LazyPositions:
     """The positions of one document, composed by libyaml the first time the lines cannot tell.
 
@@ -44,7 +57,7 @@ class LazyPositions:
     ``root`` where libyaml starts its root node; ``data`` its values (to prove keys by).
     """
 
-    __slots__ = ("_inner", "_lines", "_maps", "data", "offset", "part", "root")
+    __slots__ = ("_inner", "_maps", "data", "offset", "part", "root")
 
     def __init__(self, part: bytes, offset: int, *, root: tuple[int, int], data: Any) -> None:
         self.part = part
@@ -52,7 +65,6 @@ class LazyPositions:
         self.root = root
         self.data = data
         self._inner: NodePositions | None = None
-        self._lines: list[bytes] | None = None
         self._maps: dict[FieldPath, _Mapping | None] = {}
 
     def _positions(self) -> NodePositions:
@@ -86,21 +98,18 @@ class LazyPositions:
                 return None
             value = value[name]
         assert mapping is not None
-        index = mapping.keys[str(path[-1])]
+        start = mapping.keys[str(path[-1])]  # the offset of the key's line
+        line = self.offset + self.part.count(b"\n", 0, start) + 1
         if key:
-            return self.offset + index + 1, mapping.indent + 1
-        line = self._text()[index]
-        match = _KEY.match(line, mapping.indent)
+            return line, mapping.indent + 1
+        end = self.part.find(b"\n", start)
+        text = self.part[start:end if end >= 0 else len(self.part)]
+        match = _KEY.match(text, mapping.indent)
         assert match is not None
-        start = len(line) - len(line[match.end():].lstrip(b" "))
-        if start == len(line) or line[start:start + 1] == b"#":
+        at = len(text) - len(text[match.end():].lstrip(b" "))
+        if at == len(text) or text[at:at + 1] == b"#":
             return None  # the value starts on a later line
-        return self.offset + index + 1, start + 1
-
-    def _text(self) -> list[bytes]:
-        if self._lines is None:
-            self._lines = self.part.split(b"\n")
-        return self._lines
+        return line, at + 1
 
     def _mapping(self, prefix: FieldPath, value: dict[str, Any]) -> _Mapping | None:
         if prefix not in self._maps:
@@ -108,38 +117,33 @@ class LazyPositions:
         return self._maps[prefix]
 
     def _read_mapping(self, prefix: FieldPath, value: dict[str, Any]) -> _Mapping | None:
-        lines = self._text()
+        """The mapping at ``prefix`` (its parent already read), when its lines prove its keys."""
+        part = b"\n" + self.part  # every line, the first included, follows a newline (offsets + 1)
         if prefix:
             parent = self._maps.get(prefix[:-1])
             if parent is None:
                 return None
-            start, end, outer = parent.keys[str(prefix[-1])] + 1, parent.end, parent.indent
+            begin, end, outer = part.find(b"\n", parent.keys[str(prefix[-1])] + 1), parent.end + 1, parent.indent
         else:
             marked = self.part.startswith(b"---") and self.part[3:4] in (b" ", b"\n", b"")
-            start, end, outer = (1 if marked else 0), len(lines), -1
+            begin, end, outer = part.find(b"\n", 1) if marked else 0, len(part), -1
+        if begin < 0:
+            return None
+        first = _FIRST.search(part, begin, end)
+        if first is None or len(first.group(1)) <= outer:
+            return None  # an empty block: the value is on the key's line
+        indent = len(first.group(1))
         found: list[tuple[str, int]] = []
-        indent = -1
-        for index in range(start, end):
-            line = lines[index]
-            body = line.lstrip(b" ")
-            if not body or body.startswith(b"#"):
-                continue
-            width = len(line) - len(body)
-            if indent < 0:
-                if width <= outer:
-                    return None  # an empty block: the value is on the key's line
-                indent = width
-            if width < indent:
-                if width <= outer:
-                    end = index  # the mapping ends where its parent's next key starts
+        for match in _lines_at_most(indent).finditer(part, begin, end):
+            if len(match.group(1)) < indent:
+                if len(match.group(1)) <= outer:
+                    end = match.start()  # the mapping ends where its parent's next key starts
                     break
                 return None
-            if width > indent:
-                continue
-            match = _KEY.match(body)
-            if match is None:
+            key = _KEY.match(part, match.end())
+            if key is None:
                 return None
-            found.append((match.group(1).decode("ascii"), index))
-        if indent < 0 or [name for name, _ in found] != list(value):
+            found.append((key.group(1).decode("ascii"), match.start()))  # = the line's offset in self.part
+        if [name for name, _ in found] != list(value):
             return None  # a line passing for a key, or a key written otherwise
-        return _Mapping(dict(found), indent, end)
+        return _Mapping(dict(found), indent, end - 1)
