@@ -75,6 +75,9 @@ _BIG = (b"0" * 19, b"0e000", b"0e+000")
 _CONTENT = re.compile(rb"^[ ]*[^ #\n]", re.M)
 
 _LIMITS = Limits()
+#: rapidyaml refuses to write JSON nested deeper than this (the document is then libyaml's), so
+#: a depth limit at least this large needs no check of its own (a test holds rapidyaml to it).
+EMITTED_DEPTH = 70
 
 
 class _Fallback(Exception):
@@ -337,7 +340,7 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
         data = json.loads(emitted, object_pairs_hook=_pairs)
     except (ValueError, RecursionError) as exc:
         raise _Fallback from exc
-    if _deeper(data, encoded, limits.max_depth):
+    if limits.max_depth < EMITTED_DEPTH and _deeper(data, encoded, limits.max_depth):
         raise _Fallback
     root = _root_mark(part, offset)
     return Document(index, data, None, root[0], [], _json_bound(encoded, digits),

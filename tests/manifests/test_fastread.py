@@ -116,6 +116,17 @@ def test_nesting_at_the_limits_reads_the_same(depth: int) -> None:
         assert difference(text, positions=False) is None
 
 
+def test_rapidyaml_writes_no_json_deeper_than_the_fast_path_assumes() -> None:
+    """Documents are not walked for their depth when the limit is at least EMITTED_DEPTH: that
+    holds only while rapidyaml refuses to write deeper JSON (then libyaml reads the document)."""
+    depth = fastread.EMITTED_DEPTH
+    flow = "a: " + "[" * depth + "]" * depth + "\n"
+    block = "".join("  " * i + "k:\n" for i in range(depth)) + "  " * depth + "v\n"
+    for text in (flow, block):
+        docs = read_fast(text, Limits(max_depth=depth))
+        assert docs is not None and docs[0].lazy is None  # read by libyaml, not the fast path
+
+
 def test_node_budget_reads_the_same() -> None:
     text = "items:\n" + "".join(f"- {i}\n" for i in range(3000))
     assert difference(text, positions=False, limits=Limits(max_nodes=1000)) is None
