@@ -36,10 +36,12 @@ _LIMITS = Limits()
 _KEEP_BYTES = 256 * 1024
 #: Substrings one of which a file must hold to name an indexed kind (cheaper than the pattern).
 _INDEXED_WORDS = (b"Namespace", b"AppProject", b"Application", b"CustomResourceDefinition")
-#: A document's own ``kind:`` (at the start of a line: nested kinds are indented).
-_TOP_KIND = re.compile(rb"""^["']?kind["']?\s*:\s*["']?([A-Za-z0-9]+)""", re.MULTILINE)
+#: A document's own ``kind:`` (at the start of a line: nested kinds are indented), searched in
+#: the text after a newline put first: a pattern starting with a newline is found by a fast
+#: scan, where ``^`` in multi-line mode is tried at every byte.
+_TOP_KIND = re.compile(rb"""\n["']?kind["']?\s*:\s*["']?([A-Za-z0-9]+)""")
 _CRD_FILE_KINDS = frozenset({b"CustomResourceDefinition", b"CustomResourceDefinitionList", b"List"})
-_DOC_START = re.compile(rb"^---(?=[ \t\r\n]|$)", re.MULTILINE)
+_DOC_START = re.compile(rb"\n---(?=[ \t\r\n]|$)")
 
 #: Field paths a kustomization sets on every resource it builds, by what it declares.
 NAMESPACE_PATH: FieldPath = ("metadata", "namespace")
@@ -259,7 +261,7 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
         if raw is None:
             continue
         crd_only[source.abspath] = b"CustomResourceDefinition" in raw and \
-            not set(_TOP_KIND.findall(raw)) - _CRD_FILE_KINDS
+            not set(_TOP_KIND.findall(b"\n" + raw)) - _CRD_FILE_KINDS
         if os.path.basename(source.abspath) in KUSTOMIZATION_NAMES:
             kustomizations.extend(kustomizations_of(source.abspath, raw, limits) or ())
         elif any(word in raw for word in _INDEXED_WORDS) and _KIND_BYTES.search(raw) is not None:
@@ -311,7 +313,7 @@ def _indexed_resources(source: SourceFile, raw: bytes, limits: Limits) -> Iterat
     small parse.  A document is cut at its ``---`` line (at column 0 it can only be a document
     marker) and parsed after as many blank lines as precede it, so lines stay those of the file.
     """
-    starts = [0, *(m.start() for m in _DOC_START.finditer(raw)), len(raw)]
+    starts = [0, *(m.start() for m in _DOC_START.finditer(b"\n" + raw)), len(raw)]
     for begin, end in itertools.pairwise(starts):
         part = raw[begin:end]
         if not part or _KIND_BYTES.search(part) is None:
