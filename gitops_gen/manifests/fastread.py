@@ -43,6 +43,9 @@ __all__ = ["AVAILABLE", "LazyPositions", "read_fast"]
 
 #: False when rapidyaml is not installed: every file is then read by libyaml.
 AVAILABLE = ryml is not None
+#: ``GITOPS_GEN_YAML=libyaml`` reads every file with libyaml (to compare, or to rule the fast
+#: path out when something looks wrong).
+ENABLED = AVAILABLE and os.environ.get("GITOPS_GEN_YAML", "").lower() != "libyaml"
 
 #: What libyaml refuses or reads otherwise, found in the source (as UTF-8): control characters,
 #: carriage returns, C1 controls, Unicode line breaks, byte order marks and non-characters;
@@ -220,7 +223,7 @@ def _quiet_stderr() -> Iterator[None]:
 
 def read_fast(text: str, limits: Limits = _LIMITS) -> list[Document] | None:
     """The documents of ``text`` read through rapidyaml, or None when libyaml must read it."""
-    if ryml is None:
+    if not ENABLED:
         return None
     raw = text.encode("utf-8")
     if not _plain_source(raw):

@@ -7,6 +7,8 @@ and the real-world corpus are read both ways (see ``fastread_cases.difference``)
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -131,3 +133,39 @@ def test_node_budget_reads_the_same() -> None:
     text = "items:\n" + "".join(f"- {i}\n" for i in range(3000))
     assert difference(text, positions=False, limits=Limits(max_nodes=1000)) is None
     assert read_fast(text, Limits(max_nodes=1000)) is not None  # the document over budget is libyaml's alone
+
+
+def _report(path: Path, *, libyaml: bool) -> str:
+    env = {**os.environ, "GITOPS_GEN_YAML": "libyaml" if libyaml else "fast"}
+    done = subprocess.run([sys.executable, "-m", "gitops_gen", "check", str(path), "--format", "json", "--no-cache",
+                           "--jobs", "1"], capture_output=True, text=True, env=env, check=False)
+    assert done.returncode in (0, 1), done.stderr
+    return done.stdout
+
+
+def test_checking_the_sample_repository_reports_the_same_either_way() -> None:
+    """End to end: every finding, file, line and column of a check of the default render is the
+    same whether its files are read by the fast path or by libyaml alone."""
+    assert _report(REPO / "sample-repo", libyaml=False) == _report(REPO / "sample-repo", libyaml=True)
+
+
+def test_hostile_yaml_reports_the_same_either_way(tmp_path: Path) -> None:
+    """Constructs the fast path hands to libyaml, mixed into ordinary objects of one tree."""
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\n  namespace: team\n"
+           "spec:\n  containers:\n  - name: c\n    image: x:1\n")
+    cases = [
+        pod.format(i=0) + "    securityContext:\n      privileged: yes\n",
+        pod.format(i=1) + "    securityContext:\n      privileged: true\n      privileged: false\n",
+        "base: &b\n  privileged: On\n" + pod.format(i=2) + "    securityContext:\n      <<: *b\n",
+        pod.format(i=3).replace("\n", "\r\n"),
+        "\ufeff" + pod.format(i=4),
+        pod.format(i=5) + "  volumes:\n  - name: v\n    configMap:\n      name: c\n      defaultMode: 0777\n",
+        pod.format(i=6) + "    args: [!!str 12, *missing]\n",
+        pod.format(i=7) + "    command:\n    - |  # keep-\n      run\n",
+        pod.format(i=8)[:-1],
+        pod.format(i=9) + "---\n" + pod.format(i=10) + "  hostNetwork: Yes\n---\n" + pod.format(i=11)
+        + "  hostPID: [\n",
+    ]
+    for number, text in enumerate(cases):
+        (tmp_path / f"case-{number}.yaml").write_text(text, encoding="utf-8", newline="")
+    assert _report(tmp_path, libyaml=False) == _report(tmp_path, libyaml=True)

@@ -1,0 +1,125 @@
+"""Benchmark `gitops-gen check` on real upstream trees and on one big rendered file.
+
+Not a test: run `python bench/bench_real.py` (`--skip-checkov` leaves checkov out).  Every
+figure comes from this one run on this machine; comparisons are ratios on the same files:
+
+1. the real-world corpus (../shared/corpus/realworld.tar.xz: 5,051 documents from 20 upstream
+   projects, in-tree CRDs, operator bundles, kustomize builds, Tekton, Argo, KServe), unpacked
+   outside any dot-folder (checkov skips those): documents/s, and the floor, a bare
+   ``json.loads`` of the same documents;
+2. its gpu-operator, k8s-examples and kubeflow-manifests folders: gitops-gen against checkov;
+3. 2,000 Deployments in one file, half of them with findings (what ``helm template``,
+   ``kustomize build`` or an ``install.yaml`` give): gitops-gen against checkov.
+
+Each gitops-gen run is a whole process with the result cache off (``--no-cache``): cold runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_check import DEPLOYMENT, checkov_bin, gitops_gen, timed  # noqa: E402
+
+CORPUS = HERE.parent.parent / "shared" / "corpus" / "realworld.tar.xz"
+FOLDERS = ("gpu-operator", "k8s-examples", "kubeflow-manifests")
+
+
+def json_floor(root: Path) -> tuple[int, float]:
+    """Documents under ``root`` and the seconds a bare ``json.loads`` takes to read them all
+    (their JSON made beforehand): the least any reader can cost."""
+    texts = []
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".yaml", ".yml") and path.is_file():
+            try:
+                texts.extend(json.dumps(doc) for doc in yaml.load_all(path.read_bytes(), Loader=yaml.CSafeLoader)
+                             if doc is not None)
+            except (yaml.YAMLError, UnicodeDecodeError, TypeError, ValueError):
+                continue
+    start = time.perf_counter()
+    for text in texts:
+        json.loads(text)
+    return len(texts), time.perf_counter() - start
+
+
+def one_file(dest: Path, count: int) -> None:
+    """``count`` Deployments in one stream; every second one runs privileged with a mutable tag."""
+    docs = []
+    for i in range(count):
+        doc = DEPLOYMENT.format(i=i, ns=i % 7, replicas=1 + i % 3, tag="latest" if i % 2 else f"1.{i % 5}.0",
+                                ape="true" if i % 2 else "false")
+        docs.append(doc)
+    dest.write_text("---\n".join(docs))
+
+
+def checkov(path: Path) -> float | None:
+    exe = checkov_bin()
+    if exe is None:
+        return None
+    flag = "-f" if path.is_file() else "-d"
+    elapsed, _, _, _ = timed([str(exe), flag, str(path), "--framework", "kubernetes", "--skip-download",
+                              "--quiet", "-o", "json"])
+    return elapsed
+
+
+def ours(path: Path, *extra: str) -> tuple[float, int, dict[str, int]]:
+    elapsed, code, _, out = timed(gitops_gen(path, "--no-cache", *extra))
+    summary = json.loads(out)["summary"] if out.strip().startswith("{") else {}
+    return elapsed, code, summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-checkov", action="store_true")
+    parser.add_argument("--deployments", type=int, default=2000)
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}\n")
+    work = Path(tempfile.mkdtemp(prefix="gitops-gen-real-"))
+    try:
+        if CORPUS.is_file():
+            corpus = work / "corpus"
+            with tarfile.open(CORPUS) as archive:
+                archive.extractall(corpus, filter="data")
+            docs, floor = json_floor(corpus)
+            elapsed, code, summary = ours(corpus)
+            print(f"[1] real-world corpus: {summary.get('resources', 0):,} resources in {summary.get('files', 0):,} "
+                  f"files ({docs:,} documents)")
+            print(f"    gitops-gen check: {elapsed:.2f} s = {docs / elapsed:,.0f} documents/s (target >= 1,000), "
+                  f"exit {code}")
+            print(f"    bare json.loads of the same documents: {floor:.2f} s; gitops-gen costs {elapsed / floor:,.0f}x")
+            serial, _, _ = ours(corpus, "--jobs", "1")
+            print(f"    same with --jobs 1: {serial:.2f} s = {docs / serial:,.0f} documents/s")
+            folders = work / "folders"
+            for name in FOLDERS:
+                shutil.copytree(corpus / name, folders / name)
+            mine, _, _ = ours(folders)
+            print(f"\n[2] {', '.join(FOLDERS)}: gitops-gen {mine:.2f} s")
+            if not args.skip_checkov and (theirs := checkov(folders)) is not None:
+                print(f"    checkov: {theirs:.2f} s; gitops-gen is {theirs / mine:,.1f}x faster (target >= 30x)")
+        else:
+            print(f"[1], [2] skipped: {CORPUS} is absent")
+        big = work / "install.yaml"
+        one_file(big, args.deployments)
+        mine, code, summary = ours(big)
+        print(f"\n[3] {args.deployments} Deployments in one file, half with findings: gitops-gen {mine:.2f} s "
+              f"({summary.get('findings', 0):,} findings, exit {code})")
+        if not args.skip_checkov and (theirs := checkov(big)) is not None:
+            print(f"    checkov: {theirs:.2f} s; gitops-gen is {theirs / mine:,.1f}x faster (target >= 60x)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
