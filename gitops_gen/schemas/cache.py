@@ -36,17 +36,33 @@ def read_json(path: Path) -> Any | None:
 def write_json(path: Path, value: Any) -> bool:
     """Write ``value`` to ``path`` atomically (temporary file + rename); False when it cannot."""
     try:
+        text = json.dumps(value, separators=(",", ":"))  # one call: the C encoder, not iterencode
+    except (TypeError, ValueError):
+        return False
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def read_bytes(path: Path) -> bytes | None:
+    """The bytes stored at ``path``, or None when it is absent or unreadable."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def write_bytes(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically (temporary file + rename); False when it cannot."""
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError:
         return False
     try:
-        text = json.dumps(value, separators=(",", ":"))  # one call: the C encoder, not iterencode
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(temp, path)
         return True
-    except (OSError, TypeError, ValueError):
+    except OSError:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         return False

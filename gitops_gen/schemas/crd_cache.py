@@ -6,7 +6,8 @@ node of it, and a tree of upstream projects holds hundreds of CRDs, many of them
 digest of the schema's content, whether unknown fields are preserved, and the converter's
 version (its code, ``names``' code, gitops-gen's version); a converted schema is the same
 wherever the CRD sits, so the CRDs among the inputs and those of ``--crds`` share entries.  An
-entry is one JSON file in the user's cache folder; one that cannot be read or parsed is
+entry is one file in the user's cache folder, checked when read and parsed only when a
+resource needs the schema (:class:`Stored`); one that cannot be read or fails its check is
 ignored and rewritten, and a folder that cannot be written is simply not used.
 
 Compiling a schema into a validator costs as much again, so it waits for a resource of the
@@ -35,11 +36,11 @@ import jsonschema_rs
 from gitops_gen import __version__
 from gitops_gen.model import FieldPath
 from gitops_gen.schemas import crd_convert, names
-from gitops_gen.schemas.cache import read_json, write_json
+from gitops_gen.schemas.cache import read_bytes, write_bytes
 from gitops_gen.schemas.crd_convert import convert
 
 #: Bump when the layout of an entry changes.
-ENTRY_FORMAT = 1
+ENTRY_FORMAT = 2
 _FOLDER = f"crd-converted-v{ENTRY_FORMAT}"
 #: Value fragments jsonschema_rs accepted in this process (their JSON text), checked once each.
 _ACCEPTED: set[str] = set()
@@ -113,18 +114,51 @@ def probe(fragments: list[dict[str, Any]]) -> bool:
     return True
 
 
+class Stored:
+    """A converted schema: in hand (just converted), or the JSON text of a verified cache entry,
+    parsed when first needed (most CRDs of a tree have no resource to validate).  ``digest``
+    names the JSON text when known: equal digests, equal schemas."""
+
+    __slots__ = ("_schema", "_text", "digest")
+
+    def __init__(self, digest: str | None, text: bytes | None, schema: dict[str, Any] | None) -> None:
+        self.digest = digest
+        self._text = text
+        self._schema = schema
+
+    def get(self) -> dict[str, Any]:
+        """The schema; a ValueError when a cache entry that passed its checksum does not parse
+        (only a forged one can)."""
+        if self._schema is None:
+            try:
+                value = json.loads(self._text or b"")
+            except (ValueError, RecursionError) as exc:
+                raise ValueError(f"its cached conversion cannot be read ({exc})") from None
+            if not isinstance(value, dict):
+                raise ValueError("its cached conversion is not a schema")
+            self._schema, self._text = value, None
+        return self._schema
+
+
+def _digest(text: bytes) -> str:
+    return hashlib.blake2b(text, digest_size=24).hexdigest()
+
+
 class SchemaCache:
     """Converted CRD schemas by content.  ``folder``: the on-disk entries (None: none);
-    ``memory``: keep this run's conversions for CRDs met again (the same CRD in several files)."""
+    ``memory``: keep this run's conversions for CRDs met again (the same CRD in several files).
+
+    An entry is a one-line JSON header (the key, the digest and size of the schema's JSON text)
+    then that text; it is checked when read, and parsed only when the schema is needed."""
 
     def __init__(self, folder: Path | None, *, memory: bool = True) -> None:
         self._folder = folder / _FOLDER if folder is not None else None
-        self._memory: dict[str, dict[str, Any]] | None = {} if memory else None
+        self._memory: dict[str, Stored] | None = {} if memory else None
         self._writable = folder is not None
         #: Schemas converted, read from the folder, found in memory; entries written.
         self.stats = {"converted": 0, "read": 0, "reused": 0, "written": 0}
 
-    def converted(self, schema: Any, path: FieldPath, preserve: bool) -> tuple[dict[str, Any], bool]:
+    def converted(self, schema: Any, path: FieldPath, preserve: bool) -> tuple[Stored, bool]:
         """``schema`` converted (see :func:`~gitops_gen.schemas.crd_convert.convert`; raises its
         errors), and whether it is known to compile (else compile it to find out)."""
         key = content_key(schema, preserve) if self._folder is not None or self._memory is not None else None
@@ -136,35 +170,49 @@ class SchemaCache:
         out = convert(schema, path, preserve_unknown=preserve, fragments=fragments)
         self.stats["converted"] += 1
         if not probe(fragments):
-            return out, False
-        if key is not None:
-            if self._memory is not None:
-                self._memory[key] = out
-            self._store(key, out)
-        return out, True
+            return Stored(None, None, out), False
+        stored = self._store(key, out) if key is not None else Stored(None, None, out)
+        if key is not None and self._memory is not None:
+            self._memory[key] = stored
+        return stored, True
 
     def _entry(self, key: str) -> Path | None:
         return self._folder / key[:2] / f"{key}.json" if self._folder is not None else None
 
-    def _recall(self, key: str) -> dict[str, Any] | None:
+    def _recall(self, key: str) -> Stored | None:
         if self._memory is not None and key in self._memory:
             self.stats["reused"] += 1
             return self._memory[key]
         path = self._entry(key)
-        raw = read_json(path) if path is not None else None
-        if not isinstance(raw, dict) or raw.get("key") != key or not isinstance(raw.get("schema"), dict):
-            return None  # absent, unreadable, corrupt or foreign: converted again (and rewritten)
-        schema: dict[str, Any] = raw["schema"]
+        raw = read_bytes(path) if path is not None else None
+        if raw is None:
+            return None
+        head, _, text = raw.partition(b"\n")
+        try:
+            header = json.loads(head)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(header, dict) or header.get("key") != key or header.get("size") != len(text) or \
+                header.get("digest") != _digest(text):
+            return None  # corrupt, truncated or foreign: converted again (and rewritten)
+        stored = Stored(header["digest"], text, None)
         self.stats["read"] += 1
         if self._memory is not None:
-            self._memory[key] = schema
-        return schema
+            self._memory[key] = stored
+        return stored
 
-    def _store(self, key: str, schema: dict[str, Any]) -> None:
+    def _store(self, key: str, schema: dict[str, Any]) -> Stored:
         path = self._entry(key)
         if path is None or not self._writable:
-            return
-        if write_json(path, {"key": key, "schema": schema}):
+            return Stored(None, None, schema)
+        try:
+            text = json.dumps(schema, separators=(",", ":")).encode("utf-8")
+        except (TypeError, ValueError):
+            return Stored(None, None, schema)
+        digest = _digest(text)
+        header = json.dumps({"key": key, "digest": digest, "size": len(text)}).encode()
+        if write_bytes(path, header + b"\n" + text):
             self.stats["written"] += 1
         else:
             self._writable = False  # a folder that cannot be written is not tried for every CRD
+        return Stored(digest, None, schema)

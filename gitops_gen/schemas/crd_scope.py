@@ -66,7 +66,7 @@ def _same_definition(a: CrdDefinition, b: CrdDefinition) -> bool:
         return True
     if a.versions.keys() != b.versions.keys():
         return False
-    return all((v.served, v.schema, v.problem) == (w.served, w.schema, w.problem)
+    return all(v.served == w.served and v.problem == w.problem and v.same_schema(w)
                for v, w in zip(a.versions.values(), b.versions.values(), strict=True))
 
 

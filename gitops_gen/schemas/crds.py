@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema_rs
 
 from gitops_gen.model import FieldPath, Resource
-from gitops_gen.schemas.crd_cache import SchemaCache
+from gitops_gen.schemas.crd_cache import SchemaCache, Stored
 from gitops_gen.schemas.crd_convert import ConversionError
 
 CRD_API_VERSIONS = frozenset({"apiextensions.k8s.io/v1", "apiextensions.k8s.io/v1beta1"})
@@ -45,10 +45,32 @@ class CrdProblem:
 class CrdVersion:
     name: str
     served: bool
-    schema: dict[str, Any] | None
+    #: The converted schema (read it as :attr:`schema`); None when there is none (see
+    #: ``problem``) or while it waits unparsed in ``stored``.
+    held: dict[str, Any] | None
     #: Why this version has no usable schema (None when it has one).
     problem: str | None = None
     validator: Any = field(default=None, compare=False)
+    #: The schema from the cache of converted schemas, parsed when first needed.
+    stored: Stored | None = field(default=None, compare=False)
+
+    @property
+    def schema(self) -> dict[str, Any] | None:
+        """The converted schema (parsed now if it waits in the cache's text; a ValueError when
+        that text is not a schema)."""
+        if self.held is None and self.stored is not None:
+            self.held = self.stored.get()
+        return self.held
+
+    def same_schema(self, other: CrdVersion) -> bool:
+        """Whether both have the same schema (compared by digest when both came through the cache,
+        without parsing either)."""
+        mine, theirs = self.stored, other.stored
+        if mine is not None and mine is theirs:
+            return True
+        if mine is not None and theirs is not None and mine.digest is not None and theirs.digest is not None:
+            return mine.digest == theirs.digest
+        return self.schema == other.schema
 
     def compiled(self) -> Any:
         """The compiled validator (compiled on first use)."""
@@ -194,7 +216,7 @@ class _Reader:
             return CrdVersion(name, served, None,
                               "its CustomResourceDefinition has no schema for this version")
         try:
-            converted, checked = self.cache.converted(schema, path, preserve)
+            stored, checked = self.cache.converted(schema, path, preserve)
         except ConversionError as exc:
             message = self.problem(exc.path, f"version {name}: {exc.message}")
             return CrdVersion(name, served, None, f"its CustomResourceDefinition is broken ({message})")
@@ -202,7 +224,8 @@ class _Reader:
             message = self.problem(path, f"version {name}: the schema is nested too deeply")
             return CrdVersion(name, served, None, f"its CustomResourceDefinition is broken ({message})")
         if checked:  # nothing in it that jsonschema_rs could refuse: compiled on first use
-            return CrdVersion(name, served, converted, None)
+            return CrdVersion(name, served, None, None, stored=stored)
+        converted = stored.get()
         try:
             validator = compile_schema(converted)
         except (ValueError, TypeError) as exc:  # jsonschema_rs.ValidationError is a ValueError

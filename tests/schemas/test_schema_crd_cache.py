@@ -12,7 +12,6 @@ from schema_helpers import SHARED_CRDS, SharedCache, load
 
 from gitops_gen.manifests import SourceFile, load_file
 from gitops_gen.schemas import SchemaValidator
-from gitops_gen.schemas.cache import read_json
 from gitops_gen.schemas.crd_cache import SchemaCache
 from gitops_gen.schemas.crd_convert import convert
 from gitops_gen.schemas.crds import is_crd, read_crd
@@ -40,12 +39,13 @@ def test_a_cached_schema_is_the_fresh_conversion(tmp_path: Path) -> None:
     fresh = convert(SCHEMA, PATH)
     first = SchemaCache(tmp_path)
     converted, checked = first.converted(SCHEMA, PATH, False)
-    assert checked and text(converted) == text(fresh)
+    assert checked and text(converted.get()) == text(fresh)
     assert first.stats == {"converted": 1, "read": 0, "reused": 0, "written": 1}
     assert len(entries(tmp_path)) == 1
     second = SchemaCache(tmp_path)
     cached, checked = second.converted(SCHEMA, PATH, False)
-    assert checked and text(cached) == text(fresh)
+    assert checked and cached.digest == converted.digest is not None
+    assert text(cached.get()) == text(fresh)
     assert second.stats == {"converted": 0, "read": 1, "reused": 0, "written": 0}
     again, _ = second.converted(json.loads(json.dumps(SCHEMA)), PATH, False)  # equal content, another object
     assert again is cached and second.stats["reused"] == 1
@@ -55,23 +55,49 @@ def test_whether_unknown_fields_are_kept_is_part_of_the_key(tmp_path: Path) -> N
     cache = SchemaCache(tmp_path)
     pruned, _ = cache.converted(SCHEMA, PATH, False)
     kept, _ = cache.converted(SCHEMA, PATH, True)
-    assert text(kept) == text(convert(SCHEMA, PATH, preserve_unknown=True)) != text(pruned)
+    assert text(kept.get()) == text(convert(SCHEMA, PATH, preserve_unknown=True)) != text(pruned.get())
     assert len(entries(tmp_path)) == 2
 
 
-@pytest.mark.parametrize("garbage", ["", "{", "\x00\x01\x02", "[1, 2]", '{"key": "other", "schema": {}}',
-                                     '{"schema": {"type": "object"}}', "{KEY, \"schema\": [1]}",
-                                     "{KEY, \"schema\": {\"type\": \"str"])
-def test_a_corrupt_entry_is_ignored_and_rewritten(tmp_path: Path, garbage: str) -> None:
+def header(key: str, body: bytes, *, digest: str | None = None, size: int | None = None) -> bytes:
+    """An entry's first line, as the cache writes it (or with another digest or size)."""
+    import hashlib
+
+    real = hashlib.blake2b(body, digest_size=24).hexdigest()
+    return json.dumps({"key": key, "digest": digest or real, "size": len(body) if size is None else size}).encode()
+
+
+@pytest.mark.parametrize("damage", ["empty", "half header", "binary", "not an object", "another key",
+                                    "truncated", "flipped byte", "wrong digest", "wrong size"])
+def test_a_corrupt_entry_is_ignored_and_rewritten(tmp_path: Path, damage: str) -> None:
     SchemaCache(tmp_path).converted(SCHEMA, PATH, False)
     [entry] = entries(tmp_path)
-    entry.write_text(garbage.replace("KEY", f'"key": "{entry.stem}"'))
+    good = entry.read_bytes()
+    head, _, body = good.partition(b"\n")
+    key = json.loads(head)["key"]
+    entry.write_bytes({
+        "empty": b"",
+        "half header": head[: len(head) // 2],
+        "binary": b"\x00\x01\x02\n\xff",
+        "not an object": b"[1, 2]\n" + body,
+        "another key": header("ab" * 24, body) + b"\n" + body,
+        "truncated": good[:-10],
+        "flipped byte": good[:-5] + bytes([good[-5] ^ 1]) + good[-4:],
+        "wrong digest": header(key, body, digest="0" * 48) + b"\n" + body,
+        "wrong size": header(key, body, size=len(body) + 1) + b"\n" + body,
+    }[damage])
     cache = SchemaCache(tmp_path)
     converted, checked = cache.converted(SCHEMA, PATH, False)
-    assert checked and text(converted) == text(convert(SCHEMA, PATH))
+    assert checked and text(converted.get()) == text(convert(SCHEMA, PATH))
     assert cache.stats["converted"] == 1 and cache.stats["read"] == 0
-    rewritten = read_json(entry)
-    assert isinstance(rewritten, dict) and text(rewritten["schema"]) == text(converted)
+    assert entry.read_bytes() == good  # rewritten
+
+
+def test_an_entry_is_parsed_only_when_its_schema_is_needed(tmp_path: Path) -> None:
+    SchemaCache(tmp_path).converted(SCHEMA, PATH, False)
+    stored, _ = SchemaCache(tmp_path).converted(SCHEMA, PATH, False)
+    assert stored._schema is None  # checked, not parsed
+    assert text(stored.get()) == text(convert(SCHEMA, PATH)) and stored._schema is not None
 
 
 def test_a_changed_crd_gets_a_new_entry(tmp_path: Path) -> None:
@@ -82,7 +108,7 @@ def test_a_changed_crd_gets_a_new_entry(tmp_path: Path) -> None:
     changed = json.loads(json.dumps(SCHEMA))
     changed["properties"]["spec"]["properties"]["size"]["minimum"] = 2
     converted, _ = SchemaCache(tmp_path).converted(changed, PATH, False)
-    assert converted["properties"]["spec"]["properties"]["size"]["minimum"] == 2
+    assert converted.get()["properties"]["spec"]["properties"]["size"]["minimum"] == 2
     assert len(entries(tmp_path)) == 2 and old.read_bytes() == before
     flag = json.loads(json.dumps(SCHEMA))  # true is not 1: types are part of the content
     flag["properties"]["spec"]["properties"]["free"]["x-kubernetes-preserve-unknown-fields"] = 1
@@ -105,7 +131,7 @@ def test_an_unwritable_folder_is_not_used(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     cache = SchemaCache(blocker / "cache")
     converted, checked = cache.converted(SCHEMA, PATH, False)
-    assert checked and text(converted) == text(convert(SCHEMA, PATH))
+    assert checked and text(converted.get()) == text(convert(SCHEMA, PATH))
     assert cache.stats["written"] == 0
 
 
@@ -117,7 +143,10 @@ def test_the_validator_converts_once_and_compiles_on_first_use(tmp_path: Path, c
     assert cold.add_crd(crd) == []
     assert cold.schema_stats["converted"] == 1 and cold.schema_stats["written"] == 1
     definition, _ = read_crd(crd, cache=SchemaCache(tmp_path / "cache"))
-    assert definition is not None and definition.versions["v1"].validator is None  # not compiled yet
+    assert definition is not None
+    version = definition.versions["v1"]
+    assert version.validator is None and version.held is None  # neither parsed nor compiled yet
+    assert version.compiled() is not None and version.held is not None
     warm = SchemaValidator("1.31", cache_dir=tmp_path / "cache")
     assert warm.add_crd(crd) == []
     assert warm.schema_stats["converted"] == 0 and warm.schema_stats["read"] == 1
@@ -152,7 +181,7 @@ def test_real_crds_from_the_cache_are_their_fresh_conversions(shared_cache: Shar
                 where = ("spec", "versions", i, "schema", "openAPIV3Schema")
                 cached, checked = cache.converted(raw, where, preserve)
                 assert checked, (path.name, version.get("name"))
-                assert text(cached) == text(convert(raw, where, preserve_unknown=preserve)), path.name
+                assert text(cached.get()) == text(convert(raw, where, preserve_unknown=preserve)), path.name
                 compared += 1
     assert compared >= 60
     assert cache.stats["converted"] == 0, "the --crds loading should have cached every schema"
