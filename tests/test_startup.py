@@ -79,8 +79,6 @@ def test_a_cached_check_of_a_plain_folder_loads_only_what_it_needs(tmp_path: Pat
     assert "gitops_gen.reporters.jsonfmt" in loaded and "gitops_gen.reporters.text" not in loaded
 
 
-@pytest.mark.xfail(reason="gitops_gen/schemas/crd_cache.py imports importlib.metadata when it is imported (for "
-                          "_salt() only); remove this mark once it imports it there", strict=False)
 def test_a_cached_check_reads_no_distribution_metadata(tmp_path: Path) -> None:
     """importlib.metadata only for what needs it: the cache key finds the libraries' versions
     without it (cache_key.installed)."""
