@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gitops_gen.config import Config, find_config, load_config
-from gitops_gen.gate.guardrails import removed_guardrails, weakened_config
 from gitops_gen.gate.keys import Units, finding_key
 from gitops_gen.gate.refs import open_repository, resolve, write_tree
 from gitops_gen.index import TreeIndex, kustomizations_under
@@ -274,12 +273,18 @@ def _guardrails(base: Side, head: Side, base_config: Config | None, head_config:
     only changed files are read; a "deleted" object that head still has elsewhere (another,
     unchanged file holding the same object) is not deleted."""
     changed = _changed(base.root, head.root)
-    in_head = {_identity(c.ref) for c in head.report.checked}
-    found = [f for f in removed_guardrails(_guardrail_resources(base.root, changed),
-                                           _guardrail_resources(head.root, changed))
-             if not (f.details.get("check", "").endswith("-deleted") and f.resource is not None
-                     and _identity(f.resource) in in_head)]
+    found: list[Finding] = []
+    base_objects = _guardrail_resources(base.root, changed)
+    if base_objects:  # (the guardrail modules load only when there is something to judge)
+        from gitops_gen.gate.guardrails import removed_guardrails
+
+        in_head = {_identity(c.ref) for c in head.report.checked}
+        found = [f for f in removed_guardrails(base_objects, _guardrail_resources(head.root, changed))
+                 if not (f.details.get("check", "").endswith("-deleted") and f.resource is not None
+                         and _identity(f.resource) in in_head)]
     if base_config is not None or head_config is not None:
+        from gitops_gen.gate.guardrails import weakened_config
+
         found.extend(weakened_config(base_config, head_config, head_file, base_file))
     return found
 
