@@ -2,7 +2,8 @@
 
 Not a test: run `python bench/bench_cache.py` (`--deployments N` changes the corpus of
 bench_check.py, `--docs-mixed N` adds the mixed corpus of corpus.py, `--jobs N` fixes the
-worker count).  Each check runs in a fresh process (no schema or import warmed by an earlier
+worker count, `--bytecode` gives the processes a compiled-bytecode cache as an installed
+package has).  Each check runs in a fresh process (no schema or import warmed by an earlier
 one) calling the pipeline with a cache folder of its own; the figures are the run itself, the
 whole process (wall) and its CPU time (user + system, workers included: steady when other load
 on the machine makes wall times unsteady), and the ratios compare runs on the same corpus on
@@ -48,6 +49,22 @@ print(json.dumps({"run": done - imported, "findings": len(report.findings), "fil
 """
 
 
+#: The environment of the measured processes (``--bytecode`` gives them a compiled-bytecode cache).
+ENV: dict[str, str] = dict(os.environ)
+
+
+def use_bytecode(work: Path) -> None:
+    """Run the measured processes as an installed package runs: with its modules compiled once
+    (``python -m compileall`` into a bytecode cache of the bench), not compiled again by every
+    process as they are where ``PYTHONDONTWRITEBYTECODE`` is set."""
+    import gitops_gen
+
+    ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+    ENV["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    package = os.path.dirname(gitops_gen.__file__)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", package], env=ENV, check=True, capture_output=True)
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -57,7 +74,7 @@ def check(tree: Path, cache: Path | None, jobs: int) -> dict[str, object]:
     cpu = _children_cpu()
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", ONE_RUN, str(tree), str(cache) if cache else "-", str(jobs)],
-                         check=True, capture_output=True, text=True).stdout
+                         check=True, capture_output=True, text=True, env=ENV).stdout
     result: dict[str, object] = json.loads(out)
     result["process"] = time.perf_counter() - start
     result["cpu"] = _children_cpu() - cpu  # user + system, the process and its workers
@@ -105,10 +122,15 @@ def main() -> None:
     parser.add_argument("--deployments", type=int, default=2000)
     parser.add_argument("--docs-mixed", type=int, default=0, help="also a mixed corpus of this many documents")
     parser.add_argument("--jobs", type=int, default=0, help="worker processes (0: chosen by tree size)")
+    parser.add_argument("--bytecode", action="store_true",
+                        help="give the measured processes a compiled-bytecode cache (as an installed package has)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="gitops-gen-bench-cache-"))
+    if args.bytecode:
+        use_bytecode(work)
     try:
-        print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, jobs {args.jobs or 'auto'}\n")
+        print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, jobs {args.jobs or 'auto'}, "
+              f"bytecode {'cached (--bytecode)' if args.bytecode else 'as the environment has it'}\n")
         tree = work / "deployments"
         deployments(tree, args.deployments)
         bench(f"{args.deployments} Deployments", tree, work, args.jobs)
