@@ -90,6 +90,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
@@ -263,8 +264,19 @@ def _candidates(resource: Resource, wanted: Callable[[str], bool]) -> Iterator[t
             decoded = _decoded(value) if isinstance(key, str) and isinstance(value, str) else None
             if decoded is not None and wanted(decoded):
                 yield ("data", key), decoded, False, True
+    if wanted is _may_hold_default and not _may_hold_default(_all_text(resource.data)):
+        return  # no key or string of the object holds a word every default pattern needs
     for path, text, is_key in _walk(resource.data, (), wanted):
         yield path, text, is_key, False
+
+
+def _all_text(data: Any) -> str:
+    """Every key and string of ``data`` in one text (escaping never splits a word), written by
+    the JSON encoder in C: one substring test of it is cheaper than walking the object."""
+    try:
+        return json.dumps(data, ensure_ascii=False, check_circular=False)
+    except (TypeError, ValueError, RecursionError):
+        return "XXX"  # not JSON-shaped: walk it
 
 
 def _placeholders(resource: Resource, matcher: re.Pattern[str], wanted: Callable[[str], bool],
