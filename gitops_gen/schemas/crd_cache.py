@@ -13,7 +13,7 @@ ignored and rewritten, and a folder that cannot be written is simply not used.
 Compiling a schema into a validator costs as much again, so it waits for a resource of the
 kind (:meth:`~gitops_gen.schemas.crds.CrdVersion.compiled`).  What jsonschema_rs could refuse
 in a converted schema are only the values the converter copies (a ``pattern`` that is not a
-regular expression, ``multipleOf: 0``): its structure is built here, from a fixed vocabulary.
+regular expression, ``multipleOf: 0``): its structure is the converter's own, from a fixed vocabulary.
 So instead of compiling the whole schema, :func:`probe` compiles its distinct value fragments;
 only when one is refused is the whole schema compiled, for jsonschema_rs' own message and
 location.  Only schemas that pass are cached (the installed jsonschema_rs is part of the key).
