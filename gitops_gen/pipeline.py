@@ -28,6 +28,7 @@ from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import Finding, Report
 from gitops_gen.schemas.validator import SchemaValidator
+from gitops_gen.splitting import SPLIT_MIN_BYTES, Slice, reassemble, slices_of
 from gitops_gen.waivers import path_matches
 
 if TYPE_CHECKING:  # imported when used: the cache only with a cache folder, builds only for kustomizations
@@ -82,16 +83,18 @@ _CACHE: ResultCache | None = None
 last_cache_stats: CacheStats | None = None
 
 
-def _work(files: Sequence[SourceFile]) -> tuple[Outcome, CacheStats | None]:
+def _work(batch: tuple[int, Sequence[SourceFile]]) -> tuple[int, Outcome, CacheStats | None]:
     assert _ENGINE is not None and _LIMITS is not None
-    if _CACHE is not None:
+    number, files = batch
+    cache = None if isinstance(files[0], Slice) else _CACHE  # a slice is cached as its whole file
+    if cache is not None:
         from gitops_gen.cache import CacheStats
 
-        _CACHE.stats = CacheStats()  # a worker reports what it did for this batch only
-    outcome = _check_files(_ENGINE, files, _LIMITS, _CACHE, lookup=False)
-    if _CACHE is not None:
-        _CACHE.flush()  # one pack per batch
-    return outcome, _CACHE.stats if _CACHE else None
+        cache.stats = CacheStats()  # a worker reports what it did for this batch only
+    outcome = _check_files(_ENGINE, files, _LIMITS, cache, lookup=False)
+    if cache is not None:
+        cache.flush()  # one pack per batch
+    return number, outcome, cache.stats if cache else None
 
 
 def _check_files(engine: Engine, files: Sequence[SourceFile], limits: Limits,
@@ -153,16 +156,17 @@ def _jobs(options: RunOptions, files: Sequence[SourceFile]) -> int:
     if options.jobs:
         return max(1, options.jobs)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if cores < 2 or len(files) < PARALLEL_MIN_FILES:
+    if cores < 2:
         return 1
     size = 0
     for source in files:
         try:
-            size += len(source.content) if source.content is not None else os.path.getsize(source.abspath)
+            bytes_ = len(source.content) if source.content is not None else os.path.getsize(source.abspath)
         except OSError:
             continue
-        if size >= PARALLEL_MIN_BYTES:
-            return cores
+        size += bytes_
+        if bytes_ >= SPLIT_MIN_BYTES or (size >= PARALLEL_MIN_BYTES and len(files) >= PARALLEL_MIN_FILES):
+            return cores  # many files, or one big enough to be cut across the workers
     return 1
 
 
@@ -358,16 +362,32 @@ def _dispatch(engine: Engine, files: list[SourceFile], options: RunOptions,
     global _ENGINE, _LIMITS, _CACHE
     # inherited by the forked workers; never mutated after this (a worker's cache counts its own batch)
     _ENGINE, _LIMITS, _CACHE = engine, options.limits, cache
-    size = max(1, min(64, len(files) // (jobs * 8) or 1))
-    batches = [files[i:i + size] for i in range(0, len(files), size)]
+    units = slices_of(files, jobs, options.limits)
+    singles = [unit[0] for unit in units if len(unit) == 1]
+    size = max(1, min(64, len(singles) // (jobs * 8) or 1))
+    batches: list[Sequence[SourceFile]] = [singles[i:i + size] for i in range(0, len(singles), size)]
+    cut = [unit for unit in units if len(unit) > 1]
+    owner: dict[int, tuple[int, int]] = {}  # batch number -> (cut file, slice)
+    for file_number, unit in enumerate(cut):
+        for slice_number, piece in enumerate(unit):
+            owner[len(batches)] = (file_number, slice_number)
+            batches.append([piece])
+    pieces: list[dict[int, Outcome]] = [{} for _ in cut]
     out: list[Outcome] = []
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for chunk, stats in pool.imap_unordered(_work, batches):
-                out.append(chunk)
-                done += chunk.files
+            for number, chunk, stats in pool.imap_unordered(_work, enumerate(batches)):
                 if cache is not None and stats is not None:
                     cache.stats.merge(stats)
+                if number in owner:
+                    file_number, slice_number = owner[number]
+                    pieces[file_number][slice_number] = chunk
+                    if len(pieces[file_number]) < len(cut[file_number]):
+                        continue
+                    chunk = reassemble(cut[file_number][0], pieces[file_number], cache, lambda whole_file: _check_files(
+                        engine, [whole_file], options.limits, cache, lookup=False))
+                out.append(chunk)
+                done += chunk.files
                 if progress:
                     progress(done, total)
     finally:

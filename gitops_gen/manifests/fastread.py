@@ -39,7 +39,7 @@ try:
 except ImportError:  # pragma: no cover - rapidyaml is a dependency; without it libyaml reads everything
     ryml = None
 
-__all__ = ["AVAILABLE", "LazyPositions", "read_fast"]
+__all__ = ["AVAILABLE", "LazyPositions", "document_starts", "read_fast"]
 
 #: False when rapidyaml is not installed: every file is then read by libyaml.
 AVAILABLE = ryml is not None
@@ -228,7 +228,7 @@ def read_fast(text: str, limits: Limits = _LIMITS) -> list[Document] | None:
     raw = text.encode("utf-8")
     if not _plain_source(raw):
         return None
-    starts = _document_starts(raw)
+    starts = document_starts(raw)
     documents: list[Document] = []
     index = 0
     line = 0
@@ -239,6 +239,9 @@ def read_fast(text: str, limits: Limits = _LIMITS) -> list[Document] | None:
             line += part.count(b"\n")
             if number == 0 and not _marked(part) and _CONTENT.search(part) is None:
                 continue  # comments before the first marker: no document
+            if _marked(part) and not part[3:].strip():
+                index += 1  # an empty document
+                continue
             try:
                 document = _document(part, index, offset, limits)
             except _Fallback:
@@ -277,7 +280,7 @@ def _header_comment(raw: bytes) -> bool:
     return False
 
 
-def _document_starts(raw: bytes) -> list[int]:
+def document_starts(raw: bytes) -> list[int]:
     """Where each part of ``raw`` starts (a ``---`` line, or the start), and where it ends."""
     starts = [0]
     at = raw.find(b"\n---")
