@@ -247,10 +247,13 @@ class _Gather:
 
 
 def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
-                on_crd: Callable[[Resource, str], Iterable[Finding]] | None = None) -> tuple[TreeIndex, list[Finding]]:
+                on_crd: Callable[[Resource, str], Iterable[Finding]] | None = None,
+                on_kustomizations: Callable[[Sequence[Kustomization]], None] | None = None,
+                ) -> tuple[TreeIndex, list[Finding]]:
     """Index ``files``; ``on_crd`` is given each CustomResourceDefinition as it is read, with the
     folder of its install unit (:func:`crd_units`): the validator registers it, and may return
-    findings about it."""
+    findings about it.  ``on_kustomizations`` is given the kustomizations as soon as they are
+    all known, before the documents are parsed (builds can start meanwhile)."""
     gather = _Gather()
     kustomizations: list[Kustomization] = []
     findings: list[Finding] = []
@@ -266,6 +269,8 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
             kustomizations.extend(kustomizations_of(source.abspath, raw, limits) or ())
         elif any(word in raw for word in _INDEXED_WORDS) and _KIND_BYTES.search(raw) is not None:
             candidates.append((source, raw if len(raw) < _KEEP_BYTES else b""))
+    if on_kustomizations is not None:
+        on_kustomizations(kustomizations)
     unit = crd_units(crd_only)
     for source, kept in candidates:
         raw = kept or read_limited(source, limits) or b""  # large files are read again rather than held

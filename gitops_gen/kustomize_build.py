@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
@@ -63,11 +64,12 @@ class BuildOutput:
     text: str
 
 
-def roots(index: TreeIndex) -> list[Kustomization]:
+def roots(index: TreeIndex | Sequence[Kustomization]) -> list[Kustomization]:
     """The kustomizations of the index that no other one includes, one per folder."""
-    included = {target for k in index.kustomizations for target in k.includes}
+    kustomizations = index.kustomizations if isinstance(index, TreeIndex) else index
+    included = {target for k in kustomizations for target in k.includes}
     out: dict[str, Kustomization] = {}
-    for k in index.kustomizations:
+    for k in kustomizations:
         if k.folder not in included:
             out.setdefault(k.folder, k)
     return list(out.values())
@@ -257,11 +259,34 @@ def _display(path: str) -> str:
     return path if rel.startswith(os.pardir) else rel
 
 
+class EarlyBuilds:
+    """Starts the builds as soon as the index phase knows the kustomizations (give it as
+    ``build_index``'s ``on_kustomizations``): kubectl works while the documents are parsed."""
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
+        self.started: Future[list[BuildOutput]] | None = None
+
+    def __call__(self, kustomizations: Sequence[Kustomization]) -> None:
+        kubectl = shutil.which("kubectl") if kustomizations else None
+        if kubectl is None:
+            return
+        by_folder = {k.folder: k for k in kustomizations}
+        todo = [k for k in roots(kustomizations) if buildable(k, by_folder, self.limits)]
+        if todo:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gitops-gen-kustomize")
+            self.started = pool.submit(_build_all, kubectl, todo)
+            pool.shutdown(wait=False)  # the thread ends with its builds
+
+
 def build_tree(engine: Engine, index: TreeIndex, limits: Limits = DEFAULT_LIMITS,
-               kubectl: str | None = None) -> Judged:
-    """Build every local root kustomization of ``index`` and judge the output with ``engine``;
-    empty (and no process started) when there is no kustomization or no ``kubectl``."""
+               kubectl: str | None = None, started: Future[list[BuildOutput]] | None = None) -> Judged:
+    """Build every local root kustomization of ``index`` (or take the builds ``started`` early)
+    and judge the output with ``engine``; empty (and no process started) when there is no
+    kustomization or no ``kubectl``."""
     nothing = Judged(MappingProxyType({}))
+    if started is not None:
+        return judge_builds(engine, started.result(), limits)
     if not index.kustomizations:
         return nothing
     kubectl = kubectl or shutil.which("kubectl")
@@ -299,8 +324,6 @@ def _build_all(kubectl: str, todo: Sequence[Kustomization]) -> list[BuildOutput]
     together = build(kubectl, [k.folder for k in todo])
     if together is not None or len(todo) == 1:
         return [together] if together is not None else []
-    from concurrent.futures import ThreadPoolExecutor  # only trees whose roots do not build together pay
-
     with ThreadPoolExecutor(max_workers=min(PARALLEL_BUILDS, len(todo))) as pool:
         outputs = list(pool.map(lambda k: build(kubectl, [k.folder]), todo))
     return [o for o in outputs if o is not None]

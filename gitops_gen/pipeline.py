@@ -28,7 +28,7 @@ from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import Finding, Report
 from gitops_gen.schemas.validator import SchemaValidator
-from gitops_gen.splitting import SPLIT_MIN_BYTES, Slice, reassemble, slices_of
+from gitops_gen.splitting import Slice, reassemble, slices_of, worker_count
 from gitops_gen.waivers import path_matches
 
 if TYPE_CHECKING:  # imported when used: the cache only with a cache folder, builds only for kustomizations
@@ -41,9 +41,6 @@ GC_THRESHOLD = 10_000
 GRAPH_RULES = ("argocd-path-missing", "argocd-project-missing", "argocd-source-not-allowed",
                "argocd-destination-not-allowed", "argocd-duplicate-resource", "argocd-wave-order",
                "argocd-unreachable", "argocd-cycle", "argocd-app-namespace", "argocd-appset-not-expanded")
-#: Below this many files (or bytes) a second process costs more than it saves.
-PARALLEL_MIN_FILES = 16
-PARALLEL_MIN_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,24 +149,6 @@ def _open_cache(paths: Sequence[str], options: RunOptions, engine: Engine, crds:
     return cache
 
 
-def _jobs(options: RunOptions, files: Sequence[SourceFile]) -> int:
-    if options.jobs:
-        return max(1, options.jobs)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if cores < 2:
-        return 1
-    size = 0
-    for source in files:
-        try:
-            bytes_ = len(source.content) if source.content is not None else os.path.getsize(source.abspath)
-        except OSError:
-            continue
-        size += bytes_
-        if bytes_ >= SPLIT_MIN_BYTES or (size >= PARALLEL_MIN_BYTES and len(files) >= PARALLEL_MIN_FILES):
-            return cores  # many files, or one big enough to be cut across the workers
-    return 1
-
-
 @contextmanager
 def _fewer_collections() -> Iterator[None]:
     """Run with the cyclic garbage collector's first threshold raised.
@@ -215,7 +194,9 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
         from gitops_gen.cache_key import CrdRecorder
 
         crds = CrdRecorder(validator.add_crd)
-    index, crd_findings = build_index(files, options.limits, crds or validator.add_crd)
+    early: list[Any] = []  # builds started as soon as the kustomizations are known
+    index, crd_findings = build_index(files, options.limits, crds or validator.add_crd,
+                                      lambda found: early.append(_start_builds(found, options.limits)))
     graph = _graph(paths, config, index)
     if graph is not None and shown is not None:
         graph = _ShownGraph(graph, shown)
@@ -226,7 +207,7 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
         from gitops_gen.kustomize_build import build_tree, unbuilt
 
         kubectl = shutil.which("kubectl")
-        judged = build_tree(engine, index, options.limits, kubectl=kubectl)
+        judged = build_tree(engine, index, options.limits, kubectl=kubectl, started=early[0] if early else None)
         engine.use_builds(judged.built)
         found.extend(judged.extra)
         found.extend(unbuilt(index, {f.abspath: f.display for f in files}, kubectl, options.limits))
@@ -237,6 +218,17 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     for part in _process(engine, files, options, progress, _open_cache(paths, options, engine, crds)):
         outcome.merge(part)
     return engine.judge(outcome, options.today)
+
+
+def _start_builds(kustomizations: Sequence[Any], limits: Limits) -> Any:
+    """kubectl starts building while the index phase parses (None: nothing to build)."""
+    if not kustomizations:
+        return None
+    from gitops_gen.kustomize_build import EarlyBuilds
+
+    early = EarlyBuilds(limits)
+    early(kustomizations)
+    return early.started
 
 
 class _Redisplay:
@@ -344,7 +336,7 @@ def _lookup(cache: ResultCache, source: SourceFile) -> Outcome | None:
 def _dispatch(engine: Engine, files: list[SourceFile], options: RunOptions,
               progress: Callable[[int, int], None] | None, cache: ResultCache | None, done: int) -> list[Outcome]:
     """Check ``files`` (``done`` others were read from the cache), in forked workers for large trees."""
-    jobs = _jobs(options, files)
+    jobs = worker_count(options.jobs, files)
     total = len(files) + done
     if jobs > 1:
         import multiprocessing

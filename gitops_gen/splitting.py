@@ -26,16 +26,37 @@ from gitops_gen.manifests.yamlread import Limits
 if TYPE_CHECKING:
     from gitops_gen.cache import ResultCache
 
-__all__ = ["SPLIT_MIN_BYTES", "Slice", "reassemble", "slices_of"]
+__all__ = ["PARALLEL_MIN_BYTES", "PARALLEL_MIN_FILES", "SPLIT_MIN_BYTES", "Slice", "reassemble", "slices_of",
+           "worker_count"]
 
 #: A file smaller than this is never cut: the slices would cost more than they save.
 SPLIT_MIN_BYTES = 1024 * 1024
+#: Below this many files (or bytes) a second process costs more than it saves.
+PARALLEL_MIN_FILES = 16
+PARALLEL_MIN_BYTES = 512 * 1024
 #: Findings about a whole file, that a slice cannot give as the file would.
 _WHOLE_FILE_RULES = frozenset({"yaml-syntax", "unreadable-file"})
 
 
 class Slice(SourceFile):
     """A part of a file, read as the file would be (see the module docstring)."""
+
+
+def worker_count(jobs: int, files: Sequence[SourceFile]) -> int:
+    """Worker processes for ``files``: ``jobs`` when given, else one per core for many files
+    or for a file big enough to be cut across them, else one."""
+    if jobs:
+        return max(1, jobs)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cores < 2:
+        return 1
+    total = 0
+    for source in files:
+        size = _size(source)
+        total += size
+        if size >= SPLIT_MIN_BYTES or (total >= PARALLEL_MIN_BYTES and len(files) >= PARALLEL_MIN_FILES):
+            return cores
+    return 1
 
 
 def _size(source: SourceFile) -> int:

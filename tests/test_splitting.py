@@ -28,7 +28,6 @@ spec:
 @pytest.fixture(autouse=True)
 def small_files_are_cut(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(splitting, "SPLIT_MIN_BYTES", 4096)
-    monkeypatch.setattr(pipeline, "SPLIT_MIN_BYTES", 4096)
 
 
 def _stream(count: int) -> bytes:
