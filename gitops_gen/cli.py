@@ -114,11 +114,13 @@ def _with_common(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _run(paths: Sequence[str], config: Config, *, rules: bool, kubernetes_version: str | None,
-         crds: Sequence[str], require_schemas: bool | None, jobs: int, cache_dir: str | None = None) -> Report:
+         crds: Sequence[str], require_schemas: bool | None, jobs: int, cache_dir: str | None = None,
+         schema_cache: bool = True) -> Report:
     from gitops_gen.pipeline import RunOptions, run
 
     options = RunOptions.from_config(config, rules=rules, kubernetes_version=kubernetes_version, crds=crds,
-                                     require_schemas=require_schemas, jobs=jobs, cache_dir=cache_dir)
+                                     require_schemas=require_schemas, jobs=jobs, cache_dir=cache_dir,
+                                     schema_cache=schema_cache)
     bar, update = _progress(0)
     with bar:
         return run(paths, options, update)
@@ -202,7 +204,8 @@ def validate(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple
 @click.option("--cache-dir", "cache_dir", type=click.Path(file_okay=False, path_type=str),
               help="Folder of the per-file result cache [default: $GITOPS_GEN_CACHE_DIR, else the user's cache "
                    "folder].")
-@click.option("--no-cache", "no_cache", is_flag=True, help="Check every file (neither read nor write the cache).")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Check every file and convert every CRD schema (neither read nor write the caches).")
 def check(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple[str, ...],
           require_schemas: bool | None, fail_on: str | None, output: Path | None, fmt: str,
           config_file: Path | None, preset: str | None, jobs: int, base_ref: str | None, head_ref: str | None,
@@ -227,7 +230,7 @@ def check(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple[st
             if head_ref is not None or show_all:
                 raise UsageError("--head and --all go with --base (the ref to compare with)")
             report = _run(paths, config, rules=True, kubernetes_version=kubernetes_version, crds=crds,
-                          require_schemas=require_schemas, jobs=jobs, cache_dir=cache_dir)
+                          require_schemas=require_schemas, jobs=jobs, cache_dir=cache_dir, schema_cache=not no_cache)
         else:
             if len(paths) != 1 or paths[0] == "-":
                 raise UsageError("--base compares one folder of a git repository (give one PATH)")
@@ -235,7 +238,8 @@ def check(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple[st
             from gitops_gen.pipeline import RunOptions
 
             options = RunOptions.from_config(config, kubernetes_version=kubernetes_version, crds=crds,
-                                             require_schemas=require_schemas, jobs=jobs, cache_dir=cache_dir)
+                                             require_schemas=require_schemas, jobs=jobs, cache_dir=cache_dir,
+                                             schema_cache=not no_cache)
             report = run_gate(paths[0], base_ref, head_ref, options, show_all=show_all,
                               config_file=str(config_file) if config_file else None)
     except GitopsGenError as exc:

@@ -60,17 +60,20 @@ class RunOptions:
     #: (a folder on disk, the name to show it by): files below the folder are displayed as if
     #: that name had been given (the gate shows the base tree's files as head's).
     display_root: tuple[str, str] | None = None
+    #: False keeps converted CRD schemas in memory only (``--no-cache``: no cache is read or written).
+    schema_cache: bool = True
 
     @classmethod
     def from_config(cls, config: Config, *, rules: bool = True, kubernetes_version: str | None = None,
                     crds: Sequence[str] = (), require_schemas: bool | None = None, jobs: int = 0,
-                    cache_dir: str | None = None) -> RunOptions:
+                    cache_dir: str | None = None, schema_cache: bool = True) -> RunOptions:
         """Options for a run under ``config``; the arguments (command-line flags) win over it."""
         return cls(
             kubernetes_version=kubernetes_version or config.kubernetes_version or "1.31",
             crd_dirs=tuple(config.crds) + tuple(crds),
             require_schemas=require_schemas if require_schemas is not None else bool(config.require_schemas),
-            rules=rules, config=config, limits=config.limits, jobs=jobs, cache_dir=cache_dir)
+            rules=rules, config=config, limits=config.limits, jobs=jobs, cache_dir=cache_dir,
+            schema_cache=schema_cache)
 
 
 _ENGINE: Engine | None = None
@@ -186,7 +189,8 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
             found.append(item)
         elif not any(path_matches(pattern, item.display, config.base) for pattern in config.ignore):
             files.append(item)
-    validator = SchemaValidator(options.kubernetes_version, options.crd_dirs, require_schemas=options.require_schemas)
+    validator = SchemaValidator(options.kubernetes_version, options.crd_dirs, require_schemas=options.require_schemas,
+                                disk_cache=options.schema_cache)
     engine = Engine(config, config.catalogue, kubernetes_version=options.kubernetes_version, validator=validator,
                     rules=options.rules)
     crds = None

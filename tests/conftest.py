@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -39,11 +39,13 @@ spec:
 """
 
 
-@pytest.fixture(autouse=True)
-def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The caches (``check``'s result cache, the CRD schema cache) in a folder of the test session,
-    never the user's."""
-    monkeypatch.setenv("GITOPS_GEN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "gitops-gen-cache"))
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The caches (``check``'s result cache, the CRD schema caches) in a folder of the test
+    session, never the user's: set for the whole session, before module and session fixtures."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GITOPS_GEN_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "gitops-gen-cache"))
+        yield
 
 
 @pytest.fixture

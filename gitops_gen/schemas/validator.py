@@ -56,9 +56,9 @@ class SchemaValidator:
     """Strict schema validation of Kubernetes objects, with exact lines for every error."""
 
     def __init__(self, kubernetes_version: str = "1.31", crd_dirs: Sequence[str | os.PathLike[str]] = (),
-                 cache_dir: Path | None = None, require_schemas: bool = False) -> None:
+                 cache_dir: Path | None = None, require_schemas: bool = False, *, disk_cache: bool = True) -> None:
         self._version, _ = resolve_bundle(kubernetes_version)
-        folder = cache_dir if cache_dir is not None else default_cache_dir()
+        folder = None if not disk_cache else cache_dir if cache_dir is not None else default_cache_dir()
         #: Every CRD schema converted once, the inputs' and ``--crds``' alike.
         self._schemas = SchemaCache(folder)
         self._store = CrdStore(crd_dirs, folder, self._schemas)

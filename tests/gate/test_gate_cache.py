@@ -110,3 +110,20 @@ def test_no_cache_neither_reads_nor_writes(repo: Path, tmp_path: Path) -> None:
 def test_cache_dir_and_no_cache_exclude_each_other(repo: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check", str(repo), "--no-cache", "--cache-dir", str(tmp_path / "c")])
     assert result.exit_code == 2 and "exclude each other" in result.output
+
+
+def test_no_cache_converts_crd_schemas_without_the_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                crd_yaml: Any) -> None:
+    """``--no-cache`` is every cache: a tree's CRD schemas are converted again and not stored."""
+    folder = tmp_path / "caches"
+    monkeypatch.setenv("GITOPS_GEN_CACHE_DIR", str(folder))
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "crd.yaml").write_text(crd_yaml("example.com", "Widget"))
+    (tree / "widget.yaml").write_text("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n"
+                                      "  namespace: team\nspec:\n  size: big\n")
+    result = CliRunner().invoke(main, ["check", str(tree), "--no-cache", "--format", "json"])
+    assert result.exit_code == 1 and '"schema"' in result.output  # the CRD's schema was applied
+    assert not folder.exists() or not any(folder.rglob("*"))
+    CliRunner().invoke(main, ["check", str(tree), "--format", "json"])
+    assert any(folder.rglob("*"))  # without --no-cache the caches are written
