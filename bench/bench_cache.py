@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_check import deployments  # noqa: E402
+from bytecode import ENV, use_bytecode  # noqa: E402
 from corpus import build_corpus  # noqa: E402
 
 ONE_RUN = """
@@ -49,20 +50,6 @@ print(json.dumps({"run": done - imported, "findings": len(report.findings), "fil
 """
 
 
-#: The environment of the measured processes (``--bytecode`` gives them a compiled-bytecode cache).
-ENV: dict[str, str] = dict(os.environ)
-
-
-def use_bytecode(work: Path) -> None:
-    """Run the measured processes as an installed package runs: with its modules compiled once
-    (``python -m compileall`` into a bytecode cache of the bench), not compiled again by every
-    process as they are where ``PYTHONDONTWRITEBYTECODE`` is set."""
-    import gitops_gen
-
-    ENV.pop("PYTHONDONTWRITEBYTECODE", None)
-    ENV["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
-    package = os.path.dirname(gitops_gen.__file__)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", package], env=ENV, check=True, capture_output=True)
 
 
 def _children_cpu() -> float:

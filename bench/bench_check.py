@@ -109,7 +109,8 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int
 
 
 def gitops_gen(path: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "gitops_gen", "check", str(path), "--format", "json", *extra]
+    """A cold ``check`` (no result or schema cache: every run here measures the work itself)."""
+    return [sys.executable, "-m", "gitops_gen", "check", str(path), "--format", "json", "--no-cache", *extra]
 
 
 def checkov_bin() -> Path | None:

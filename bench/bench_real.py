@@ -75,7 +75,7 @@ def checkov(path: Path) -> float | None:
 
 
 def ours(path: Path, *extra: str) -> tuple[float, int, dict[str, int]]:
-    elapsed, code, _, out = timed(gitops_gen(path, "--no-cache", *extra))
+    elapsed, code, _, out = timed(gitops_gen(path, *extra))
     summary = json.loads(out)["summary"] if out.strip().startswith("{") else {}
     return elapsed, code, summary
 

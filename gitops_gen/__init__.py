@@ -20,6 +20,7 @@ line does, loads nothing else, so a command pays only for the modules it needs.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -60,13 +61,23 @@ _PUBLIC: dict[str, tuple[str, str]] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    target = _PUBLIC.get(name)
-    if target is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(target[0]), target[1])
-    globals()[name] = value  # the next access is a plain module attribute
-    return value
+def _lazy(package: str, namespace: dict[str, Any], table: Mapping[str, tuple[str, str]]) -> Callable[[str], Any]:
+    """A package's ``__getattr__`` that imports ``table``'s names (name -> (module, attribute))
+    on first use; the next access is a plain module attribute.  Shared by the packages whose
+    names load lazily (here, ``schemas``, ``reporters``)."""
+
+    def attribute(name: str) -> Any:
+        target = table.get(name)
+        if target is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(target[0]), target[1])
+        namespace[name] = value
+        return value
+
+    return attribute
+
+
+__getattr__ = _lazy(__name__, globals(), _PUBLIC)
 
 
 def __dir__() -> list[str]:

@@ -18,9 +18,10 @@ Only the chosen format's module is imported (by :func:`render`): the command lin
 
 from __future__ import annotations
 
-import importlib
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from gitops_gen import _lazy
 
 if TYPE_CHECKING:
     from gitops_gen.model import Report, Severity
@@ -33,13 +34,7 @@ _LAZY = {"DEFAULT_FAIL_ON": "gitops_gen.reporters._common", "LineLinks": "gitops
          "SourceRoot": "gitops_gen.reporters.srcroot", "find_source_root": "gitops_gen.reporters.srcroot"}
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy(__name__, globals(), {name: (module, name) for name, module in _LAZY.items()})
 
 
 def installed_version() -> str:

@@ -7,8 +7,9 @@ loads without the validator, its compiled-schema library and the built-in schema
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from gitops_gen import _lazy
 
 if TYPE_CHECKING:
     from gitops_gen.schemas.validator import DEPRECATED_API, NO_SCHEMA, SCHEMA, SchemaValidator
@@ -19,13 +20,7 @@ _PUBLIC = {"DEPRECATED_API": "gitops_gen.schemas.validator", "NO_SCHEMA": "gitop
            "bundled_versions": "gitops_gen.schemas.versions"}
 
 
-def __getattr__(name: str) -> Any:
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy(__name__, globals(), {name: (module, name) for name, module in _PUBLIC.items()})
 
 
 __all__ = ["DEPRECATED_API", "NO_SCHEMA", "SCHEMA", "SchemaValidator", "bundled_versions"]
