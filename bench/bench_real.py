@@ -32,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_check import DEPLOYMENT, checkov_bin, gitops_gen, timed  # noqa: E402
+from bytecode import use_bytecode  # noqa: E402
 
 CORPUS = HERE.parent.parent / "shared" / "corpus" / "realworld.tar.xz"
 FOLDERS = ("gpu-operator", "k8s-examples", "kubeflow-manifests")
@@ -84,9 +85,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-checkov", action="store_true")
     parser.add_argument("--deployments", type=int, default=2000)
+    parser.add_argument("--bytecode", action="store_true",
+                        help="give gitops-gen a compiled-bytecode cache (as an installed package has)")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}\n")
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, "
+          f"bytecode {'cached (--bytecode)' if args.bytecode else 'as the environment has it'}\n")
     work = Path(tempfile.mkdtemp(prefix="gitops-gen-real-"))
+    if args.bytecode:
+        use_bytecode(work)
     try:
         if CORPUS.is_file():
             corpus = work / "corpus"
