@@ -107,6 +107,10 @@ def _json_bound(encoded: bytes, digits: bytes) -> int:
     return len(encoded) + 5 * escaped + 24 * exponents + 64
 
 
+#: One decoder for every document (``json.loads`` with a hook builds one per call).
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs)
+
+
 def _plain_safe(emitted: str, digits: bytes, part: bytes, tree: Any) -> bool:
     """True when no string of the JSON can have been a plain scalar that go-yaml reads otherwise.
 
@@ -343,7 +347,7 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
             not _plain_safe(emitted, digits, part, tree):
         raise _Fallback
     try:
-        data = json.loads(emitted, object_pairs_hook=_pairs)
+        data = _DECODER.decode(emitted)
     except (ValueError, RecursionError) as exc:
         raise _Fallback from exc
     if limits.max_depth < EMITTED_DEPTH and _deeper(data, encoded, limits.max_depth):
