@@ -1,22 +1,23 @@
 """A fast path for reading YAML, proven to give what :mod:`~gitops_gen.manifests.yamlread` gives.
 
 Composing a multi-megabyte file with libyaml (a Python object per node, positions for every
-node) is most of the cost of checking real trees, which carry in-tree CRDs.  Here rapidyaml (a
-C++ parser) parses each document in place and emits it as JSON, which ``json.loads`` turns into
-Python values; positions are not computed at all until something asks for one, and then only
-for that document (:class:`LazyPositions` composes it with libyaml).
+node) is most of the cost of checking real trees, which carry in-tree CRDs.  Here each document
+(cut at its ``---`` line) is parsed in place by rapidyaml (C++), which writes it as JSON for
+``json.loads``; positions are not computed until something asks for one, and then only for that
+document (:mod:`~gitops_gen.manifests.lazypositions`).
 
-The fast path is taken only where it is exact.  Everything whose meaning under go-yaml v2 could
-differ from what rapidyaml's JSON says sends the whole file to libyaml (:func:`read_fast`
-returns None): plain scalars that go-yaml reads as booleans, nulls or numbers that JSON would
-read otherwise (``yes``, ``~``, ``0644``, ``1_000``, ``+1``, ``.inf``, large integers, numeric
-keys), anchors, aliases, tags, merge keys, directives, ``...`` markers, control characters,
-tabs, carriage returns and Unicode line breaks, characters YAML reserves (``@``, a backtick), a
-block scalar header followed by a comment, a file not ending in a newline, duplicate keys (to be
-reported), documents that could exceed the depth or node budgets, and any document rapidyaml
-cannot parse (libyaml then reports the error where it is).  The differential test
-``tests/manifests/test_fastread.py`` compares both paths, data and positions, on every YAML file
-of the repository, ``../shared`` and generated variants.
+The fast path is taken only where it is exact.  A document whose meaning under go-yaml v2 could
+differ from what rapidyaml's JSON says is read by libyaml instead: plain scalars that go-yaml
+reads as booleans, nulls or numbers (``yes``, ``~``, ``0644``, ``1_000``, ``+1``, ``.inf``, large
+integers, numeric keys), anchors, aliases, tags, merge keys, duplicate keys (to be reported),
+empty keys, scalars starting with a character libyaml refuses (``@``, a backtick, ``%``), a
+block scalar header followed by a comment, a last line without a newline, and anything
+rapidyaml cannot parse or write (nesting deeper than it goes).  A whole file is libyaml's when
+it holds directives, ``...`` markers, control characters, carriage returns, Unicode line breaks
+or byte order marks, or a syntax error (libyaml stops reading there: :func:`read_fast` returns
+None).  ``tests/manifests/test_fastread.py`` compares both paths (values, problems, lines,
+positions) on generated cases, every YAML file of the repository and ``../shared``, and the
+real-world corpus.
 """
 
 from __future__ import annotations
