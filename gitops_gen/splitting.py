@@ -16,6 +16,7 @@ import itertools
 import os
 from collections.abc import Callable, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gitops_gen.engine import Outcome
@@ -38,8 +39,12 @@ PARALLEL_MIN_BYTES = 512 * 1024
 _WHOLE_FILE_RULES = frozenset({"yaml-syntax", "unreadable-file"})
 
 
+@dataclass(frozen=True, slots=True)
 class Slice(SourceFile):
     """A part of a file, read as the file would be (see the module docstring)."""
+
+    #: The file it was cut from (standard input keeps its bytes there).
+    whole: SourceFile | None = None
 
 
 def worker_count(jobs: int, files: Sequence[SourceFile]) -> int:
@@ -101,7 +106,7 @@ def _cut(source: SourceFile, count: int) -> list[SourceFile]:
     documents = lines = 0
     for begin, end in itertools.pairwise(cuts):
         prefix = b"---\n" * documents + b"\n" * (lines - documents)
-        pieces.append(Slice(source.abspath, source.display, prefix + raw[begin:end]))
+        pieces.append(Slice(source.abspath, source.display, prefix + raw[begin:end], source))
         lines += raw.count(b"\n", begin, end)
         documents += _documents(raw, starts, begin, end)
     return pieces
@@ -127,7 +132,7 @@ def reassemble(piece: SourceFile, outcomes: dict[int, Outcome], cache: ResultCac
     """The outcome of the file ``piece`` was cut from, put together from its slices' (and cached
     as the file's); or the file checked whole (``check_whole``) when a slice cannot tell what the
     whole file gives."""
-    source = SourceFile(piece.abspath, piece.display)
+    source = piece.whole if isinstance(piece, Slice) and piece.whole is not None else piece
     ordered = [outcomes[number] for number in sorted(outcomes)]
     if any(f.rule in _WHOLE_FILE_RULES for outcome in ordered for f in outcome.findings):
         return check_whole(source)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,3 +79,25 @@ def test_a_cut_file_is_cached_as_the_whole_file(tmp_path: Path) -> None:
     second = _report(path, jobs=2, cache=cache)
     assert pipeline.last_cache_stats is not None and pipeline.last_cache_stats.hits == 1
     assert second == first == _report(path, jobs=1)
+
+
+def test_standard_input_cut_across_workers_is_checked_whole_when_it_must(tmp_path: Path) -> None:
+    """``helm template ... | gitops-gen check -``: the stream is cut like a file (it is over 1 MiB),
+    and checked whole again from its bytes (there is no file to read) when a slice holds a
+    syntax error."""
+    raw = b"".join(_stream(150) + b"\n---\n" for _ in range(30))
+    middle = raw.find(b"\n---", len(raw) // 2)
+    damaged = raw[:middle] + b"\n---\nkey: [unclosed\n" + raw[middle + 1:]
+    assert len(damaged) > splitting.SPLIT_MIN_BYTES
+    path = tmp_path / "install.yaml"
+    path.write_bytes(damaged)
+
+    def check(*args: str, stdin: bytes | None = None) -> list[tuple[object, ...]]:
+        done = subprocess.run([sys.executable, "-m", "gitops_gen", "check", *args, "--no-cache", "--format", "json"],
+                              input=stdin, capture_output=True, check=False)
+        assert done.returncode == 1, done.stderr
+        return sorted((f["rule"], f["line"], f["column"], f["message"]) for f in json.loads(done.stdout)["findings"])
+
+    piped = check("-", "--jobs", "2", stdin=damaged)
+    assert piped == check(str(path), "--jobs", "1")
+    assert "yaml-syntax" in {f[0] for f in piped} and "unreadable-file" not in {f[0] for f in piped}
