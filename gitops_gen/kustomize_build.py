@@ -64,9 +64,8 @@ class BuildOutput:
     text: str
 
 
-def roots(index: TreeIndex | Sequence[Kustomization]) -> list[Kustomization]:
-    """The kustomizations of the index that no other one includes, one per folder."""
-    kustomizations = index.kustomizations if isinstance(index, TreeIndex) else index
+def roots(kustomizations: Sequence[Kustomization]) -> list[Kustomization]:
+    """The kustomizations that no other one includes, one per folder."""
     included = {target for k in kustomizations for target in k.includes}
     out: dict[str, Kustomization] = {}
     for k in kustomizations:
@@ -259,24 +258,26 @@ def _display(path: str) -> str:
     return path if rel.startswith(os.pardir) else rel
 
 
-class EarlyBuilds:
-    """Starts the builds as soon as the index phase knows the kustomizations (give it as
-    ``build_index``'s ``on_kustomizations``): kubectl works while the documents are parsed."""
+def start_builds(kustomizations: Sequence[Kustomization], limits: Limits = DEFAULT_LIMITS,
+                 kubectl: str | None = None) -> Future[list[BuildOutput]] | None:
+    """The builds of ``kustomizations`` started in a thread (None: nothing to build, or no
+    ``kubectl``), so that kubectl works while the index phase parses the documents; give the
+    future to :func:`build_tree`."""
+    kubectl = kubectl or shutil.which("kubectl")
+    todo = _buildable_roots(kustomizations, limits) if kubectl else []
+    if not todo:
+        return None
+    assert kubectl is not None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gitops-gen-kustomize")
+    started = pool.submit(_build_all, kubectl, todo)
+    pool.shutdown(wait=False)  # the thread ends with its builds
+    return started
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
-        self.limits = limits
-        self.started: Future[list[BuildOutput]] | None = None
 
-    def __call__(self, kustomizations: Sequence[Kustomization]) -> None:
-        kubectl = shutil.which("kubectl") if kustomizations else None
-        if kubectl is None:
-            return
-        by_folder = {k.folder: k for k in kustomizations}
-        todo = [k for k in roots(kustomizations) if buildable(k, by_folder, self.limits)]
-        if todo:
-            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gitops-gen-kustomize")
-            self.started = pool.submit(_build_all, kubectl, todo)
-            pool.shutdown(wait=False)  # the thread ends with its builds
+def _buildable_roots(kustomizations: Sequence[Kustomization], limits: Limits) -> list[Kustomization]:
+    """The roots whose builds stay on this machine (:func:`buildable`)."""
+    by_folder = {k.folder: k for k in kustomizations}
+    return [k for k in roots(kustomizations) if buildable(k, by_folder, limits)]
 
 
 def build_tree(engine: Engine, index: TreeIndex, limits: Limits = DEFAULT_LIMITS,
@@ -290,12 +291,10 @@ def build_tree(engine: Engine, index: TreeIndex, limits: Limits = DEFAULT_LIMITS
     if not index.kustomizations:
         return nothing
     kubectl = kubectl or shutil.which("kubectl")
-    if kubectl is None:
-        return nothing
-    by_folder = {k.folder: k for k in index.kustomizations}
-    todo = [k for k in roots(index) if buildable(k, by_folder, limits)]
+    todo = _buildable_roots(index.kustomizations, limits) if kubectl else []
     if not todo:
         return nothing
+    assert kubectl is not None
     return judge_builds(engine, _build_all(kubectl, todo), limits)
 
 
@@ -305,7 +304,7 @@ def unbuilt(index: TreeIndex, displays: Mapping[str, str], kubectl: str | None,
     or a tree that would reach the network (its files are then checked as they are)."""
     by_folder = {k.folder: k for k in index.kustomizations}
     out = []
-    for k in roots(index):
+    for k in roots(index.kustomizations):
         if kubectl is None:
             why = "kubectl is not on PATH"
         elif not buildable(k, by_folder, limits):

@@ -228,11 +228,9 @@ def _start_builds(kustomizations: Sequence[Any], limits: Limits) -> Any:
     """kubectl starts building while the index phase parses (None: nothing to build)."""
     if not kustomizations:
         return None
-    from gitops_gen.kustomize_build import EarlyBuilds
+    from gitops_gen.kustomize_build import start_builds
 
-    early = EarlyBuilds(limits)
-    early(kustomizations)
-    return early.started
+    return start_builds(kustomizations, limits)
 
 
 class _Redisplay:

@@ -23,7 +23,7 @@ from gitops_gen.argocd.reading import (
     load_documents,
     scan_repository,
 )
-from gitops_gen.index import TreeIndex, kustomizations_in, kustomizations_under
+from gitops_gen.index import kustomizations_in, kustomizations_under
 from gitops_gen.kustomize_build import roots
 from gitops_gen.manifests.loader import KUSTOMIZATION_NAMES
 
@@ -108,7 +108,7 @@ def _split(folders: Sequence[str], docs: Sequence[Document]) -> dict[str, list[D
 
 def kustomization_roots(root: str) -> list[str]:
     """Folders of ``root`` holding a kustomization that no other kustomization includes."""
-    return [k.folder for k in roots(TreeIndex(kustomizations=tuple(kustomizations_under(root))))]
+    return [k.folder for k in roots(kustomizations_under(root))]
 
 
 def build_graph(root: str, repo_urls: Sequence[str] = (), root_files: Sequence[str] = (),
