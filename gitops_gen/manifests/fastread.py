@@ -56,6 +56,9 @@ ENABLED = AVAILABLE and os.environ.get("GITOPS_GEN_YAML", "").lower() != "libyam
 _ALLOWED_BYTES = bytes([9, 10, *range(0x20, 0x7F), *range(0x80, 0x100)])
 _UNICODE_UNSAFE = re.compile(rb"\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]|\xef\xbb\xbf|\xef\xbf[\xbe\xbf]")
 _MARKER = re.compile(rb"^(?:%|\.\.\.(?:[ ]|$))", re.M)
+#: A tab where a line's indentation is: libyaml refuses it where a token would start, rapidyaml
+#: may take it for blank.
+_TAB_INDENT = re.compile(rb"\n[ ]*\t")
 _ESCAPE = re.compile(rb"\\(?:x|u00|U000000)(?:21|26|2[aA])")
 #: Tags and anchors do not reach rapidyaml's JSON: a document whose JSON holds fewer of these
 #: characters than its source had a tag, an anchor, or a comment using them (libyaml's then).
@@ -262,6 +265,8 @@ def read_fast(text: str, limits: Limits = _LIMITS) -> list[Document] | None:
 def _plain_source(raw: bytes) -> bool:
     """False when something in ``raw`` (see :data:`_ALLOWED_BYTES`) makes it libyaml's."""
     if raw.translate(None, _ALLOWED_BYTES) or _ESCAPE.search(raw) is not None:
+        return False
+    if b"\t" in raw and _TAB_INDENT.search(b"\n" + raw) is not None:
         return False
     if not raw.isascii() and _UNICODE_UNSAFE.search(raw) is not None:
         return False
