@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gitops_gen.engine import Outcome
-from gitops_gen.manifests.fastread import document_starts
+from gitops_gen.manifests.fastread import document_starts, holds_document
 from gitops_gen.manifests.loader import SourceFile
 from gitops_gen.manifests.yamlread import Limits
 
@@ -114,17 +114,9 @@ def _cut(source: SourceFile, count: int) -> list[SourceFile]:
 
 def _documents(raw: bytes, starts: list[int], begin: int, end: int) -> int:
     """Documents (empty ones included) that the parts of ``raw`` between ``begin`` and ``end``
-    hold: every part from a ``---`` line is one; text before the first marker is one when it is
-    more than comments."""
-    count = 0
-    for start, stop in itertools.pairwise(starts):
-        if begin <= start < end:
-            if start == 0 and not raw.startswith(b"---"):
-                count += any(line.strip() and not line.lstrip().startswith(b"#")
-                             for line in raw[start:stop].splitlines())
-            else:
-                count += 1
-    return count
+    hold (:func:`~gitops_gen.manifests.fastread.holds_document`)."""
+    return sum(holds_document(raw[start:stop], first=start == 0)
+               for start, stop in itertools.pairwise(starts) if begin <= start < end)
 
 
 def reassemble(piece: SourceFile, outcomes: dict[int, Outcome], cache: ResultCache | None,

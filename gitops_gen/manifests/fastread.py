@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from gitops_gen.manifests.lazypositions import LazyPositions
+from gitops_gen.manifests.lazypositions import LazyPositions, starts_with_marker
 from gitops_gen.manifests.scalars import key_string, resolve_plain
 from gitops_gen.manifests.yamlread import Document, Limits, read_documents
 
@@ -40,7 +40,7 @@ try:
 except ImportError:  # pragma: no cover - rapidyaml is a dependency; without it libyaml reads everything
     ryml = None
 
-__all__ = ["AVAILABLE", "LazyPositions", "document_starts", "read_fast"]
+__all__ = ["AVAILABLE", "LazyPositions", "document_starts", "holds_document", "read_fast"]
 
 #: False when rapidyaml is not installed: every file is then read by libyaml.
 AVAILABLE = ryml is not None
@@ -245,9 +245,9 @@ def read_fast(text: str, limits: Limits = _LIMITS) -> list[Document] | None:
             part = raw[begin:end]
             offset = line
             line += part.count(b"\n")
-            if number == 0 and not _marked(part) and _CONTENT.search(part) is None:
+            if not holds_document(part, first=number == 0):
                 continue  # comments before the first marker: no document
-            if _marked(part) and not part[3:].strip():
+            if starts_with_marker(part) and not part[3:].strip():
                 index += 1  # an empty document
                 continue
             try:
@@ -363,15 +363,17 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
                     lazy=LazyPositions(part, offset, root=root, data=data))
 
 
-def _marked(part: bytes) -> bool:
-    """True when ``part`` starts with a ``---`` document marker (not a key such as ``---:``)."""
-    return part.startswith(b"---") and part[3:4] in (b" ", b"\n", b"")
+def holds_document(part: bytes, *, first: bool) -> bool:
+    """Whether a part of a stream (:func:`document_starts`) is a document, empty or not, for
+    libyaml: every part from a ``---`` line is; the text before the first one when it holds more
+    than comments and blank lines."""
+    return not first or starts_with_marker(part) or _CONTENT.search(part) is not None
 
 
 def _root_mark(part: bytes, offset: int) -> tuple[int, int]:
     """Where libyaml starts the document's root node: its first character of content."""
     begin = 0
-    if _marked(part):
+    if starts_with_marker(part):
         begin = part.find(b"\n") + 1
         rest = part[3:begin]
         stripped = rest.lstrip(b" ")

@@ -18,12 +18,18 @@ from typing import Any
 from gitops_gen.manifests.yamlread import NodePositions, compose_root
 from gitops_gen.model import FieldPath
 
-__all__ = ["LazyPositions"]
+__all__ = ["LazyPositions", "starts_with_marker"]
 
 #: A plain key at the start of a (dedented) line: its text is group 1, the colon ends the match.
 _KEY = re.compile(rb"([A-Za-z_][A-Za-z0-9_.\-/]*)[ ]*:(?=[ \n]|$)")
 #: Paths at most this deep are looked up in the lines; deeper ones compose the document.
 MAX_DEPTH = 3
+
+
+def starts_with_marker(part: bytes) -> bool:
+    """True when a part of a stream starts with a ``---`` document marker (not a key such as
+    ``---:``)."""
+    return part.startswith(b"---") and part[3:4] in (b" ", b"\n", b"")
 
 
 class _Mapping:
@@ -125,8 +131,7 @@ class LazyPositions:
                 return None
             begin, end, outer = part.find(b"\n", parent.keys[str(prefix[-1])] + 1), parent.end + 1, parent.indent
         else:
-            marked = self.part.startswith(b"---") and self.part[3:4] in (b" ", b"\n", b"")
-            begin, end, outer = part.find(b"\n", 1) if marked else 0, len(part), -1
+            begin, end, outer = part.find(b"\n", 1) if starts_with_marker(self.part) else 0, len(part), -1
         if begin < 0:
             return None
         first = _FIRST.search(part, begin, end)
