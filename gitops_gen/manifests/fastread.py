@@ -229,11 +229,12 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def read_fast(text: str, limits: Limits = _LIMITS) -> list[Document] | None:
-    """The documents of ``text`` read through rapidyaml, or None when libyaml must read it."""
+def read_fast(text: str, limits: Limits = _LIMITS, encoded: bytes | None = None) -> list[Document] | None:
+    """The documents of ``text`` read through rapidyaml, or None when libyaml must read it;
+    ``encoded``: its UTF-8 bytes, when the caller has them (a file just decoded)."""
     if not ENABLED:
         return None
-    raw = text.encode("utf-8")
+    raw = encoded if encoded is not None else text.encode("utf-8")
     if not _plain_source(raw):
         return None
     starts = document_starts(raw)

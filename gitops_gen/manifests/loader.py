@@ -16,6 +16,7 @@ documents are objects (and which are malformed objects) is decided in
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -220,12 +221,14 @@ def load_file(source: SourceFile, limits: Limits = DEFAULT_LIMITS) -> LoadResult
     if isinstance(text, Finding):
         result.findings.append(text)
         return result
-    load_text(text, source, result, limits)
+    load_text(text, source, result, limits, raw.removeprefix(codecs.BOM_UTF8))  # decode() took the mark off
     return result
 
 
-def load_text(text: str, source: SourceFile, result: LoadResult, limits: Limits = DEFAULT_LIMITS) -> None:
-    docs = read_fast(text, limits)
+def load_text(text: str, source: SourceFile, result: LoadResult, limits: Limits = DEFAULT_LIMITS,
+              encoded: bytes | None = None) -> None:
+    """``text`` read into ``result``; ``encoded``: its UTF-8 bytes, when the caller has them."""
+    docs = read_fast(text, limits, encoded)
     for doc in read_documents(text, limits) if docs is None else docs:
         result.documents += 1
         for p in doc.problems:
