@@ -224,6 +224,13 @@ def test_a_kustomization_that_is_not_built_says_so(tmp_path: Path, monkeypatch: 
     assert all("kubectl is not on PATH" in why for _, _, why in notes)
 
 
+def _places(tree: Path, rule: str) -> list[tuple[str, int]]:
+    """(file below ``tree``, line) of each ``rule`` finding of a check of ``tree``."""
+    result = CliRunner().invoke(main, ["check", str(tree), "--format", "json"])
+    return [(os.path.relpath(f["file"], tree), f["line"]) for f in json.loads(result.output)["findings"]
+            if f["rule"] == rule]
+
+
 def test_a_finding_only_the_build_makes_is_reported_in_the_patch(tmp_path: Path) -> None:
     """An overlay's patch that makes a base Deployment privileged: the base file has no finding,
     the build does, and the finding points at the patch line that sets it."""
@@ -233,9 +240,7 @@ def test_a_finding_only_the_build_makes_is_reported_in_the_patch(tmp_path: Path)
           "          securityContext:\n            privileged: true\n")
     write(tmp_path / "overlays" / "prod" / "kustomization.yaml",
           "resources: [../../base]\nnamespace: web-prod\npatches:\n  - path: patch.yaml\n")
-    result = CliRunner().invoke(main, ["check", str(tmp_path), "--format", "json"])
-    found = [(os.path.relpath(f["file"], tmp_path), f["line"]) for f in json.loads(result.output)["findings"]
-             if f["rule"] == "privileged-container"]
+    found = _places(tmp_path, "privileged-container")
     assert found == [("overlays/prod/patch.yaml", 11)]  # the privileged: true line
 
 
@@ -249,7 +254,5 @@ def test_the_patch_is_found_when_the_base_transforms_the_object_too(tmp_path: Pa
           "metadata:\n  name: web\nspec:\n  template:\n    spec:\n      hostNetwork: true\n")
     write(tmp_path / "overlays" / "prod" / "kustomization.yaml",
           "resources: [../../base]\nnamespace: web-prod\npatches:\n  - path: patch.yaml\n")
-    result = CliRunner().invoke(main, ["check", str(tmp_path), "--format", "json"])
-    found = [(os.path.relpath(f["file"], tmp_path), f["line"]) for f in json.loads(result.output)["findings"]
-             if f["rule"] == "host-namespaces"]
+    found = _places(tmp_path, "host-namespaces")
     assert found == [("overlays/prod/patch.yaml", 8)]  # the hostNetwork: true line
