@@ -1,18 +1,18 @@
 """Git refs for the pull-request gate: which repository, which commits, and their trees on disk.
 
-The tree at a ref is written to a temporary folder with ``git archive`` (files as committed,
-symlinks kept as links, nothing executed), so every check reads a whole tree: tree rules,
+The tree at a ref is written to a temporary folder as a checkout would write it (symlinks kept
+as links when they stay inside, no hooks run), so every check reads a whole tree: tree rules,
 kustomize builds and the Argo CD graph need all of it, not a diff.  Errors say what to fetch:
 a ref missing from a shallow CI clone is the common case.
 """
 
 from __future__ import annotations
 
-import io
+import contextlib
+import hashlib
 import os
 import stat
 import subprocess
-import tarfile
 from dataclasses import dataclass
 
 from gitops_gen.errors import UsageError
@@ -31,11 +31,14 @@ class Checkout:
 _HOOK_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE", "GIT_PREFIX")
 
 
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in _HOOK_VARIABLES}
+
+
 def _git(cwd: str, *args: str) -> subprocess.CompletedProcess[bytes]:
     """``git ARGS`` in ``cwd`` (git itself, not gitpython: its import costs more than the calls)."""
-    env = {k: v for k, v in os.environ.items() if k not in _HOOK_VARIABLES}
     try:
-        return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, check=False)
+        return subprocess.run(["git", *args], cwd=cwd, env=_env(), capture_output=True, check=False)
     except OSError as exc:
         raise UsageError(f"--base needs git, which cannot be run here: {exc}") from None
 
@@ -83,65 +86,120 @@ def resolve(checkout: Checkout, ref: str) -> str:
 
 
 def write_tree(checkout: Checkout, sha: str, dest: str) -> str:
-    """Write the files of commit ``sha`` into ``dest``; the checked path inside it.
+    """Write the files of commit ``sha`` into ``dest``, as a checkout would; the checked path inside it.
 
-    A file whose bytes are those of the working tree's file at the same path is a hard link to
-    that file rather than a new one (creating thousands of files is most of the cost of writing
-    a tree on many file systems; a link costs a few microseconds).  The bytes are compared, so
-    the tree is exactly the commit's either way; where links cannot be made (another file
-    system), files are written."""
-    archived = _git(checkout.root, "archive", "--format=tar", sha)
-    if archived.returncode != 0:
+    The commit's files are listed with ``git ls-tree``.  A file whose working-tree copy at the
+    same path hashes to the committed blob (the same bytes) is a hard link to that copy rather
+    than a new file (creating thousands of files is most of the cost of writing a tree on many
+    file systems; a link costs a few microseconds).  The others are written by ``git
+    checkout-index`` (the bytes a checkout writes: line-ending and smudge filters applied).  Symlinks
+    are kept when they stay inside the tree; submodules are left out.  Where links cannot be
+    made (another file system), files are written."""
+    listed = _git(checkout.root, "ls-tree", "-r", "-z", "--full-tree", sha)
+    if listed.returncode != 0:
         hint = ("; this is a shallow clone that does not hold it: fetch more history with `git fetch "
                 "--depth=100 origin` (or check out with fetch-depth: 0)") if _shallow(checkout) else ""
-        raise UsageError(f"cannot read commit {sha[:12]}: {_stderr(archived) or 'git archive failed'}{hint}")
-    with tarfile.open(fileobj=io.BytesIO(archived.stdout)) as archive:
-        rest: list[tarfile.TarInfo] = []
-        linking, made = True, set[str]()
-        for member in archive:
-            if linking and member.isreg():
-                linked = _link(archive, member, dest, checkout.root, made)
-                if linked:
-                    continue
-                linking = linked is not None
-            rest.append(member)
-        archive.extractall(dest, members=rest, filter=_safe)
+        raise UsageError(f"cannot read commit {sha[:12]}: {_stderr(listed) or 'git ls-tree failed'}{hint}")
+    os.makedirs(dest, exist_ok=True)
+    tree = _Tree(checkout.root, dest)
+    files: list[str] = []
+    symlinks: list[tuple[str, str]] = []
+    for record in listed.stdout.split(b"\0"):
+        head, _, path = record.partition(b"\t")
+        mode, kind, blob = [*head.split(b" "), b"", b""][:3]
+        name = path.decode("utf-8", "surrogateescape")
+        if kind != b"blob" or not _plain(name):
+            continue  # submodules (commits) have no files in a checkout; git stores no other names
+        obj = blob.decode("ascii")
+        if mode == b"120000":
+            symlinks.append((obj, name))
+        elif not tree.link(obj, name):
+            files.append(name)
+    tree.write(sha, files)
+    for obj, name in symlinks:
+        tree.symlink(name, os.fsdecode(_blob(checkout.root, obj)))
     return os.path.join(dest, checkout.rel) if checkout.rel else dest
 
 
-def _link(archive: tarfile.TarFile, member: tarfile.TarInfo, dest: str, worktree: str, made: set[str]
-          ) -> bool | None:
-    """Hard-link the working tree's file for ``member`` into ``dest`` when its bytes are the
-    member's: True when linked, False when not (the member is extracted as usual), None when
-    links cannot be made here at all.  ``made``: the folders made so far."""
-    name = member.name
-    if not _plain(name):  # (a plain name in a folder holding no symlink yet: what the filter passes as it is)
-        safe = _safe(member, dest)
-        if safe is None:
-            return False
-        name = safe.name
-    source = os.path.join(worktree, name)
-    try:
-        found = os.lstat(source)
-        if not stat.S_ISREG(found.st_mode) or found.st_size != member.size:
-            return False
-        with open(source, "rb") as handle:
-            mine = handle.read()
-    except OSError:
-        return False
-    content = archive.extractfile(member)
-    if content is None or content.read() != mine:
-        return False
-    target = os.path.join(dest, name)
-    folder = os.path.dirname(target)
-    try:
-        if folder not in made:
+def _blob(root: str, obj: str) -> bytes:
+    """The bytes of blob ``obj``."""
+    found = _git(root, "cat-file", "blob", obj)
+    if found.returncode != 0:
+        raise UsageError(f"cannot read {obj} from git: {_stderr(found) or 'git cat-file failed'}")
+    return found.stdout
+
+
+class _Tree:
+    """A tree being written into ``dest``, from the repository (and working tree) at ``root``."""
+
+    def __init__(self, root: str, dest: str) -> None:
+        self.root, self.dest = root, dest
+        self.made: set[str] = {dest}
+        self.linking = True  # False once a link could not be made (another file system)
+
+    def _folder_of(self, target: str) -> None:
+        folder = os.path.dirname(target)
+        if folder not in self.made:
             os.makedirs(folder, exist_ok=True)
-            made.add(folder)
-        os.link(source, target)
-    except OSError:
-        return None
-    return True
+            self.made.add(folder)
+
+    def link(self, obj: str, name: str) -> bool:
+        """Hard-link the working tree's copy of ``name`` when its bytes are blob ``obj``'s."""
+        if not self.linking:
+            return False
+        source = os.path.join(self.root, name)
+        try:
+            if not stat.S_ISREG(os.lstat(source).st_mode):
+                return False
+            with open(source, "rb") as handle:
+                mine = handle.read()
+        except OSError:
+            return False
+        digest = hashlib.new("sha1" if len(obj) == 40 else "sha256", b"blob %d\0" % len(mine))
+        digest.update(mine)
+        if digest.hexdigest() != obj:
+            return False
+        target = os.path.join(self.dest, name)
+        self._folder_of(target)
+        try:
+            os.link(source, target)
+        except OSError:
+            self.linking = False
+            return False
+        return True
+
+    def write(self, sha: str, names: list[str]) -> None:
+        """Write the files ``names`` of commit ``sha`` as a checkout writes them (``git
+        checkout-index`` from an index of its own, outside ``dest``: filters and modes applied)."""
+        if not names:
+            return
+        index = self.dest.rstrip(os.sep) + ".index"
+        env = {**_env(), "GIT_INDEX_FILE": index}
+        try:
+            for args, given in ((["read-tree", sha], None),
+                                (["checkout-index", "-z", "--stdin", f"--prefix={self.dest}{os.sep}"],
+                                 b"".join(os.fsencode(name) + b"\0" for name in names))):
+                found = subprocess.run(["git", *args], cwd=self.root, env=env, input=given,
+                                       capture_output=True, check=False)
+                if found.returncode != 0:
+                    failed = _stderr(found) or f"git {args[0]} failed"
+                    raise UsageError(f"cannot write commit {sha[:12]}: {failed}")
+        finally:
+            if os.path.exists(index):
+                os.remove(index)
+
+    def symlink(self, name: str, pointee: str) -> None:
+        """A symlink of the tree, kept only when it stays inside the tree (as tarfile's data filter)."""
+        target = os.path.join(self.dest, name)
+        if os.path.isabs(pointee):
+            return
+        self._folder_of(target)
+        inside = os.path.realpath(self.dest)
+        resolved = os.path.realpath(os.path.join(os.path.dirname(os.path.realpath(target)), pointee))
+        if resolved != inside and not resolved.startswith(inside + os.sep):
+            return
+        with contextlib.suppress(OSError):
+            os.symlink(pointee, target)
 
 
 def _plain(name: str) -> bool:
@@ -149,12 +207,3 @@ def _plain(name: str) -> bool:
     if os.path.isabs(name) or (os.sep != "/" and os.sep in name) or (os.altsep and os.altsep in name):
         return False
     return all(part not in ("", ".", "..") for part in name.split("/"))
-
-
-def _safe(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
-    """tarfile's "data" filter (no absolute paths, no links out of ``dest``, no devices), skipping
-    what it refuses rather than failing: a symlink out of the repository is not read anyway."""
-    try:
-        return tarfile.data_filter(member, dest)
-    except tarfile.FilterError:
-        return None

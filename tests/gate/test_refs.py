@@ -59,3 +59,28 @@ def test_a_ref_that_is_no_commit_is_a_usage_error(repo: Path, ref: str) -> None:
 def test_a_missing_path_is_outside_any_repository(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not inside a git repository"):
         open_repository(str(tmp_path / "missing"))
+
+
+def test_the_base_tree_is_what_a_checkout_writes(tmp_path: Path) -> None:
+    """Attributes apply as in a checkout (line endings converted), not as in an archive (an
+    ``export-ignore`` folder is still there); executable bits and odd names survive; a relative
+    symlink climbing out of the tree is left out."""
+    root = tmp_path / "repo"
+    (root / "legacy").mkdir(parents=True)
+    (root / ".gitattributes").write_text("*.yaml text eol=crlf\nlegacy/ export-ignore\n")
+    (root / "legacy" / "old.yaml").write_text("kind: Pod\nmetadata: {name: old}\n")
+    (root / "run.sh").write_text("#!/bin/sh\n")
+    (root / "run.sh").chmod(0o755)
+    (root / "odd\nname.yaml").write_text("kind: ConfigMap\n")
+    os.symlink("../../../etc/passwd", root / "legacy" / "climb.yaml")
+    repo = commit_all(root, "base")
+    (root / "legacy" / "old.yaml").unlink()
+    repo.git.checkout("--", "legacy/old.yaml")  # as a checkout writes it: CRLF
+    dest = tmp_path / "base"
+    checkout = open_repository(str(root))
+    write_tree(checkout, resolve(checkout, "HEAD"), str(dest))
+    assert (dest / "legacy" / "old.yaml").read_bytes() == (root / "legacy" / "old.yaml").read_bytes() \
+        == b"kind: Pod\r\nmetadata: {name: old}\r\n"
+    assert os.access(dest / "run.sh", os.X_OK)
+    assert (dest / "odd\nname.yaml").read_bytes() == (root / "odd\nname.yaml").read_bytes()
+    assert not os.path.lexists(dest / "legacy" / "climb.yaml")
