@@ -131,14 +131,15 @@ class ResultCache:
         self._pending: list[bytes] = []
         self._pending_bytes = 0
 
-    def key(self, source: SourceFile, raw: bytes) -> str:
-        """The file's entry key: the run, its bytes, and where it is and how it is shown, relative
-        to the roots (each by its own: the path on disk to the folder, the shown one to the name)."""
+    def key(self, source: SourceFile, raw: bytes, content: bytes | None = None) -> str:
+        """The file's entry key: the run, its bytes (or ``content``, their SHA-256, when known), and
+        where it is and how it is shown, relative to the roots (each by its own: the path on disk
+        to the folder, the shown one to the name)."""
         digest = hashlib.sha256(self.run.encode())
         for tag, root, text in (("A", self.roots.real, source.abspath), ("D", self.roots.shown, source.display)):
             rel = below(text, [(tag, root)]) if root else None
             digest.update(b"\0" + (text if rel is None else f"{rel[0]}\0{rel[1]}").encode("utf-8", "surrogatepass"))
-        digest.update(b"\0" + hashlib.sha256(raw).digest())
+        digest.update(b"\0" + (content or hashlib.sha256(raw).digest()))
         return digest.hexdigest()
 
     # -- reading

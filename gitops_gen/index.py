@@ -13,6 +13,7 @@ the indexed kinds, and kustomization files, are parsed here.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import itertools
 import os
 import re
@@ -249,11 +250,12 @@ class _Gather:
 def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
                 on_crd: Callable[[Resource, str], Iterable[Finding]] | None = None,
                 on_kustomizations: Callable[[Sequence[Kustomization]], None] | None = None,
-                ) -> tuple[TreeIndex, list[Finding]]:
+                digests: dict[str, bytes] | None = None) -> tuple[TreeIndex, list[Finding]]:
     """Index ``files``; ``on_crd`` is given each CustomResourceDefinition as it is read, with the
     folder of its install unit (:func:`crd_units`): the validator registers it, and may return
     findings about it.  ``on_kustomizations`` is given the kustomizations as soon as they are
-    all known, before the documents are parsed (builds can start meanwhile)."""
+    all known, before the documents are parsed (builds can start meanwhile).  ``digests``, when
+    given, receives the SHA-256 of every file read (the result cache's lookups need no second read)."""
     gather = _Gather()
     kustomizations: list[Kustomization] = []
     findings: list[Finding] = []
@@ -263,6 +265,8 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
         raw = read_limited(source, limits)
         if raw is None:
             continue
+        if digests is not None:
+            digests[source.abspath] = hashlib.sha256(raw).digest()
         crd_only[source.abspath] = b"CustomResourceDefinition" in raw and \
             not set(_TOP_KIND.findall(b"\n" + raw)) - _CRD_FILE_KINDS
         if os.path.basename(source.abspath) in KUSTOMIZATION_NAMES:

@@ -15,9 +15,10 @@ import gc
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from gitops_gen.config import Config, load_config
@@ -199,8 +200,9 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
 
         crds = CrdRecorder(validator.add_crd)
     early: list[Any] = []  # builds started as soon as the kustomizations are known
+    digests: dict[str, bytes] | None = {} if options.cache_dir is not None else None
     index, crd_findings = build_index(files, options.limits, crds or validator.add_crd,
-                                      lambda found: early.append(_start_builds(found, options.limits)))
+                                      lambda found: early.append(_start_builds(found, options.limits)), digests)
     graph = _graph(paths, config, index)
     if graph is not None and shown is not None:
         graph = _ShownGraph(graph, shown)
@@ -219,7 +221,7 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     if patches:
         files = [f for f in files if f.abspath not in patches]
     outcome = Outcome(findings=[f for f in map(engine.stamp, [*found, *crd_findings]) if f is not None])
-    for part in _process(engine, files, options, progress, _open_cache(paths, options, engine, crds)):
+    for part in _process(engine, files, options, progress, _open_cache(paths, options, engine, crds), digests or {}):
         outcome.merge(part)
     return engine.judge(outcome, options.today)
 
@@ -301,13 +303,14 @@ def _graph(paths: Sequence[str], config: Config, index: TreeIndex) -> Any:
 
 
 def _process(engine: Engine, files: list[SourceFile], options: RunOptions,
-             progress: Callable[[int, int], None] | None, cache: ResultCache | None = None) -> list[Outcome]:
+             progress: Callable[[int, int], None] | None, cache: ResultCache | None = None,
+             digests: Mapping[str, bytes] = MappingProxyType({})) -> list[Outcome]:
     total = len(files)
     out: list[Outcome] = []
     if cache is not None and not cache.empty():  # what the cache holds is read here; only the rest is worth workers
         hits, misses = Outcome(), []
         for source in files:
-            found = _lookup(cache, source)
+            found = _lookup(cache, source, digests)
             if found is None:
                 misses.append(source)
             else:
@@ -324,12 +327,15 @@ def _process(engine: Engine, files: list[SourceFile], options: RunOptions,
     return out
 
 
-def _lookup(cache: ResultCache, source: SourceFile) -> Outcome | None:
+def _lookup(cache: ResultCache, source: SourceFile, digests: Mapping[str, bytes]) -> Outcome | None:
+    """The cached outcome of ``source`` (``digests``: the SHA-256 of the files the index phase read,
+    so that they are not read again)."""
+    content = digests.get(source.abspath)
     try:
-        raw = source.read_bytes()
+        raw = b"" if content is not None else source.read_bytes()
     except OSError:
         return None
-    found = cache.get(cache.key(source, raw), source)
+    found = cache.get(cache.key(source, raw, content), source)
     if found is not None:
         cache.stats.hits += 1
     return found
