@@ -323,12 +323,15 @@ def _indexed_resources(source: SourceFile, raw: bytes, limits: Limits) -> Iterat
     marker) and parsed after as many blank lines as precede it, so lines stay those of the file.
     """
     starts = [0, *(m.start() for m in _DOC_START.finditer(b"\n" + raw)), len(raw)]
+    line = counted = 0  # lines before ``counted``: each newline is counted once, not once per document
     for begin, end in itertools.pairwise(starts):
         part = raw[begin:end]
         if not part or _KIND_BYTES.search(part) is None:
             continue
+        line += raw.count(b"\n", counted, begin)
+        counted = begin
         try:
-            text = "\n" * raw.count(b"\n", 0, begin) + part.decode("utf-8-sig" if begin == 0 else "utf-8")
+            text = "\n" * line + part.decode("utf-8-sig" if begin == 0 else "utf-8")
         except UnicodeDecodeError:
             continue
         result = LoadResult(source)

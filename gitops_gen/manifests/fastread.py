@@ -27,6 +27,7 @@ import json
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -79,7 +80,14 @@ _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?\Z")
 #: string may show so too: that document is then only read the slow way.
 _DIGITS = bytes.maketrans(b"123456789E-", b"000000000e+")
 _BIG = (b"0" * 19, b"0e000", b"0e+000")
+#: A number of rapidyaml's JSON: after a colon, a bracket or a comma (and blanks), outside the
+#: strings (text inside one that looks so is taken for a number too: only read the slow way).
+_NUMBER = re.compile(rb"[:\[,][ \n]*([-+.0-9][0-9.eE+\-]*)")
 _CONTENT = re.compile(rb"^[ ]*[^ #\n]", re.M)
+#: A block scalar indicator, its chomping and indentation indicators, and a comment after blanks.
+_HEADER_COMMENT = re.compile(rb"[|>][-+0-9]*[ ]+#")
+#: Where each thread's rapidyaml writes its JSON (:func:`_emit_json`).
+_OUTPUT = threading.local()
 
 _LIMITS = Limits()
 #: rapidyaml refuses to write JSON nested deeper than this (the document is then libyaml's), so
@@ -115,21 +123,24 @@ def _json_bound(encoded: bytes, digits: bytes) -> int:
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs)
 
 
-def _plain_safe(emitted: str, digits: bytes, part: bytes, tree: Any) -> bool:
-    """True when no string of the JSON can have been a plain scalar that go-yaml reads otherwise.
+def _plain_safe(emitted: str, encoded: bytes, digits: bytes, part: bytes, tree: Any) -> bool:
+    """True when no scalar of the JSON can have been a plain scalar that go-yaml reads otherwise.
 
-    Such a string (``yes``, ``0644``, a key ``1.5``, ``*a``) is looked for in the source where a
-    plain scalar can stand (:func:`_plain_at`); text found there may still be inside a quoted or
-    block scalar, so the tree decides.
+    Such a string (``yes``, ``0644``, a key ``1.5``, ``*a``, `` `x` ``) is looked for in the
+    source where a plain scalar can stand (:func:`_plain_at`); text found there may still be
+    inside a quoted or block scalar (a CRD's descriptions are full of them), so the tree
+    decides.  A number beyond 64 bits is looked for among the JSON's numbers.
     """
     found: set[bytes] = set()
+    starts: set[bytes] = set()
     for match in _SUSPECT.finditer(emitted):
         text, key = match.group(1), match.group(2)
         if text in _NORMALISED:
             return False  # rapidyaml writes nan and .NaN as ".nan": the source may say either
         if text[0] in "*@`%":  # an alias, or a character libyaml refuses to start a scalar with
-            if _plain_at(part, text[0].encode("utf-8"), ends=False):
-                return False
+            start = text[0].encode("utf-8")
+            if start not in starts and _plain_at(part, start, ends=False):
+                starts.add(start)
             continue
         if text != "<<":
             if not key and _JSON_NUMBER.match(text):
@@ -140,9 +151,24 @@ def _plain_safe(emitted: str, digits: bytes, part: bytes, tree: Any) -> bool:
         raw = text.encode("utf-8")
         if _plain_at(part, raw):
             found.add(raw)
-    if found and _plain_in_tree(tree, found):
+    if (found or starts) and _plain_in_tree(tree, found, tuple(starts)):
         return False
-    return not any(big in digits for big in _BIG)
+    return not any(big in digits for big in _BIG) or not _big_numbers(encoded)
+
+
+def _big_numbers(encoded: bytes) -> bool:
+    """True when a long number of the JSON (not a string's text) is not what go-yaml reads."""
+    for number in _NUMBER.findall(encoded):
+        if any(big in number.translate(_DIGITS) for big in _BIG):
+            text = number.decode("ascii")
+            try:
+                mine = json.loads(text)
+            except ValueError:
+                return True
+            theirs = resolve_plain(text)
+            if type(mine) is not type(theirs) or mine != theirs:
+                return True
+    return False
 
 
 def _plain_at(part: bytes, text: bytes, *, ends: bool = True) -> bool:
@@ -162,13 +188,25 @@ def _plain_at(part: bytes, text: bytes, *, ends: bool = True) -> bool:
     return False
 
 
-def _plain_in_tree(tree: Any, texts: set[bytes]) -> bool:
-    """True when a plain (unquoted, not block) key or value of ``tree`` is one of ``texts``."""
+def _plain_in_tree(tree: Any, texts: set[bytes], starts: tuple[bytes, ...] = ()) -> bool:
+    """True when a plain (unquoted, not block) key or value of ``tree`` is one of ``texts`` or
+    starts with one of ``starts``, or (with ``*`` among ``starts``) when the tree has an alias."""
+    alias = b"*" in starts
     for node in range(tree.size()):
-        if tree.has_val(node) and tree.is_val_plain(node) and _text(tree.val(node)) in texts:
-            return True
-        if tree.has_key(node) and tree.is_key_plain(node) and _text(tree.key(node)) in texts:
-            return True
+        if tree.has_val(node):
+            if tree.is_val_plain(node):
+                val = _text(tree.val(node))
+                if val in texts or (starts and val.startswith(starts)):
+                    return True
+            elif alias and tree.is_val_ref(node):
+                return True
+        if tree.has_key(node):
+            if tree.is_key_plain(node):
+                key = _text(tree.key(node))
+                if key in texts or (starts and key.startswith(starts)):
+                    return True
+            elif alias and tree.is_key_ref(node):
+                return True
     return False
 
 
@@ -278,17 +316,7 @@ def _plain_source(raw: bytes) -> bool:
 
 def _header_comment(raw: bytes) -> bool:
     """True when a block scalar header (``|``, ``>-``, ``|2+``...) is followed by a comment."""
-    at = raw.find(b" #")
-    while at >= 0:
-        start = at
-        while start > 0 and raw[start - 1] == 0x20:  # spaces
-            start -= 1
-        while start > 0 and raw[start - 1] in b"-+0123456789":  # chomping and indentation
-            start -= 1
-        if start > 0 and raw[start - 1] in b"|>":
-            return True
-        at = raw.find(b" #", at + 2)
-    return False
+    return (b"|" in raw or b">" in raw) and _HEADER_COMMENT.search(raw) is not None
 
 
 def document_starts(raw: bytes) -> list[int]:
@@ -343,15 +371,15 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
         raise _Fallback  # a scalar document: rare, and libyaml's business
     try:
         with _quiet_stderr():
-            emitted = ryml.emit_json_malloc(tree, node)
+            encoded = _emit_json(tree, node)
+        emitted = encoded.decode("utf-8")
     except Exception as exc:  # deeper than rapidyaml's emitter goes (64 levels): libyaml's
         raise _Fallback from exc
-    encoded = emitted.encode("utf-8")
     if b'"": ' in encoded:  # an empty key: libyaml may refuse it, or read it as "null"
         raise _Fallback
     digits = encoded.translate(_DIGITS)
     if any((c in part or c in encoded) and part.count(c) != encoded.count(c) for c in _COUNTED) or \
-            not _plain_safe(emitted, digits, part, tree):
+            not _plain_safe(emitted, encoded, digits, part, tree):
         raise _Fallback
     try:
         data = _DECODER.decode(emitted)
@@ -362,6 +390,21 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
     root = _root_mark(part, offset)
     return Document(index, data, None, root[0], [], _json_bound(encoded, digits),
                     lazy=LazyPositions(part, offset, root=root, data=data))
+
+
+def _emit_json(tree: Any, node: int) -> bytes:
+    """rapidyaml's JSON of ``node``, written into a buffer the thread keeps (``emit_json_malloc``
+    writes everything twice: once to measure)."""
+    buffer: bytearray | None = getattr(_OUTPUT, "buffer", None)
+    if buffer is None:
+        buffer = _OUTPUT.buffer = bytearray(1 << 16)
+    failed, size = ryml.emit_json_to_substr(tree, node, buffer)
+    if failed:
+        buffer = _OUTPUT.buffer = bytearray(size + size // 4)
+        failed, size = ryml.emit_json_to_substr(tree, node, buffer)
+        if failed:
+            raise _Fallback
+    return bytes(memoryview(buffer)[:size])
 
 
 def holds_document(part: bytes, *, first: bool) -> bool:

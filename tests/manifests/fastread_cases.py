@@ -62,6 +62,12 @@ STREAMS = (
     "? [a, b]\n: v\n", "a: {b: c, d: [e, f]}\n", "a: -\n", "a: - b\n", "a:\n- b\n- c\n", "a: 'q' # c\n",
     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  yes: on\n  '0644': 0644\n",
     "spec:\n  privileged: yes\n  hostNetwork: On\n  runAsUser: 0o0\n  fsGroup: 0x0\n",
+    # text in a description that looks like a plain scalar go-yaml reads otherwise, beside one that is
+    "d: |\n  `code` and *x\n  @at %p\n", "d: |\n  `code`\ne: `plain\n", "d: '`q'\ne: @plain\n",
+    "d: |\n  *x\na: &x v\nb: *x\n", "a: &x v\nb: *x\nc: \"\\u0026\"\n", "? *x\n: v\n", "? |\n  *x\n: v\n",
+    "d: 'max 12345678901234567890'\n", "d: x 1e400\n", "d: '1e400'\ne: 1e400\n", "d: [1, 12345678901234567890]\n",
+    "d: |\n  9223372036854775808\ne: 9223372036854775808\n", "d: '0.1e-400'\ne: [0.1e-400]\n",
+    "d: 'a, 1e400'\n", "d: \"x: 12345678901234567890\"\ne: 1\n",
 )
 
 

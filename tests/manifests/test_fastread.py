@@ -13,7 +13,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from fastread_cases import difference, generated_cases
+from fastread_cases import DEFAULT, difference, generated_cases
 
 from gitops_gen.manifests import fastread
 from gitops_gen.manifests.fastread import read_fast
@@ -169,3 +169,20 @@ def test_hostile_yaml_reports_the_same_either_way(tmp_path: Path) -> None:
     for number, text in enumerate(cases):
         (tmp_path / f"case-{number}.yaml").write_text(text, encoding="utf-8", newline="")
     assert _report(tmp_path, libyaml=False) == _report(tmp_path, libyaml=True)
+
+
+def test_descriptions_that_look_like_risky_scalars_stay_on_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CRD's descriptions hold backticks, ``*`` and long numbers in block and quoted scalars:
+    the tree, not the text, decides, so such documents are not sent to libyaml (the big CRDs of
+    Tekton, Istio, Kueue and cert-manager were)."""
+    def refuse(*_: object) -> None:
+        raise AssertionError("read by libyaml")
+
+    monkeypatch.setattr(fastread, "_slow", refuse)
+    text = ("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  versions:\n"
+            "  - schema:\n      openAPIV3Schema:\n        description: |\n          `spec.foo` must be set;\n"
+            "          *every* value up to 9223372036854775807000 or 1e400\n        properties:\n"
+            "          limit: {type: integer, maximum: 9223372036854775807, description: '`x` @y'}\n")
+    documents = fastread.read_fast(text, DEFAULT)
+    assert documents is not None and len(documents) == 1
+    assert difference(text) is None
