@@ -84,8 +84,8 @@ _BIG = (b"0" * 19, b"0e000", b"0e+000")
 #: strings (text inside one that looks so is taken for a number too: only read the slow way).
 _NUMBER = re.compile(rb"[:\[,][ \n]*([-+.0-9][0-9.eE+\-]*)")
 _CONTENT = re.compile(rb"^[ ]*[^ #\n]", re.M)
-#: A block scalar indicator, its chomping and indentation indicators, and a comment after blanks.
-_HEADER_COMMENT = re.compile(rb"[|>][-+0-9]*[ ]+#")
+#: After a block scalar indicator: its chomping and indentation indicators, and a comment after blanks.
+_HEADER_COMMENT = re.compile(rb"[-+0-9]*[ ]+#")
 #: Where each thread's rapidyaml writes its JSON (:func:`_emit_json`).
 _OUTPUT = threading.local()
 
@@ -315,8 +315,19 @@ def _plain_source(raw: bytes) -> bool:
 
 
 def _header_comment(raw: bytes) -> bool:
-    """True when a block scalar header (``|``, ``>-``, ``|2+``...) is followed by a comment."""
-    return (b"|" in raw or b">" in raw) and _HEADER_COMMENT.search(raw) is not None
+    """True when a block scalar header (``|``, ``>-``, ``|2+``...) is followed by a comment.
+
+    Each indicator is found with ``bytes.find`` and what follows it matched there: a regular
+    expression starting with a character class scans several times slower."""
+    if b"#" not in raw:
+        return False
+    for indicator in (b"|", b">"):
+        at = raw.find(indicator)
+        while at >= 0:
+            if _HEADER_COMMENT.match(raw, at + 1) is not None:
+                return True
+            at = raw.find(indicator, at + 1)
+    return False
 
 
 def document_starts(raw: bytes) -> list[int]:
