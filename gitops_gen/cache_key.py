@@ -19,7 +19,7 @@ import os
 import pickle
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -265,15 +265,18 @@ def _rule(info: Any) -> list[Any]:
 
 
 class CrdRecorder:
-    """Wraps the validator's ``add_crd`` in the index phase, noting which CRDs the tree holds."""
+    """Wraps the validator's CRD registration in the index phase, noting which CRDs the tree holds."""
 
-    def __init__(self, add_crd: Callable[..., list[Finding]]) -> None:
-        self._add_crd = add_crd
+    def __init__(self, validator: Any) -> None:
+        self._validator = validator
         self.seen: dict[tuple[str, str, str | None], None] = {}
 
-    def __call__(self, resource: Resource, unit: str | None = None) -> list[Finding]:
-        self.seen[(resource.abspath, resource.file, unit)] = None
-        return self._add_crd(resource, unit)
+    def prepare_crd(self, resource: Resource, unit: str | None = None) -> Any:
+        return self._validator.prepare_crd(resource, unit)
+
+    def register_crd(self, prepared: Any) -> list[Finding]:
+        self.seen[(prepared.abspath, prepared.display, prepared.unit)] = None
+        return self._validator.register_crd(prepared)  # type: ignore[no-any-return]
 
     def state(self) -> list[Any]:
         return [(abspath, display, unit, _file_digest(abspath)) for abspath, display, unit in self.seen]

@@ -20,11 +20,25 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
-from gitops_gen.manifests.loader import KUSTOMIZATION_NAMES, LoadResult, SourceFile, load_text
-from gitops_gen.manifests.yamlread import Limits, read_documents
+from gitops_gen.kustomizations import (
+    NAMESPACE_PATH,
+    SELECTOR_PATH,
+    Kustomization,
+    _supplied,
+    kustomizations_in,
+    kustomizations_of,
+    kustomizations_under,
+    read_kustomization,
+)
+from gitops_gen.manifests.loader import KUSTOMIZATION_NAMES, LoadResult, SourceFile, load_text, read_limited
+from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import FieldPath, Finding, Resource
+
+__all__ = ["NAMESPACE_PATH", "SELECTOR_PATH", "AppRef", "CrdSink", "Kustomization", "TreeIndex", "build_index",
+           "crd_units", "index_resources", "kustomizations_in", "kustomizations_of", "kustomizations_under",
+           "read_kustomization", "read_limited"]
 
 #: Kinds whose objects say something about the tree as a whole.
 INDEXED_KINDS = frozenset({"Namespace", "AppProject", "Application", "ApplicationSet", "CustomResourceDefinition"})
@@ -43,42 +57,6 @@ _INDEXED_WORDS = (b"Namespace", b"AppProject", b"Application", b"CustomResourceD
 _TOP_KIND = re.compile(rb"""\n["']?kind["']?\s*:\s*["']?([A-Za-z0-9]+)""")
 _CRD_FILE_KINDS = frozenset({b"CustomResourceDefinition", b"CustomResourceDefinitionList", b"List"})
 _DOC_START = re.compile(rb"\n---(?=[ \t\r\n]|$)")
-
-#: Field paths a kustomization sets on every resource it builds, by what it declares.
-NAMESPACE_PATH: FieldPath = ("metadata", "namespace")
-SELECTOR_PATH: FieldPath = ("spec", "selector")
-
-
-@dataclass(frozen=True, slots=True)
-class Kustomization:
-    """One kustomization file: what it includes and what it sets on what it builds."""
-
-    file: str
-    #: Absolute paths of the files and folders it lists (resources, bases, components).
-    includes: tuple[str, ...] = ()
-    #: Absolute paths of the files it uses as patches (partial objects, not resources).
-    patches: tuple[str, ...] = ()
-    namespace: str | None = None
-    #: commonLabels, or labels with includeSelectors: selectors are added to workloads.
-    sets_selectors: bool = False
-    #: It lists a remote entry (a URL or git repository): building it would reach the network.
-    remote: bool = False
-    #: It inflates Helm charts (helmCharts, helmChartInflationGenerator).
-    helm: bool = False
-
-    @property
-    def folder(self) -> str:
-        return os.path.dirname(self.file)
-
-    @property
-    def supplies(self) -> tuple[FieldPath, ...]:
-        out: list[FieldPath] = []
-        if self.namespace:
-            out.append(NAMESPACE_PATH)
-        if self.sets_selectors:
-            out.append(SELECTOR_PATH)
-        return tuple(out)
-
 
 @dataclass(frozen=True, slots=True)
 class AppRef:
@@ -117,109 +95,30 @@ class TreeIndex:
         return self.supplied.get(abspath, ())
 
 
-def _strings(value: Any) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+#: One fact of the index, small enough to send between processes: ``("namespace", name)``,
+#: ``("project", name)``, ``("app", AppRef)`` or ``("crd", (group, kind))``.
+Fact = tuple[str, Any]
 
 
-def _is_remote(entry: str) -> bool:
-    """Whether an entry may name something off this machine (erring towards yes: it is then not built)."""
-    return "://" in entry or "github.com/" in entry or "git@" in entry or entry.startswith("ssh:")
-
-
-def _local(base: str, entry: str) -> str | None:
-    """The absolute path of a local kustomization entry (None for remote ones and inline text)."""
-    if not entry or "\n" in entry or _is_remote(entry):
-        return None
-    return os.path.normpath(os.path.join(base, entry))
-
-
-def read_kustomization(path: str, data: Mapping[str, Any]) -> Kustomization:
-    base = os.path.dirname(path)
-    entries = (*_strings(data.get("resources")), *_strings(data.get("bases")), *_strings(data.get("components")))
-    includes = [p for e in entries if (p := _local(base, e)) is not None]
-    remote = any("\n" not in e and _is_remote(e) for e in (
-        *entries, *_strings(data.get("generators")), *_strings(data.get("transformers")),
-        *_strings(data.get("validators"))))
-    helm = any(key in data for key in ("helmCharts", "helmChartInflationGenerator", "helmGlobals"))
-    patch_entries: list[str] = []
-    for key in ("patches", "patchesJson6902"):
-        patch_entries.extend(item["path"] for item in data.get(key) or [] if isinstance(item, dict)
-                             and isinstance(item.get("path"), str))
-    patch_entries.extend(_strings(data.get("patchesStrategicMerge")))
-    patches = [p for e in patch_entries if (p := _local(base, e)) is not None]
-    namespace = data.get("namespace")
-    selectors = isinstance(data.get("commonLabels"), dict) and bool(data["commonLabels"])
-    for entry in data.get("labels") or []:
-        if isinstance(entry, dict) and entry.get("includeSelectors") is True and entry.get("pairs"):
-            selectors = True
-    return Kustomization(path, tuple(includes), tuple(patches),
-                         namespace if isinstance(namespace, str) and namespace else None, selectors, remote, helm)
-
-
-def kustomizations_of(path: str, raw: bytes, limits: Limits = _LIMITS) -> list[Kustomization] | None:
-    """The kustomizations a kustomization file's bytes declare (one per mapping document), or
-    None when the bytes are not UTF-8 text."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-    return [read_kustomization(path, doc.data) for doc in read_documents(text, limits) if isinstance(doc.data, dict)]
-
-
-def kustomizations_in(path: str, limits: Limits = _LIMITS) -> list[Kustomization] | None:
-    """The kustomizations of the file at ``path`` read from disk, or None when it cannot be read
-    (missing, over the size limit, not UTF-8)."""
-    raw = read_limited(SourceFile(path, path), limits)
-    return kustomizations_of(path, raw, limits) if raw is not None else None
-
-
-def kustomizations_under(root: str, *, skip_hidden: bool = True, limits: Limits = _LIMITS) -> list[Kustomization]:
-    """Every kustomization in the files below ``root``, in walk order (folders starting with ``.``
-    skipped, or only ``.git`` without ``skip_hidden``)."""
-    out: list[Kustomization] = []
-    for base, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not (d.startswith(".") if skip_hidden else d == ".git"))
-        for name in sorted(files):
-            if name in KUSTOMIZATION_NAMES:
-                out.extend(kustomizations_in(os.path.join(base, name), limits) or ())
-    return out
-
-
-def _supplied(kustomizations: Sequence[Kustomization]) -> dict[str, tuple[FieldPath, ...]]:
-    """File -> the paths set by every kustomization that includes it, through nested ones."""
-    by_folder = {k.folder: k for k in kustomizations}
-    out: dict[str, set[FieldPath]] = {}
-
-    def visit(k: Kustomization, inherited: frozenset[FieldPath], seen: frozenset[str]) -> None:
-        paths = inherited | frozenset(k.supplies)
-        for target in k.includes:
-            child = by_folder.get(target)
-            if child is not None:
-                if child.file not in seen:
-                    visit(child, paths, seen | {child.file})
-            elif paths:
-                out.setdefault(target, set()).update(paths)
-
-    for k in kustomizations:
-        visit(k, frozenset(), frozenset({k.file}))
-    return {f: tuple(sorted(p)) for f, p in out.items()}
-
-
-def read_limited(source: SourceFile, limits: Limits) -> bytes | None:
-    """The file's bytes, or None when it cannot be read or is over the size limit (the loader
-    reports those)."""
-    if source.content is not None:
-        return source.content
-    try:
-        with open(source.abspath, "rb") as handle:
-            raw = handle.read(limits.max_file_bytes + 1)
-    except OSError:
-        return None
-    return raw if len(raw) <= limits.max_file_bytes else None
+def _fact(r: Resource) -> Fact | None:
+    """What the index takes from one resource (None: nothing)."""
+    if r.kind == "Namespace" and r.name:
+        return ("namespace", r.name)
+    if r.kind == "AppProject" and r.name:
+        return ("project", r.name)
+    if r.kind in ("Application", "ApplicationSet") and r.group == "argoproj.io":
+        project = r.get(("spec", "project")) if r.kind == "Application" else \
+            r.get(("spec", "template", "spec", "project"))
+        return ("app", AppRef(r.kind, r.name, r.namespace, project if isinstance(project, str) else None, r.file))
+    if r.kind == "CustomResourceDefinition":
+        group, kind = r.get(("spec", "group")), r.get(("spec", "names", "kind"))
+        if isinstance(group, str) and isinstance(kind, str):
+            return ("crd", (group, kind))
+    return None
 
 
 class _Gather:
-    """Facts of indexed resources, collected one resource at a time."""
+    """Facts of indexed resources, collected one at a time."""
 
     def __init__(self) -> None:
         self.namespaces: set[str] = set()
@@ -228,39 +127,76 @@ class _Gather:
         self.crds: set[tuple[str, str]] = set()
 
     def add(self, r: Resource) -> None:
-        if r.kind == "Namespace" and r.name:
-            self.namespaces.add(r.name)
-        elif r.kind == "AppProject" and r.name:
-            self.projects.add(r.name)
-        elif r.kind in ("Application", "ApplicationSet") and r.group == "argoproj.io":
-            project = r.get(("spec", "project")) if r.kind == "Application" else \
-                r.get(("spec", "template", "spec", "project"))
-            self.apps.append(AppRef(r.kind, r.name, r.namespace, project if isinstance(project, str) else None,
-                                    r.file))
-        elif r.kind == "CustomResourceDefinition":
-            group, kind = r.get(("spec", "group")), r.get(("spec", "names", "kind"))
-            if isinstance(group, str) and isinstance(kind, str):
-                self.crds.add((group, kind))
+        fact = _fact(r)
+        if fact is not None:
+            self.take(fact)
+
+    def take(self, fact: Fact) -> None:
+        what, value = fact
+        if what == "namespace":
+            self.namespaces.add(value)
+        elif what == "project":
+            self.projects.add(value)
+        elif what == "app":
+            self.apps.append(value)
+        else:
+            self.crds.add(value)
 
     def index(self, kustomizations: Sequence[Kustomization] = ()) -> TreeIndex:
         return TreeIndex(frozenset(self.namespaces), frozenset(self.projects), tuple(self.apps),
                          frozenset(self.crds), tuple(kustomizations), MappingProxyType(_supplied(kustomizations)))
 
 
+class CrdSink(Protocol):
+    """Where the index phase sends the CustomResourceDefinitions it reads: the validator (or
+    something wrapping it).  ``prepare_crd`` may run in a forked child; ``register_crd`` runs
+    here, in file order."""
+
+    def prepare_crd(self, resource: Resource, unit: str | None = None) -> Any: ...
+
+    def register_crd(self, prepared: Any) -> list[Finding]: ...
+
+
+class _Calling:
+    """A plain ``add_crd(resource, unit) -> findings`` function as a :class:`CrdSink` (read here)."""
+
+    def __init__(self, add_crd: Callable[[Resource, str], Iterable[Finding]]) -> None:
+        self._add_crd = add_crd
+
+    def prepare_crd(self, resource: Resource, unit: str | None = None) -> Any:
+        return resource, unit
+
+    def register_crd(self, prepared: Any) -> list[Finding]:
+        return list(self._add_crd(*prepared))
+
+
+#: Indexed documents, in bytes, worth a forked child parsing half of them (in-tree CRDs).
+PARALLEL_BYTES = 4 * 1024 * 1024
+
+
 def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
-                on_crd: Callable[[Resource, str], Iterable[Finding]] | None = None,
+                on_crd: CrdSink | Callable[[Resource, str], Iterable[Finding]] | None = None,
                 on_kustomizations: Callable[[Sequence[Kustomization]], None] | None = None,
-                digests: dict[str, bytes] | None = None) -> tuple[TreeIndex, list[Finding]]:
+                digests: dict[str, bytes] | None = None, jobs: int = 1) -> tuple[TreeIndex, list[Finding]]:
     """Index ``files``; ``on_crd`` is given each CustomResourceDefinition as it is read, with the
     folder of its install unit (:func:`crd_units`): the validator registers it, and may return
     findings about it.  ``on_kustomizations`` is given the kustomizations as soon as they are
     all known, before the documents are parsed (builds can start meanwhile).  ``digests``, when
-    given, receives the SHA-256 of every file read (the result cache's lookups need no second read)."""
+    given, receives the SHA-256 of every file read (the result cache's lookups need no second read).
+    With ``jobs`` above 1, a forked child parses about half of the indexed documents when they
+    are many (:data:`PARALLEL_BYTES`; see :mod:`gitops_gen.forked`): ``on_crd`` is then a
+    :class:`CrdSink` (a plain function reads every CRD here)."""
+    sink: CrdSink | None = None
+    if on_crd is not None and not hasattr(on_crd, "prepare_crd"):
+        sink, jobs = _Calling(on_crd), 1
+    else:
+        sink = on_crd  # type: ignore[assignment]
     gather = _Gather()
     kustomizations: list[Kustomization] = []
     findings: list[Finding] = []
     crd_only: dict[str, bool] = {}
     candidates: list[tuple[SourceFile, bytes]] = []
+    sizes: list[int] = []
     for source in files:
         raw = read_limited(source, limits)
         if raw is None:
@@ -273,15 +209,27 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
             kustomizations.extend(kustomizations_of(source.abspath, raw, limits) or ())
         elif any(word in raw for word in _INDEXED_WORDS) and _KIND_BYTES.search(raw) is not None:
             candidates.append((source, raw if len(raw) < _KEEP_BYTES else b""))
-    if on_kustomizations is not None:
-        on_kustomizations(kustomizations)
+            sizes.append(len(raw))
     unit = crd_units(crd_only)
-    for source, kept in candidates:
+
+    def parse(candidate: tuple[SourceFile, bytes]) -> list[tuple[Fact | None, Any]]:
+        source, kept = candidate
         raw = kept or read_limited(source, limits) or b""  # large files are read again rather than held
-        for resource in _indexed_resources(source, raw, limits):
-            gather.add(resource)
-            if resource.kind == "CustomResourceDefinition" and on_crd is not None:
-                findings.extend(on_crd(resource, unit(source.abspath)))
+        return [(_fact(resource), sink.prepare_crd(resource, unit(source.abspath))
+                 if resource.kind == "CustomResourceDefinition" and sink is not None else None)
+                for resource in _indexed_resources(source, raw, limits)]
+
+    from gitops_gen.forked import split
+
+    # the builds' thread starts once the child is forked (a fork copies only the forking thread)
+    parsed = split(candidates, sizes, parse, min_total=PARALLEL_BYTES, jobs=jobs,
+                   then=None if on_kustomizations is None else lambda: on_kustomizations(kustomizations))
+    for found in parsed:
+        for fact, prepared in found:
+            if fact is not None:
+                gather.take(fact)
+            if prepared is not None and sink is not None:
+                findings.extend(sink.register_crd(prepared))
     return gather.index(kustomizations), findings
 
 

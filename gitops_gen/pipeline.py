@@ -198,11 +198,12 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     if options.cache_dir is not None:
         from gitops_gen.cache_key import CrdRecorder
 
-        crds = CrdRecorder(validator.add_crd)
+        crds = CrdRecorder(validator)
     early: list[Any] = []  # builds started as soon as the kustomizations are known
     digests: dict[str, bytes] | None = {} if options.cache_dir is not None else None
-    index, crd_findings = build_index(files, options.limits, crds or validator.add_crd,
-                                      lambda found: early.append(_start_builds(found, options.limits)), digests)
+    index, crd_findings = build_index(files, options.limits, crds or validator,
+                                      lambda found: early.append(_start_builds(found, options.limits)), digests,
+                                      jobs=worker_count(options.jobs, files))
     graph = _graph(paths, config, index)
     if graph is not None and shown is not None:
         graph = _ShownGraph(graph, shown)

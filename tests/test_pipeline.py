@@ -83,3 +83,24 @@ def test_a_run_restores_the_garbage_collector_thresholds(tmp_path: Path) -> None
     before = gc.get_threshold()
     run([str(tmp_path)], RunOptions(config=load_config(), jobs=1))
     assert gc.get_threshold() == before
+
+
+def test_the_index_phase_reads_crds_the_same_in_a_forked_child(tmp_path: Path, crd_yaml: Callable[..., str],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-tree CRDs parsed half in a forked child (see gitops_gen.forked) register as if read here:
+    the same findings (a broken CRD's too), in the same order."""
+    for i in range(6):
+        (tmp_path / f"crd-{i}.yaml").write_text(crd_yaml(f"g{i}.example.com", "Widget", style="flow"))
+        (tmp_path / f"widget-{i}.yaml").write_text(
+            f"apiVersion: g{i}.example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: big\n")
+    (tmp_path / "broken.yaml").write_text(
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: x.b.example.com\n"
+        "spec:\n  group: b.example.com\n  names: {kind: X, plural: xs}\n  scope: Namespaced\n  versions:\n"
+        "  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema: {type: objekt}\n")
+    monkeypatch.setattr("gitops_gen.index.PARALLEL_BYTES", 0)
+    config = load_config()
+    serial = run([str(tmp_path)], RunOptions(config=config, jobs=1))
+    parallel = run([str(tmp_path)], RunOptions(config=config, jobs=2))
+    assert key(serial.findings) == key(parallel.findings)
+    assert sum(f.rule == "schema" and "widget" in f.file for f in serial.findings) == 6
+    assert any("broken.yaml" in f.file for f in serial.findings)

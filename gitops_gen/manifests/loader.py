@@ -242,3 +242,16 @@ def load_text(text: str, source: SourceFile, result: LoadResult, limits: Limits 
 def resources_of(doc: Document, source: SourceFile) -> list[Resource]:
     """The Kubernetes objects in one document: itself, or each item of a ``List``."""
     return objects_of(doc, source.display, source.abspath)[0]
+
+
+def read_limited(source: SourceFile, limits: Limits) -> bytes | None:
+    """The file's bytes, or None when it cannot be read or is over the size limit (the loader
+    reports those)."""
+    if source.content is not None:
+        return source.content
+    try:
+        with open(source.abspath, "rb") as handle:
+            raw = handle.read(limits.max_file_bytes + 1)
+    except OSError:
+        return None
+    return raw if len(raw) <= limits.max_file_bytes else None

@@ -72,6 +72,10 @@ class CrdVersion:
             return mine.digest == theirs.digest
         return self.schema == other.schema
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a compiled validator does not pickle: compiled again on first use where it arrives
+        return (CrdVersion, (self.name, self.served, self.held, self.problem, None, self.stored))
+
     def compiled(self) -> Any:
         """The compiled validator (compiled on first use)."""
         if self.validator is None and self.schema is not None:

@@ -38,6 +38,18 @@ from gitops_gen.schemas.versions import format_version, resolve_bundle
 SCHEMA, NO_SCHEMA, DEPRECATED_API = "schema", "no-schema", "deprecated-api"
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedCrd:
+    """A CRD of the inputs read and converted (:meth:`SchemaValidator.prepare_crd`), waiting to be
+    registered; ``crd`` is None for an object that only calls itself a CustomResourceDefinition."""
+
+    crd: CrdDefinition | None
+    abspath: str
+    display: str
+    unit: str | None
+    findings: tuple[Finding, ...]
+
+
 @dataclass(slots=True)
 class _Entry:
     """What validating one apiVersion/kind means: a compiled validator, or why there is none."""
@@ -111,19 +123,31 @@ class SchemaValidator:
         group and kind; see :mod:`~gitops_gen.schemas.crd_scope`).
         Returns ``schema`` findings for what makes its schema unusable, leaving out what
         :meth:`validate` of the CRD itself reports."""
+        return self.register_crd(self.prepare_crd(resource, unit))
+
+    def prepare_crd(self, resource: Resource, unit: str | None = None) -> PreparedCrd:
+        """:meth:`add_crd` up to registering: the CRD read, its schemas converted, its findings
+        made.  Registers nothing, so it may run in another process (the result pickles: compiled
+        validators are left out and compiled again on first use)."""
         if not is_crd(resource):
-            return []
+            return PreparedCrd(None, resource.abspath, resource.file, unit, ())
         crd, problems = read_crd(resource, cache=self._schemas)
+        covered = [p.path for p in self._own_problems(resource) if p.path]
+        name = resource.name or "<unnamed>"
+        findings = tuple(Finding(SCHEMA, Severity.ERROR, f"CustomResourceDefinition {name}: {p.message}",
+                                 resource.file, p.line, p.column, p.path, resource.ref)
+                         for p in problems if not any(_overlaps(p.path, c) for c in covered))
+        return PreparedCrd(crd, resource.abspath, resource.file, unit, findings)
+
+    def register_crd(self, prepared: PreparedCrd) -> list[Finding]:
+        """Register what :meth:`prepare_crd` read; its findings."""
+        crd = prepared.crd
         if crd is not None:
-            self._inputs.add(crd, resource.abspath, unit)
+            self._inputs.add(crd, prepared.abspath, prepared.unit)
             key = (crd.group, crd.kind)
             self._entries = {k: v for k, v in self._entries.items() if _group_kind(*k) != key}
             self._scoped = {k: v for k, v in self._scoped.items() if _group_kind(k[0], k[1]) != key}
-        covered = [p.path for p in self._own_problems(resource) if p.path]
-        name = resource.name or "<unnamed>"
-        return [Finding(SCHEMA, Severity.ERROR, f"CustomResourceDefinition {name}: {p.message}",
-                        resource.file, p.line, p.column, p.path, resource.ref)
-                for p in problems if not any(_overlaps(p.path, c) for c in covered)]
+        return list(prepared.findings)
 
     def _own_problems(self, resource: Resource) -> list[Problem]:
         entry = self._entry(resource.api_version, resource.kind)

@@ -1,0 +1,111 @@
+"""Work shared with one forked child, for the serial parts of a run that a second core can halve.
+
+:func:`split` divides the items into two halves of about equal size (largest first, each to the
+lighter half).  A forked child works through one half and sends its results back pickled, while
+this process works through the other.  The results come back in item order, as if this process
+had done everything.
+
+It falls back to doing everything here, with the same answer, only slower, in these cases:
+fork is missing, a second core was not asked for, the work is too small to pay for a fork, or
+the child fails in any way (it raised, died, or sent what does not unpickle).
+
+The child inherits everything this process holds, and must not be forked while other threads
+run: start threads after :func:`split` returns.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def can_fork() -> bool:
+    """Whether worker processes can be forked here (as the pipeline's workers are)."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def halves(sizes: Sequence[int]) -> tuple[list[int], list[int]]:
+    """Two lists of indexes into ``sizes`` with about equal totals, each in ascending order."""
+    totals, parts = [0, 0], ([], [])  # type: tuple[list[int], tuple[list[int], list[int]]]
+    for index in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        lighter = 0 if totals[0] <= totals[1] else 1
+        parts[lighter].append(index)
+        totals[lighter] += sizes[index]
+    return sorted(parts[0]), sorted(parts[1])
+
+
+def split(items: Sequence[T], sizes: Sequence[int], work: Callable[[T], R], *,
+          min_total: int, jobs: int, then: Callable[[], None] | None = None) -> list[R]:
+    """``[work(item) for item in items]``, half of it in a forked child (see the module docstring).
+    ``then`` is called here before any work, once the child (if any) is forked: it may start
+    threads."""
+    if jobs < 2 or len(items) < 2 or sum(sizes) < min_total or not can_fork():
+        if then is not None:
+            then()
+        return [work(item) for item in items]
+    mine, theirs = halves(sizes)
+    received = _fork([items[i] for i in theirs], work)
+    results: dict[int, R] = {}
+    try:
+        if then is not None:
+            then()
+        for index in mine:
+            results[index] = work(items[index])
+    finally:
+        sent = received()
+    if sent is None or len(sent) != len(theirs):
+        sent = [work(items[i]) for i in theirs]  # the child failed: do its half here
+    results.update(zip(theirs, sent, strict=True))
+    return [results[i] for i in range(len(items))]
+
+
+def _fork(items: list[T], work: Callable[[T], R]) -> Callable[[], list[R] | None]:
+    """Start a child doing ``work`` on ``items``; a function that waits for its results (None
+    when it failed)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: work, send, and leave without running this process's exit handlers
+        status = 1
+        try:
+            os.close(read_end)
+            payload = pickle.dumps([work(item) for item in items], protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as out:
+                out.write(payload)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    reader = threading.Thread(target=_drain, args=(read_end, chunks), daemon=True)
+    reader.start()
+
+    def received() -> list[R] | None:
+        reader.join()
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+        if status != 0:
+            return None
+        try:
+            sent = pickle.loads(b"".join(chunks))
+        except Exception:  # whatever a damaged stream raises, the work is done here instead
+            return None
+        return sent if isinstance(sent, list) else None
+
+    return received
+
+
+def _drain(fd: int, chunks: list[bytes]) -> None:
+    """Read ``fd`` to its end (the child blocks on a full pipe until someone reads)."""
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return
+        chunks.append(chunk)

@@ -1,0 +1,56 @@
+"""Work shared with a forked child: the same results, in order, whatever the child does."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from gitops_gen import forked
+
+
+def test_halves_balance_the_sizes() -> None:
+    mine, theirs = forked.halves([10, 1, 1, 1, 9, 2, 6])
+    assert sorted(mine + theirs) == list(range(7))
+    assert abs(sum([10, 1, 1, 1, 9, 2, 6][i] for i in mine) - sum([10, 1, 1, 1, 9, 2, 6][i] for i in theirs)) <= 1
+
+
+@pytest.mark.skipif(not forked.can_fork(), reason="no fork on this platform")
+def test_a_child_does_half_and_the_results_keep_their_order() -> None:
+    parent, calls = os.getpid(), []
+    results = forked.split(list(range(20)), [1] * 20, lambda i: (i * i, os.getpid()), min_total=1, jobs=2,
+                           then=lambda: calls.append(os.getpid()))
+    assert [value for value, _ in results] == [i * i for i in range(20)]
+    assert {pid for _, pid in results} - {parent}  # some came from the child
+    assert calls == [parent]  # once, here
+
+
+@pytest.mark.skipif(not forked.can_fork(), reason="no fork on this platform")
+def test_a_failing_child_leaves_the_work_to_this_process() -> None:
+    parent = os.getpid()
+
+    def work(i: int) -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return i + 1
+
+    assert forked.split(list(range(10)), [1] * 10, work, min_total=1, jobs=2) == list(range(1, 11))
+
+
+@pytest.mark.skipif(not forked.can_fork(), reason="no fork on this platform")
+def test_a_child_that_dies_leaves_the_work_to_this_process() -> None:
+    parent = os.getpid()
+
+    def work(i: int) -> int:
+        if os.getpid() != parent:
+            os._exit(3)
+        return -i
+
+    assert forked.split(list(range(6)), [1] * 6, work, min_total=1, jobs=2) == [0, -1, -2, -3, -4, -5]
+
+
+def test_small_or_single_core_work_is_not_forked() -> None:
+    parent = os.getpid()
+    for jobs, total in ((1, 1), (2, 10**9)):
+        results = forked.split(list(range(4)), [1] * 4, lambda _: os.getpid(), min_total=total, jobs=jobs)
+        assert results == [parent] * 4
