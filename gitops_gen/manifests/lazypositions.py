@@ -23,7 +23,12 @@ __all__ = ["LazyPositions", "starts_with_marker"]
 #: A plain key at the start of a (dedented) line: its text is group 1, the colon ends the match.
 _KEY = re.compile(rb"([A-Za-z_][A-Za-z0-9_.\-/]*)[ ]*:(?=[ \n]|$)")
 #: Paths at most this deep are looked up in the lines; deeper ones compose the document.
-MAX_DEPTH = 3
+MAX_DEPTH = 12
+#: What an item may start with that the lines do not place as libyaml does (a comment: the item
+#: is on later lines; block scalars, anchors, tags, aliases, complex keys).
+_NOT_AT_DASH = (b"#", b"|", b">", b"&", b"!", b"*", b"?")
+#: A dash starting a block sequence item, after a line's indentation.
+_DASH = re.compile(rb"-(?:[ ]+|(?=\n)|$)")
 
 
 def starts_with_marker(part: bytes) -> bool:
@@ -33,8 +38,8 @@ def starts_with_marker(part: bytes) -> bool:
 
 
 class _Mapping:
-    """One block mapping in the source: where each key's line starts, its indentation, where
-    the mapping ends (byte offsets in the part)."""
+    """One block mapping in the source: where each key's line starts, the column of its keys,
+    where the mapping ends (byte offsets in the part)."""
 
     __slots__ = ("end", "indent", "keys")
 
@@ -42,6 +47,28 @@ class _Mapping:
         self.keys = keys
         self.indent = indent
         self.end = end
+
+    def region(self, name: str) -> tuple[int, int]:
+        """Where the value of key ``name`` lies: from its key's line to the next key's line."""
+        start = self.keys[name]
+        later = [offset for offset in self.keys.values() if offset > start]
+        return start, min(later) if later else self.end
+
+
+class _Sequence:
+    """One block sequence in the source: where each item's ``-`` line starts, the column of its
+    dashes, where the sequence ends."""
+
+    __slots__ = ("end", "indent", "items")
+
+    def __init__(self, items: list[int], indent: int, end: int) -> None:
+        self.items = items
+        self.indent = indent
+        self.end = end
+
+    def region(self, index: int) -> tuple[int, int]:
+        """Where item ``index`` lies: from its dash's line to the next dash's line."""
+        return self.items[index], self.items[index + 1] if index + 1 < len(self.items) else self.end
 
 
 def _lines_at_most(indent: int) -> re.Pattern[bytes]:
@@ -95,60 +122,125 @@ class LazyPositions:
 
     def _from_lines(self, path: FieldPath, key: bool) -> tuple[int, int] | None:
         value = self.data
-        mapping: _Mapping | None = None
-        for depth, name in enumerate(path):
-            if not isinstance(value, dict) or not isinstance(name, str) or name not in value:
+        node: _Mapping | _Sequence | None = None
+        for depth, step in enumerate(path):
+            node = self._node(path[:depth], value)
+            in_mapping = isinstance(step, str) and isinstance(value, dict) and isinstance(node, _Mapping) \
+                and step in value
+            in_sequence = isinstance(step, int) and isinstance(value, list) and isinstance(node, _Sequence) \
+                and 0 <= step < len(value)
+            if not (in_mapping or in_sequence):
                 return None
-            mapping = self._mapping(path[:depth], value)
-            if mapping is None:
-                return None
-            value = value[name]
-        assert mapping is not None
-        start = mapping.keys[str(path[-1])]  # the offset of the key's line
-        line = self.offset + self.part.count(b"\n", 0, start) + 1
+            value = value[step]
+        last = path[-1]
+        if isinstance(node, _Sequence):  # an item: where its node starts, on its dash's line
+            assert isinstance(last, int)
+            start = node.items[last]
+            text = self._line(start)
+            column = _DASH.match(text, node.indent)
+            assert column is not None
+            at = column.end()
+            if isinstance(value, list) or at == len(text) or text[at:at + 1] in _NOT_AT_DASH:
+                return None  # a nested sequence, an item on later lines, a block scalar, a tag or anchor
+            return self._line_number(start), at + 1
+        assert isinstance(node, _Mapping) and isinstance(last, str)
+        start = node.keys[last]  # the offset of the key's line
+        line = self._line_number(start)
         if key:
-            return line, mapping.indent + 1
-        end = self.part.find(b"\n", start)
-        text = self.part[start:end if end >= 0 else len(self.part)]
-        match = _KEY.match(text, mapping.indent)
+            return line, node.indent + 1
+        text = self._line(start)
+        match = _KEY.match(text, node.indent)
         assert match is not None
         at = len(text) - len(text[match.end():].lstrip(b" "))
         if at == len(text) or text[at:at + 1] == b"#":
             return None  # the value starts on a later line
         return line, at + 1
 
-    def _mapping(self, prefix: FieldPath, value: dict[str, Any]) -> _Mapping | None:
+    def _line(self, start: int) -> bytes:
+        end = self.part.find(b"\n", start)
+        return self.part[start:end if end >= 0 else len(self.part)]
+
+    def _line_number(self, start: int) -> int:
+        return self.offset + self.part.count(b"\n", 0, start) + 1
+
+    def _node(self, prefix: FieldPath, value: Any) -> _Mapping | _Sequence | None:
         if prefix not in self._maps:
-            self._maps[prefix] = self._read_mapping(prefix, value)
+            self._maps[prefix] = self._read(prefix, value)
         return self._maps[prefix]
 
-    def _read_mapping(self, prefix: FieldPath, value: dict[str, Any]) -> _Mapping | None:
-        """The mapping at ``prefix`` (its parent already read), when its lines prove its keys."""
+    def _read(self, prefix: FieldPath, value: Any) -> _Mapping | _Sequence | None:
+        """The block mapping or sequence at ``prefix`` (its parent already read), when its lines
+        prove its keys or items."""
         part = b"\n" + self.part  # every line, the first included, follows a newline (offsets + 1)
-        if prefix:
-            parent = self._maps.get(prefix[:-1])
-            if parent is None:
+        if not prefix:
+            begin = part.find(b"\n", 1) if starts_with_marker(self.part) else 0
+            return self._mapping(part, begin, len(part), -1, value) if isinstance(value, dict) else None
+        parent = self._maps.get(prefix[:-1])
+        if isinstance(parent, _Mapping) and isinstance(prefix[-1], str):
+            start, end = parent.region(prefix[-1])
+            begin = part.find(b"\n", start + 1)  # the line after the key's
+            if begin < 0 or begin >= end + 1:
                 return None
-            begin, end, outer = part.find(b"\n", parent.keys[str(prefix[-1])] + 1), parent.end + 1, parent.indent
-        else:
-            begin, end, outer = part.find(b"\n", 1) if starts_with_marker(self.part) else 0, len(part), -1
-        if begin < 0:
+            if isinstance(value, dict):
+                return self._mapping(part, begin, end + 1, parent.indent, value)
+            if isinstance(value, list):  # a block sequence may stand at its key's indentation
+                return self._sequence(part, begin, end + 1, parent.indent - 1, value)
             return None
+        if isinstance(parent, _Sequence) and isinstance(prefix[-1], int) and isinstance(value, dict):
+            start, end = parent.region(prefix[-1])
+            return self._item_mapping(part, start, end + 1, parent.indent, value)
+        return None
+
+    def _mapping(self, part: bytes, begin: int, end: int, outer: int, value: dict[str, Any]) -> _Mapping | None:
+        """The mapping whose lines lie in ``part[begin:end]``, indented more than ``outer``."""
         first = _FIRST.search(part, begin, end)
         if first is None or len(first.group(1)) <= outer:
             return None  # an empty block: the value is on the key's line
-        indent = len(first.group(1))
-        found: list[tuple[str, int]] = []
+        return self._keys(part, begin, end, len(first.group(1)), [], value)
+
+    def _item_mapping(self, part: bytes, begin: int, end: int, dash: int, value: dict[str, Any]) -> _Mapping | None:
+        """The mapping of a sequence item whose dash's line starts at ``part[begin]`` (offsets in
+        ``part``, whose first byte is an added newline): its first key follows the dash."""
+        line_end = part.find(b"\n", begin + 1)
+        line_end = end if line_end < 0 else line_end
+        after = _DASH.match(part, begin + 1 + dash)
+        if after is None:
+            return None
+        column = after.end() - begin - 1
+        first = _KEY.match(part, after.end(), line_end)
+        if first is None:
+            return None
+        return self._keys(part, line_end, end, column, [(first.group(1).decode("ascii"), begin)], value)
+
+    def _keys(self, part: bytes, begin: int, end: int, indent: int, found: list[tuple[str, int]],
+              value: dict[str, Any]) -> _Mapping | None:
+        """The mapping whose keys stand at column ``indent`` on the lines of ``part[begin:end]``
+        (after those ``found`` already); a dash at that column continues the previous key's
+        value (a sequence at its key's indentation)."""
         for match in _lines_at_most(indent).finditer(part, begin, end):
             if len(match.group(1)) < indent:
-                if len(match.group(1)) <= outer:
-                    end = match.start()  # the mapping ends where its parent's next key starts
-                    break
                 return None
             key = _KEY.match(part, match.end())
             if key is None:
+                if found and _DASH.match(part, match.end()) is not None:
+                    continue
                 return None
             found.append((key.group(1).decode("ascii"), match.start()))  # = the line's offset in self.part
         if [name for name, _ in found] != list(value):
             return None  # a line passing for a key, or a key written otherwise
         return _Mapping(dict(found), indent, end - 1)
+
+    def _sequence(self, part: bytes, begin: int, end: int, outer: int, value: list[Any]) -> _Sequence | None:
+        """The sequence whose lines lie in ``part[begin:end]``, its dashes indented more than ``outer``."""
+        first = _FIRST.search(part, begin, end)
+        if first is None or len(first.group(1)) <= outer:
+            return None
+        indent = len(first.group(1))
+        items: list[int] = []
+        for match in _lines_at_most(indent).finditer(part, begin, end):
+            if len(match.group(1)) < indent or _DASH.match(part, match.end()) is None:
+                return None
+            items.append(match.start())
+        if len(items) != len(value):
+            return None
+        return _Sequence(items, indent, end - 1)
