@@ -6,7 +6,7 @@ The library API behind ``gitops-gen blueprints`` and ``gitops-gen new``::
     values = apply_sets(bp, load_values_file(path), parse_set(["teams.research.gpu_quota=4"]))
     answers = resolve_inputs(bp, values)               # validated before anything is written
     repo = render(bp, Path("."), values)               # -> ./<repo_name>, a git repo with one commit
-    a = read_answers(repo)                             # what .gitops-gen.yaml records
+    a = read_answers(repo)                             # what .gitops-gen/answers.yaml records
     render(find_blueprint(a.name), elsewhere, a.inputs)    # the same repository again
 
 A given input replaces its default whole; ``--set`` paths edit it (see :func:`apply_sets`).
@@ -15,7 +15,7 @@ Errors are :class:`~gitops_gen.errors.BlueprintError` (bad values: its subclass
 :class:`InputsError`, with every problem and its key path).
 """
 
-from gitops_gen.blueprints.answers import ANSWERS_FILE, Answers, read_answers
+from gitops_gen.blueprints.answers import ANSWERS_FILE, Answers, Source, read_answers
 from gitops_gen.blueprints.catalog import (
     BlueprintInfo,
     InputInfo,
@@ -34,6 +34,7 @@ __all__ = [
     "InputInfo",
     "InputProblem",
     "InputsError",
+    "Source",
     "apply_sets",
     "find_blueprint",
     "list_blueprints",
