@@ -156,7 +156,8 @@ class Git:
 
     def status(self) -> list[str]:
         """``git status --porcelain`` lines: changed, staged and untracked files (not ignored ones)."""
-        return self.out("status", "--porcelain=v1", "--untracked-files=all").splitlines()
+        text = self.run("status", "--porcelain=v1", "--untracked-files=all").stdout.decode("utf-8", "replace")
+        return [line for line in text.splitlines() if line.strip()]
 
     def git_path(self, name: str) -> Path:
         return self.root / self.out("rev-parse", "--git-path", name)
@@ -182,7 +183,8 @@ class Git:
         return [(parts[i][:1], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
 
     def blobs(self, specs: list[str]) -> dict[str, bytes]:
-        """``rev:path`` -> content for each spec that names a blob (one ``cat-file --batch``)."""
+        """``rev:path`` (or an object id) -> content for each spec that names a blob (one ``cat-file
+        --batch``)."""
         if not specs:
             return {}
         data = self.run("cat-file", "--batch", input="".join(f"{s}\n" for s in specs).encode()).stdout
