@@ -6,6 +6,7 @@ repository is behind its blueprint or its answers render differently), 2 usage o
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,11 +33,14 @@ from gitops_gen.errors import GitopsGenError, UsageError
               help="Branch to create for the update [default: gitops-gen/update-<version or date>].")
 @click.option("--in-place", "in_place", is_flag=True, help="Merge into the current branch instead of a new one.")
 @click.option("--dry-run", "dry_run", is_flag=True, help="Print what would change, file by file; change nothing.")
+@click.option("--gate", "gate", is_flag=True,
+              help="Also print the pull-request gate's markdown report of the update commit against your branch "
+                   "(new findings, removed guardrails).")
 @click.option("--check", "check", is_flag=True,
               help="Drift gate for CI: exit 1 when the repository is behind its blueprint or its answers would "
                    "render differently; change nothing.")
 def update_command(repo: Path, values_file: Path | None, sets: tuple[str, ...], blueprint: str | None, trust: bool,
-                   branch: str | None, in_place: bool, dry_run: bool, check: bool) -> None:
+                   branch: str | None, in_place: bool, dry_run: bool, gate: bool, check: bool) -> None:
     """Render the blueprint again (newer version, changed inputs) and merge it into REPO with git, keeping your
     edits."""
     try:
@@ -55,7 +59,32 @@ def update_command(repo: Path, values_file: Path | None, sets: tuple[str, ...], 
     except GitopsGenError as exc:
         click.echo(f"gitops-gen: error: {exc}", err=True)
         sys.exit(2)
-    sys.exit(_report_result(result))
+    code = _report_result(result)
+    if gate and result.commit is not None:
+        _print_gate(result)
+    sys.exit(code)
+
+
+def _print_gate(result: UpdateResult) -> None:
+    """The gate's pull-request comment for the update (it never changes the exit code)."""
+    from gitops_gen import __version__
+    from gitops_gen.config import find_config, load_config
+    from gitops_gen.gate.run import run_gate
+    from gitops_gen.pipeline import RunOptions
+    from gitops_gen.reporters import render
+    from gitops_gen.reporters.srcroot import find_source_root
+
+    repo = os.path.relpath(result.plan.repo)  # files are named as the user would type them
+    try:
+        config = load_config(find_config(result.plan.repo))
+        assert result.commit is not None
+        head = result.commit if result.in_place or result.branch is None else result.branch
+        report = run_gate(repo, result.plan.head, head, RunOptions.from_config(config))
+    except GitopsGenError as exc:
+        click.echo(f"gitops-gen: the gate could not judge the update: {exc}", err=True)
+        return
+    click.echo(render("markdown", report, tool_version=__version__, fail_on=config.fail_threshold,
+                      source_root=find_source_root([repo])), nl=False)
 
 
 def _header(plan: UpdatePlan) -> str:

@@ -114,8 +114,12 @@ def plan_update(repo: Path, *, values: Mapping[str, Any] | None = None, sets: Se
         check_clean(git)
     answers_blob = git.rev(f"HEAD:{ANSWERS_FILE}")
     if answers_blob is None:
+        legacy = b"\nblueprint:" in (git.blob("HEAD", ".gitops-gen.yaml") or b"")
+        hint = (f"; an older gitops-gen recorded them under blueprint: in .gitops-gen.yaml: write its name, version "
+                f"and inputs to {ANSWERS_FILE} as blueprint:, version: and inputs:" if legacy
+                else " (gitops-gen new writes it)")
         raise RepositoryError(f"no answers file {ANSWERS_FILE} in HEAD: gitops-gen does not know which blueprint "
-                              "rendered this repository (gitops-gen new writes it)", file=str(repo))
+                              f"rendered this repository{hint}", file=str(repo))
     answers_bytes = git.run("cat-file", "blob", answers_blob).stdout
     old = parse_answers(answers_bytes.decode("utf-8", "replace"), f"{ANSWERS_FILE} (HEAD)")
     bp = blueprint or _recorded_blueprint_at_hand(old)

@@ -186,6 +186,13 @@ def test_a_fresh_clone_renders_the_recorded_version_again(repo: Path, tmp_path: 
     assert show(clone, result.commit, "teams/nlp/profile/profile.yaml") is not None
 
 
+def test_the_gates_report_of_the_update_is_printed_on_demand(repo: Path) -> None:
+    code, out = invoke("update", str(repo), "--set", "enable_katib=false", "--gate")
+    assert code == 0, out
+    assert "<!-- gitops-gen:gate -->" in out and "gitops-gen gate passed" in out
+    assert "head `gitops-gen/update-" in out
+
+
 def test_check_is_a_drift_gate(repo: Path, v2: Path) -> None:
     code, out = invoke("update", str(repo), "--check", "--blueprint", str(v2), "--trust")
     assert code == 1 and "behind its blueprint" in out and "0.2.0 is available" in out

@@ -53,7 +53,7 @@ def state(repo: Path) -> tuple[str, str, str, dict[str, tuple[str, bytes, int]],
 def show(repo: Path, rev: str, path: str) -> str | None:
     r = git.Repo(repo)
     try:
-        return str(r.git.show(f"{rev}:{path}"))
+        return str(r.git.show(f"{rev}:{path}", strip_newline_in_stdout=False))
     except git.GitCommandError:
         return None
 
