@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from gitops_gen.blueprint_cli import _check_trust
+from gitops_gen.blueprint_cli import check_trust
 from gitops_gen.blueprints import find_blueprint, load_values_file
 from gitops_gen.blueprints.changes import describe
 from gitops_gen.blueprints.update import UpdatePlan, UpdateResult, apply_update, plan_update
@@ -50,7 +50,7 @@ def update_command(repo: Path, values_file: Path | None, sets: tuple[str, ...], 
             raise UsageError("--check and --dry-run exclude each other")
         bp = find_blueprint(blueprint) if blueprint else None
         if bp is not None:
-            _check_trust(bp, trust)
+            check_trust(bp, trust)
         values: dict[str, Any] = load_values_file(values_file) if values_file else {}
         plan = plan_update(repo, values=values, sets=sets, blueprint=bp, require_clean=not check)
         if check or dry_run:

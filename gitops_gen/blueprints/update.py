@@ -90,7 +90,7 @@ class UpdatePlan:
 @dataclass(frozen=True, slots=True)
 class UpdateResult:
     plan: UpdatePlan
-    #: the branch that received the update (None when already up to date)
+    #: the branch that received the update ("HEAD" when detached; None when already up to date)
     branch: str | None
     #: the update commit (None when conflicts wait to be resolved, or nothing to do)
     commit: str | None
@@ -157,7 +157,7 @@ def apply_update(plan: UpdatePlan, *, branch: str | None = None, in_place: bool 
     check_clean(git)
     if plan.up_to_date:
         return UpdateResult(plan, None, None, (), in_place)
-    target = git.current_branch() if in_place else _branch_name(git, plan, branch)
+    target = (git.current_branch() or "HEAD") if in_place else _branch_name(git, plan, branch)
     previous_tip = pristine.tip(git)
     original = git.current_branch() or plan.head
     commit = None

@@ -19,6 +19,7 @@ from gitops_gen.blueprints import (
     UpdateResult,
     apply_update,
     load_blueprint,
+    load_values_file,
     plan_update,
     read_answers,
     render,
@@ -239,3 +240,16 @@ def _original_paths(markers: list[tuple[str, str]], seed: int) -> list[tuple[str
     """The (marker, path before any move) pairs, by replaying the same random choices' effect."""
     return [(m, p if not p.startswith("moved/") else p.removeprefix("moved/").replace("-", "/", 1))
             for m, p in markers]
+
+
+def test_a_values_file_replaces_recorded_inputs_and_sets_edit_them(tmp_path: Path) -> None:
+    bp = small_blueprint(tmp_path / "bp")
+    repo = render(bp, tmp_path / "out", {"replicas": 3})
+    values = tmp_path / "values.yaml"
+    values.write_text("teams:\n  nlp: {group: nlp-team, gpu_quota: 2}\n")
+    plan = plan_update(repo, values=load_values_file(values), sets=["replicas=4", "teams.nlp.cpu_quota=8"], blueprint=bp)
+    assert plan.new_inputs["teams"] == {"nlp": {"group": "nlp-team", "gpu_quota": 2, "cpu_quota": "8"}}
+    assert plan.inputs_changed == ("replicas: 3 -> 4", "teams.research: removed", "teams.nlp: added")
+    result = apply_update(plan, in_place=True)
+    assert read_answers(repo).inputs["replicas"] == 4 and result.branch == "main"
+    assert git.Repo(repo).head.commit.hexsha == result.commit
