@@ -208,7 +208,7 @@ class Git:
         git_dir = self.out("rev-parse", "--absolute-git-dir")
         with tempfile.TemporaryDirectory(prefix="gitops-gen-index.") as scratch:
             env = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
-            self.run(f"--git-dir={git_dir}", f"--work-tree={folder}", "add", "--all", "--force", "--", ".",
+            self.run(f"--git-dir={git_dir}", f"--work-tree={folder}", "add", "--all", "--", ".",
                      env=env, cwd=folder)
             return self.out(f"--git-dir={git_dir}", "write-tree", env=env, cwd=folder)
 
