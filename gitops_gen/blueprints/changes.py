@@ -15,10 +15,12 @@ from typing import Any
 
 import yaml
 
+from gitops_gen.blueprints.answers import ANSWERS_FILE
 from gitops_gen.blueprints.vcs import Git
 
 STATUS = {"A": "added", "D": "removed", "M": "modified", "T": "modified"}
 ROOT_GROUP = "(repository root)"
+ANSWERS_GROUP = "(answers)"
 
 
 @dataclass(slots=True)
@@ -60,7 +62,7 @@ def summarise(git: Git, old_tree: str, new_tree: str) -> list[ComponentChange]:
         notes = _version_notes(before, after)
         if notes:
             groups.setdefault(name, ComponentChange(name)).versions.extend(notes)
-    return sorted(groups.values(), key=lambda g: (g.name == ROOT_GROUP, g.name))
+    return sorted(groups.values(), key=lambda g: (g.name in (ROOT_GROUP, ANSWERS_GROUP), g.name))
 
 
 def _version_notes(before: _App | None, after: _App | None) -> list[str]:
@@ -92,6 +94,8 @@ def _owner(path: str, apps: list[_App]) -> str:
     if best is not None:
         return best[1]
     parts = PurePosixPath(path).parts
+    if path == ANSWERS_FILE:
+        return ANSWERS_GROUP
     return "/".join(parts[:2]) if len(parts) > 2 else parts[0] if len(parts) == 2 else ROOT_GROUP
 
 

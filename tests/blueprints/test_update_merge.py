@@ -11,7 +11,7 @@ import git
 import pytest
 import yaml
 from bp_helpers import DEMO_OPTIONS, DEMO_SCHEMA, make_blueprint
-from update_helpers import commit_all, isolate_git, newer_blueprint, show
+from update_helpers import commit_all, invoke, isolate_git, newer_blueprint, show, state
 
 from gitops_gen.blueprints import (
     ANSWERS_FILE,
@@ -253,3 +253,22 @@ def test_a_values_file_replaces_recorded_inputs_and_sets_edit_them(tmp_path: Pat
     result = apply_update(plan, in_place=True)
     assert read_answers(repo).inputs["replicas"] == 4 and result.branch == "main"
     assert git.Repo(repo).head.commit.hexsha == result.commit
+
+
+def test_branch_options_and_folders_are_checked_before_anything_changes(tmp_path: Path) -> None:
+    bp = small_blueprint(tmp_path / "bp")
+    repo = render(bp, tmp_path / "out", {})
+    before = state(repo)
+    base = ["update", str(repo), "--blueprint", str(bp.path), "--set", "replicas=5"]
+    code, out = invoke(*base, "--branch", "main")
+    assert code == 2 and "branch main exists already" in out
+    code, out = invoke(*base, "--branch", "no..dots")
+    assert code == 2 and "not a valid branch name" in out
+    code, out = invoke(*base, "--branch", "x", "--in-place")
+    assert code == 2 and "exclude each other" in out
+    code, out = invoke("update", str(repo / "a"))
+    assert code == 2 and "give the repository's root folder" in out
+    assert state(repo) == before
+    code, out = invoke(*base, "--branch", "feature/bigger")
+    assert code == 0 and "branch feature/bigger" in out and "replicas: 2 -> 5" in out
+    assert "(answers):\n  modified: .gitops-gen/answers.yaml" in out
