@@ -16,7 +16,14 @@ import click
 from gitops_gen.blueprint_cli import check_trust
 from gitops_gen.blueprints import find_blueprint, load_values_file
 from gitops_gen.blueprints.changes import describe
-from gitops_gen.blueprints.update import UpdatePlan, UpdateResult, apply_update, plan_update
+from gitops_gen.blueprints.update import (
+    UpdatePlan,
+    UpdateResult,
+    apply_update,
+    head_answers,
+    plan_update,
+    recorded_blueprint_at_hand,
+)
 from gitops_gen.errors import GitopsGenError, UsageError
 
 
@@ -48,9 +55,9 @@ def update_command(repo: Path, values_file: Path | None, sets: tuple[str, ...], 
             raise UsageError("--branch and --in-place exclude each other")
         if check and dry_run:
             raise UsageError("--check and --dry-run exclude each other")
-        bp = find_blueprint(blueprint) if blueprint else None
-        if bp is not None:
-            check_trust(bp, trust)
+        # hooks are programs: the recorded blueprint's need --trust too, unless it is bundled
+        bp = find_blueprint(blueprint) if blueprint else recorded_blueprint_at_hand(head_answers(repo))
+        check_trust(bp, trust)
         values: dict[str, Any] = load_values_file(values_file) if values_file else {}
         plan = plan_update(repo, values=values, sets=sets, blueprint=bp, require_clean=not check)
         if check or dry_run:

@@ -112,17 +112,8 @@ def plan_update(repo: Path, *, values: Mapping[str, Any] | None = None, sets: Se
         raise RepositoryError("the repository has no commit yet", file=str(repo))
     if require_clean:
         check_clean(git)
-    answers_blob = git.rev(f"HEAD:{ANSWERS_FILE}")
-    if answers_blob is None:
-        legacy = b"\nblueprint:" in (git.blob("HEAD", ".gitops-gen.yaml") or b"")
-        hint = (f"; an older gitops-gen recorded them under blueprint: in .gitops-gen.yaml: write its name, version "
-                f"and inputs to {ANSWERS_FILE} as blueprint:, version: and inputs:" if legacy
-                else " (gitops-gen new writes it)")
-        raise RepositoryError(f"no answers file {ANSWERS_FILE} in HEAD: gitops-gen does not know which blueprint "
-                              f"rendered this repository{hint}", file=str(repo))
-    answers_bytes = git.run("cat-file", "blob", answers_blob).stdout
-    old = parse_answers(answers_bytes.decode("utf-8", "replace"), f"{ANSWERS_FILE} (HEAD)")
-    bp = blueprint or _recorded_blueprint_at_hand(old)
+    answers_blob, answers_bytes, old = _head_answers(git)
+    bp = blueprint or recorded_blueprint_at_hand(old)
     if bp.name != old.name:
         raise BlueprintError(f"this repository was rendered from blueprint {old.name!r}, not {bp.name!r}")
     new_values = _new_values(bp, old, values or {}, sets)
@@ -211,7 +202,27 @@ def _open(repo: Path) -> Git:
     return git
 
 
-def _recorded_blueprint_at_hand(old: Answers) -> BlueprintInfo:
+def head_answers(repo: Path) -> Answers:
+    """The answers file of ``repo``'s ``HEAD`` (:class:`RepositoryError` when there is none)."""
+    return _head_answers(_open(Path(repo).resolve()))[2]
+
+
+def _head_answers(git: Git) -> tuple[str, bytes, Answers]:
+    answers_blob = git.rev(f"HEAD:{ANSWERS_FILE}")
+    if answers_blob is None:
+        legacy = b"\nblueprint:" in (git.blob("HEAD", ".gitops-gen.yaml") or b"")
+        hint = (f"; an older gitops-gen recorded them under blueprint: in .gitops-gen.yaml: write its name, version "
+                f"and inputs to {ANSWERS_FILE} as blueprint:, version: and inputs:" if legacy
+                else " (gitops-gen new writes it)")
+        raise RepositoryError(f"no answers file {ANSWERS_FILE} in HEAD: gitops-gen does not know which blueprint "
+                              f"rendered this repository{hint}", file=str(git.root))
+    answers_bytes = git.run("cat-file", "blob", answers_blob).stdout
+    return answers_blob, answers_bytes, parse_answers(answers_bytes.decode("utf-8", "replace"),
+                                                      f"{ANSWERS_FILE} (HEAD)")
+
+
+def recorded_blueprint_at_hand(old: Answers) -> BlueprintInfo:
+    """The blueprint the answers name, where they say it is (bundled, or its folder)."""
     if old.source.kind == "bundled":
         return find_blueprint(old.name)
     if old.source.path and Path(old.source.path).is_dir():

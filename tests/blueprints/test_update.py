@@ -193,6 +193,19 @@ def test_the_gates_report_of_the_update_is_printed_on_demand(repo: Path) -> None
     assert "head `gitops-gen/update-" in out
 
 
+def test_a_clone_of_an_older_bundled_version_says_what_to_fetch(repo: Path, tmp_path: Path) -> None:
+    edit(repo, ANSWERS_FILE, 'version: "0.1.0"', 'version: "0.0.9"')  # as if rendered by an older release
+    commit_all(repo)
+    clone = tmp_path / "clone"
+    git.Repo.clone_from(repo, clone)
+    before = state(clone)
+    code, out = invoke("update", str(clone), *NLP)
+    assert code == 2, out
+    assert "cannot reproduce the render this repository started from (ml-platform 0.0.9)" in out
+    assert f"git fetch origin {PRISTINE_REF}:{PRISTINE_REF}" in out
+    assert state(clone) == before
+
+
 def test_check_is_a_drift_gate(repo: Path, v2: Path) -> None:
     code, out = invoke("update", str(repo), "--check", "--blueprint", str(v2), "--trust")
     assert code == 1 and "behind its blueprint" in out and "0.2.0 is available" in out

@@ -272,3 +272,14 @@ def test_branch_options_and_folders_are_checked_before_anything_changes(tmp_path
     code, out = invoke(*base, "--branch", "feature/bigger")
     assert code == 0 and "branch feature/bigger" in out and "replicas: 2 -> 5" in out
     assert "(answers):\n  modified: .gitops-gen/answers.yaml" in out
+
+
+def test_the_recorded_blueprints_hooks_need_trust_on_update_too(tmp_path: Path) -> None:
+    bp_dir = make_blueprint(tmp_path / "bp")  # with a post-generation hook
+    code, out = invoke("new", str(bp_dir), "--no-input", "--trust", "-o", str(tmp_path / "out"))
+    repo = tmp_path / "out" / "demo-platform"
+    assert code in (0, 1) and (repo / ANSWERS_FILE).is_file(), out
+    code, out = invoke("update", str(repo), "--set", "replicas=3")
+    assert code == 2 and "--trust" in out and "post_gen_project.py" in out
+    code, out = invoke("update", str(repo), "--set", "replicas=3", "--trust")
+    assert code == 0, out
