@@ -132,9 +132,11 @@ def plan_update(repo: Path, *, values: Mapping[str, Any] | None = None, sets: Se
     tip = pristine.tip(git)
     pick = git.commit_tree(new_tree, message, [base])
     new_pristine = git.commit_tree(new_tree, message, [base] + ([tip] if tip not in (None, base) else []))
-    merge = git.merge(base_tree, git.out("rev-parse", "HEAD^{tree}"), new_tree)
+    head_tree = git.out("rev-parse", "HEAD^{tree}")
+    merge = git.merge(base_tree, head_tree, new_tree)
     conflicts, kept_deleted = _classify(git, merge)
     result = git.tree_without(merge.tree, list(kept_deleted)) if kept_deleted else merge.tree
+    _verify_nothing_dropped(git, base_tree, head_tree, new_tree, result, {c.path for c in conflicts})
     return UpdatePlan(repo, old, bp.version, new_inputs, base, origin, new_pristine, pick, head, components,
                       changed_inputs, conflicts, kept_deleted, result, message, base_tree == new_tree)
 
@@ -287,6 +289,20 @@ def _classify(git: Git, merge: TreeMerge) -> tuple[tuple[Conflict, ...], tuple[s
         lines = _marker_lines(git.blob(merge.tree, entry.path) or b"") if kind == "content" else ()
         conflicts.append(Conflict(entry.path, kind, text, lines))
     return tuple(conflicts), tuple(kept)
+
+
+def _verify_nothing_dropped(git: Git, base: str, head: str, new: str, result: str, conflicted: set[str]) -> None:
+    """A safety net under git: every file you changed, added or deleted that the blueprint did not
+    touch is in the result exactly as in your ``HEAD`` (renames aside, which carry the blueprint's
+    changes).  An update never reports success while dropping a change."""
+    yours = git.changed_paths(base, head, renames=True)
+    blueprints = git.changed_paths(base, new)
+    differs = git.changed_paths(head, result)
+    dropped = sorted(path for path, status in yours.items() if status in "ADMT" and path not in blueprints
+                     and path in differs and path not in conflicted)
+    if dropped:
+        raise RepositoryError(f"the merge would lose your change to {', '.join(dropped[:5])}; nothing was changed "
+                              "(please report this)")
 
 
 def _kind(stages: tuple[int, ...], labels: set[str]) -> str:

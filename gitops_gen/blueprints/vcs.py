@@ -182,6 +182,20 @@ class Git:
         parts = raw.split("\0")
         return [(parts[i][:1], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
 
+    def changed_paths(self, old: str, new: str, *, renames: bool = False) -> dict[str, str]:
+        """path -> status (A, D, M, T; R for both ends of a rename with ``renames``) between two trees."""
+        args = ["diff-tree", "-r", "-z", "--name-status", "-M" if renames else "--no-renames", old, new]
+        parts = self.run(*args).stdout.decode("utf-8", "surrogateescape").split("\0")
+        out: dict[str, str] = {}
+        i = 0
+        while i < len(parts) - 1:
+            status = parts[i][:1]
+            count = 2 if status in "RC" else 1
+            for path in parts[i + 1:i + 1 + count]:
+                out[path] = status
+            i += 1 + count
+        return out
+
     def blobs(self, specs: list[str]) -> dict[str, bytes]:
         """``rev:path`` (or an object id) -> content for each spec that names a blob (one ``cat-file
         --batch``)."""
