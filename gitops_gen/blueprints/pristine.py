@@ -25,6 +25,22 @@ def record_first_render(project: Path) -> None:
     git.run("update-ref", PRISTINE_REF, "HEAD")
 
 
+def untouched_render(folder: Path) -> bool:
+    """``folder`` is a repository exactly as ``gitops-gen new`` made it: one commit, the pristine
+    render, one branch, no other ref, nothing changed, untracked or ignored.  Replacing it loses
+    nothing of anyone's."""
+    git = Git(folder)
+    if git.toplevel() is None or git.toplevel() != folder.resolve():
+        return False
+    head = git.rev("HEAD^{commit}")
+    if head is None or head != tip(git) or git.rev(f"{head}^") is not None:
+        return False
+    refs = git.out("for-each-ref", "--format=%(refname)").split()
+    if len(refs) != 2 or PRISTINE_REF not in refs:
+        return False
+    return not git.out("status", "--porcelain", "--ignored", "--untracked-files=all")
+
+
 def tip(git: Git) -> str | None:
     return git.rev(f"{PRISTINE_REF}^{{commit}}")
 

@@ -13,7 +13,8 @@
    (:mod:`~gitops_gen.blueprints.pristine`) that ``gitops-gen update`` merges from.
 5. The finished folder is renamed into place.  Any failure removes the scratch folder, so the
    target is either absent (or as it was) or complete.  A target that is a git repository is
-never replaced, even with ``overwrite``: its history is the user's (``gitops-gen update``).
+never replaced, even with ``overwrite`` (its history is the user's: ``gitops-gen update``), unless
+it is untouched since ``new`` made it (one commit, nothing else: nothing of anyone's is lost).
 
 cookiecutter changes the process's working directory while it renders (and always changes it
 back); gitops-gen never does, and renders in one process take turns on a lock.
@@ -130,7 +131,7 @@ def _name_key(bp: BlueprintInfo) -> str | None:
 def _check_target(target: Path, overwrite: bool) -> None:
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         raise BlueprintError(f"{target} exists and is not a folder")
-    if (target / ".git").exists():
+    if (target / ".git").exists() and not (overwrite and pristine.untouched_render(target)):
         raise BlueprintError(f"{target} is already a git repository; gitops-gen never replaces one (its history "
                              f"is yours): to render it again with new inputs or a newer blueprint, run "
                              f"`gitops-gen update {target}`")

@@ -245,6 +245,13 @@ def test_a_failure_half_way_leaves_the_repository_as_it_was(repo: Path, v2: Path
 
 
 def test_new_refuses_an_existing_repository_even_with_overwrite(repo: Path) -> None:
+    again = ["new", "ml-platform", "--no-input", "--overwrite", "-o", str(repo.parent), "--set", f"repo_name={repo.name}"]
+    code, out = invoke(*again)  # untouched since new made it: nothing of anyone's to lose
+    assert code == 0, out
+    (repo / "notes.txt").write_text("mine")
+    code, out = invoke(*again)  # an untracked file of the user's
+    assert code == 2 and "already a git repository" in out and (repo / "notes.txt").is_file()
+    commit_all(repo, "history")
     before = state(repo)
     code, out = invoke("new", "ml-platform", "--no-input", "--overwrite", "-o", str(repo.parent),
                        "--set", f"repo_name={repo.name}")
