@@ -32,6 +32,7 @@ from gitops_gen.blueprints import pristine
 from gitops_gen.blueprints.answers import ANSWERS_FILE, Answers, parse_answers
 from gitops_gen.blueprints.catalog import BlueprintInfo, find_blueprint, load_blueprint
 from gitops_gen.blueprints.changes import ComponentChange, commit_message, input_changes, summarise
+from gitops_gen.blueprints.context import running_defaults
 from gitops_gen.blueprints.inputs import apply_sets, resolve_inputs
 from gitops_gen.blueprints.render import render
 from gitops_gen.blueprints.source import recorded_blueprint
@@ -40,7 +41,6 @@ from gitops_gen.blueprints.vcs import Git, TreeMerge
 from gitops_gen.errors import BlueprintError, RepositoryError
 
 BRANCH_PREFIX = "gitops-gen/update-"
-_RUNNING_PIN = "gitops_gen_requirement"
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +239,10 @@ def _new_values(bp: BlueprintInfo, old: Answers, values: Mapping[str, Any], sets
     the running gitops-gen, as in a new render."""
     known = {item.name for item in bp.inputs}
     inputs = {k: v for k, v in old.inputs.items() if k in known}
-    if old.generator and inputs.get(_RUNNING_PIN) == f"gitops-gen=={old.generator}":
-        del inputs[_RUNNING_PIN]
+    if old.generator:
+        for key, value in running_defaults(old.generator).items():
+            if inputs.get(key) == value:
+                del inputs[key]
     inputs.update(values)
     return apply_sets(bp, inputs, parse_set(list(sets), bp.schema))
 

@@ -206,6 +206,17 @@ def test_a_clone_of_an_older_bundled_version_says_what_to_fetch(repo: Path, tmp_
     assert state(clone) == before
 
 
+def test_the_gitops_gen_pin_follows_the_running_version_unless_the_user_chose_it(repo: Path) -> None:
+    edit(repo, ANSWERS_FILE, 'gitops-gen: "0.1.0"', 'gitops-gen: "0.0.9"')  # as if an older release rendered it
+    edit(repo, ANSWERS_FILE, '"gitops-gen==0.1.0"', '"gitops-gen==0.0.9"')
+    commit_all(repo)
+    plan = plan_update(repo)
+    assert plan.inputs_changed == ("gitops_gen_requirement: gitops-gen==0.0.9 -> gitops-gen==0.1.0",)
+    edit(repo, ANSWERS_FILE, 'gitops-gen: "0.0.9"', 'gitops-gen: "0.0.8"')  # 0.0.9 was the user's own choice
+    commit_all(repo)
+    assert plan_update(repo).inputs_changed == ()
+
+
 def test_check_is_a_drift_gate(repo: Path, v2: Path) -> None:
     code, out = invoke("update", str(repo), "--check", "--blueprint", str(v2), "--trust")
     assert code == 1 and "behind its blueprint" in out and "0.2.0 is available" in out
