@@ -11,6 +11,8 @@ The public API, chosen on purpose:
 * rendering reports — :func:`render_report`;
 * errors — :class:`GitopsGenError` and its subclasses.
 
+Blueprints (rendering, answers, updates) have their own API in :mod:`gitops_gen.blueprints`.
+
 Everything else is internal and may change between releases.
 
 The names are imported on first use (PEP 562): ``import gitops_gen`` alone, as the command
@@ -30,7 +32,14 @@ if TYPE_CHECKING:
     from gitops_gen.catalogue import bundled as bundled_catalogue
     from gitops_gen.config import Config, load_config
     from gitops_gen.engine import Engine
-    from gitops_gen.errors import BlueprintError, ConfigError, GitopsGenError, SchemaError, UsageError
+    from gitops_gen.errors import (
+        BlueprintError,
+        ConfigError,
+        GitopsGenError,
+        RepositoryError,
+        SchemaError,
+        UsageError,
+    )
     from gitops_gen.manifests import iter_files, load_file
     from gitops_gen.model import Finding, Report, Resource, ResourceRef, Severity
     from gitops_gen.pipeline import RunOptions, run
@@ -46,6 +55,7 @@ _PUBLIC: dict[str, tuple[str, str]] = {
     "BlueprintError": ("gitops_gen.errors", "BlueprintError"),
     "ConfigError": ("gitops_gen.errors", "ConfigError"),
     "GitopsGenError": ("gitops_gen.errors", "GitopsGenError"),
+    "RepositoryError": ("gitops_gen.errors", "RepositoryError"),
     "SchemaError": ("gitops_gen.errors", "SchemaError"),
     "UsageError": ("gitops_gen.errors", "UsageError"),
     "iter_files": ("gitops_gen.manifests", "iter_files"),
@@ -93,6 +103,7 @@ __all__ = [
     "Finding",
     "GitopsGenError",
     "Report",
+    "RepositoryError",
     "Resource",
     "ResourceRef",
     "RunOptions",

@@ -29,7 +29,7 @@ from gitops_gen.pipeline import RunOptions, run
 from gitops_gen.reporters import render as render_report
 
 
-def _check_trust(bp: BlueprintInfo, trust: bool) -> None:
+def check_trust(bp: BlueprintInfo, trust: bool) -> None:
     """Hooks are programs: run those of a blueprint from elsewhere only when the user says so
     (as copier's ``--trust``); the bundled blueprints are part of gitops-gen itself."""
     if trust or is_bundled(bp):
@@ -132,7 +132,7 @@ def new(blueprint: str, output_dir: Path, values_file: Path | None, sets: tuple[
     """Render a blueprint (a bundled name such as ml-platform, or a folder) into a new repository."""
     try:
         bp = find_blueprint(blueprint)
-        _check_trust(bp, trust)
+        check_trust(bp, trust)
         values: dict[str, Any] = apply_sets(bp, load_values_file(values_file) if values_file else {},
                                             parse_set(sets, bp.schema))
         if not no_input:

@@ -139,6 +139,9 @@ class _Group(click.Group):
         "schemas": ("gitops_gen.schemas_cli", "schemas_command",
                     "List the built-in schemas: Kubernetes versions, and the custom resources of each component "
                     "with its upstream release, group, kinds and served versions."),
+        "update": ("gitops_gen.update_cli", "update_command",
+                   "Render the blueprint again (newer version, changed inputs) and merge it into REPO with git, "
+                   "keeping your edits."),
         "graph": ("gitops_gen.graph_cli", "graph_command",
                   "Resolve the Argo CD app-of-apps tree of REPO the way Argo CD would, without a cluster."),
     }

@@ -38,3 +38,8 @@ class BlueprintError(GitopsGenError):
                  line: int | None = None) -> None:
         super().__init__(message, file=file, line=line)
         self.key = key
+
+
+class RepositoryError(GitopsGenError):
+    """A repository is not in a state a command can work on (uncommitted changes, no answers file,
+    an unfinished merge), or git failed; nothing was changed."""

@@ -30,8 +30,8 @@ def test_new_renders_checks_and_commits(tmp_path: Path) -> None:
     repo = tmp_path / "platform"
     assert (repo / ".git").is_dir() and (repo / ".gitops-gen.yaml").is_file()
     assert "no finding at medium or above" in out
-    answers = yaml.safe_load((repo / ".gitops-gen.yaml").read_text())["blueprint"]
-    assert answers["name"] == "ml-platform" and answers["inputs"]["teams"]["research"]["gpu_quota"] == 2
+    answers = yaml.safe_load((repo / ".gitops-gen/answers.yaml").read_text())
+    assert answers["blueprint"] == "ml-platform" and answers["inputs"]["teams"]["research"]["gpu_quota"] == 2
 
 
 def test_new_refuses_traversal_and_writes_nothing(tmp_path: Path) -> None:

@@ -111,12 +111,13 @@ def merge(base: Any, override: Any) -> Any:
     return out
 
 
-def running_defaults() -> dict[str, str]:
+def running_defaults(version: str | None = None) -> dict[str, str]:
     """Defaults the running gitops-gen supplies itself, whatever ``cookiecutter.json`` says: the
-    requirement that installs this version of gitops-gen (the version that renders)."""
+    requirement that installs this version of gitops-gen (the version that renders; ``version``:
+    what another version supplied)."""
     from gitops_gen import __version__  # the package's root imports the blueprints
 
-    return {"gitops_gen_requirement": f"gitops-gen=={__version__}"}
+    return {"gitops_gen_requirement": f"gitops-gen=={version or __version__}"}
 
 
 def _render(env: StrictEnvironment, raw: Any, ctx: Mapping[str, Any]) -> Any:

@@ -7,10 +7,14 @@
    is written; an existing non-empty target is refused unless ``overwrite``.
 3. cookiecutter's own ``generate_files`` renders the tree (StrictUndefined) into a scratch folder
    beside the target, on the same filesystem; the hooks run there too.
-4. Everything written is checked to lie inside the repository folder; ``git init`` and the first
-   commit happen in the scratch folder.
+4. Everything written is checked to lie inside the repository folder; gitops-gen writes the
+   answers file (:mod:`~gitops_gen.blueprints.answers`); ``git init`` and the first commit happen
+   in the scratch folder, and that commit is recorded as the pristine render
+   (:mod:`~gitops_gen.blueprints.pristine`) that ``gitops-gen update`` merges from.
 5. The finished folder is renamed into place.  Any failure removes the scratch folder, so the
-   target is either absent (or as it was) or complete.
+   target is either absent (or as it was) or complete.  A target that is a git repository is
+never replaced, even with ``overwrite`` (its history is the user's: ``gitops-gen update``), unless
+it is untouched since ``new`` made it (one commit, nothing else: nothing of anyone's is lost).
 
 cookiecutter changes the process's working directory while it renders (and always changes it
 back); gitops-gen never does, and renders in one process take turns on a lock.
@@ -33,7 +37,8 @@ from cookiecutter.utils import create_env_with_context
 from jinja2 import TemplateSyntaxError
 
 from gitops_gen import __version__
-from gitops_gen.blueprints import hooks, safety, vcs
+from gitops_gen.blueprints import hooks, pristine, safety, vcs
+from gitops_gen.blueprints.answers import Answers, Source, recorded_inputs, write_answers
 from gitops_gen.blueprints.catalog import BlueprintInfo
 from gitops_gen.blueprints.context import RENDER_LOCK, Built, markers, template_imports
 from gitops_gen.blueprints.inputs import resolve
@@ -58,8 +63,10 @@ def commit_message(bp: BlueprintInfo) -> str:
 
 
 def render(bp: BlueprintInfo, output_parent: Path, values: Mapping[str, Any], *, git_init: bool = True,
-           overwrite: bool = False) -> Path:
+           overwrite: bool = False, source: Source | None = None) -> Path:
     """Render ``bp`` with ``values`` into ``output_parent/<repository folder>``; returns that folder.
+
+    The answers file records ``source`` (default: where ``bp`` is, :func:`~gitops_gen.blueprints.source.source_of`).
 
     Raises :class:`BlueprintError` (an :class:`~gitops_gen.blueprints.inputs.InputsError` for bad
     values) and leaves the filesystem as it was.
@@ -93,9 +100,11 @@ def render(bp: BlueprintInfo, output_parent: Path, values: Mapping[str, Any], *,
         project.mkdir()
         _generate(bp, project, context, scratch / _SCRATCH_HOOKS)
         safety.verify_tree(scratch, project, allowed={_SCRATCH_HOOKS})
+        write_answers(project, answers_record(bp, built.answers, source))
         if git_init:
             branch = vcs.branch_name(built.answers.get("target_revision"))
             vcs.init_repository(project, commit_message(bp), branch)
+            pristine.record_first_render(project)
         _move_into_place(project, target, overwrite, scratch)
         done = True
     finally:
@@ -103,6 +112,15 @@ def render(bp: BlueprintInfo, output_parent: Path, values: Mapping[str, Any], *,
         if not done:
             _remove_created(created)
     return target
+
+
+def answers_record(bp: BlueprintInfo, answers: Mapping[str, Any], source: Source | None = None) -> Answers:
+    """What the answers file of a render of ``bp`` with the typed ``answers`` records."""
+    if source is None:
+        from gitops_gen.blueprints.source import source_of
+
+        source = source_of(bp)
+    return Answers(bp.name, bp.version, recorded_inputs(bp.schema, answers), source, __version__)
 
 
 def _name_key(bp: BlueprintInfo) -> str | None:
@@ -113,6 +131,10 @@ def _name_key(bp: BlueprintInfo) -> str | None:
 def _check_target(target: Path, overwrite: bool) -> None:
     if target.is_symlink() or (target.exists() and not target.is_dir()):
         raise BlueprintError(f"{target} exists and is not a folder")
+    if (target / ".git").exists() and not (overwrite and pristine.untouched_render(target)):
+        raise BlueprintError(f"{target} is already a git repository; gitops-gen never replaces one (its history "
+                             f"is yours): to render it again with new inputs or a newer blueprint, run "
+                             f"`gitops-gen update {target}`")
     if target.is_dir() and any(target.iterdir()) and not overwrite:
         raise BlueprintError(f"{target} exists and is not empty (use --overwrite, or overwrite=True, to replace it)")
 
@@ -208,7 +230,8 @@ def _frame_in_template(bp: BlueprintInfo, tb: TracebackType | None) -> tuple[str
 def _move_into_place(project: Path, target: Path, overwrite: bool, scratch: Path) -> None:
     try:
         if target.is_dir() and any(target.iterdir()):
-            if not overwrite:  # appeared while we rendered
+            _check_target(target, overwrite)  # appeared while we rendered
+            if not overwrite:
                 raise BlueprintError(f"{target} exists and is not empty (use --overwrite, or overwrite=True, "
                                      "to replace it)")
             previous = scratch / _PREVIOUS

@@ -12,7 +12,10 @@ from typing import Any
 
 import yaml
 
-from gitops_gen.blueprints import BlueprintInfo, render
+from gitops_gen.blueprints import ANSWERS_FILE, BlueprintInfo, render
+
+#: what gitops-gen writes beside the template's output (plain cookiecutter does not)
+WRITTEN_BY_GITOPS_GEN = (ANSWERS_FILE, ANSWERS_FILE.split("/")[0])
 
 DEMO_OPTIONS: dict[str, Any] = {
     "project_name": "Demo Platform",
@@ -121,9 +124,13 @@ def snapshot(root: Path, *, skip_git: bool = True) -> dict[str, tuple[str, bytes
     return out
 
 
-def tree_difference(expected: Path, actual: Path, *, executable_bit_only: bool = False) -> str | None:
-    """None when the trees are the same; otherwise what differs, with a unified diff of the first file."""
+def tree_difference(expected: Path, actual: Path, *, executable_bit_only: bool = False,
+                    ignore: tuple[str, ...] = ()) -> str | None:
+    """None when the trees are the same (but for the ``ignore`` paths); otherwise what differs, with a
+    unified diff of the first file."""
     a, b = snapshot(expected), snapshot(actual)
+    a = {k: v for k, v in a.items() if k not in ignore}
+    b = {k: v for k, v in b.items() if k not in ignore}
     if executable_bit_only:
         a = {k: (kind, data, mode & 0o111 and 0o111) for k, (kind, data, mode) in a.items() if kind != "dir"}
         b = {k: (kind, data, mode & 0o111 and 0o111) for k, (kind, data, mode) in b.items() if kind != "dir"}

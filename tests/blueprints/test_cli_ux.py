@@ -97,7 +97,7 @@ def test_interactive_mode_asks_for_teams_entry_by_entry(bp: BlueprintInfo, tmp_p
     assert "teams: keep the default (research, serving)? [Y/n]" in out
     assert "teams: name of another entry (empty to finish)" in out
     assert "nlp.gpu_quota [8]" in out  # the default team's value is offered
-    answers = yaml.safe_load((tmp_path / "asked" / ".gitops-gen.yaml").read_text())["blueprint"]["inputs"]
+    answers = yaml.safe_load((tmp_path / "asked" / ".gitops-gen/answers.yaml").read_text())["inputs"]
     assert answers["teams"] == {
         "nlp": {"group": "nlp-team", "gpu_quota": 4, "cpu_quota": "16", "memory_quota": "64Gi"},
         "vision": {"group": "vision-team", "gpu_quota": 2, "cpu_quota": "8", "memory_quota": "32Gi"},
@@ -114,7 +114,7 @@ def test_interactive_mode_keeps_optional_fields_out_when_left_empty(bp: Blueprin
     code, out = invoke("new", "ml-platform", "--no-git", "-o", str(tmp_path), input=script)
     assert code == 0, out
     assert "gpu_node_pools needs at least one entry" in out
-    answers = yaml.safe_load((tmp_path / "asked" / ".gitops-gen.yaml").read_text())["blueprint"]["inputs"]
+    answers = yaml.safe_load((tmp_path / "asked" / ".gitops-gen/answers.yaml").read_text())["inputs"]
     assert answers["gpu_node_pools"] == {"a10g": {"instance_families": ["g5"], "gpu_product": "NVIDIA-A10G",
                                                   "max_gpus": 32, "capacity_type": "on-demand"}}
 
@@ -132,7 +132,7 @@ def test_interactive_mode_offers_what_another_answer_implies(bp: BlueprintInfo, 
     code, out = invoke("new", "ml-platform", "--no-git", "-o", str(tmp_path), input=script)
     assert code == 0, out
     assert "(karpenter, cluster-autoscaler) [cluster-autoscaler]" in out
-    answers = yaml.safe_load((tmp_path / "asked" / ".gitops-gen.yaml").read_text())["blueprint"]["inputs"]
+    answers = yaml.safe_load((tmp_path / "asked" / ".gitops-gen/answers.yaml").read_text())["inputs"]
     assert (answers["cloud"], answers["node_provisioner"]) == ("generic", "cluster-autoscaler")
 
 

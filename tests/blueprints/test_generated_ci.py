@@ -118,7 +118,7 @@ def test_readme_and_answers_name_the_requirement(ci_renders: Renders, name: str)
     found = re.search(r"`(pip install .*?) && gitops-gen check \.`", readme, re.DOTALL)
     assert found, "README.md: no local install command"
     _assert_pip_install(found.group(1), "pip", [], requirement)
-    answers = read_yaml(repo / ".gitops-gen.yaml")["blueprint"]["inputs"]
+    answers = read_yaml(repo / ".gitops-gen/answers.yaml")["inputs"]
     assert answers["gitops_gen_requirement"] == requirement
 
 
