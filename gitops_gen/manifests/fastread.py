@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from gitops_gen.manifests.lazypositions import LazyPositions, starts_with_marker
-from gitops_gen.manifests.scalars import key_string, resolve_plain
+from gitops_gen.manifests.plainscalars import DIGITS, plain_safe
 from gitops_gen.manifests.yamlread import Document, Limits, read_documents
 
 try:
@@ -64,25 +64,6 @@ _ESCAPE = re.compile(rb"\\(?:x|u00|U000000)(?:21|26|2[aA])")
 #: Tags and anchors do not reach rapidyaml's JSON: a document whose JSON holds fewer of these
 #: characters than its source had a tag, an anchor, or a comment using them (libyaml's then).
 _COUNTED = (b"!", b"&")
-#: Strings in the JSON that a plain scalar could have produced and go-yaml reads otherwise:
-#: booleans, nulls and numbers of YAML 1.1 and Go (looked at once more by :func:`_plain_safe`),
-#: ``.nan``/``.inf`` (rapidyaml writes ``nan`` that way), merge keys, aliases (rapidyaml writes
-#: ``*a`` as a string) and scalars libyaml refuses to start with ``@`` or a backtick.
-_SUSPECT = re.compile(
-    r'"(y|Y|yes|Yes|YES|n|N|no|No|NO|True|TRUE|False|FALSE|on|On|ON|off|Off|OFF|~|Null|NULL|<<'
-    r'|[-+.0-9_][^"\\]*|[*@`%][^"\\]*)"(:?)')
-_NORMALISED = frozenset({".nan", ".inf", "-.inf", "+.inf"})
-#: Numbers rapidyaml writes as JSON numbers when plain (a test holds it to that): one written
-#: as a string was quoted.
-_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?\Z")
-#: Numbers Go reads otherwise (beyond 64 bits: a float, or a string) show, once digits are all
-#: ``0`` and exponent letters ``e``, as nineteen digits or a three-digit exponent.  Digits in a
-#: string may show so too: that document is then only read the slow way.
-_DIGITS = bytes.maketrans(b"123456789E-", b"000000000e+")
-_BIG = (b"0" * 19, b"0e000", b"0e+000")
-#: A number of rapidyaml's JSON: after a colon, a bracket or a comma (and blanks), outside the
-#: strings (text inside one that looks so is taken for a number too: only read the slow way).
-_NUMBER = re.compile(rb"[:\[,][ \n]*([-+.0-9][0-9.eE+\-]*)")
 _CONTENT = re.compile(rb"^[ ]*[^ #\n]", re.M)
 #: After a block scalar indicator: its chomping and indentation indicators, and a comment after blanks.
 _HEADER_COMMENT = re.compile(rb"[-+0-9]*[ ]+#")
@@ -121,97 +102,6 @@ def _json_bound(encoded: bytes, digits: bytes) -> int:
 
 #: One decoder for every document (``json.loads`` with a hook builds one per call).
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs)
-
-
-def _plain_safe(emitted: str, encoded: bytes, digits: bytes, part: bytes, tree: Any) -> bool:
-    """True when no scalar of the JSON can have been a plain scalar that go-yaml reads otherwise.
-
-    Such a string (``yes``, ``0644``, a key ``1.5``, ``*a``, `` `x` ``) is looked for in the
-    source where a plain scalar can stand (:func:`_plain_at`); text found there may still be
-    inside a quoted or block scalar (a CRD's descriptions are full of them), so the tree
-    decides.  A number beyond 64 bits is looked for among the JSON's numbers.
-    """
-    found: set[bytes] = set()
-    starts: set[bytes] = set()
-    for match in _SUSPECT.finditer(emitted):
-        text, key = match.group(1), match.group(2)
-        if text in _NORMALISED:
-            return False  # rapidyaml writes nan and .NaN as ".nan": the source may say either
-        if text[0] in "*@`%":  # an alias, or a character libyaml refuses to start a scalar with
-            start = text[0].encode("utf-8")
-            if start not in starts and _plain_at(part, start, ends=False):
-                starts.add(start)
-            continue
-        if text != "<<":
-            if not key and _JSON_NUMBER.match(text):
-                continue  # rapidyaml writes a plain one as a number: this one was quoted
-            value = resolve_plain(text)
-            if (key_string(value) == text) if key else isinstance(value, str):
-                continue
-        raw = text.encode("utf-8")
-        if _plain_at(part, raw):
-            found.add(raw)
-    if (found or starts) and _plain_in_tree(tree, found, tuple(starts)):
-        return False
-    return not any(big in digits for big in _BIG) or not _big_numbers(encoded)
-
-
-def _big_numbers(encoded: bytes) -> bool:
-    """True when a long number of the JSON (not a string's text) is not what go-yaml reads."""
-    for number in _NUMBER.findall(encoded):
-        if any(big in number.translate(_DIGITS) for big in _BIG):
-            text = number.decode("ascii")
-            try:
-                mine = json.loads(text)
-            except ValueError:
-                return True
-            theirs = resolve_plain(text)
-            if type(mine) is not type(theirs) or mine != theirs:
-                return True
-    return False
-
-
-def _plain_at(part: bytes, text: bytes, *, ends: bool = True) -> bool:
-    """True when ``text`` stands somewhere in ``part`` where a plain scalar can: after a line's
-    indentation, ``- ``, ``? ``, a colon or a flow indicator, and (``ends``) up to the scalar's
-    end."""
-    at = part.find(text)
-    while at >= 0:
-        window = part[max(0, at - 64):at]
-        before = window.rstrip(b" ")
-        after = part[at + len(text):at + len(text) + 2].lstrip(b" ")
-        starts = not before or before[-1:] in (b"\n", b":", b"[", b"{", b",") or \
-            (before[-1:] in (b"-", b"?") and len(before) < len(window))
-        if starts and (not ends or not after or after[:1] in (b"\n", b"#", b",", b"]", b"}", b":")):
-            return True
-        at = part.find(text, at + 1)
-    return False
-
-
-def _plain_in_tree(tree: Any, texts: set[bytes], starts: tuple[bytes, ...] = ()) -> bool:
-    """True when a plain (unquoted, not block) key or value of ``tree`` is one of ``texts`` or
-    starts with one of ``starts``, or (with ``*`` among ``starts``) when the tree has an alias."""
-    alias = b"*" in starts
-    for node in range(tree.size()):
-        if tree.has_val(node):
-            if tree.is_val_plain(node):
-                val = _text(tree.val(node))
-                if val in texts or (starts and val.startswith(starts)):
-                    return True
-            elif alias and tree.is_val_ref(node):
-                return True
-        if tree.has_key(node):
-            if tree.is_key_plain(node):
-                key = _text(tree.key(node))
-                if key in texts or (starts and key.startswith(starts)):
-                    return True
-            elif alias and tree.is_key_ref(node):
-                return True
-    return False
-
-
-def _text(view: memoryview | None) -> bytes:
-    return b"" if view is None else bytes(view)
 
 
 def _deeper(data: Any, encoded: bytes, limit: int) -> bool:
@@ -388,9 +278,9 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
         raise _Fallback from exc
     if b'"": ' in encoded:  # an empty key: libyaml may refuse it, or read it as "null"
         raise _Fallback
-    digits = encoded.translate(_DIGITS)
+    digits = encoded.translate(DIGITS)
     if any((c in part or c in encoded) and part.count(c) != encoded.count(c) for c in _COUNTED) or \
-            not _plain_safe(emitted, encoded, digits, part, tree):
+            not plain_safe(emitted, encoded, digits, part, tree):
         raise _Fallback
     try:
         data = _DECODER.decode(emitted)

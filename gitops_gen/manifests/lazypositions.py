@@ -98,7 +98,7 @@ class LazyPositions:
         self.root = root
         self.data = data
         self._inner: NodePositions | None = None
-        self._maps: dict[FieldPath, _Mapping | None] = {}
+        self._maps: dict[FieldPath, _Mapping | _Sequence | None] = {}
 
     def _positions(self) -> NodePositions:
         if self._inner is None:  # no values built: only the nodes are needed
