@@ -40,9 +40,9 @@ from gitops_gen.errors import GitopsGenError, UsageError
               help="Branch to create for the update [default: gitops-gen/update-<version or date>].")
 @click.option("--in-place", "in_place", is_flag=True, help="Merge into the current branch instead of a new one.")
 @click.option("--dry-run", "dry_run", is_flag=True, help="Print what would change, file by file; change nothing.")
-@click.option("--gate", "gate", is_flag=True,
-              help="Also print the pull-request gate's markdown report of the update commit against your branch "
-                   "(new findings, removed guardrails).")
+@click.option("--gate/--no-gate", "gate", default=True, show_default=True,
+              help="Print the pull-request gate's markdown report of the update commit against your branch "
+                   "(new findings, removed guardrails; a few seconds on a large repository).")
 @click.option("--check", "check", is_flag=True,
               help="Drift gate for CI: exit 1 when the repository is behind its blueprint or its answers would "
                    "render differently; change nothing.")

@@ -70,7 +70,7 @@ def test_user_edits_survive_a_new_team_and_a_version_bump(repo: Path, v2: Path) 
     main_before = commit_all(repo, "hand edits: SSO only, team ops")
     before = state(repo)
 
-    code, out = invoke("update", str(repo), "--blueprint", str(v2), "--trust", *NLP)
+    code, out = invoke("update", "--no-gate", str(repo), "--blueprint", str(v2), "--trust", *NLP)
 
     assert code == 0, out
     assert "Committed" in out and "gitops-gen/update-0.2.0" in out
@@ -96,7 +96,7 @@ def test_an_overlapping_edit_is_a_conflict_left_on_the_update_branch(repo: Path,
     edit(repo, CERT_MANAGER, "targetRevision: v1.21.1", "targetRevision: v1.21.2  # our hotfix")
     main_before = commit_all(repo)
 
-    code, out = invoke("update", str(repo), "--blueprint", str(v2), "--trust")
+    code, out = invoke("update", "--no-gate", str(repo), "--blueprint", str(v2), "--trust")
 
     assert code == 1, out
     text = (repo / CERT_MANAGER).read_text()
@@ -120,7 +120,7 @@ def test_a_deleted_file_stays_deleted(repo: Path, v2: Path) -> None:
     (repo / CERT_MANAGER).unlink()  # the blueprint changes it: still deleted, and said so
     commit_all(repo, "we do not run airflow nor cert-manager")
 
-    code, out = invoke("update", str(repo), "--blueprint", str(v2), "--trust")
+    code, out = invoke("update", "--no-gate", str(repo), "--blueprint", str(v2), "--trust")
 
     assert code == 0, out
     assert f"kept deleted (you deleted it; the blueprint changed it): {CERT_MANAGER}" in out
@@ -131,12 +131,12 @@ def test_a_deleted_file_stays_deleted(repo: Path, v2: Path) -> None:
 def test_a_dirty_tree_is_refused_and_nothing_changes(repo: Path) -> None:
     edit(repo, ARGOCD_VALUES, "admin.enabled: true", "admin.enabled: false")
     before = state(repo)
-    code, out = invoke("update", str(repo), *NLP)
+    code, out = invoke("update", "--no-gate", str(repo), *NLP)
     assert code == 2 and "uncommitted changes" in out and ARGOCD_VALUES in out
     assert state(repo) == before
     git.Repo(repo).git.checkout("--", ARGOCD_VALUES)
     (repo / "scratch.txt").write_text("untracked")
-    code, out = invoke("update", str(repo), *NLP)
+    code, out = invoke("update", "--no-gate", str(repo), *NLP)
     assert code == 2 and "scratch.txt" in out
 
 
@@ -144,15 +144,15 @@ def test_a_repository_without_answers_is_refused(repo: Path) -> None:
     git.Repo(repo).git.rm("--quiet", ANSWERS_FILE)
     commit_all(repo, "no answers")
     before = state(repo)
-    code, out = invoke("update", str(repo), *NLP)
+    code, out = invoke("update", "--no-gate", str(repo), *NLP)
     assert code == 2 and f"no answers file {ANSWERS_FILE}" in out
     assert state(repo) == before
-    code, out = invoke("update", str(repo.parent))
+    code, out = invoke("update", "--no-gate", str(repo.parent))
     assert code == 2 and "not a git repository" in out
 
 
 def test_update_after_update_moves_the_pristine_base(repo: Path) -> None:
-    code, out = invoke("update", str(repo), "--in-place", *NLP)
+    code, out = invoke("update", "--no-gate", str(repo), "--in-place", *NLP)
     assert code == 0, out
     edit(repo, "teams/nlp/platform/rbac.yaml", "kind:", "# reviewed by the nlp team\nkind:")
     commit_all(repo, "nlp rbac note")
@@ -199,7 +199,7 @@ def test_a_clone_of_an_older_bundled_version_says_what_to_fetch(repo: Path, tmp_
     clone = tmp_path / "clone"
     git.Repo.clone_from(repo, clone)
     before = state(clone)
-    code, out = invoke("update", str(clone), *NLP)
+    code, out = invoke("update", "--no-gate", str(clone), *NLP)
     assert code == 2, out
     assert "cannot reproduce the render this repository started from (ml-platform 0.0.9)" in out
     assert f"git fetch origin {PRISTINE_REF}:{PRISTINE_REF}" in out

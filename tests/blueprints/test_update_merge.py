@@ -266,7 +266,7 @@ def test_branch_options_and_folders_are_checked_before_anything_changes(tmp_path
     assert code == 2 and "not a valid branch name" in out
     code, out = invoke(*base, "--branch", "x", "--in-place")
     assert code == 2 and "exclude each other" in out
-    code, out = invoke("update", str(repo / "a"))
+    code, out = invoke("update", "--no-gate", str(repo / "a"))
     assert code == 2 and "give the repository's root folder" in out
     assert state(repo) == before
     code, out = invoke(*base, "--branch", "feature/bigger")
@@ -279,7 +279,7 @@ def test_the_recorded_blueprints_hooks_need_trust_on_update_too(tmp_path: Path) 
     code, out = invoke("new", str(bp_dir), "--no-input", "--trust", "-o", str(tmp_path / "out"))
     repo = tmp_path / "out" / "demo-platform"
     assert code in (0, 1) and (repo / ANSWERS_FILE).is_file(), out
-    code, out = invoke("update", str(repo), "--set", "replicas=3")
+    code, out = invoke("update", "--no-gate", str(repo), "--set", "replicas=3")
     assert code == 2 and "--trust" in out and "post_gen_project.py" in out
-    code, out = invoke("update", str(repo), "--set", "replicas=3", "--trust")
+    code, out = invoke("update", "--no-gate", str(repo), "--set", "replicas=3", "--trust")
     assert code == 0, out
