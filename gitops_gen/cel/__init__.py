@@ -87,7 +87,8 @@ def with_policies(catalogue: Catalogue, policies: PolicySet) -> Catalogue:
             policy = next((p for p in policies.policies if p.name == rule.id), None)
             what = "reserved for policy errors" if rule.id == POLICY_ERROR else "the id of a bundled rule"
             raise PolicyError(f"policy name {rule.id!r} is {what}: rename the policy",
-                              file=policy.file if policy else None, line=policy.line if policy else None)
+                              file=policy.file if policy else None,
+                              line=policy.source.locate(("metadata", "name"), key=False)[0] if policy else None)
     return catalogue.with_rules(policies.rules)
 
 
