@@ -291,3 +291,18 @@ def test_policies_need_a_kubernetes_version_that_serves_them(tmp_path: Path) -> 
     code, _, output = check(str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"),
                             "--kubernetes-version", "1.29")
     assert code == 2 and "served from Kubernetes 1.30" in output
+
+
+def test_the_readme_example_policy_works(tmp_path: Path) -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("### Custom policies"):]
+    policy = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert policy is not None
+    limits = "\n        resources: {limits: {nvidia.com/gpu: 1}}"
+    gpu = deployment().replace("image: nginx:1.27.0", "image: nginx:1.27.0" + limits)
+    write(tmp_path, {"policies/gpu.yaml": policy.group(1), "apps/train.yaml": gpu, "apps/web.yaml": deployment()})
+    _, findings, _ = check(str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"))
+    assert custom(findings, "gpu-needs-toleration", "policy-error") == [
+        ("gpu-needs-toleration", "train.yaml", 14, "deployment web requests GPUs without the GPU toleration")]
