@@ -2,9 +2,9 @@
 
 The object's data becomes ``object`` (``oldObject`` is null: a create), ``request`` describes the
 create, ``namespaceObject`` is the tree's Namespace (or one the API server would have, with only
-its name label), and ``params`` the parameter objects the binding selects.  ``variables`` are
-evaluated in order, each seeing the ones before it; one that errors is left out, so only an
-expression reading it errors (the API server evaluates them lazily: the same verdicts).  An
+its name label), and ``params`` the parameter objects the binding selects.  ``variables`` were
+woven into the expressions that read them when the policy was loaded (lazy bindings, as the API
+server evaluates them: :mod:`.inline`), so one activation per object serves every policy.  An
 expression that errors under ``failurePolicy: Fail`` is a ``policy-error`` at the expression's
 line in the policy file.
 """
@@ -88,6 +88,33 @@ def namespace_object(resource: Resource, namespaces: Mapping[str, Mapping[str, A
             "metadata": {"name": resource.namespace, "labels": namespace_labels(resource.namespace, None)}}
 
 
+@dataclass(slots=True)
+class Admission:
+    """What every policy sees of one object: computed once per object, with one activation that
+    converts the object to CEL values once for all policies without params."""
+
+    plural: str
+    data: dict[str, Any]
+    _activation: Any = None
+
+    @property
+    def activation(self) -> Any:
+        if self._activation is None:
+            self._activation = environment().Activation(self.data)
+        return self._activation
+
+
+def admission_of(resource: Resource, namespaces: Mapping[str, Mapping[str, Any]],
+                 plurals: Mapping[tuple[str, str], str]) -> Admission:
+    found: Admission | None = resource.memo.get("admission")
+    if found is None:
+        plural = plural_of(resource.group, resource.kind, plurals)
+        found = resource.memo["admission"] = Admission(plural, {
+            "object": resource.data, "oldObject": None, "request": request_of(resource, plural),
+            "namespaceObject": namespace_object(resource, namespaces), "params": None, "variables": {}})
+    return found
+
+
 class Evaluator:
     """Judges objects by one policy (its programs were compiled when it was loaded)."""
 
@@ -100,23 +127,23 @@ class Evaluator:
               plurals: Mapping[tuple[str, str], str]) -> Verdict:
         verdict = Verdict()
         policy = self.policy
-        plural = plural_of(resource.group, resource.kind, plurals)
-        if not policy.match.matches(resource, plural, namespaces):
+        admission = admission_of(resource, namespaces, plurals)
+        if not policy.match.matches(resource, admission.plural, namespaces):
             return verdict
-        base = {"object": resource.data, "oldObject": None, "request": request_of(resource, plural),
-                "namespaceObject": namespace_object(resource, namespaces), "params": None}
         bindings: list[Binding | None] = [*policy.bindings] or [None]
         for binding in bindings:
-            if binding is not None and not binding.match.matches(resource, plural, namespaces):
+            if binding is not None and not binding.match.matches(resource, admission.plural, namespaces):
+                continue
+            if binding is None or binding.param_ref is None:
+                self._validate(admission.activation, verdict)
                 continue
             for params in self._params(resource, binding, verdict):
-                self._validate(resource, {**base, "params": params}, verdict)
+                self._validate(environment().Activation({**admission.data, "params": params}), verdict)
         return verdict
 
-    def _params(self, resource: Resource, binding: Binding | None, verdict: Verdict) -> list[Any]:
-        ref = binding.param_ref if binding is not None else None
-        if ref is None or binding is None:
-            return [None]
+    def _params(self, resource: Resource, binding: Binding, verdict: Verdict) -> list[Any]:
+        ref = binding.param_ref
+        assert ref is not None
         namespace = ref.namespace or resource.namespace
         found = [p.data for p in self.params
                  if (ref.name is None or p.name == ref.name)
@@ -129,46 +156,43 @@ class Evaluator:
                 "parameterNotFoundAction: Deny): give them with --params FILE or in the tree"))
         return found
 
-    def _error(self, compiled: Compiled, message: str, errors: Mapping[str, str], verdict: Verdict) -> None:
+    def _error(self, compiled: Compiled, message: str, activation: Any, verdict: Verdict) -> None:
         if not self.policy.fail_closed:
             return
-        used = _VARIABLE_USE.findall(compiled.text)
-        causes = [f"variables.{name}: {errors[name]}" for name in used if name in errors]
-        detail = "; ".join(dict.fromkeys(causes)) or message
+        variables = dict(self.policy.variables)
+        for name in dict.fromkeys(_VARIABLE_USE.findall(compiled.text)):  # say which variable failed
+            if name in variables:
+                try:
+                    _run(variables[name], activation)
+                except _EvalError as exc:
+                    message = f"variables.{name}: {exc}"
+                    break
         where = ".".join(str(p) for p in compiled.path[1:])
-        verdict.errors.append(Violation(f"policy {self.policy.name!r}: {where} failed to evaluate: {detail}",
+        verdict.errors.append(Violation(f"policy {self.policy.name!r}: {where} failed to evaluate: {message}",
                                         compiled.path, at_value=True, check=self.policy.name,
                                         resource=self.policy.source))
 
-    def _validate(self, resource: Resource, base: dict[str, Any], verdict: Verdict) -> None:
-        env = environment()
-        values: dict[str, Any] = {}
-        errors: dict[str, str] = {}
-        for name, compiled in self.policy.variables:
-            try:
-                values[name] = _run(compiled, env.Activation({**base, "variables": values}))
-            except _EvalError as exc:
-                errors[name] = str(exc)
-        activation = env.Activation({**base, "variables": values})
+    def _validate(self, activation: Any, verdict: Verdict) -> None:
         for _, condition in self.policy.match_conditions:
             try:
                 matched = _run(condition, activation)
             except _EvalError as exc:
-                self._error(condition, str(exc), errors, verdict)
+                self._error(condition, str(exc), activation, verdict)
                 return
             if matched is not True:
                 if matched is not False:
-                    self._error(condition, f"must evaluate to a bool, not {matched!r}", errors, verdict)
+                    self._error(condition, f"must evaluate to a bool, not {matched!r}", activation, verdict)
                 return
         for validation in self.policy.validations:
             try:
                 passed = _run(validation.expression, activation)
             except _EvalError as exc:
-                self._error(validation.expression, str(exc), errors, verdict)
+                self._error(validation.expression, str(exc), activation, verdict)
                 continue
             if passed is not True:
                 if passed is not False:
-                    self._error(validation.expression, f"must evaluate to a bool, not {passed!r}", errors, verdict)
+                    self._error(validation.expression, f"must evaluate to a bool, not {passed!r}", activation,
+                                verdict)
                     continue
                 verdict.violations.append(Violation(self._message(validation, activation),
                                                     validation.field_path or ()))

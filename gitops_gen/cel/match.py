@@ -13,7 +13,7 @@ namespace selector.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_gen.model import Resource
@@ -112,15 +112,25 @@ class MatchResources:
     equivalent: bool = True
     #: False for a binding without matchResources: it does not narrow the policy.
     given: bool = True
+    #: What the resource rules said, by (group, version, plural, name, cluster): asked once per kind.
+    _seen: dict[tuple[str, str, str, str | None, bool], bool] = field(default_factory=dict, compare=False,
+                                                                       repr=False)
+
+    def _by_rules(self, group: str, version: str, plural: str, name: str | None, cluster: bool) -> bool:
+        named = any(r.names for r in (*self.rules, *self.excluded))
+        key = (group, version, plural, name if named else None, cluster)
+        found = self._seen.get(key)
+        if found is None:
+            args = (*key, self.equivalent)
+            found = self._seen[key] = (not self.rules or any(rule.matches(*args) for rule in self.rules)) \
+                and not any(rule.matches(*args) for rule in self.excluded)
+        return found
 
     def matches(self, resource: Resource, plural: str, namespaces: Mapping[str, Mapping[str, Any]]) -> bool:
         if not self.given:
             return True
         cluster = resource.kind in CLUSTER_SCOPED_KINDS
-        args = (resource.group, resource.version, plural, resource.name, cluster, self.equivalent)
-        if self.rules and not any(rule.matches(*args) for rule in self.rules):
-            return False
-        if any(rule.matches(*args) for rule in self.excluded):
+        if not self._by_rules(resource.group, resource.version, plural, resource.name, cluster):
             return False
         labels = resource.get(("metadata", "labels"))
         if not self.object_selector.matches(labels if isinstance(labels, dict) else {}):

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitops_gen.cel.inline import weave
 from gitops_gen.cel.library import environment
 from gitops_gen.cel.match import MatchResources, read_match, read_selector
 from gitops_gen.errors import GitopsGenError
@@ -99,19 +100,29 @@ def _error(resource: Resource, path: FieldPath, message: str) -> PolicyError:
     return PolicyError(message, file=resource.file, line=resource.locate(path, key=False)[0])
 
 
-def compile_expression(resource: Resource, path: FieldPath) -> Compiled:
+def compile_expression(resource: Resource, path: FieldPath, variables: Sequence[tuple[str, str]] = (),
+                       read: str | None = None) -> Compiled:
+    """The expression at ``path``, compiled with the ``variables`` it reads woven in (see
+    :mod:`.inline`); ``read``: compile that text instead (a variable read with its own)."""
     text = resource.get(path)
     if not isinstance(text, str) or not text.strip():
         raise _error(resource, path, f"{_dotted(path)}: an expression is required")
     if _AUTHORIZER.search(text):
         raise _error(resource, path, f"{_dotted(path)}: `authorizer` cannot be evaluated offline (it asks the "
                                      "cluster's authorizer about the requesting user); this policy is refused")
+    program = _compile(resource, path, text)
+    woven = weave(read or text, variables)
+    if woven != text:
+        program = _compile(resource, path, woven)
+    return Compiled(text, path, program)
+
+
+def _compile(resource: Resource, path: FieldPath, text: str) -> Any:
     try:
-        program = environment().compile(text)
+        return environment().compile(text)
     except RuntimeError as exc:
         detail = str(exc).removeprefix("INVALID_ARGUMENT: ").split(" [INVALID_ARGUMENT]")[0].strip()
         raise _error(resource, path, f"{_dotted(path)}: {detail}") from None
-    return Compiled(text, path, program)
 
 
 def _dotted(path: FieldPath) -> str:
@@ -123,8 +134,10 @@ def _field_path(text: str) -> FieldPath:
     return tuple(int(index) if index else name for name, index in _FIELD_STEP.findall(text))
 
 
-def _named(resource: Resource, key: str, *, identifier: bool) -> list[tuple[str, Compiled]]:
-    """``variables`` (names are CEL identifiers) or ``matchConditions`` (names are qualified names)."""
+def _named(resource: Resource, key: str, *, identifier: bool, variables: Sequence[tuple[str, str]] = ()
+           ) -> list[tuple[str, Compiled]]:
+    """``variables`` (names are CEL identifiers; each compiled as read, with the variables before
+    it) or ``matchConditions`` (names are qualified names)."""
     out: list[tuple[str, Compiled]] = []
     items = resource.get(("spec", key))
     if items is None:
@@ -138,7 +151,13 @@ def _named(resource: Resource, key: str, *, identifier: bool) -> list[tuple[str,
             raise _error(resource, ("spec", key, i), f"spec.{key}[{i}].name must be {what}")
         if any(name == n for n, _ in out):
             raise _error(resource, ("spec", key, i, "name"), f"spec.{key}[{i}].name: duplicate name {name!r}")
-        out.append((str(name), compile_expression(resource, ("spec", key, i, "expression"))))
+        at = ("spec", key, i, "expression")
+        if identifier:  # a variable: its own expression, then as read (woven with the ones before it)
+            text = compile_expression(resource, at, [(n, c.text) for n, c in out]).text
+            out.append((name, compile_expression(resource, at, [*((n, c.text) for n, c in out), (name, text)],
+                                                 read=f"variables.{name}")))
+        else:
+            out.append((name, compile_expression(resource, at, variables)))
     return out
 
 
@@ -158,7 +177,8 @@ def read_policy(resource: Resource) -> Policy:
     if not isinstance(constraints, dict) or not constraints.get("resourceRules"):
         raise _error(resource, ("spec",), "spec.matchConstraints.resourceRules is required")
     variables = _named(resource, "variables", identifier=True)
-    conditions = _named(resource, "matchConditions", identifier=False)
+    texts = [(name, compiled.text) for name, compiled in variables]
+    conditions = _named(resource, "matchConditions", identifier=False, variables=texts)
     raw = resource.get(("spec", "validations"))
     if not isinstance(raw, list) or not raw:
         raise _error(resource, ("spec",), "spec.validations is required (auditAnnotations alone do nothing offline)")
@@ -166,11 +186,11 @@ def read_policy(resource: Resource) -> Policy:
     for i, item in enumerate(raw):
         if not isinstance(item, dict):
             raise _error(resource, ("spec", "validations", i), f"spec.validations[{i}] must be a mapping")
-        message_expression = compile_expression(resource, ("spec", "validations", i, "messageExpression")) \
+        message_expression = compile_expression(resource, ("spec", "validations", i, "messageExpression"), texts) \
             if "messageExpression" in item else None
         where = annotations.get(f"{FIELD_PATH_ANNOTATION}{i}")
         validations.append(Validation(
-            compile_expression(resource, ("spec", "validations", i, "expression")),
+            compile_expression(resource, ("spec", "validations", i, "expression"), texts),
             str(item["message"]) if item.get("message") else None, message_expression,
             str(item["reason"]) if item.get("reason") else None,
             _field_path(where) if isinstance(where, str) and where else None))

@@ -306,3 +306,16 @@ def test_the_readme_example_policy_works(tmp_path: Path) -> None:
     _, findings, _ = check(str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"))
     assert custom(findings, "gpu-needs-toleration", "policy-error") == [
         ("gpu-needs-toleration", "train.yaml", 14, "deployment web requests GPUs without the GPU toleration")]
+
+
+def test_a_variable_may_hold_an_optional_and_one_that_errors_is_named(tmp_path: Path) -> None:
+    policy = POLICY.replace("object.metadata.?labels[?'team'].orValue('')", "object.metadata.?labels[?'team']") \
+        .replace("variables.team != ''", "variables.team.hasValue()") \
+        .replace("  validations:", "  - name: paused\n    expression: object.spec.paused\n  validations:") \
+        .replace("object.spec.replicas <= 10", "variables.paused == false")
+    write(tmp_path, {"policies/team.yaml": policy, "apps/bad.yaml": deployment(labels="{}")})
+    _, findings, _ = check(str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"))
+    found = custom(findings)
+    assert [(rule, file, line) for rule, file, line, _ in found] == [("policy-error", "team.yaml", 24),
+                                                                     ("team-label", "bad.yaml", 1)]
+    assert "variables.paused: " in found[0][3] and "paused" in found[0][3]
