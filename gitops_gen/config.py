@@ -147,8 +147,15 @@ def preset_path(name: str) -> Path:
 def load_config(path: Path | None = None, *, preset: str | None = None, today: dt.date | None = None,
                 catalogue: Catalogue | None = None) -> Config:
     """Resolve a configuration file (or, with no file, the named preset or ``default``), validated
-    against ``catalogue`` (the bundled one by default).  Anything unknown or of the wrong type is a
-    ConfigError naming it, with a did-you-mean: nothing is left to fail mid-run."""
+    against ``catalogue`` (by default the bundled one, plus the policies the file's ``policies:``
+    folders hold).  Anything unknown or of the wrong type is a ConfigError naming it, with a
+    did-you-mean: nothing is left to fail mid-run."""
+    if catalogue is None and path is not None:
+        folders, version = declared_policies(path)
+        if folders:
+            from gitops_gen.cel import load_policies, with_policies  # only configurations with policies pay
+
+            catalogue = with_policies(bundled(), load_policies(folders, kubernetes_version=version or "1.31"))
     config = defaults(catalogue)
     if path is None:
         return _apply_file(config, preset_path(preset or "default"), set(), today)
