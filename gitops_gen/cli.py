@@ -174,6 +174,8 @@ class _Group(click.Group):
                    "keeping your edits."),
         "graph": ("gitops_gen.graph_cli", "graph_command",
                   "Resolve the Argo CD app-of-apps tree of REPO the way Argo CD would, without a cluster."),
+        "policy": ("gitops_gen.policy_cli", "policy_command",
+                   "Write, test and export custom policies (Kubernetes ValidatingAdmissionPolicies in CEL)."),
     }
     _listing = False
 
