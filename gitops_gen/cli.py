@@ -104,6 +104,8 @@ def _resolve_config(paths: Sequence[str], config_file: Path | None, preset: str 
 
     loaded = load_policies(folders, params, [p for p in paths if p != "-"],
                            kubernetes_version=kubernetes_version or version or "1.31")
+    for warning in loaded.warnings:
+        click.echo(f"gitops-gen: warning: {warning}", err=True)
     return load_config(path, preset=preset, catalogue=with_policies(bundled(), loaded))
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from gitops_gen.catalogue import Catalogue
 from gitops_gen.cel.evaluate import Params
-from gitops_gen.cel.policy import POLICY_KIND, Policy, PolicyError, assemble, is_policy_document
+from gitops_gen.cel.policy import POLICY_KIND, Policy, PolicyError, PolicyWarning, assemble, is_policy_document
 from gitops_gen.cel.rules import POLICY_ERROR, policy_rules
 from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
 from gitops_gen.model import Resource
@@ -28,6 +28,11 @@ class PolicySet:
     policies: tuple[Policy, ...]
     params: tuple[Params, ...]
     rules: tuple[RuleInfo, ...]
+
+    @property
+    def warnings(self) -> list[PolicyWarning]:
+        """What the API server's type checking would warn about (the policies still run)."""
+        return [w for p in self.policies for w in p.warnings]
 
 
 def _documents(paths: Iterable[str], words: Sequence[bytes]) -> Iterable[tuple[bytes, Resource]]:
@@ -64,7 +69,8 @@ def load_policies(folders: Sequence[str], params: Sequence[str] = (), tree: Sequ
                   kubernetes_version: str = "1.31") -> PolicySet:
     """The policies in ``folders`` with their bindings, compiled; ``params`` files and the
     checked ``tree`` supply the parameter objects of policies with a ``paramKind``."""
-    if folders and parse_version(kubernetes_version) < FIRST_VERSION:
+    version = parse_version(kubernetes_version)
+    if folders and version < FIRST_VERSION:
         raise PolicyError(f"ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1) is served from Kubernetes "
                           f"1.30; the target is {kubernetes_version}")
     found: list[Resource] = []
@@ -73,11 +79,19 @@ def load_policies(folders: Sequence[str], params: Sequence[str] = (), tree: Sequ
         if is_policy_document(resource):
             found.append(resource)
             sources.append(raw)
-    policies = assemble(found)
+    policies = assemble(found, _schema_version(version))
     kinds = {p.param_kind for p in policies if p.param_kind is not None}
     objects, param_sources = _params([*params, *tree], kinds) if kinds else ([], [])
     rules = policy_rules(policies, objects, [*sources, *param_sources]) if policies else []
     return PolicySet(tuple(policies), tuple(objects), tuple(rules))
+
+
+def _schema_version(version: tuple[int, int]) -> tuple[int, int]:
+    """The bundled schema version nearest at or below ``version`` (the newest when above all)."""
+    from gitops_gen.schemas.versions import bundled_versions
+
+    known = sorted(bundled_versions())
+    return max((v for v in known if v <= version), default=known[-1])
 
 
 def with_policies(catalogue: Catalogue, policies: PolicySet) -> Catalogue:
@@ -92,4 +106,4 @@ def with_policies(catalogue: Catalogue, policies: PolicySet) -> Catalogue:
     return catalogue.with_rules(policies.rules)
 
 
-__all__ = ["Params", "Policy", "PolicyError", "PolicySet", "load_policies", "with_policies"]
+__all__ = ["Params", "Policy", "PolicyError", "PolicySet", "PolicyWarning", "load_policies", "with_policies"]

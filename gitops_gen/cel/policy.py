@@ -18,8 +18,10 @@ from typing import Any
 from gitops_gen.cel.inline import weave
 from gitops_gen.cel.library import environment
 from gitops_gen.cel.match import MatchResources, read_match, read_selector
+from gitops_gen.cel.typecheck import matched_definitions, unknown_field
 from gitops_gen.errors import GitopsGenError
 from gitops_gen.model import FieldPath, Resource, Severity
+from gitops_gen.schemas.versions import Version
 
 GROUP_VERSION = "admissionregistration.k8s.io/v1"
 POLICY_KIND, BINDING_KIND = "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"
@@ -33,6 +35,10 @@ _FIELD_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 class PolicyError(GitopsGenError):
     """A policy that cannot be loaded: the API server would refuse it, or it cannot run offline."""
+
+
+class PolicyWarning(GitopsGenError):
+    """What the API server's type checking would warn about a policy it accepts (its status)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +92,8 @@ class Policy:
     fail_closed: bool
     source: Resource = field(repr=False)
     bindings: list[Binding] = field(default_factory=list)
+    #: What type checking against the matched kinds' schemas found (the policy still runs).
+    warnings: list[PolicyWarning] = field(default_factory=list)
 
     @property
     def file(self) -> str:
@@ -161,9 +169,10 @@ def _named(resource: Resource, key: str, *, identifier: bool, variables: Sequenc
     return out
 
 
-def read_policy(resource: Resource) -> Policy:
+def read_policy(resource: Resource, version: Version = (1, 31)) -> Policy:
     """A ValidatingAdmissionPolicy document as a compiled :class:`Policy` (PolicyError when the
-    API server, or an offline evaluation, would refuse it)."""
+    API server, or an offline evaluation, would refuse it; fields read are type-checked against
+    the schemas of the kinds it matches in Kubernetes ``version``)."""
     if not resource.name:
         raise _error(resource, ("metadata",), "a ValidatingAdmissionPolicy needs metadata.name")
     annotations = resource.get(("metadata", "annotations")) or {}
@@ -197,9 +206,32 @@ def read_policy(resource: Resource) -> Policy:
     param_kind = resource.get(("spec", "paramKind"))
     kind = (str(param_kind.get("apiVersion", "")), str(param_kind.get("kind", ""))) \
         if isinstance(param_kind, dict) else None
-    return Policy(resource.name, severity, str(annotations.get(DESCRIPTION_ANNOTATION) or "").strip(),
-                  read_match(constraints), tuple(conditions), tuple(variables), tuple(validations), kind,
-                  resource.get(("spec", "failurePolicy"), "Fail") != "Ignore", resource)
+    policy = Policy(resource.name, severity, str(annotations.get(DESCRIPTION_ANNOTATION) or "").strip(),
+                    read_match(constraints), tuple(conditions), tuple(variables), tuple(validations), kind,
+                    resource.get(("spec", "failurePolicy"), "Fail") != "Ignore", resource)
+    policy.warnings = _type_check(policy, version)
+    return policy
+
+
+def _type_check(policy: Policy, version: Version) -> list[PolicyWarning]:
+    """Fields read that exist in none of the matched kinds' schemas.  The API server accepts such
+    a policy and reports them in its status; a read in a branch another kind takes (``object.kind
+    == 'CronJob' ? object.spec.jobTemplate : ...``) is harmless, so these are warnings."""
+    out: list[PolicyWarning] = []
+    definitions = matched_definitions(policy.match.rules, version)
+    if not definitions:
+        return out
+    expressions = [c for _, c in (*policy.variables, *policy.match_conditions)]
+    for v in policy.validations:
+        expressions += [v.expression] + ([v.message_expression] if v.message_expression else [])
+    kinds = ", ".join(d.rpartition(".")[2] for d in definitions)
+    for compiled in expressions:
+        missing = unknown_field(compiled.text, definitions, version)
+        if missing is not None:
+            out.append(PolicyWarning(f"{_dotted(compiled.path)}: {missing} is not a field of {kinds} (Kubernetes "
+                                     f"{version[0]}.{version[1]} schema)", file=policy.file,
+                                     line=policy.source.locate(compiled.path, key=False)[0]))
+    return out
 
 
 def read_binding(resource: Resource) -> tuple[str, Binding]:
@@ -222,14 +254,14 @@ def is_policy_document(resource: Resource) -> bool:
     return resource.api_version == GROUP_VERSION and resource.kind in (POLICY_KIND, BINDING_KIND)
 
 
-def assemble(resources: Sequence[Resource]) -> list[Policy]:
+def assemble(resources: Sequence[Resource], version: Version = (1, 31)) -> list[Policy]:
     """The policies among ``resources`` with their bindings (a binding naming a policy that is not
     there, or two policies of one name, are errors)."""
     policies: dict[str, Policy] = {}
     bindings: list[tuple[str, Binding]] = []
     for resource in resources:
         if resource.kind == POLICY_KIND:
-            policy = read_policy(resource)
+            policy = read_policy(resource, version)
             if policy.name in policies:
                 raise _error(resource, ("metadata", "name"), f"policy {policy.name!r} is defined twice "
                              f"(also in {policies[policy.name].file}:{policies[policy.name].line})")

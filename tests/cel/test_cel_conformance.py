@@ -29,7 +29,7 @@ def _disagreements(folder: Path) -> tuple[int, list[str]]:
                                        "--format", "json", "--no-cache", "--fail-on", "error"])
     assert result.exit_code in (0, 1), result.output
     failing: dict[str, set[str]] = {}
-    for finding in json.loads(result.output)["findings"]:
+    for finding in json.loads(result.stdout)["findings"]:
         if finding["rule"] in (folder.name, "policy-error"):
             failing.setdefault(Path(finding["file"]).name, set()).add(finding["rule"])
     wrong = []

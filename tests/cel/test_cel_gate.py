@@ -25,5 +25,5 @@ def test_the_gate_fails_only_on_what_head_adds_to_a_policy(tmp_path: Path) -> No
                                        "--all"])
     assert result.exit_code == 1, result.output
     found = sorted((f["rule"], f["details"].get("change"), Path(f["file"]).name, f["line"])
-                   for f in json.loads(result.output)["findings"] if f["rule"] == "team-label")
+                   for f in json.loads(result.stdout)["findings"] if f["rule"] == "team-label")
     assert found == [("team-label", "new", "new.yaml", 1), ("team-label", "persisting", "legacy.yaml", 1)]

@@ -76,7 +76,7 @@ def check(*args: str) -> tuple[int, list[dict[str, Any]], str]:
     result = CliRunner().invoke(main, ["check", *args, "--format", "json", "--no-cache"])
     if result.exit_code == 2:
         return 2, [], result.output
-    return result.exit_code, json.loads(result.output)["findings"], result.output
+    return result.exit_code, json.loads(result.stdout)["findings"], result.output
 
 
 def custom(findings: list[dict[str, Any]], *rules: str) -> list[tuple[str, str, int, str]]:
@@ -268,7 +268,7 @@ def test_validate_with_policies_runs_the_policies_and_no_bundled_rule(tmp_path: 
     result = CliRunner().invoke(main, ["validate", str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"),
                                        "--format", "json"])
     assert result.exit_code == 1
-    rules = {f["rule"] for f in json.loads(result.output)["findings"]}
+    rules = {f["rule"] for f in json.loads(result.stdout)["findings"]}
     assert rules == {"team-label"}
 
 
@@ -319,3 +319,27 @@ def test_a_variable_may_hold_an_optional_and_one_that_errors_is_named(tmp_path: 
     assert [(rule, file, line) for rule, file, line, _ in found] == [("policy-error", "team.yaml", 24),
                                                                      ("team-label", "bad.yaml", 1)]
     assert "variables.paused: " in found[0][3] and "paused" in found[0][3]
+
+
+def test_a_field_no_matched_kind_has_is_a_type_warning_with_file_and_line(tmp_path: Path) -> None:
+    policy = POLICY.replace("object.spec.replicas <= 10", "object.spec.replica <= 10")
+    write(tmp_path, {"policies/team.yaml": policy, "apps/web.yaml": deployment()})
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"),
+                                       "--format", "json", "--no-cache"])
+    assert result.exit_code == 1  # the policy runs (the API server accepts it, with this warning in its status)
+    assert "gitops-gen: warning: " in result.stderr
+    assert "team.yaml:22: spec.validations[1].expression: object.spec.replica is not a field of Deployment" \
+        in result.stderr
+    [(rule, file, line, _)] = custom(json.loads(result.stdout)["findings"])
+    assert (rule, file, line) == ("policy-error", "team.yaml", 22)
+
+
+def test_type_checking_reads_no_further_than_the_schemas_know(tmp_path: Path) -> None:
+    guarded = POLICY.replace("object.spec.replicas <= 10", "object.kind == 'Pod' || has(object.spec.template)") \
+        .replace("resources: [deployments]", "resources: [deployments, pods]")
+    crd = POLICY.replace("apiGroups: [apps]", "apiGroups: [trainer.kubeflow.org]") \
+        .replace("resources: [deployments]", "resources: [trainjobs]").replace("replicas <= 10", "anything")
+    for name, text in {"guarded": guarded, "crd": crd}.items():
+        write(tmp_path / name, {"p.yaml": text})
+        result = CliRunner().invoke(main, ["validate", str(tmp_path / name), "--policies", str(tmp_path / name)])
+        assert "warning" not in result.stderr, (name, result.stderr)
