@@ -343,3 +343,16 @@ def test_type_checking_reads_no_further_than_the_schemas_know(tmp_path: Path) ->
         write(tmp_path / name, {"p.yaml": text})
         result = CliRunner().invoke(main, ["validate", str(tmp_path / name), "--policies", str(tmp_path / name)])
         assert "warning" not in result.stderr, (name, result.stderr)
+
+
+def test_an_inline_annotation_waives_a_policy_on_one_object(tmp_path: Path) -> None:
+    waived = deployment(name="legacy", labels="{}").replace(
+        "  labels: {}", "  labels: {}\n  annotations: {gitops-gen.io/ignore.team-label: owned by the platform team}")
+    write(tmp_path, {"policies/team.yaml": POLICY, "apps/legacy.yaml": waived,
+                     "apps/bad.yaml": deployment(labels="{}")})
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"),
+                                       "--format", "json", "--no-cache"])
+    report = json.loads(result.stdout)
+    assert custom(report["findings"]) == [("team-label", "bad.yaml", 1, "deployment web has no team label")]
+    assert [(w["rule"], Path(w["file"]).name, w["reason"]) for w in report["waived"]] == [
+        ("team-label", "legacy.yaml", "owned by the platform team")]
