@@ -356,3 +356,17 @@ def test_an_inline_annotation_waives_a_policy_on_one_object(tmp_path: Path) -> N
     assert custom(report["findings"]) == [("team-label", "bad.yaml", 1, "deployment web has no team label")]
     assert [(w["rule"], Path(w["file"]).name, w["reason"]) for w in report["waived"]] == [
         ("team-label", "legacy.yaml", "owned by the platform team")]
+
+
+def test_the_result_cache_is_keyed_by_the_policies(tmp_path: Path) -> None:
+    write(tmp_path, {"policies/team.yaml": POLICY, "apps/bad.yaml": deployment(labels="{}")})
+    args = ["check", str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"), "--format", "json",
+            "--cache-dir", str(tmp_path / "cache")]
+
+    def messages() -> list[str]:
+        report = json.loads(CliRunner().invoke(main, args).stdout)
+        return [m for *_, m in custom(report["findings"])]
+
+    assert messages() == messages() == ["deployment web has no team label"]
+    (tmp_path / "policies/team.yaml").write_text(POLICY.replace("has no team label", "needs a team label"))
+    assert messages() == ["deployment web needs a team label"]
