@@ -35,9 +35,10 @@ class PolicySet:
         return [w for p in self.policies for w in p.warnings]
 
 
-def _documents(paths: Iterable[str], words: Sequence[bytes]) -> Iterable[tuple[bytes, Resource]]:
-    """The objects of the files under ``paths`` whose bytes hold one of ``words`` (a YAML syntax
-    error in such a file is a PolicyError)."""
+def _documents(paths: Iterable[str], words: Sequence[bytes], *, strict: bool = True
+               ) -> Iterable[tuple[bytes, Resource]]:
+    """The objects of the files under ``paths`` whose bytes hold one of ``words``; a YAML syntax
+    error in such a file is a PolicyError when ``strict`` (in the checked tree, the check reports it)."""
     for item in iter_files(paths):
         if not isinstance(item, SourceFile):
             continue
@@ -49,19 +50,23 @@ def _documents(paths: Iterable[str], words: Sequence[bytes]) -> Iterable[tuple[b
             continue
         result = load_file(SourceFile(item.abspath, item.display, raw))
         problem = next((f for f in result.findings if f.rule in ("yaml-syntax", "duplicate-key")), None)
-        if problem is not None:
+        if problem is not None and strict:
             raise PolicyError(problem.message, file=problem.file, line=problem.line)
         for resource in result.resources:
             yield raw, resource
 
 
-def _params(paths: Sequence[str], kinds: set[tuple[str, str]]) -> tuple[list[Params], list[bytes]]:
+def _params(files: Sequence[str], tree: Sequence[str], kinds: set[tuple[str, str]]
+            ) -> tuple[list[Params], list[bytes]]:
     out: list[Params] = []
     sources: dict[bytes, None] = {}
-    for raw, resource in _documents(paths, [kind.encode() for _, kind in kinds]):
-        if (resource.api_version, resource.kind) in kinds:
-            sources[raw] = None
-            out.append(Params(resource.api_version, resource.kind, resource.namespace, resource.name, resource.data))
+    words = [kind.encode() for _, kind in kinds]
+    for paths, strict in ((files, True), (tree, False)):
+        for raw, resource in _documents(paths, words, strict=strict):
+            if (resource.api_version, resource.kind) in kinds:
+                sources[raw] = None
+                out.append(Params(resource.api_version, resource.kind, resource.namespace, resource.name,
+                                  resource.data))
     return out, list(sources)
 
 
@@ -81,7 +86,7 @@ def load_policies(folders: Sequence[str], params: Sequence[str] = (), tree: Sequ
             sources.append(raw)
     policies = assemble(found, _schema_version(version))
     kinds = {p.param_kind for p in policies if p.param_kind is not None}
-    objects, param_sources = _params([*params, *tree], kinds) if kinds else ([], [])
+    objects, param_sources = _params(params, tree, kinds) if kinds else ([], [])
     rules = policy_rules(policies, objects, [*sources, *param_sources]) if policies else []
     return PolicySet(tuple(policies), tuple(objects), tuple(rules))
 

@@ -370,3 +370,19 @@ def test_the_result_cache_is_keyed_by_the_policies(tmp_path: Path) -> None:
     assert messages() == messages() == ["deployment web has no team label"]
     (tmp_path / "policies/team.yaml").write_text(POLICY.replace("has no team label", "needs a team label"))
     assert messages() == ["deployment web needs a team label"]
+
+
+def test_a_broken_file_in_the_tree_does_not_stop_the_search_for_params(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "policies/p.yaml": PARAMS_POLICY,
+        "apps/limits.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: limits, namespace: platform}\n"
+                            "data: {max: '3'}\n",
+        "apps/broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n",
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {env: prod}}\n",
+        "apps/prod.yaml": deployment(namespace="shop", replicas=5),
+    })
+    code, findings, _ = check(str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"))
+    assert code == 1
+    assert custom(findings, "max-replicas") == [("max-replicas", "prod.yaml", 1, "replicas must be at most 3")]
+    assert [(f["rule"], Path(f["file"]).name) for f in findings if f["rule"] == "yaml-syntax"] == [
+        ("yaml-syntax", "broken.yaml")]
