@@ -95,3 +95,14 @@ def test_every_conformance_policy_exports_valid_for_kubernetes_1_31(tmp_path: Pa
                           "--format", "json")
     assert code == 0 and json.loads(output)["findings"] == [], output
     assert out.read_text().count("kind: ValidatingAdmissionPolicyBinding") == 30
+
+
+def test_the_example_org_policies_pass_their_tests_and_export_valid() -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples" / "policies"
+    code, output = invoke("policy", "test", str(examples))
+    assert code == 0, output
+    assert output.splitlines()[-1] == "8 passed, 0 failed"
+    assert {line.split()[1] for line in output.splitlines()[1:-1]} == {
+        "gpu-pool-toleration", "org-registries", "team-label"}
+    code, exported = invoke("policy", "export", str(examples))
+    assert code == 0 and exported.count("kind: ValidatingAdmissionPolicyBinding") == 3
