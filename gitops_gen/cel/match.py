@@ -59,6 +59,11 @@ class Selector:
     labels: tuple[tuple[str, str], ...] = ()
     expressions: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
+    @property
+    def any(self) -> bool:
+        """False for the empty selector, which matches everything."""
+        return bool(self.labels or self.expressions)
+
     def matches(self, labels: Mapping[str, Any]) -> bool:
         for key, value in self.labels:
             if labels.get(key) != value:
@@ -132,9 +137,12 @@ class MatchResources:
         cluster = resource.kind in CLUSTER_SCOPED_KINDS
         if not self._by_rules(resource.group, resource.version, plural, resource.name, cluster):
             return False
-        labels = resource.get(("metadata", "labels"))
-        if not self.object_selector.matches(labels if isinstance(labels, dict) else {}):
-            return False
+        if self.object_selector.any:
+            labels = resource.get(("metadata", "labels"))
+            if not self.object_selector.matches(labels if isinstance(labels, dict) else {}):
+                return False
+        if not self.namespace_selector.any:
+            return True
         if resource.kind == "Namespace" and resource.group == "":
             return self.namespace_selector.matches(namespace_labels(resource.name, resource.data))
         if cluster:
