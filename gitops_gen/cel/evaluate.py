@@ -115,6 +115,14 @@ def admission_of(resource: Resource, namespaces: Mapping[str, Mapping[str, Any]]
     return found
 
 
+def action_of(binding: Binding | None) -> str | None:
+    """The sub-check of a binding's denials: None when it denies (or there is no binding),
+    ``warn`` when it only warns, ``audit`` when it only audits (reported lower: see rules.py)."""
+    if binding is None or "Deny" in binding.actions:
+        return None
+    return "warn" if "Warn" in binding.actions else "audit"
+
+
 class Evaluator:
     """Judges objects by one policy (its programs were compiled when it was loaded)."""
 
@@ -134,14 +142,15 @@ class Evaluator:
         for binding in bindings:
             if binding is not None and not binding.match.matches(resource, admission.plural, namespaces):
                 continue
+            action = action_of(binding)
             if binding is None or binding.param_ref is None:
-                self._validate(admission.activation, verdict)
+                self._validate(admission.activation, verdict, action)
                 continue
-            for params in self._params(resource, binding, verdict):
-                self._validate(environment().Activation({**admission.data, "params": params}), verdict)
+            for params in self._params(resource, binding, verdict, action):
+                self._validate(environment().Activation({**admission.data, "params": params}), verdict, action)
         return verdict
 
-    def _params(self, resource: Resource, binding: Binding, verdict: Verdict) -> list[Any]:
+    def _params(self, resource: Resource, binding: Binding, verdict: Verdict, action: str | None) -> list[Any]:
         ref = binding.param_ref
         assert ref is not None
         namespace = ref.namespace or resource.namespace
@@ -153,7 +162,7 @@ class Evaluator:
             kind = "/".join(self.policy.param_kind or ("", ""))
             verdict.violations.append(Violation(
                 f"no params found for binding {binding.name!r} ({kind} {ref.name or 'by selector'}; "
-                "parameterNotFoundAction: Deny): give them with --params FILE or in the tree"))
+                "parameterNotFoundAction: Deny): give them with --params FILE or in the tree", check=action))
         return found
 
     def _error(self, compiled: Compiled, message: str, activation: Any, verdict: Verdict) -> None:
@@ -172,7 +181,7 @@ class Evaluator:
                                         compiled.path, at_value=True, check=self.policy.name,
                                         resource=self.policy.source))
 
-    def _validate(self, activation: Any, verdict: Verdict) -> None:
+    def _validate(self, activation: Any, verdict: Verdict, action: str | None) -> None:
         for _, condition in self.policy.match_conditions:
             try:
                 matched = _run(condition, activation)
@@ -195,7 +204,7 @@ class Evaluator:
                                 verdict)
                     continue
                 verdict.violations.append(Violation(self._message(validation, activation),
-                                                    validation.field_path or ()))
+                                                    validation.field_path or (), check=action))
 
     @staticmethod
     def _message(validation: Validation, activation: Any) -> str:

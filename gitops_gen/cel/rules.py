@@ -25,6 +25,9 @@ from gitops_gen.rules.base import RuleContext, Violation
 CATEGORY = "custom-policy"
 POLICY_ERROR = "policy-error"
 _MEMO = "admission-policies"
+#: Denials through a binding whose validationActions only warn or audit (the API server admits
+#: the object): reported lower than the policy's severity, unless the configuration sets one.
+ACTION_SEVERITIES = {"warn": Severity.LOW, "audit": Severity.INFO}
 _ERROR_DOC = """An expression of a ValidatingAdmissionPolicy failed to evaluate on an object.
 
 With `failurePolicy: Fail` (the default) the API server rejects the request when an expression
@@ -97,7 +100,7 @@ def policy_rules(policies: Sequence[Policy], params: Sequence[Params], sources: 
         description = policy.description or (policy.validations[0].message or f"admission policy {policy.name}")
         out.append(RuleInfo(
             id=policy.name, severity=policy.severity, category=CATEGORY, description=description.splitlines()[0],
-            doc=_doc(policy), options={}, kinds=None, check_severities={},
+            doc=_doc(policy), options={}, kinds=None, check_severities=ACTION_SEVERITIES,
             check=PolicyCheck(Evaluator(policy, params), digest), collect=None, check_tree=None))
     out.append(RuleInfo(
         id=POLICY_ERROR, severity=Severity.HIGH, category=CATEGORY,

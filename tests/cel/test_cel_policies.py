@@ -386,3 +386,12 @@ def test_a_broken_file_in_the_tree_does_not_stop_the_search_for_params(tmp_path:
     assert custom(findings, "max-replicas") == [("max-replicas", "prod.yaml", 1, "replicas must be at most 3")]
     assert [(f["rule"], Path(f["file"]).name) for f in findings if f["rule"] == "yaml-syntax"] == [
         ("yaml-syntax", "broken.yaml")]
+
+
+def test_a_binding_that_only_warns_reports_low(tmp_path: Path) -> None:
+    binding = ("---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\n"
+               "metadata: {name: warn-only}\nspec: {policyName: team-label, validationActions: [Warn]}\n")
+    write(tmp_path, {"policies/team.yaml": POLICY + binding, "apps/bad.yaml": deployment(labels="{}")})
+    _, findings, _ = check(str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"))
+    assert [(f["rule"], f["severity"], f["details"].get("check"), f["line"]) for f in findings
+            if f["rule"] == "team-label"] == [("team-label", "low", "warn", 1)]
