@@ -292,13 +292,30 @@ def check(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple[st
     _finish(report, fmt, output, fail_on, config)
 
 
+_policies_option = click.option("--policies", "policies", multiple=True, type=click.Path(exists=True, path_type=str),
+                                help="Folder of ValidatingAdmissionPolicies: list them too (repeatable).")
+
+
+def _rule_docs(policies: Sequence[str]) -> Any:
+    """The bundled rules' documentation, with the custom policies of ``policies`` folders."""
+    from gitops_gen.catalogue import bundled, rule_docs
+
+    if not policies:
+        return rule_docs()
+    from gitops_gen.cel import load_policies, with_policies
+
+    try:
+        return with_policies(bundled(), load_policies(policies)).docs
+    except GitopsGenError as exc:
+        _fail(exc)
+
+
 @main.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def rules_command(fmt: str) -> None:
+@_policies_option
+def rules_command(fmt: str, policies: tuple[str, ...]) -> None:
     """List every rule: id, default severity, category, description."""
-    from gitops_gen.catalogue import rule_docs
-
-    docs = sorted(rule_docs().values(), key=lambda d: (d.category, d.id))
+    docs = sorted(_rule_docs(policies).values(), key=lambda d: (d.category, d.id))
     if fmt == "json":
         import json
 
@@ -314,15 +331,15 @@ def rules_command(fmt: str) -> None:
 
 @main.command()
 @click.argument("rule")
-def explain(rule: str) -> None:
+@_policies_option
+def explain(rule: str, policies: tuple[str, ...]) -> None:
     """Show a rule's documentation: rationale, options, passing and failing examples."""
-    from gitops_gen.catalogue import rule_docs
-
-    doc = rule_docs().get(rule)
+    docs = _rule_docs(policies)
+    doc = docs.get(rule)
     if doc is None:
         import difflib
 
-        close = difflib.get_close_matches(rule, list(rule_docs()), n=3)
+        close = difflib.get_close_matches(rule, list(docs), n=3)
         hint = f" (did you mean: {', '.join(close)}?)" if close else ""
         click.echo(f"gitops-gen: error: unknown rule {rule!r}{hint}", err=True)
         sys.exit(2)

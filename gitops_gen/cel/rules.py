@@ -82,8 +82,8 @@ class ErrorCheck:
 
 
 def _doc(policy: Policy) -> str:
-    lines = [policy.description or f"ValidatingAdmissionPolicy {policy.name}.", "",
-             f"A custom policy, defined in `{policy.file}` (line {policy.line}).", "", "Validations:", ""]
+    lines = [f"A custom policy: the ValidatingAdmissionPolicy defined in `{policy.file}` (line {policy.line}).",
+             "", "Validations:", ""]
     for v in policy.validations:
         lines.append(f"- `{v.expression.text.strip()}`" + (f": {v.message}" if v.message else ""))
     if policy.bindings:

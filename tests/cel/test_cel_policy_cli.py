@@ -106,3 +106,14 @@ def test_the_example_org_policies_pass_their_tests_and_export_valid() -> None:
         "gpu-pool-toleration", "org-registries", "team-label"}
     code, exported = invoke("policy", "export", str(examples))
     assert code == 0 and exported.count("kind: ValidatingAdmissionPolicyBinding") == 3
+
+
+def test_rules_and_explain_know_the_policies_given(tmp_path: Path) -> None:
+    write(tmp_path, {"policies/team.yaml": POLICY})
+    code, output = invoke("rules", "--policies", str(tmp_path / "policies"))
+    assert code == 0
+    assert [line.split()[:3] for line in output.splitlines() if "custom-policy" in line] == [
+        ["policy-error", "high", "custom-policy"], ["team-label", "high", "custom-policy"]]
+    code, output = invoke("explain", "team-label", "--policies", str(tmp_path / "policies"))
+    assert code == 0 and output.startswith("team-label (high, custom-policy)\n\nWorkloads carry a team label.")
+    assert "team.yaml` (line 1)" in output and "- `variables.team != ''`" in output
