@@ -395,3 +395,12 @@ def test_a_binding_that_only_warns_reports_low(tmp_path: Path) -> None:
     _, findings, _ = check(str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"))
     assert [(f["rule"], f["severity"], f["details"].get("check"), f["line"]) for f in findings
             if f["rule"] == "team-label"] == [("team-label", "low", "warn", 1)]
+
+
+def test_worker_processes_find_what_one_process_finds(tmp_path: Path) -> None:
+    write(tmp_path, {"policies/team.yaml": POLICY,
+                     **{f"apps/d{i}.yaml": deployment(name=f"d{i}", labels="{}" if i % 2 else "{team: a}",
+                                                      replicas=i) for i in range(16)}})
+    runs = [custom(check(str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"), "-j", jobs)[1])
+            for jobs in ("1", "2")]
+    assert runs[0] == runs[1] and len(runs[0]) == 8 + 5
