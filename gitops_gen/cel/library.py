@@ -3,14 +3,14 @@
 cel-cpp gives the standard library, the macros, optional types (``.?``, ``[?]``, ``orValue``),
 the strings extension, ``cel.bind`` and ``math``.  The Kubernetes libraries exist in no Python
 package, so they are written here in Python: ``quantity``, ``url``, ``ip``/``cidr``, ``sets``,
-the ``lists`` functions ``isSorted``/``sum``/``min``/``max``, and the regex functions
-``find``/``findAll``.
+the ``lists`` functions ``isSorted``/``sum``/``min``/``max``, the regex functions
+``find``/``findAll``, and ``format`` (:mod:`.formats`).
 
 cel-expr-python cannot return an opaque type from a Python function, so a quantity, URL, IP or
 CIDR is a one-entry map keyed by its type's name (``{"@kubernetes.Quantity": "3/2"}``) holding
 one canonical spelling per value, so ``==`` means the same value.  What cannot be built on this
 binding (Python functions cannot return optionals, and a function the strings extension declares
-cannot be overloaded) is left out and said so in the README: the ``format`` library, the lists
+cannot be overloaded) is left out and said so in the README: ``format.named()``, the lists
 ``indexOf``/``lastIndexOf`` (the strings ones work), and ``string()`` of an IP or CIDR.
 """
 
@@ -25,6 +25,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import SplitResult, parse_qs, quote, unquote, urlsplit
 
+from gitops_gen.cel.formats import errors as format_errors
 from gitops_gen.cel.quantity import INT64_MAX, INT64_MIN, QuantityError, canonical, from_canonical, parse_quantity
 
 #: The variables of an admission policy's expressions.
@@ -279,6 +280,7 @@ _FUNCTIONS: tuple[tuple[str, str, str, tuple[str, ...], bool, Callable[..., Any]
     ("find", "string_find", "string", ("string", "string"), True, _find),
     ("findAll", "string_find_all", "strings", ("string", "string"), True, _find_all),
     ("findAll", "string_find_all_n", "strings", ("string", "string", "int"), True, _find_all),
+    ("__gg_format_errors", "gitops_gen_format_errors", "strings", ("string", "string"), False, format_errors),
     ("sets.contains", "list_sets_contains", "bool", ("list", "list"), False, _contains_all),
     ("sets.equivalent", "list_sets_equivalent", "bool", ("list", "list"), False,
      lambda a, b: _contains_all(a, b) and _contains_all(b, a)),

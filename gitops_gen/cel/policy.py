@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitops_gen.cel.formats import rewrite as rewrite_formats
 from gitops_gen.cel.inline import weave
 from gitops_gen.cel.library import environment
 from gitops_gen.cel.match import MatchResources, read_match, read_selector
@@ -118,8 +119,8 @@ def compile_expression(resource: Resource, path: FieldPath, variables: Sequence[
     if _AUTHORIZER.search(text):
         raise _error(resource, path, f"{_dotted(path)}: `authorizer` cannot be evaluated offline (it asks the "
                                      "cluster's authorizer about the requesting user); this policy is refused")
-    program = _compile(resource, path, text)
-    woven = weave(read or text, variables)
+    program = _compile(resource, path, rewrite_formats(text))
+    woven = weave(rewrite_formats(read or text), [(n, rewrite_formats(t)) for n, t in variables])
     if woven != text:
         program = _compile(resource, path, woven)
     return Compiled(text, path, program)

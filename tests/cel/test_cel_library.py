@@ -108,3 +108,32 @@ def test_kubernetes_cel_library_examples(expression: str) -> None:
 def test_errors_are_cel_errors(expression: str, words: str) -> None:
     result = evaluate(expression, object={})
     assert isinstance(result, tuple) and result[0] == "error" and words in result[1]
+
+
+FORMATS = [
+    "!format.dns1123Label().validate('my-label-name').hasValue()",
+    "format.dns1123Label().validate('Bad_Name').value()[0].contains('RFC 1123 label')",
+    "!format.dns1123Subdomain().validate('apiextensions.k8s.io').hasValue()",
+    "format.dns1123Subdomain().validate('a..b').hasValue()",
+    "!format.dns1035Label().validate('my-name').hasValue() && format.dns1035Label().validate('1abc').hasValue()",
+    "!format.qualifiedName().validate('apiextensions.k8s.io/v1beta1').hasValue()",
+    "format.qualifiedName().validate('/name').hasValue()",
+    "!format.dns1123LabelPrefix().validate('my-label-prefix-').hasValue()",
+    "!format.dns1123SubdomainPrefix().validate('mysubdomain.prefix.-').hasValue()",
+    "!format.dns1035LabelPrefix().validate('my-label-prefix-').hasValue()",
+    "!format.labelValue().validate('').hasValue() && format.labelValue().validate('-x').hasValue()",
+    "!format.uri().validate('http://example.com').hasValue() && format.uri().validate('relative').hasValue()",
+    "!format.uuid().validate('123e4567-e89b-12d3-a456-426614174000').hasValue()",
+    "!format.byte().validate('aGVsbG8=').hasValue() && format.byte().validate('@@').hasValue()",
+    "!format.date().validate('2021-01-01').hasValue() && format.date().validate('2021-13-01').hasValue()",
+    "!format.datetime().validate('2021-01-01T00:00:00Z').hasValue()",
+    "format.datetime().validate('2021-01-01').hasValue()",
+    "format.dns1123Label().validate(object.metadata.labels.team + ')').value().size() == 1",
+]
+
+
+@pytest.mark.parametrize("expression", FORMATS)
+def test_the_format_library_on_the_documentation_examples(expression: str) -> None:
+    from gitops_gen.cel.formats import rewrite
+
+    assert evaluate(rewrite(expression), object={"metadata": {"labels": {"team": "a"}}}) is True

@@ -404,3 +404,11 @@ def test_worker_processes_find_what_one_process_finds(tmp_path: Path) -> None:
     runs = [custom(check(str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"), "-j", jobs)[1])
             for jobs in ("1", "2")]
     assert runs[0] == runs[1] and len(runs[0]) == 8 + 5
+
+
+def test_a_policy_may_use_the_format_library(tmp_path: Path) -> None:
+    policy = POLICY.replace("object.spec.replicas <= 10",
+                            "\"!format.labelValue().validate(variables.team + '-').hasValue()\"")
+    write(tmp_path, {"policies/team.yaml": policy, "apps/web.yaml": deployment()})
+    _, findings, _ = check(str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"))
+    assert custom(findings) == [("team-label", "web.yaml", 8, "at most 10 replicas")]
