@@ -85,11 +85,39 @@ def _finish(report: Report, fmt: str, output: Path | None, fail_on: str | None, 
     sys.exit(1 if any(counts_toward_failure(f, threshold) for f in report.findings) else 0)
 
 
-def _resolve_config(paths: Sequence[str], config_file: Path | None, preset: str | None) -> Config:
-    from gitops_gen.config import find_config, load_config
+def _resolve_config(paths: Sequence[str], config_file: Path | None, preset: str | None,
+                    policies: Sequence[str] = (), params: Sequence[str] = (),
+                    kubernetes_version: str | None = None) -> Config:
+    """The run's configuration; with policy folders (``--policies``, ``policies:``), validated
+    against the bundled catalogue plus the policies' rules."""
+    from gitops_gen.config import declared_policies, find_config, load_config
 
     path = config_file or (find_config(Path(paths[0])) if paths else None)
-    return load_config(path, preset=preset)
+    declared, version = declared_policies(path) if path is not None else ([], None)
+    folders = [*declared, *policies]
+    if not folders:
+        if params:
+            raise UsageError("--params goes with --policies (or policies: in the configuration)")
+        return load_config(path, preset=preset)
+    from gitops_gen.catalogue import bundled
+    from gitops_gen.cel import load_policies, with_policies
+
+    loaded = load_policies(folders, params, [p for p in paths if p != "-"],
+                           kubernetes_version=kubernetes_version or version or "1.31")
+    for warning in loaded.warnings:
+        click.echo(f"gitops-gen: warning: {warning}", err=True)
+    return load_config(path, preset=preset, catalogue=with_policies(bundled(), loaded))
+
+
+def _policies_only(config: Config) -> Config:
+    """``validate`` with policies: the policies' rules on, every bundled rule off."""
+    from dataclasses import replace
+
+    from gitops_gen.catalogue import bundled
+
+    own = bundled().rules
+    return replace(config, rules={rule_id: replace(s, enabled=s.enabled and rule_id not in own)
+                                  for rule_id, s in config.rules.items()})
 
 
 _common = [
@@ -104,6 +132,10 @@ _common = [
                  help="Lowest severity that makes the exit code 1 [default: medium]."),
     click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
                  help="Write the report to this file instead of standard output."),
+    click.option("--policies", "policies", multiple=True, type=click.Path(exists=True, path_type=str),
+                 help="Folder of ValidatingAdmissionPolicies (and bindings) to check as rules (repeatable)."),
+    click.option("--params", "params", multiple=True, type=click.Path(exists=True, path_type=str),
+                 help="File or folder of parameter objects for policies with a paramKind (repeatable)."),
 ]
 
 
@@ -144,6 +176,8 @@ class _Group(click.Group):
                    "keeping your edits."),
         "graph": ("gitops_gen.graph_cli", "graph_command",
                   "Resolve the Argo CD app-of-apps tree of REPO the way Argo CD would, without a cluster."),
+        "policy": ("gitops_gen.policy_cli", "policy_command",
+                   "Write, test and export custom policies (Kubernetes ValidatingAdmissionPolicies in CEL)."),
     }
     _listing = False
 
@@ -179,11 +213,18 @@ def main() -> None:
 @_with_common
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def validate(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple[str, ...],
-             require_schemas: bool | None, fail_on: str | None, output: Path | None, fmt: str) -> None:
-    """Validate manifests: YAML as Kubernetes reads it, and strict schemas (core kinds, CRDs, Argo CD)."""
+             require_schemas: bool | None, fail_on: str | None, output: Path | None, policies: tuple[str, ...],
+             params: tuple[str, ...], fmt: str) -> None:
+    """Validate manifests: YAML as Kubernetes reads it, and strict schemas (core kinds, CRDs, Argo CD).
+
+    With --policies (or policies: in the configuration), the ValidatingAdmissionPolicies too.
+    """
     try:
-        config = _resolve_config(paths, None, None)
-        report = _run(paths, config, rules=False, kubernetes_version=kubernetes_version, crds=crds,
+        config = _resolve_config(paths, None, None, policies, params, kubernetes_version)
+        with_policies = "policy-error" in config.catalogue.rules  # the rule that comes with policies
+        if with_policies:
+            config = _policies_only(config)
+        report = _run(paths, config, rules=with_policies, kubernetes_version=kubernetes_version, crds=crds,
                       require_schemas=require_schemas, jobs=0)
     except GitopsGenError as exc:
         _fail(exc)
@@ -210,7 +251,8 @@ def validate(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple
 @click.option("--no-cache", "no_cache", is_flag=True,
               help="Check every file and convert every CRD schema (neither read nor write the caches).")
 def check(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple[str, ...],
-          require_schemas: bool | None, fail_on: str | None, output: Path | None, fmt: str,
+          require_schemas: bool | None, fail_on: str | None, output: Path | None, policies: tuple[str, ...],
+          params: tuple[str, ...], fmt: str,
           config_file: Path | None, preset: str | None, jobs: int, base_ref: str | None, head_ref: str | None,
           show_all: bool, cache_dir: str | None, no_cache: bool) -> None:
     """Check manifests against every enabled rule (validation included).
@@ -222,7 +264,7 @@ def check(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple[st
     in the next run or in the other tree of a gate.
     """
     try:
-        config = _resolve_config(paths, config_file, preset)
+        config = _resolve_config(paths, config_file, preset, policies, params, kubernetes_version)
         if no_cache and cache_dir is not None:
             raise UsageError("--cache-dir and --no-cache exclude each other")
         if not no_cache and cache_dir is None:
@@ -250,13 +292,30 @@ def check(paths: tuple[str, ...], kubernetes_version: str | None, crds: tuple[st
     _finish(report, fmt, output, fail_on, config)
 
 
+_policies_option = click.option("--policies", "policies", multiple=True, type=click.Path(exists=True, path_type=str),
+                                help="Folder of ValidatingAdmissionPolicies: list them too (repeatable).")
+
+
+def _rule_docs(policies: Sequence[str]) -> Any:
+    """The bundled rules' documentation, with the custom policies of ``policies`` folders."""
+    from gitops_gen.catalogue import bundled, rule_docs
+
+    if not policies:
+        return rule_docs()
+    from gitops_gen.cel import load_policies, with_policies
+
+    try:
+        return with_policies(bundled(), load_policies(policies)).docs
+    except GitopsGenError as exc:
+        _fail(exc)
+
+
 @main.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def rules_command(fmt: str) -> None:
+@_policies_option
+def rules_command(fmt: str, policies: tuple[str, ...]) -> None:
     """List every rule: id, default severity, category, description."""
-    from gitops_gen.catalogue import rule_docs
-
-    docs = sorted(rule_docs().values(), key=lambda d: (d.category, d.id))
+    docs = sorted(_rule_docs(policies).values(), key=lambda d: (d.category, d.id))
     if fmt == "json":
         import json
 
@@ -272,15 +331,15 @@ def rules_command(fmt: str) -> None:
 
 @main.command()
 @click.argument("rule")
-def explain(rule: str) -> None:
+@_policies_option
+def explain(rule: str, policies: tuple[str, ...]) -> None:
     """Show a rule's documentation: rationale, options, passing and failing examples."""
-    from gitops_gen.catalogue import rule_docs
-
-    doc = rule_docs().get(rule)
+    docs = _rule_docs(policies)
+    doc = docs.get(rule)
     if doc is None:
         import difflib
 
-        close = difflib.get_close_matches(rule, list(rule_docs()), n=3)
+        close = difflib.get_close_matches(rule, list(docs), n=3)
         hint = f" (did you mean: {', '.join(close)}?)" if close else ""
         click.echo(f"gitops-gen: error: unknown rule {rule!r}{hint}", err=True)
         sys.exit(2)

@@ -9,6 +9,7 @@ Resolved once, centrally (as yamllint does): rules only ever see their own valid
     kubernetes-version: "1.31"
     require-schemas: false
     crds: [crds/]                     # CRD folders, relative to this file
+    policies: [policies/]             # ValidatingAdmissionPolicy folders (custom rules), relative to this file
     ignore: ["vendor/**"]             # path globs (relative to this file's folder) not read at all
     repo-urls: [https://github.com/org/gitops.git]   # this repository as Argo CD fetches it (graph)
     limits: {max-file-bytes: 16777216, max-nodes: 500000, max-depth: 200}   # hostile-input budgets
@@ -42,7 +43,8 @@ from gitops_gen.schemas.versions import parse_version
 
 CONFIG_NAMES = (".gitops-gen.yaml", ".gitops-gen.yml")
 _TOP_KEYS = frozenset({"extends", "fail-on", "kubernetes-version", "require-schemas", "crds", "ignore",
-                       "rules", "waivers", "only-categories", "blueprint", "limits", "repo-urls"})
+                       "rules", "waivers", "only-categories", "blueprint", "limits", "repo-urls",
+                       "policies"})
 _LIMIT_KEYS = {"max-file-bytes": "max_file_bytes", "max-nodes": "max_nodes", "max-depth": "max_depth"}
 _MATCH_KEYS = frozenset({"kind", "namespace", "name", "path"})
 _WAIVER_KEYS = frozenset({"rule", "match", "reason", "expires"})
@@ -80,6 +82,8 @@ class Config:
     kubernetes_version: str | None = None
     require_schemas: bool | None = None
     crds: tuple[str, ...] = ()
+    #: Folders of ValidatingAdmissionPolicies (``policies``); their rules are in :attr:`catalogue`.
+    policies: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
     #: The URLs Argo CD fetches this repository by (``repo-urls``): Applications whose source is
     #: one of them are resolved from the checked tree (the app-of-apps graph).
@@ -143,14 +147,40 @@ def preset_path(name: str) -> Path:
 def load_config(path: Path | None = None, *, preset: str | None = None, today: dt.date | None = None,
                 catalogue: Catalogue | None = None) -> Config:
     """Resolve a configuration file (or, with no file, the named preset or ``default``), validated
-    against ``catalogue`` (the bundled one by default).  Anything unknown or of the wrong type is a
-    ConfigError naming it, with a did-you-mean: nothing is left to fail mid-run."""
+    against ``catalogue`` (by default the bundled one, plus the policies the file's ``policies:``
+    folders hold).  Anything unknown or of the wrong type is a ConfigError naming it, with a
+    did-you-mean: nothing is left to fail mid-run."""
+    if catalogue is None and path is not None:
+        folders, version = declared_policies(path)
+        if folders:
+            from gitops_gen.cel import load_policies, with_policies  # only configurations with policies pay
+
+            catalogue = with_policies(bundled(), load_policies(folders, kubernetes_version=version or "1.31"))
     config = defaults(catalogue)
     if path is None:
         return _apply_file(config, preset_path(preset or "default"), set(), today)
     if preset:
         config = _apply_file(config, preset_path(preset), set(), today)
     return replace(_apply_file(config, path, set(), today), base=str(path.parent))
+
+
+def declared_policies(path: Path, seen: frozenset[Path] = frozenset()) -> tuple[list[str], str | None]:
+    """The policy folders a configuration file (and the files it extends) declares, and its
+    ``kubernetes-version``: read before the configuration proper, whose ``rules:`` may name the
+    policies.  Malformed values are left for :func:`load_config` to report."""
+    if path.resolve() in seen:
+        return [], None
+    data, _ = _read(path)
+    folders: list[str] = []
+    version = data.get("kubernetes-version")
+    base = data.get("extends")
+    if isinstance(base, str) and base.endswith((".yaml", ".yml")) and (path.parent / base).is_file():
+        folders, inherited = declared_policies(path.parent / base, seen | {path.resolve()})
+        version = version if version is not None else inherited
+    raw = data.get("policies")
+    if isinstance(raw, list):
+        folders += [str(path.parent / c) for c in raw if isinstance(c, str)]
+    return folders, str(version) if version is not None else None
 
 
 def _read(path: Path) -> tuple[dict[str, Any], NodePositions]:
@@ -230,6 +260,8 @@ def _apply_file(config: Config, path: Path, seen: set[Path], today: dt.date | No
         updates["require_schemas"] = data["require-schemas"]
     if "crds" in data:
         updates["crds"] = config.crds + tuple(str(path.parent / c) for c in _strings(data, "crds", fail))
+    if "policies" in data:
+        updates["policies"] = config.policies + tuple(str(path.parent / c) for c in _strings(data, "policies", fail))
     if "ignore" in data:
         updates["ignore"] = config.ignore + tuple(_strings(data, "ignore", fail))
     if "repo-urls" in data:

@@ -84,6 +84,10 @@ class TreeIndex:
     #: The resolved Argo CD app-of-apps graph of the checked repository
     #: (:class:`gitops_gen.argocd.graph.Graph`), when one was resolved.
     graph: Any = None
+    #: Name -> the Namespace object's data (admission policies' namespaceSelector, namespaceObject).
+    namespace_objects: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    #: (group, kind) -> plural resource name of every CRD among the inputs (admission policies' rules).
+    crd_plurals: Mapping[tuple[str, str], str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def patch_files(self) -> frozenset[str]:
@@ -95,15 +99,15 @@ class TreeIndex:
         return self.supplied.get(abspath, ())
 
 
-#: One fact of the index, small enough to send between processes: ``("namespace", name)``,
-#: ``("project", name)``, ``("app", AppRef)`` or ``("crd", (group, kind))``.
+#: One fact of the index, small enough to send between processes: ``("namespace", (name, data))``,
+#: ``("project", name)``, ``("app", AppRef)`` or ``("crd", (group, kind, plural or None))``.
 Fact = tuple[str, Any]
 
 
 def _fact(r: Resource) -> Fact | None:
     """What the index takes from one resource (None: nothing)."""
     if r.kind == "Namespace" and r.name:
-        return ("namespace", r.name)
+        return ("namespace", (r.name, r.data))
     if r.kind == "AppProject" and r.name:
         return ("project", r.name)
     if r.kind in ("Application", "ApplicationSet") and r.group == "argoproj.io":
@@ -113,7 +117,8 @@ def _fact(r: Resource) -> Fact | None:
     if r.kind == "CustomResourceDefinition":
         group, kind = r.get(("spec", "group")), r.get(("spec", "names", "kind"))
         if isinstance(group, str) and isinstance(kind, str):
-            return ("crd", (group, kind))
+            plural = r.get(("spec", "names", "plural"))
+            return ("crd", (group, kind, plural if isinstance(plural, str) else None))
     return None
 
 
@@ -125,6 +130,8 @@ class _Gather:
         self.projects: set[str] = set()
         self.apps: list[AppRef] = []
         self.crds: set[tuple[str, str]] = set()
+        self.namespace_objects: dict[str, Mapping[str, Any]] = {}
+        self.crd_plurals: dict[tuple[str, str], str] = {}
 
     def add(self, r: Resource) -> None:
         fact = _fact(r)
@@ -134,17 +141,24 @@ class _Gather:
     def take(self, fact: Fact) -> None:
         what, value = fact
         if what == "namespace":
-            self.namespaces.add(value)
+            name, data = value
+            self.namespaces.add(name)
+            self.namespace_objects.setdefault(name, data)
         elif what == "project":
             self.projects.add(value)
         elif what == "app":
             self.apps.append(value)
         else:
-            self.crds.add(value)
+            group, kind, plural = value
+            self.crds.add((group, kind))
+            if plural is not None:
+                self.crd_plurals[(group, kind)] = plural
 
     def index(self, kustomizations: Sequence[Kustomization] = ()) -> TreeIndex:
         return TreeIndex(frozenset(self.namespaces), frozenset(self.projects), tuple(self.apps),
-                         frozenset(self.crds), tuple(kustomizations), MappingProxyType(_supplied(kustomizations)))
+                         frozenset(self.crds), tuple(kustomizations), MappingProxyType(_supplied(kustomizations)),
+                         namespace_objects=MappingProxyType(self.namespace_objects),
+                         crd_plurals=MappingProxyType(self.crd_plurals))
 
 
 class CrdSink(Protocol):

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from gitops_gen.catalogue import Catalogue
 from gitops_gen.config import Config, find_config, load_config
 from gitops_gen.gate.keys import Units, finding_key
 from gitops_gen.gate.refs import open_repository, resolve, write_tree
@@ -188,12 +189,12 @@ def _guardrail_resources(root: str, changed: Iterable[str]) -> list[Resource]:
     return out
 
 
-def _config_of(root: str) -> tuple[Config | None, str | None]:
+def _config_of(root: str, catalogue: Catalogue | None) -> tuple[Config | None, str | None]:
     found = find_config(Path(root))
     if found is None or not str(found).startswith(root.rstrip(os.sep) + os.sep):
         return None, None
     try:
-        return load_config(found), str(found)
+        return load_config(found, catalogue=catalogue), str(found)
     except Exception:  # an invalid base configuration cannot be compared; the head's is checked on its own
         return None, str(found)
 
@@ -237,9 +238,10 @@ def run_gate(path: str, base_ref: str, head_ref: str | None, options: RunOptions
     with tempfile.TemporaryDirectory(prefix="gitops-gen-gate-") as tmp:
         base_root = write_tree(checkout, base_sha, os.path.join(tmp, "base"))
         head_root = write_tree(checkout, head_sha, os.path.join(tmp, "head")) if head_sha else os.path.abspath(path)
-        head_config, head_config_file = (load_config(Path(config_file)), config_file) if config_file \
-            else _config_of(head_root)
-        base_config, base_config_file = _config_of(base_root)
+        catalogue = options.config.catalogue if options.config is not None else None  # with the run's policies
+        head_config, head_config_file = (load_config(Path(config_file), catalogue=catalogue), config_file) \
+            if config_file else _config_of(head_root, catalogue)
+        base_config, base_config_file = _config_of(base_root, catalogue)
         config = head_config or options.config or load_config()
         opts = dataclasses.replace(options, config=config)
         # both trees' files are shown as head's, so that unchanged files share result cache entries
