@@ -28,30 +28,26 @@ def _too_long(value: str, limit: int) -> list[str]:
     return [f"must be no more than {limit} characters"] if len(value) > limit else []
 
 
-def _label(value: str) -> list[str]:
-    out = _too_long(value, 63)
-    if not re.fullmatch(_LABEL, value):
-        out.append("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
-                   f"start and end with an alphanumeric character (regex used for validation is '{_LABEL}')")
-    return out
+def _name_check(limit: int, pattern: str, what: str) -> Callable[[str], list[str]]:
+    """A name format: at most ``limit`` characters matching ``pattern``, else the API server's
+    messages (``what``: the rule in words)."""
+    def check(value: str) -> list[str]:
+        out = _too_long(value, limit)
+        if not re.fullmatch(pattern, value):
+            out.append(f"{what} (regex used for validation is '{pattern}')")
+        return out
+
+    return check
 
 
-def _subdomain(value: str) -> list[str]:
-    out = _too_long(value, 253)
-    pattern = f"{_LABEL}(\\.{_LABEL})*"
-    if not re.fullmatch(pattern, value):
-        out.append("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-                   f"and must start and end with an alphanumeric character (regex used for validation is '{pattern}')")
-    return out
-
-
-def _label_1035(value: str) -> list[str]:
-    out = _too_long(value, 63)
-    if not re.fullmatch(_LABEL_1035, value):
-        out.append("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
-                   f"alphabetic character, and end with an alphanumeric character (regex used for validation is "
-                   f"'{_LABEL_1035}')")
-    return out
+_label = _name_check(63, _LABEL, "a lowercase RFC 1123 label must consist of lower case alphanumeric characters "
+                                 "or '-', and must start and end with an alphanumeric character")
+_subdomain = _name_check(253, f"{_LABEL}(\\.{_LABEL})*",
+                         "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
+                         "or '.', and must start and end with an alphanumeric character")
+_label_1035 = _name_check(63, _LABEL_1035, "a DNS-1035 label must consist of lower case alphanumeric characters or "
+                                           "'-', start with an alphabetic character, and end with an alphanumeric "
+                                           "character")
 
 
 def _prefix(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:

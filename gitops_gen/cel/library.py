@@ -41,18 +41,22 @@ def _unwrap(value: Any, key: str) -> str:
     raise TypeError(f"no such overload: expected a {key.lstrip('@')}")
 
 
+def _parses(parse: Callable[[str], Any], error: type[Exception]) -> Callable[[str], bool]:
+    """``isQuantity``, ``isURL``...: whether ``parse`` takes the text without raising ``error``."""
+    def check(text: str) -> bool:
+        try:
+            parse(text)
+        except error:
+            return False
+        return True
+
+    return check
+
+
 # -- quantity ------------------------------------------------------------------------------------
 
 def quantity(text: str) -> dict[str, str]:
     return {QUANTITY: canonical(parse_quantity(text))}
-
-
-def _is_quantity(text: str) -> bool:
-    try:
-        parse_quantity(text)
-    except QuantityError:
-        return False
-    return True
 
 
 def _q(value: Any) -> Fraction:
@@ -83,14 +87,6 @@ def url(text: str) -> dict[str, str]:
     except ValueError as exc:
         raise ValueError(f"URL parse error during conversion from string: {exc}") from None
     return {URL: text}
-
-
-def _is_url(text: str) -> bool:
-    try:
-        url(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _split(value: Any) -> SplitResult:
@@ -137,14 +133,6 @@ def ip(text: str) -> dict[str, str]:
     return {IP: str(_parse_ip(text))}
 
 
-def _is_ip(text: str) -> bool:
-    try:
-        _parse_ip(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _ip_is_canonical(text: str) -> bool:
     return str(_parse_ip(text)) == text
 
@@ -179,14 +167,6 @@ def _parse_cidr(text: str) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
 
 def cidr(text: str) -> dict[str, str]:
     return {CIDR: str(_parse_cidr(text))}
-
-
-def _is_cidr(text: str) -> bool:
-    try:
-        _parse_cidr(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _interface(value: Any) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
@@ -234,7 +214,7 @@ def _contains_all(a: Sequence[Any], b: Sequence[Any]) -> bool:
 #: (name, overload id, return type, parameter types, member, implementation); types by name.
 _FUNCTIONS: tuple[tuple[str, str, str, tuple[str, ...], bool, Callable[..., Any]], ...] = (
     ("quantity", "quantity_string", "Q", ("string",), False, quantity),
-    ("isQuantity", "is_quantity_string", "bool", ("string",), False, _is_quantity),
+    ("isQuantity", "is_quantity_string", "bool", ("string",), False, _parses(parse_quantity, QuantityError)),
     ("sign", "quantity_sign", "int", ("Q",), True, lambda q: (_q(q) > 0) - (_q(q) < 0)),
     ("isInteger", "quantity_is_integer", "bool", ("Q",), True, lambda q: _q(q).denominator == 1),
     ("asInteger", "quantity_as_integer", "int", ("Q",), True, _as_integer),
@@ -247,7 +227,7 @@ _FUNCTIONS: tuple[tuple[str, str, str, tuple[str, ...], bool, Callable[..., Any]
     ("isGreaterThan", "quantity_greater", "bool", ("Q", "Q"), True, lambda a, b: _compare(a, b) > 0),
     ("compareTo", "quantity_compare", "int", ("Q", "Q"), True, _compare),
     ("url", "string_to_url", "Q", ("string",), False, url),
-    ("isURL", "is_url_string", "bool", ("string",), False, _is_url),
+    ("isURL", "is_url_string", "bool", ("string",), False, _parses(url, ValueError)),
     ("getScheme", "url_get_scheme", "string", ("Q",), True, lambda u: _split(u).scheme),
     ("getHost", "url_get_host", "string", ("Q",), True, lambda u: _split(u).netloc.rpartition("@")[2]),
     ("getHostname", "url_get_hostname", "string", ("Q",), True, _hostname),
@@ -255,7 +235,7 @@ _FUNCTIONS: tuple[tuple[str, str, str, tuple[str, ...], bool, Callable[..., Any]
     ("getEscapedPath", "url_get_escaped_path", "string", ("Q",), True, _escaped_path),
     ("getQuery", "url_get_query", "query", ("Q",), True, _query),
     ("ip", "string_to_ip", "Q", ("string",), False, ip),
-    ("isIP", "is_ip_string", "bool", ("string",), False, _is_ip),
+    ("isIP", "is_ip_string", "bool", ("string",), False, _parses(_parse_ip, ValueError)),
     ("ip.isCanonical", "ip_is_canonical", "bool", ("string",), False, _ip_is_canonical),
     ("family", "ip_family", "int", ("Q",), True, lambda a: _address(a).version),
     ("isUnspecified", "ip_is_unspecified", "bool", ("Q",), True, lambda a: _address(a).is_unspecified),
@@ -265,7 +245,7 @@ _FUNCTIONS: tuple[tuple[str, str, str, tuple[str, ...], bool, Callable[..., Any]
      lambda a: _address(a).is_link_local),
     ("isGlobalUnicast", "ip_is_global_unicast", "bool", ("Q",), True, _global_unicast),
     ("cidr", "string_to_cidr", "Q", ("string",), False, cidr),
-    ("isCIDR", "is_cidr_string", "bool", ("string",), False, _is_cidr),
+    ("isCIDR", "is_cidr_string", "bool", ("string",), False, _parses(_parse_cidr, ValueError)),
     ("containsIP", "cidr_contains_ip", "bool", ("Q", "Q"), True, _contains_ip),
     ("containsIP", "cidr_contains_ip_string", "bool", ("Q", "string"), True, _contains_ip),
     ("containsCIDR", "cidr_contains_cidr", "bool", ("Q", "Q"), True, _contains_cidr),

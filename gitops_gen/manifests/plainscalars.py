@@ -103,24 +103,24 @@ def _plain_at(part: bytes, text: bytes, *, ends: bool = True) -> bool:
     return False
 
 
+#: rapidyaml's node questions for a key and for a value: has it, is it plain, its text, is it an alias.
+_SIDES = (("has_key", "is_key_plain", "key", "is_key_ref"), ("has_val", "is_val_plain", "val", "is_val_ref"))
+
+
 def _plain_in_tree(tree: Any, texts: set[bytes], starts: tuple[bytes, ...] = ()) -> bool:
     """True when a plain (unquoted, not block) key or value of ``tree`` is one of ``texts`` or
     starts with one of ``starts``, or (with ``*`` among ``starts``) when the tree has an alias."""
     alias = b"*" in starts
+    sides = [tuple(getattr(tree, name) for name in side) for side in _SIDES]
     for node in range(tree.size()):
-        if tree.has_val(node):
-            if tree.is_val_plain(node):
-                val = _text(tree.val(node))
-                if val in texts or (starts and val.startswith(starts)):
+        for has, is_plain, text_of, is_ref in sides:
+            if not has(node):
+                continue
+            if is_plain(node):
+                text = _text(text_of(node))
+                if text in texts or (starts and text.startswith(starts)):
                     return True
-            elif alias and tree.is_val_ref(node):
-                return True
-        if tree.has_key(node):
-            if tree.is_key_plain(node):
-                key = _text(tree.key(node))
-                if key in texts or (starts and key.startswith(starts)):
-                    return True
-            elif alias and tree.is_key_ref(node):
+            elif alias and is_ref(node):
                 return True
     return False
 
