@@ -39,8 +39,6 @@ class Workload:
     pods: tuple[PodLabels, ...]
     #: The workload's ``spec.replicas`` when written, else its ``metadata.name``.
     anchor: Anchor
-    #: Pods are spread (topologySpreadConstraints, or anti-affinity on hostname or zone).
-    spread: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,17 +50,19 @@ class Autoscaler:
     namespace: str | None
     #: The minimum; None when it is not a number.  KEDA: None when unset (0, scale to zero).
     minimum: int | None
-    #: ``spec.minReplicas`` (``minReplicaCount``) when written, else the autoscaler's ``spec``.
-    anchor: Anchor
     label: str
+    #: ``spec.minReplicas`` (``minReplicaCount``) when written, else the autoscaler's ``spec``
+    #: (None when the rule never reports on the autoscaler: a position costs).
+    anchor: Anchor | None = None
 
 
 def _number(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def workload_fact(resource: Resource, spread: bool = False) -> Workload | None:
-    """The :class:`Workload` of a replicated workload or InferenceService (None for others)."""
+def workload_fact(resource: Resource, with_pods: bool = True) -> Workload | None:
+    """The :class:`Workload` of a replicated workload or InferenceService (None for others);
+    ``with_pods`` False leaves out its pods' labels (for rules that match nothing against them)."""
     if not resource.name or resource.kind not in REPLICATED_KINDS | {"InferenceService"}:
         return None
     if resource.kind == "InferenceService":
@@ -72,15 +72,16 @@ def workload_fact(resource: Resource, spread: bool = False) -> Workload | None:
         count = 1 if low is None else _number(low)
         at = ("spec", "predictor", "minReplicas") if low is not None else ("metadata", "name")
         return Workload(resource.kind, resource.name, resource.namespace, count, low is not None,
-                        tuple(workload_pods(resource)), anchor(resource, at), spread)
+                        tuple(workload_pods(resource)) if with_pods else (), anchor(resource, at))
     written = resource.get(("spec", "replicas")) is not None
     at = ("spec", "replicas") if written else ("metadata", "name")
     return Workload(resource.kind, resource.name, resource.namespace, replicas(resource), written,
-                    tuple(workload_pods(resource)), anchor(resource, at, at_value=written), spread)
+                    tuple(workload_pods(resource)) if with_pods else (), anchor(resource, at, at_value=written))
 
 
-def autoscaler_fact(resource: Resource) -> Autoscaler | None:
-    """The :class:`Autoscaler` of an HPA or ScaledObject (None for others or without a target)."""
+def autoscaler_fact(resource: Resource, located: bool = True) -> Autoscaler | None:
+    """The :class:`Autoscaler` of an HPA or ScaledObject (None for others or without a target);
+    ``located`` False leaves out its anchor (for rules that never report on it)."""
     if resource.kind == "HorizontalPodAutoscaler" and resource.group == "autoscaling":
         field, default_kind, default_min = "minReplicas", None, 1
     elif resource.kind == "ScaledObject" and resource.group == "keda.sh":
@@ -95,8 +96,8 @@ def autoscaler_fact(resource: Resource) -> Autoscaler | None:
     minimum = default_min if value is None else _number(value)
     at = ("spec", field) if value is not None else ("spec",)
     label = f"{resource.kind} {resource.name or '<unnamed>'}"
-    return Autoscaler(kind, name, resource.namespace, minimum, anchor(resource, at, at_value=value is not None),
-                      label)
+    return Autoscaler(kind, name, resource.namespace, minimum, label,
+                      anchor(resource, at, at_value=value is not None) if located else None)
 
 
 def same_namespace(a: str | None, b: str | None) -> bool:
@@ -116,11 +117,6 @@ def autoscaled(workloads: Iterable[Workload], scalers: Iterable[Autoscaler]) -> 
                 found[id(workload)] = scaler
                 break
     return found
-
-
-def selects(selector: Selector, workload: Workload) -> bool:
-    """True when ``selector`` (not empty) selects pods of ``workload``."""
-    return any(selector.matches(pod.labels, pod.open) for pod in workload.pods)
 
 
 def pdb_selector(resource: Resource) -> Selector | None:

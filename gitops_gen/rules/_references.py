@@ -137,10 +137,11 @@ def _service(resource: Resource) -> Iterator[Offered | PodSelector]:
     selector = map_selector(resource.get(("spec", "selector")))
     if selector is None or selector.empty or selector.templated:
         return
-    ports = tuple((target, anchor(resource, ("spec", "ports", i, "targetPort"), at_value=True))
-                  for i, port in items(resource.get(("spec", "ports")))
-                  if isinstance(target := port.get("targetPort"), str) and not target.isdigit()
-                  and not templated(target))
+    named = [target for _, port in items(resource.get(("spec", "ports")))
+             if isinstance(target := port.get("targetPort"), str) and not target.isdigit() and not templated(target)]
+    # on the ports: key (the message names the port): a shallow position, found without composing
+    # the document, as every Service with a named target port would need
+    ports = tuple((target, anchor(resource, ("spec", "ports"))) for target in named) if named else ()
     yield PodSelector("service-selector", f"Service {resource.name}", resource.namespace, selector,
                       anchor(resource, ("spec", "selector")), ports)
 
@@ -187,7 +188,7 @@ def _scale_target(resource: Resource) -> Iterator[NameRef | Local]:
         return
     if not templated(name) and kind in SCALABLE_GROUPS:
         yield NameRef("hpa-target", owner, kind, name, resource.namespace,
-                      anchor(resource, ("spec", "scaleTargetRef", "name"), at_value=True))
+                      anchor(resource, ("spec", "scaleTargetRef")))
 
 
 def _accounts(resource: Resource) -> Iterator[NameRef]:
@@ -222,13 +223,14 @@ def reference_facts(resource: Resource) -> Iterator[object]:
     elif kind == "Profile" and resource.group == "kubeflow.org" and resource.name:
         for account in ("default-editor", "default-viewer"):
             yield Offered("ServiceAccount", account, resource.name, folder(resource))
-    if SCALABLE_GROUPS.get(kind) is not None and resource.name:
-        yield Offered(kind, resource.name, resource.namespace, folder(resource))
+    pods: tuple[PodLabels, ...] = ()
     if kind in REPLICATED_KINDS or runs_pods(resource) or kind in ("DaemonSet", "PodTemplate"):
         pods = tuple(workload_pods(resource))
-        if pods:
+        if pods:  # also what an autoscaler may target: no Offered fact of its own
             yield Pods(kind, resource.name, resource.namespace, pods, _port_names(resource), folder(resource))
         yield from _selector_mismatch(resource)
+    if not pods and SCALABLE_GROUPS.get(kind) is not None and resource.name:
+        yield Offered(kind, resource.name, resource.namespace, folder(resource))
     if kind in WORKLOAD_KINDS:
         yield from _probe_ports(resource)
         yield from _accounts(resource)

@@ -15,9 +15,10 @@ called dangling, while a plain typo still is.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, Generic, TypeVar
 
 from gitops_gen.model import FieldPath, Resource
 from gitops_gen.rules._podtypes import dig
@@ -41,9 +42,16 @@ def _added(key: str, keys: tuple[str, ...]) -> bool:
     return any(key.startswith(k) if k.endswith("/") else key == k for k in keys)
 
 
+@lru_cache(maxsize=4096)
 def added_by_controller(key: str, open_labels: bool) -> bool:
-    """True when pods may carry ``key`` without their template showing it."""
+    """True when pods may carry ``key`` without their template showing it (asked for every
+    selector and pod of a tree: remembered)."""
     return _added(key, _CONTROLLER_KEYS) or (open_labels and _added(key, _OPERATOR_KEYS))
+
+
+def always_shown(key: str) -> bool:
+    """True when no controller or operator adds ``key``: a pod lacking it in its template lacks it."""
+    return not added_by_controller(key, True)
 
 #: Kinds whose pods carry exactly the labels of their pod template (plus labels the controller
 #: adds that nobody selects by, such as ``pod-template-hash``).
@@ -211,3 +219,42 @@ def replicas(resource: Resource) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     return None
+
+
+T = TypeVar("T")
+
+
+class PodIndex(Generic[T]):
+    """Pod label sets by namespace and by label, so that matching thousands of selectors against
+    thousands of pods looks only at the pods that carry a selector's first plain label.
+
+    ``entries`` are (namespace, labels, open, item); an entry or query without a namespace
+    matches every namespace (the Argo CD destination decides where it goes).
+    """
+
+    def __init__(self, entries: Iterable[tuple[str | None, Labels, bool, T]]) -> None:
+        self.by_namespace: dict[str | None, list[tuple[Labels, bool, T]]] = {}
+        self.by_label: dict[tuple[str | None, str, str], list[tuple[Labels, bool, T]]] = {}
+        for namespace, labels, open_labels, item in entries:
+            entry = (labels, open_labels, item)
+            self.by_namespace.setdefault(namespace, []).append(entry)
+            for key, value in labels:
+                self.by_label.setdefault((namespace, key, value), []).append(entry)
+
+    def _namespaces(self, namespace: str | None) -> list[str | None]:
+        return list(self.by_namespace) if namespace is None else [namespace, None]
+
+    def matching(self, selector: Selector, namespace: str | None) -> Iterator[T]:
+        """The items whose labels ``selector`` selects, in ``namespace``."""
+        first = next(((k, v) for k, v in selector.match_labels if always_shown(k)), None)
+        for ns in self._namespaces(namespace):
+            pool = self.by_label.get((ns, *first), []) if first else self.by_namespace.get(ns, [])
+            for labels, open_labels, item in pool:
+                if selector.matches(labels, open_labels):
+                    yield item
+
+    def in_namespace(self, namespace: str | None) -> Iterator[T]:
+        """Every item ``namespace`` may hold."""
+        for ns in self._namespaces(namespace):
+            for _, _, item in self.by_namespace.get(ns, []):
+                yield item

@@ -22,7 +22,7 @@ Sub-checks:
 ``probe-port``              a probe names a port (``httpGet``/``tcpSocket``) its container does not
                             declare (the kubelet resolves a named port in the probing container)
 ``target-port``             a Service's named ``targetPort`` is declared by no container of the
-                            pods it selects
+                            pods it selects (on the Service's ``ports:`` key, naming the port)
 ``service-account``         ``serviceAccountName`` (or the deprecated ``serviceAccount``) names a
                             ServiceAccount the tree does not have (``default`` always exists; a
                             Kubeflow Profile provides ``default-editor`` and ``default-viewer``)
@@ -31,7 +31,8 @@ Pods are the pod templates of every object the walker knows that makes them; pod
 (KServe, training operators, Notebooks...) carry labels the manifest does not show, so a
 selector key missing from their template is taken as met, and their ports are not judged.
 Objects without a namespace match any namespace (the Argo CD destination decides).  Findings
-are on the reference (the selector, the name, the port).  Tree rule.
+are on the reference (the selector, the name, the probe's port; an autoscaler's
+``scaleTargetRef``).  Tree rule.
 
 Severities: ``selector-mismatch`` ``high`` (the sync fails); ``pdb-selector`` and
 ``networkpolicy-selector`` ``low`` (a policy written ahead of its workload is common); the
@@ -96,6 +97,7 @@ from gitops_gen.rules._references import (
     PodSelector,
     reference_facts,
 )
+from gitops_gen.rules._selectors import PodIndex
 from gitops_gen.rules.base import Anchor, Option, RuleContext, Violation
 from gitops_gen.rules.podspec import SCALABLE_GROUPS, WORKLOAD_KINDS
 
@@ -123,9 +125,10 @@ def collect(resource: Resource, ctx: RuleContext) -> Iterator[Any]:
     return iter(tuple(reference_facts(resource)))
 
 
-def _selected(selector: PodSelector, pods: list[Pods]) -> list[Pods]:
-    return [p for p in pods if same_namespace(p.namespace, selector.namespace)
-            and (p.wildcard or any(selector.selector.matches(group.labels, group.open) for group in p.pods))]
+def _selected(selector: PodSelector, index: PodIndex[int], pods: list[Pods], wildcards: list[Pods]) -> list[Pods]:
+    found = dict.fromkeys(index.matching(selector.selector, selector.namespace))
+    chosen = [pods[i] for i in found]
+    return chosen + [p for p in wildcards if same_namespace(p.namespace, selector.namespace)]
 
 
 def _target_ports(selector: PodSelector, selected: list[Pods]) -> Iterator[Violation]:
@@ -141,8 +144,14 @@ def _target_ports(selector: PodSelector, selected: list[Pods]) -> Iterator[Viola
 def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
     only_present = ctx.options.get("only-when-namespace-present", True)
     pods = [f for f in facts if isinstance(f, Pods)]
+    index = PodIndex((p.namespace, group.labels, group.open, i) for i, p in enumerate(pods) for group in p.pods)
+    wildcards = [p for p in pods if p.wildcard]
     offered: dict[tuple[str, str], list[Offered]] = {}
     present_in: set[tuple[str, str | None, str]] = {("pods", p.namespace, p.folder) for p in pods}
+    for p in pods:
+        if p.name:  # a workload is also what an autoscaler may target
+            offered.setdefault((p.kind, p.name), []).append(Offered(p.kind, p.name, p.namespace, p.folder))
+            present_in.add((p.kind, p.namespace, p.folder))
     for fact in facts:
         if isinstance(fact, Offered):
             offered.setdefault((fact.kind, fact.name), []).append(fact)
@@ -157,7 +166,7 @@ def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
         elif isinstance(fact, PodSelector):
             if not present("pods", fact.namespace, fact.anchor):
                 continue
-            selected = _selected(fact, pods)
+            selected = _selected(fact, index, pods, wildcards)
             if not selected:
                 yield Violation(f"{fact.owner} selects {fact.selector.describe()}: {_WHAT[fact.check]}",
                                 check=fact.check, anchor=fact.anchor)

@@ -70,6 +70,7 @@ from gitops_gen.rules._availability import (
     of_type,
     workload_fact,
 )
+from gitops_gen.rules._selectors import replicas
 from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "min-replicas"
@@ -97,9 +98,11 @@ def collect(resource: Resource, ctx: RuleContext) -> Iterator[Workload | Autosca
         if scaler is not None:
             yield scaler
     elif resource.kind in (ctx.options.get("kinds") or ()):
-        workload = workload_fact(resource)
-        if workload is not None:
-            yield workload
+        count = replicas(resource)
+        if count is not None and 0 < count < ctx.options.get("minimum", 2):  # only these can be reported
+            workload = workload_fact(resource, with_pods=False)
+            if workload is not None:
+                yield workload
 
 
 def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
@@ -109,7 +112,7 @@ def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
     owned = autoscaled(workloads, scalers)
     for fact in facts:
         if isinstance(fact, Autoscaler):
-            if fact.minimum is not None and 0 < fact.minimum < minimum:
+            if fact.minimum is not None and 0 < fact.minimum < minimum and fact.anchor is not None:
                 yield Violation(f"{fact.label} lets {fact.kind} {fact.name} scale down to {fact.minimum} "
                                 f"replica(s), below the floor of {minimum}: one lost node takes it down",
                                 check="hpa", anchor=fact.anchor)

@@ -83,11 +83,9 @@ from gitops_gen.rules._availability import (
     autoscaler_fact,
     of_type,
     pdb_selector,
-    same_namespace,
-    selects,
     workload_fact,
 )
-from gitops_gen.rules._selectors import Selector
+from gitops_gen.rules._selectors import PodIndex, PodLabels, Selector
 from gitops_gen.rules.base import Anchor, Option, RuleContext, Violation, anchor
 
 ID = "pod-disruption-budget"
@@ -146,19 +144,13 @@ def collect(resource: Resource, ctx: RuleContext) -> Iterator[Workload | Autosca
         if budget is not None:
             yield budget
     elif resource.kind in AUTOSCALER_KINDS:
-        scaler = autoscaler_fact(resource)
+        scaler = autoscaler_fact(resource, located=False)
         if scaler is not None:
             yield scaler
     else:
         workload = workload_fact(resource)
         if workload is not None:
             yield workload
-
-
-def _covers(budget: Budget, workload: Workload) -> bool:
-    if budget.selector is None or not same_namespace(budget.namespace, workload.namespace):
-        return False
-    return budget.selector.empty or selects(budget.selector, workload)
 
 
 def _blocking(budget: Budget, selected: list[Workload], owned: dict[int, Autoscaler]) -> Iterator[Violation]:
@@ -199,19 +191,29 @@ def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
     budgets: list[Budget] = list(of_type(facts, Budget))
     workloads: list[Workload] = list(of_type(facts, Workload))
     owned = autoscaled(workloads, of_type(facts, Autoscaler))
-    for workload in workloads:
+    index = PodIndex((w.namespace, pod.labels, pod.open, i) for i, w in enumerate(workloads)
+                     for pod in (w.pods or (PodLabels((), False, ()),)))
+    covered: set[int] = set()
+    selections: list[list[Workload]] = []
+    for budget in budgets:
+        if budget.selector is None:
+            found: list[int] = []
+        elif budget.selector.empty:
+            found = list(dict.fromkeys(index.in_namespace(budget.namespace)))
+        else:
+            found = list(dict.fromkeys(index.matching(budget.selector, budget.namespace)))
+        covered.update(found)
+        selections.append([workloads[i] for i in sorted(found)])
+    for i, workload in enumerate(workloads):
         scaler = owned.get(id(workload))
         count = scaler.minimum if scaler is not None else workload.replicas
-        if count is None or count == 0:
+        if count is None or count == 0 or i in covered:
             continue
         if workload.kind != "InferenceService" and count < floor:
-            continue
-        if any(_covers(budget, workload) for budget in budgets):
             continue
         shown = f"{count} replica(s)" if workload.kind != "InferenceService" else "a model server"
         yield Violation(f"{workload.kind} {workload.name} runs {shown} but no PodDisruptionBudget selects its pods: "
                         "a node drain may evict them all at once; add a budget with maxUnavailable: 1",
                         check="missing", anchor=workload.anchor)
-    for budget in budgets:
-        selected = [w for w in workloads if _covers(budget, w)]
+    for budget, selected in zip(budgets, selections, strict=True):
         yield from _blocking(budget, selected, owned)

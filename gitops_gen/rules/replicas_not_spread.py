@@ -105,13 +105,15 @@ def _spread(spec: Mapping[str, Any]) -> bool:
 
 def collect(resource: Resource, ctx: RuleContext) -> Iterator[Workload | Autoscaler]:
     if resource.kind in AUTOSCALER_KINDS:
-        scaler = autoscaler_fact(resource)
+        scaler = autoscaler_fact(resource, located=False)
         if scaler is not None:
             yield scaler
         return
     specs = [pod for pod in pod_specs(resource) if not pod.partial and not pod.defaults_only]
-    workload = workload_fact(resource, spread=any(_spread(pod.spec) for pod in specs))
-    if workload is not None and specs:
+    if not specs or any(_spread(pod.spec) for pod in specs):
+        return  # spread (or nothing to spread): never reported, no fact needed
+    workload = workload_fact(resource, with_pods=False)
+    if workload is not None:
         yield workload
 
 
@@ -120,8 +122,6 @@ def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
     workloads: list[Workload] = list(of_type(facts, Workload))
     owned = autoscaled(workloads, of_type(facts, Autoscaler))
     for workload in workloads:
-        if workload.spread:
-            continue
         scaler = owned.get(id(workload))
         count = scaler.minimum if scaler is not None else workload.replicas
         if count is None or count < floor or count == 0:

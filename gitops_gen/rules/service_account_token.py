@@ -120,11 +120,14 @@ def _pods(resource: Resource) -> Iterator[PodToken]:
         account = text(pod.spec.get(key)) if key else None
         automount = pod.spec.get("automountServiceAccountToken")
         automount = automount if isinstance(automount, bool) else None
+        if automount is False:
+            continue  # the one answer that needs nothing else: no anchor made (a position costs)
         at_pod = anchor(resource, pod.path)
+        on_default = account in (None, "default")
         yield PodToken(pod.owner, resource.namespace, account or "default", automount,
                        anchor(resource, (*pod.path, "automountServiceAccountToken"), at_value=True)
                        if automount is not None else at_pod,
-                       anchor(resource, (*pod.path, key), at_value=True) if key else at_pod)
+                       anchor(resource, (*pod.path, key), at_value=True) if key and on_default else at_pod)
 
 
 def collect(resource: Resource, ctx: RuleContext) -> Iterator[PodToken | Account | Bound]:

@@ -61,8 +61,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
-from gitops_gen.rules._availability import same_namespace
-from gitops_gen.rules._selectors import PodLabels, Selector, label_selector, workload_pods
+from gitops_gen.rules._selectors import PodIndex, PodLabels, Selector, label_selector, workload_pods
 from gitops_gen.rules._util import mapping
 from gitops_gen.rules.base import Anchor, Option, RuleContext, Violation, anchor
 from gitops_gen.rules.podspec import POD_RUNNING_KINDS
@@ -133,23 +132,19 @@ def collect(resource: Resource, ctx: RuleContext) -> Iterator[Policy | Pods]:
                    anchor(resource, ("metadata", "name")))
 
 
-def _selected(pod: PodLabels, namespace: str | None, policies: list[Policy]) -> bool:
-    for policy in policies:
-        if not policy.everywhere and not same_namespace(policy.namespace, namespace):
-            continue
-        if policy.selector is None or policy.selector.empty or policy.selector.templated:
-            return True
-        if policy.selector.matches(pod.labels, pod.open):
-            return True
-    return False
-
-
 def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
-    policies = [f for f in facts if isinstance(f, Policy)]
-    for fact in facts:
-        if not isinstance(fact, Pods):
-            continue
-        if all(_selected(pod, fact.namespace, policies) for pod in fact.pods):
+    workloads = [f for f in facts if isinstance(f, Pods)]
+    index = PodIndex((w.namespace, pod.labels, pod.open, (i, j)) for i, w in enumerate(workloads)
+                     for j, pod in enumerate(w.pods))
+    selected: set[tuple[int, int]] = set()
+    for policy in (f for f in facts if isinstance(f, Policy)):
+        namespace = None if policy.everywhere else policy.namespace
+        if policy.selector is None or policy.selector.empty or policy.selector.templated:
+            selected.update(index.in_namespace(namespace))
+        else:
+            selected.update(index.matching(policy.selector, namespace))
+    for i, fact in enumerate(workloads):
+        if all((i, j) in selected for j in range(len(fact.pods))):
             continue
         yield Violation(f"{fact.label}: no NetworkPolicy selects its pods, so every pod of the cluster can reach "
                         "them; add a policy selecting them (or a default-deny for the namespace)",
