@@ -7,8 +7,6 @@ named port) are judged here and handed over as :class:`Local` facts.
 
 from __future__ import annotations
 
-import os
-import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +28,7 @@ class Pods:
     namespace: str | None
     pods: tuple[PodLabels, ...]
     ports: tuple[str, ...]
-    folder: str
+    source: str
     #: An operator's object whose pods' labels are unknown (a Prometheus): it may match any selector.
     wildcard: bool = False
 
@@ -42,7 +40,7 @@ class Offered:
     kind: str
     name: str
     namespace: str | None
-    folder: str
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +52,7 @@ class PodSelector:
     namespace: str | None
     selector: Selector
     anchor: Anchor
+    source: str
     #: A Service's named target ports, with their anchors.
     target_ports: tuple[tuple[str, Anchor], ...] = ()
 
@@ -68,6 +67,7 @@ class NameRef:
     name: str
     namespace: str | None
     anchor: Anchor
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +84,9 @@ _ALWAYS_ACCOUNTS = frozenset({"default"})
 OPERATOR_POD_KINDS = frozenset({"Prometheus", "Alertmanager", "ThanosRuler", "PrometheusAgent"})
 
 
-def folder(resource: Resource) -> str:
-    """The folder of the file ``resource`` was read from: the unit a reference is judged in."""
-    return posixpath.dirname(resource.file.replace(os.sep, "/"))
+def source(resource: Resource) -> str:
+    """The file ``resource`` was read from, absolute: where references are judged from."""
+    return resource.abspath
 _SELECTING_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
 
 
@@ -131,7 +131,7 @@ def _selector_mismatch(resource: Resource) -> Iterator[Local]:
 def _service(resource: Resource) -> Iterator[Offered | PodSelector]:
     if resource.api_version != "v1" or not resource.name:
         return
-    yield Offered("Service", resource.name, resource.namespace, folder(resource))
+    yield Offered("Service", resource.name, resource.namespace, source(resource))
     if resource.get(("spec", "type")) == "ExternalName":
         return
     selector = map_selector(resource.get(("spec", "selector")))
@@ -143,14 +143,14 @@ def _service(resource: Resource) -> Iterator[Offered | PodSelector]:
     # the document, as every Service with a named target port would need
     ports = tuple((target, anchor(resource, ("spec", "ports"))) for target in named) if named else ()
     yield PodSelector("service-selector", f"Service {resource.name}", resource.namespace, selector,
-                      anchor(resource, ("spec", "selector")), ports)
+                      anchor(resource, ("spec", "selector")), source(resource), ports)
 
 
 def _policy_selector(resource: Resource, check: str, field: str) -> Iterator[PodSelector]:
     selector = label_selector(resource.get(("spec", field)))
     if selector is not None and not selector.empty and not selector.templated:
         yield PodSelector(check, f"{resource.kind} {resource.name or '<unnamed>'}", resource.namespace, selector,
-                          anchor(resource, ("spec", field)))
+                          anchor(resource, ("spec", field)), source(resource))
 
 
 def _ingress(resource: Resource) -> Iterator[NameRef]:
@@ -171,7 +171,7 @@ def _ingress(resource: Resource) -> Iterator[NameRef]:
             name, where = text(found.get("serviceName")), (*at, "serviceName")
         if name and not templated(name):
             yield NameRef("ingress-backend", owner, "Service", name, resource.namespace,
-                          anchor(resource, where, at_value=True))
+                          anchor(resource, where, at_value=True), source(resource))
 
 
 def _scale_target(resource: Resource) -> Iterator[NameRef | Local]:
@@ -188,7 +188,7 @@ def _scale_target(resource: Resource) -> Iterator[NameRef | Local]:
         return
     if not templated(name) and kind in SCALABLE_GROUPS:
         yield NameRef("hpa-target", owner, kind, name, resource.namespace,
-                      anchor(resource, ("spec", "scaleTargetRef")))
+                      anchor(resource, ("spec", "scaleTargetRef")), source(resource))
 
 
 def _accounts(resource: Resource) -> Iterator[NameRef]:
@@ -199,7 +199,7 @@ def _accounts(resource: Resource) -> Iterator[NameRef]:
             name = text(pod.spec.get(key))
             if name and not templated(name) and name not in _ALWAYS_ACCOUNTS:
                 yield NameRef("service-account", pod.owner, "ServiceAccount", name, resource.namespace,
-                              anchor(resource, (*pod.path, key), at_value=True))
+                              anchor(resource, (*pod.path, key), at_value=True), source(resource))
                 break
 
 
@@ -209,7 +209,7 @@ def reference_facts(resource: Resource) -> Iterator[object]:
     if kind == "Service":
         yield from _service(resource)
     elif kind == "ServiceAccount" and resource.api_version == "v1" and resource.name:
-        yield Offered("ServiceAccount", resource.name, resource.namespace, folder(resource))
+        yield Offered("ServiceAccount", resource.name, resource.namespace, source(resource))
     elif kind == "PodDisruptionBudget" and resource.group == "policy":
         yield from _policy_selector(resource, "pdb-selector", "selector")
     elif kind == "NetworkPolicy" and resource.group == "networking.k8s.io":
@@ -219,18 +219,18 @@ def reference_facts(resource: Resource) -> Iterator[object]:
     elif kind in ("HorizontalPodAutoscaler", "ScaledObject"):
         yield from _scale_target(resource)
     elif kind in OPERATOR_POD_KINDS and resource.group == "monitoring.coreos.com":
-        yield Pods(kind, resource.name, resource.namespace, (), (), folder(resource), wildcard=True)
+        yield Pods(kind, resource.name, resource.namespace, (), (), source(resource), wildcard=True)
     elif kind == "Profile" and resource.group == "kubeflow.org" and resource.name:
         for account in ("default-editor", "default-viewer"):
-            yield Offered("ServiceAccount", account, resource.name, folder(resource))
+            yield Offered("ServiceAccount", account, resource.name, source(resource))
     pods: tuple[PodLabels, ...] = ()
     if kind in REPLICATED_KINDS or runs_pods(resource) or kind in ("DaemonSet", "PodTemplate"):
         pods = tuple(workload_pods(resource))
         if pods:  # also what an autoscaler may target: no Offered fact of its own
-            yield Pods(kind, resource.name, resource.namespace, pods, _port_names(resource), folder(resource))
+            yield Pods(kind, resource.name, resource.namespace, pods, _port_names(resource), source(resource))
         yield from _selector_mismatch(resource)
     if not pods and SCALABLE_GROUPS.get(kind) is not None and resource.name:
-        yield Offered(kind, resource.name, resource.namespace, folder(resource))
+        yield Offered(kind, resource.name, resource.namespace, source(resource))
     if kind in WORKLOAD_KINDS:
         yield from _probe_ports(resource)
         yield from _accounts(resource)

@@ -43,11 +43,12 @@ Options:
 ``only-when-namespace-present`` (bool, default ``true``)
     Judge a reference only when the tree holds objects of the kind it refers to in that
     namespace (pods for selectors, Services for backends, ServiceAccounts for accounts,
-    workloads for autoscalers) *in the same folder* as the referring object - the unit a
-    kustomize base, a chart's rendered output or an app folder is: a partial tree (one chart,
-    one overlay, a folder of network policies for components deployed from elsewhere) gives no
-    noise about what lives elsewhere.  ``false`` judges every reference against the whole tree,
-    as kube-linter and kube-score do.
+    workloads for autoscalers) *in the same unit* as the referring object: the folder of the
+    kustomization that builds it, else its own file (a rendered chart, an app's manifest).  A
+    partial tree (one chart, one overlay, a file of network policies for components deployed
+    from elsewhere) gives no noise about what lives elsewhere; what is referred to is still
+    looked for in the whole tree.  ``false`` judges every reference, as kube-linter and
+    kube-score do.
 
 PASS::
 
@@ -82,7 +83,6 @@ FAIL::
 from __future__ import annotations
 
 import os
-import posixpath
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -98,7 +98,7 @@ from gitops_gen.rules._references import (
     reference_facts,
 )
 from gitops_gen.rules._selectors import PodIndex
-from gitops_gen.rules.base import Anchor, Option, RuleContext, Violation
+from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import SCALABLE_GROUPS, WORKLOAD_KINDS
 
 ID = "dangling-reference"
@@ -147,24 +147,32 @@ def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
     index = PodIndex((p.namespace, group.labels, group.open, i) for i, p in enumerate(pods) for group in p.pods)
     wildcards = [p for p in pods if p.wildcard]
     offered: dict[tuple[str, str], list[Offered]] = {}
-    present_in: set[tuple[str, str | None, str]] = {("pods", p.namespace, p.folder) for p in pods}
+    folders = {os.path.dirname(k.file) for k in ctx.index.kustomizations} if ctx.index is not None else set()
+    present_in: set[tuple[str, str | None, str]] = set()
     for p in pods:
+        present_in.update({("pods", p.namespace, p.source), ("pods", p.namespace, os.path.dirname(p.source))})
         if p.name:  # a workload is also what an autoscaler may target
-            offered.setdefault((p.kind, p.name), []).append(Offered(p.kind, p.name, p.namespace, p.folder))
-            present_in.add((p.kind, p.namespace, p.folder))
+            offered.setdefault((p.kind, p.name), []).append(Offered(p.kind, p.name, p.namespace, p.source))
+            present_in.update({(p.kind, p.namespace, p.source), (p.kind, p.namespace, os.path.dirname(p.source))})
     for fact in facts:
         if isinstance(fact, Offered):
             offered.setdefault((fact.kind, fact.name), []).append(fact)
-            present_in.add((fact.kind, fact.namespace, fact.folder))
+            present_in.update({(fact.kind, fact.namespace, fact.source),
+                               (fact.kind, fact.namespace, os.path.dirname(fact.source))})
 
-    def present(kind: str, namespace: str | None, at: Anchor) -> bool:
-        return not only_present or (kind, namespace, posixpath.dirname(at.file.replace(os.sep, "/"))) in present_in
+    def present(kind: str, namespace: str | None, source: str) -> bool:
+        """Objects of ``kind`` in ``namespace`` in the unit of ``source``: the kustomization's
+        folder when a kustomization builds it, else the file itself (a rendered chart, an app)."""
+        if not only_present:
+            return True
+        folder = os.path.dirname(source)
+        return (kind, namespace, folder if folder in folders else source) in present_in
 
     for fact in facts:
         if isinstance(fact, Local):
             yield Violation(fact.message, check=fact.check, anchor=fact.anchor)
         elif isinstance(fact, PodSelector):
-            if not present("pods", fact.namespace, fact.anchor):
+            if not present("pods", fact.namespace, fact.source):
                 continue
             selected = _selected(fact, index, pods, wildcards)
             if not selected:
@@ -172,7 +180,7 @@ def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
                                 check=fact.check, anchor=fact.anchor)
             yield from _target_ports(fact, selected)
         elif isinstance(fact, NameRef):
-            if not present(fact.kind, fact.namespace, fact.anchor):
+            if not present(fact.kind, fact.namespace, fact.source):
                 continue
             if any(same_namespace(o.namespace, fact.namespace) for o in offered.get((fact.kind, fact.name), [])):
                 continue
