@@ -157,14 +157,22 @@ class PodLabels:
     path: FieldPath
 
 
-def workload_pods(resource: Resource) -> Iterator[PodLabels]:
-    """The label sets of the pods ``resource`` makes (nothing for kinds that make none).
+def workload_pods(resource: Resource) -> tuple[PodLabels, ...]:
+    """The label sets of the pods ``resource`` makes (nothing for kinds that make none; found
+    once, then remembered: three rules ask).
 
     Core controllers give their pods the template's labels, even when the template has no
     ``spec`` yet (kustomize or Helm may add it).  Other workloads are read through the pod-spec
     walker, their labels ``open``; a KServe InferenceService's pods also carry the labels KServe
     sets, a Kubeflow Notebook's ``notebook-name``.
     """
+    found = resource.memo.get("workload_pods")
+    if found is None:
+        found = resource.memo["workload_pods"] = tuple(_workload_pods(resource))
+    return found
+
+
+def _workload_pods(resource: Resource) -> Iterator[PodLabels]:
     if resource.kind in _EXACT_TEMPLATE:
         rel: FieldPath = (("spec", "jobTemplate", "spec", "template", "metadata") if resource.kind == "CronJob"
                           else ("spec", "template", "metadata"))
