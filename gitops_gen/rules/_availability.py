@@ -18,10 +18,10 @@ from gitops_gen.model import Resource
 from gitops_gen.rules._selectors import PodLabels, Selector, label_selector, replicas, workload_pods
 from gitops_gen.rules._util import mapping, text
 from gitops_gen.rules.base import Anchor, anchor
+from gitops_gen.rules.podspec import SCALABLE_GROUPS, SERVING_KINDS
 
 #: Workloads judged by replica count: long-running controllers scaled through ``spec.replicas``.
-REPLICATED_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController",
-                              "DeploymentConfig", "Rollout"})
+REPLICATED_KINDS = frozenset(SCALABLE_GROUPS) & SERVING_KINDS
 AUTOSCALER_KINDS = frozenset({"HorizontalPodAutoscaler", "ScaledObject"})
 
 

@@ -7,9 +7,11 @@ named port) are judged here and handed over as :class:`Local` facts.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from gitops_gen.model import FieldPath, Resource
 from gitops_gen.rules._availability import REPLICATED_KINDS
@@ -17,6 +19,9 @@ from gitops_gen.rules._selectors import PodLabels, Selector, label_selector, map
 from gitops_gen.rules._util import items, mapping, templated, text
 from gitops_gen.rules.base import Anchor, anchor
 from gitops_gen.rules.podspec import SCALABLE_GROUPS, WORKLOAD_KINDS, containers, pod_specs, runs_pods
+
+if TYPE_CHECKING:
+    from gitops_gen.index import TreeIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +34,8 @@ class Pods:
     pods: tuple[PodLabels, ...]
     ports: tuple[str, ...]
     source: str
+    #: A kustomization sits in the folder of ``source``: the folder is its unit, else the file.
+    folder_unit: bool
     #: An operator's object whose pods' labels are unknown (a Prometheus): it may match any selector.
     wildcard: bool = False
 
@@ -41,6 +48,8 @@ class Offered:
     name: str
     namespace: str | None
     source: str
+    #: A kustomization sits in the folder of ``source``: the folder is its unit, else the file.
+    folder_unit: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +62,8 @@ class PodSelector:
     selector: Selector
     anchor: Anchor
     source: str
+    #: A kustomization sits in the folder of ``source``: the folder is its unit, else the file.
+    folder_unit: bool
     #: A Service's named target ports, with their anchors.
     target_ports: tuple[tuple[str, Anchor], ...] = ()
 
@@ -68,6 +79,8 @@ class NameRef:
     namespace: str | None
     anchor: Anchor
     source: str
+    #: A kustomization sits in the folder of ``source``: the folder is its unit, else the file.
+    folder_unit: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +98,35 @@ OPERATOR_POD_KINDS = frozenset({"Prometheus", "Alertmanager", "ThanosRuler", "Pr
 
 
 def source(resource: Resource) -> str:
-    """The file ``resource`` was read from, absolute: where references are judged from."""
-    return resource.abspath
+    """The file ``resource`` was read from, as shown (the same string the result cache places)."""
+    return resource.file
+
+
+class _Identity:
+    """A key that is its value's identity (a tree index is one object for a whole run)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Identity) and other.value is self.value
+
+
+@lru_cache(maxsize=4)
+def _kustomized_folders(kustomizations: _Identity) -> frozenset[str]:
+    return frozenset(os.path.dirname(k.file) for k in kustomizations.value)  # type: ignore[attr-defined]
+
+
+def in_kustomization(resource: Resource, index: TreeIndex | None) -> bool:
+    """True when a kustomization sits in the folder of ``resource``'s file: its unit is the folder."""
+    if index is None or not index.kustomizations:
+        return False
+    return os.path.dirname(resource.abspath) in _kustomized_folders(_Identity(index.kustomizations))
 _SELECTING_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
 
 
@@ -128,10 +168,10 @@ def _selector_mismatch(resource: Resource) -> Iterator[Local]:
                     anchor(resource, ("spec", "selector")))
 
 
-def _service(resource: Resource) -> Iterator[Offered | PodSelector]:
+def _service(resource: Resource, unit: bool) -> Iterator[Offered | PodSelector]:
     if resource.api_version != "v1" or not resource.name:
         return
-    yield Offered("Service", resource.name, resource.namespace, source(resource))
+    yield Offered("Service", resource.name, resource.namespace, source(resource), unit)
     if resource.get(("spec", "type")) == "ExternalName":
         return
     selector = map_selector(resource.get(("spec", "selector")))
@@ -143,17 +183,17 @@ def _service(resource: Resource) -> Iterator[Offered | PodSelector]:
     # the document, as every Service with a named target port would need
     ports = tuple((target, anchor(resource, ("spec", "ports"))) for target in named) if named else ()
     yield PodSelector("service-selector", f"Service {resource.name}", resource.namespace, selector,
-                      anchor(resource, ("spec", "selector")), source(resource), ports)
+                      anchor(resource, ("spec", "selector")), source(resource), unit, ports)
 
 
-def _policy_selector(resource: Resource, check: str, field: str) -> Iterator[PodSelector]:
+def _policy_selector(resource: Resource, check: str, field: str, unit: bool) -> Iterator[PodSelector]:
     selector = label_selector(resource.get(("spec", field)))
     if selector is not None and not selector.empty and not selector.templated:
         yield PodSelector(check, f"{resource.kind} {resource.name or '<unnamed>'}", resource.namespace, selector,
-                          anchor(resource, ("spec", field)), source(resource))
+                          anchor(resource, ("spec", field)), source(resource), unit)
 
 
-def _ingress(resource: Resource) -> Iterator[NameRef]:
+def _ingress(resource: Resource, unit: bool) -> Iterator[NameRef]:
     owner = f"Ingress {resource.name or '<unnamed>'}"
     backends: list[tuple[FieldPath, Any]] = [(("spec", "defaultBackend"), resource.get(("spec", "defaultBackend"))),
                 (("spec", "backend"), resource.get(("spec", "backend")))]
@@ -171,10 +211,10 @@ def _ingress(resource: Resource) -> Iterator[NameRef]:
             name, where = text(found.get("serviceName")), (*at, "serviceName")
         if name and not templated(name):
             yield NameRef("ingress-backend", owner, "Service", name, resource.namespace,
-                          anchor(resource, where, at_value=True), source(resource))
+                          anchor(resource, where, at_value=True), source(resource), unit)
 
 
-def _scale_target(resource: Resource) -> Iterator[NameRef | Local]:
+def _scale_target(resource: Resource, unit: bool) -> Iterator[NameRef | Local]:
     keda = resource.kind == "ScaledObject"
     if resource.group != ("keda.sh" if keda else "autoscaling"):
         return
@@ -188,10 +228,10 @@ def _scale_target(resource: Resource) -> Iterator[NameRef | Local]:
         return
     if not templated(name) and kind in SCALABLE_GROUPS:
         yield NameRef("hpa-target", owner, kind, name, resource.namespace,
-                      anchor(resource, ("spec", "scaleTargetRef")), source(resource))
+                      anchor(resource, ("spec", "scaleTargetRef")), source(resource), unit)
 
 
-def _accounts(resource: Resource) -> Iterator[NameRef]:
+def _accounts(resource: Resource, unit: bool) -> Iterator[NameRef]:
     for pod in pod_specs(resource):
         if pod.form not in ("pod", "kserve"):
             continue
@@ -199,38 +239,39 @@ def _accounts(resource: Resource) -> Iterator[NameRef]:
             name = text(pod.spec.get(key))
             if name and not templated(name) and name not in _ALWAYS_ACCOUNTS:
                 yield NameRef("service-account", pod.owner, "ServiceAccount", name, resource.namespace,
-                              anchor(resource, (*pod.path, key), at_value=True), source(resource))
+                              anchor(resource, (*pod.path, key), at_value=True), source(resource), unit)
                 break
 
 
-def reference_facts(resource: Resource) -> Iterator[object]:
+def reference_facts(resource: Resource, index: TreeIndex | None) -> Iterator[object]:
     """Everything ``dangling-reference`` needs from one resource."""
     kind = resource.kind
+    unit = in_kustomization(resource, index)
     if kind == "Service":
-        yield from _service(resource)
+        yield from _service(resource, unit)
     elif kind == "ServiceAccount" and resource.api_version == "v1" and resource.name:
-        yield Offered("ServiceAccount", resource.name, resource.namespace, source(resource))
+        yield Offered("ServiceAccount", resource.name, resource.namespace, source(resource), unit)
     elif kind == "PodDisruptionBudget" and resource.group == "policy":
-        yield from _policy_selector(resource, "pdb-selector", "selector")
+        yield from _policy_selector(resource, "pdb-selector", "selector", unit)
     elif kind == "NetworkPolicy" and resource.group == "networking.k8s.io":
-        yield from _policy_selector(resource, "networkpolicy-selector", "podSelector")
+        yield from _policy_selector(resource, "networkpolicy-selector", "podSelector", unit)
     elif kind == "Ingress" and resource.group in ("networking.k8s.io", "extensions"):
-        yield from _ingress(resource)
+        yield from _ingress(resource, unit)
     elif kind in ("HorizontalPodAutoscaler", "ScaledObject"):
-        yield from _scale_target(resource)
+        yield from _scale_target(resource, unit)
     elif kind in OPERATOR_POD_KINDS and resource.group == "monitoring.coreos.com":
-        yield Pods(kind, resource.name, resource.namespace, (), (), source(resource), wildcard=True)
+        yield Pods(kind, resource.name, resource.namespace, (), (), source(resource), unit, wildcard=True)
     elif kind == "Profile" and resource.group == "kubeflow.org" and resource.name:
         for account in ("default-editor", "default-viewer"):
-            yield Offered("ServiceAccount", account, resource.name, source(resource))
+            yield Offered("ServiceAccount", account, resource.name, source(resource), unit)
     pods: tuple[PodLabels, ...] = ()
     if kind in REPLICATED_KINDS or runs_pods(resource) or kind in ("DaemonSet", "PodTemplate"):
         pods = tuple(workload_pods(resource))
         if pods:  # also what an autoscaler may target: no Offered fact of its own
-            yield Pods(kind, resource.name, resource.namespace, pods, _port_names(resource), source(resource))
+            yield Pods(kind, resource.name, resource.namespace, pods, _port_names(resource), source(resource), unit)
         yield from _selector_mismatch(resource)
     if not pods and SCALABLE_GROUPS.get(kind) is not None and resource.name:
-        yield Offered(kind, resource.name, resource.namespace, source(resource))
+        yield Offered(kind, resource.name, resource.namespace, source(resource), unit)
     if kind in WORKLOAD_KINDS:
         yield from _probe_ports(resource)
-        yield from _accounts(resource)
+        yield from _accounts(resource, unit)

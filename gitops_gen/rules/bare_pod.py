@@ -36,18 +36,19 @@ from collections.abc import Iterator
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._util import items, mapping
 from gitops_gen.rules.base import Option, RuleContext, Violation
+from gitops_gen.rules.podspec import POD_RUNNING_KINDS
 
 ID = "bare-pod"
 SEVERITY = Severity.LOW
 CATEGORY = "workloads"
 DESCRIPTION = "Pod not owned by a controller (nothing recreates it when its node goes)."
 OPTIONS: dict[str, Option] = {}
-KINDS = frozenset({"Pod"})
+KINDS = POD_RUNNING_KINDS  # the walker's; only v1 Pods are judged
 _HOOKS = ("argocd.argoproj.io/hook", "helm.sh/hook")
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    if resource.api_version != "v1":
+    if resource.kind != "Pod" or resource.api_version != "v1":
         return
     if any(True for _ in items(resource.get(("metadata", "ownerReferences")))):
         return

@@ -82,7 +82,7 @@ FAIL::
 
 from __future__ import annotations
 
-import os
+import posixpath
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -122,7 +122,7 @@ _WHAT = {"service-selector": "no pod template in the tree has these labels, so t
 
 
 def collect(resource: Resource, ctx: RuleContext) -> Iterator[Any]:
-    return iter(tuple(reference_facts(resource)))
+    return iter(tuple(reference_facts(resource, ctx.index)))
 
 
 def _selected(selector: PodSelector, index: PodIndex[int], pods: list[Pods], wildcards: list[Pods]) -> list[Pods]:
@@ -147,32 +147,33 @@ def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
     index = PodIndex((p.namespace, group.labels, group.open, i) for i, p in enumerate(pods) for group in p.pods)
     wildcards = [p for p in pods if p.wildcard]
     offered: dict[tuple[str, str], list[Offered]] = {}
-    folders = {os.path.dirname(k.file) for k in ctx.index.kustomizations} if ctx.index is not None else set()
     present_in: set[tuple[str, str | None, str]] = set()
+
+    def provide(kind: str, namespace: str | None, source: str) -> None:
+        present_in.update({(kind, namespace, source), (kind, namespace, posixpath.dirname(source))})
+
     for p in pods:
-        present_in.update({("pods", p.namespace, p.source), ("pods", p.namespace, os.path.dirname(p.source))})
+        provide("pods", p.namespace, p.source)
         if p.name:  # a workload is also what an autoscaler may target
-            offered.setdefault((p.kind, p.name), []).append(Offered(p.kind, p.name, p.namespace, p.source))
-            present_in.update({(p.kind, p.namespace, p.source), (p.kind, p.namespace, os.path.dirname(p.source))})
+            offered.setdefault((p.kind, p.name), []).append(Offered(p.kind, p.name, p.namespace, p.source,
+                                                                     p.folder_unit))
+            provide(p.kind, p.namespace, p.source)
     for fact in facts:
         if isinstance(fact, Offered):
             offered.setdefault((fact.kind, fact.name), []).append(fact)
-            present_in.update({(fact.kind, fact.namespace, fact.source),
-                               (fact.kind, fact.namespace, os.path.dirname(fact.source))})
+            provide(fact.kind, fact.namespace, fact.source)
 
-    def present(kind: str, namespace: str | None, source: str) -> bool:
-        """Objects of ``kind`` in ``namespace`` in the unit of ``source``: the kustomization's
-        folder when a kustomization builds it, else the file itself (a rendered chart, an app)."""
-        if not only_present:
-            return True
-        folder = os.path.dirname(source)
-        return (kind, namespace, folder if folder in folders else source) in present_in
+    def present(kind: str, namespace: str | None, ref: PodSelector | NameRef) -> bool:
+        """Objects of ``kind`` in ``namespace`` in the unit of ``ref``: the folder of the
+        kustomization that builds it, else its own file (a rendered chart, an app)."""
+        unit = posixpath.dirname(ref.source) if ref.folder_unit else ref.source
+        return not only_present or (kind, namespace, unit) in present_in
 
     for fact in facts:
         if isinstance(fact, Local):
             yield Violation(fact.message, check=fact.check, anchor=fact.anchor)
         elif isinstance(fact, PodSelector):
-            if not present("pods", fact.namespace, fact.source):
+            if not present("pods", fact.namespace, fact):
                 continue
             selected = _selected(fact, index, pods, wildcards)
             if not selected:
@@ -180,7 +181,7 @@ def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
                                 check=fact.check, anchor=fact.anchor)
             yield from _target_ports(fact, selected)
         elif isinstance(fact, NameRef):
-            if not present(fact.kind, fact.namespace, fact.source):
+            if not present(fact.kind, fact.namespace, fact):
                 continue
             if any(same_namespace(o.namespace, fact.namespace) for o in offered.get((fact.kind, fact.name), [])):
                 continue

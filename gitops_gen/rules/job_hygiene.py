@@ -53,19 +53,20 @@ from collections.abc import Iterator
 from gitops_gen.model import FieldPath, Resource, Severity
 from gitops_gen.rules._util import mapping
 from gitops_gen.rules.base import Option, RuleContext, Violation
+from gitops_gen.rules.podspec import POD_RUNNING_KINDS
 
 ID = "job-hygiene"
 SEVERITY = Severity.LOW
 CATEGORY = "workloads"
 DESCRIPTION = "Job without ttlSecondsAfterFinished, CronJob without startingDeadlineSeconds, restartPolicy Always."
 OPTIONS: dict[str, Option] = {}
-KINDS = frozenset({"Job", "CronJob"})
+KINDS = POD_RUNNING_KINDS  # the walker's; only batch Jobs and CronJobs are judged
 CHECK_SEVERITIES = {"restart-policy": Severity.MEDIUM}
 _HOOKS = ("argocd.argoproj.io/hook", "helm.sh/hook")
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    if resource.group != "batch":
+    if resource.group != "batch" or resource.kind not in ("Job", "CronJob"):
         return
     name = f"{resource.kind} {resource.name or '<unnamed>'}"
     template: FieldPath

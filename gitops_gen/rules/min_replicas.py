@@ -72,6 +72,7 @@ from gitops_gen.rules._availability import (
 )
 from gitops_gen.rules._selectors import replicas
 from gitops_gen.rules.base import Option, RuleContext, Violation
+from gitops_gen.rules.podspec import SERVING_KINDS
 
 ID = "min-replicas"
 SEVERITY = Severity.LOW
@@ -89,7 +90,7 @@ OPTIONS: dict[str, Option] = {
     "kinds": Option(list[str], ["Deployment", "StatefulSet"], "workload kinds judged by spec.replicas",
                     check=_kinds_problem),
 }
-KINDS = REPLICATED_KINDS | AUTOSCALER_KINDS
+KINDS = SERVING_KINDS | AUTOSCALER_KINDS  # collect keeps the configured kinds
 
 
 def collect(resource: Resource, ctx: RuleContext) -> Iterator[Workload | Autoscaler]:

@@ -76,7 +76,6 @@ from typing import Any
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._availability import (
     AUTOSCALER_KINDS,
-    REPLICATED_KINDS,
     Autoscaler,
     Workload,
     autoscaled,
@@ -87,6 +86,7 @@ from gitops_gen.rules._availability import (
 )
 from gitops_gen.rules._selectors import PodIndex, PodLabels, Selector
 from gitops_gen.rules.base import Anchor, Option, RuleContext, Violation, anchor
+from gitops_gen.rules.podspec import SERVING_KINDS
 
 ID = "pod-disruption-budget"
 SEVERITY = Severity.LOW
@@ -95,7 +95,7 @@ DESCRIPTION = "Replicated workload without a PodDisruptionBudget, or a budget th
 OPTIONS: dict[str, Option] = {
     "min-replicas": Option(int, 2, "a budget is wanted from this many replicas"),
 }
-KINDS = REPLICATED_KINDS | AUTOSCALER_KINDS | {"InferenceService", "PodDisruptionBudget"}
+KINDS = SERVING_KINDS | AUTOSCALER_KINDS | {"PodDisruptionBudget"}
 CHECK_SEVERITIES = {"blocks-eviction": Severity.MEDIUM, "above-hpa-min": Severity.MEDIUM}
 
 

@@ -64,7 +64,6 @@ from typing import Any
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._availability import (
     AUTOSCALER_KINDS,
-    REPLICATED_KINDS,
     Autoscaler,
     Workload,
     autoscaled,
@@ -75,7 +74,7 @@ from gitops_gen.rules._availability import (
 from gitops_gen.rules._podtypes import dig
 from gitops_gen.rules._util import items
 from gitops_gen.rules.base import Option, RuleContext, Violation
-from gitops_gen.rules.podspec import pod_specs
+from gitops_gen.rules.podspec import SERVING_KINDS, pod_specs
 
 ID = "replicas-not-spread"
 SEVERITY = Severity.LOW
@@ -84,7 +83,7 @@ DESCRIPTION = "Several replicas without topologySpreadConstraints or pod anti-af
 OPTIONS: dict[str, Option] = {
     "min-replicas": Option(int, 2, "judge workloads from this many replicas"),
 }
-KINDS = REPLICATED_KINDS | AUTOSCALER_KINDS | {"InferenceService"}
+KINDS = SERVING_KINDS | AUTOSCALER_KINDS  # collect keeps the replicated ones and InferenceServices
 _KEYS = frozenset({"kubernetes.io/hostname", "topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"})
 
 
