@@ -6,7 +6,8 @@ makes what runs reviewable in the pull request (what was signed and scanned is w
 and lets Argo CD notice an image change as a manifest change.  Kyverno
 ``require-image-checksum`` reports the same.
 
-Every container the walker finds is read; templated images are skipped.  One finding per image,
+Every container the walker finds is read; templated images, and placeholders that are no
+image reference at all (a space in them), are skipped.  One finding per image,
 on its ``image:`` line.  Tools like Renovate keep digests current beside the readable tag
 (``ghcr.io/acme/server:1.4.2@sha256:...``, which this rule accepts).
 
@@ -50,8 +51,9 @@ KINDS = WORKLOAD_KINDS
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     for container in all_containers(resource):
         image = container.container.get("image")
-        if not isinstance(image, str) or not image.strip() or templated(image) or "$(" in image:
-            continue
+        if not isinstance(image, str) or not image.strip() or templated(image) or "$(" in image \
+                or any(c.isspace() for c in image.strip()):
+            continue  # templated, or a placeholder such as "FILLED BY THE OPERATOR": not a reference
         if parse_image(image).digest is None:
             yield Violation(f"{container.label} ({container.pod.owner}) uses {image!r}, which is not pinned by "
                             "digest: the tag can be pushed again; pin it as image:tag@sha256:...",

@@ -58,8 +58,9 @@ KINDS = WORKLOAD_KINDS
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     for container in all_containers(resource):
         image = container.container.get("image")
-        if not isinstance(image, str) or not image.strip() or templated(image) or "$(" in image:
-            continue
+        if not isinstance(image, str) or not image.strip() or templated(image) or "$(" in image \
+                or any(c.isspace() for c in image.strip()):
+            continue  # templated, or a placeholder such as "FILLED BY THE OPERATOR": not a reference
         ref = parse_image(image)
         if ref.digest is not None:
             continue
