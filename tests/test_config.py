@@ -22,10 +22,18 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_default_preset_enables_every_rule() -> None:
+#: Rules a team opts into (a policy, not a defect): off in the default preset, on in strict.
+OPT_IN = {"min-replicas", "image-digest", "image-pull-policy", "workload-network-policy"}
+
+
+def test_default_preset_enables_every_rule_but_the_opt_in_ones() -> None:
     config = load_config()
     assert set(config.rules) == set(rule_docs())
-    assert all(s.enabled for s in config.rules.values())
+    assert {rule for rule, s in config.rules.items() if not s.enabled} == OPT_IN
+
+
+def test_strict_enables_every_rule() -> None:
+    assert all(s.enabled for s in load_config(preset="strict").rules.values())
 
 
 @pytest.mark.parametrize("preset", ["baseline", "restricted"])

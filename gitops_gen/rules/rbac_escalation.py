@@ -28,6 +28,26 @@ includes exec and nodes/proxy, ``create`` also token minting, ``patch`` ephemera
 ``nodes/*``, ``serviceaccounts/*``, written to grant every subresource (Kubernetes matches those
 literally, but they say what the author meant, and one edit to ``*/...`` or ``*`` makes it so).
 A rule with ``*`` in both verbs and resources is left to ``rbac-wildcard``, which reports it.
+Four more grants, each its own sub-check:
+
+- ``create-pods``: ``create`` on ``pods``.  A pod can run as any ServiceAccount of its namespace
+  and mount any Secret there, so creating pods is holding all of them (severity ``low``: every
+  workflow engine, notebook controller and CI runner needs it, and a namespaced grant is often the
+  point);
+- ``csr-approval``: ``update``/``patch`` on ``certificatesigningrequests/approval``, or
+  ``approve`` on ``signers`` (``certificates.k8s.io``): approve a client certificate for any user
+  or group the signer issues (severity ``high``);
+- ``webhook-config``: writing ``mutatingwebhookconfigurations`` or
+  ``validatingwebhookconfigurations`` (``admissionregistration.k8s.io``): turn off policy
+  enforcement, or inject a container into every new pod (severity ``low``: every operator that
+  serves its own webhooks - KServe, Knative, Istio, cert-manager's CA injector, Kueue - holds it,
+  so at ``medium`` it would fail every ML platform's gate on what it must install);
+- ``endpoints-edit``: writing ``endpoints`` or ``endpointslices`` (``discovery.k8s.io``): point a
+  Service at any address, pods of other namespaces included (CVE-2021-25740; Kubernetes removed
+  the grant from its ``edit`` and ``admin`` roles; severity ``low``: old controllers still take
+  their leader lease on an Endpoints object).
+
+These are reported for the resource named literally (``*`` is the wildcard rules' business).
 ``resourceNames`` does not make these safe (a shell in one named pod is still that pod's token),
 so it does not silence the finding.
 
@@ -78,7 +98,23 @@ DESCRIPTION = ("Role or ClusterRole granting bind, escalate, impersonate, pods/e
 OPTIONS: dict[str, Option] = {}
 KINDS = ROLE_KINDS
 #: Reaching only pods/portforward is network reach past NetworkPolicies, not more API rights.
-CHECK_SEVERITIES = {"port-forward": Severity.LOW}
+CHECK_SEVERITIES = {"port-forward": Severity.LOW, "create-pods": Severity.LOW, "webhook-config": Severity.LOW,
+                    "endpoints-edit": Severity.LOW}
+_WRITE = frozenset({"create", "update", "patch", "*"})
+#: sub-check -> (API groups, resources, verbs, what it gives)
+_GRANTS: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str], str]] = {
+    "create-pods": (frozenset({""}), frozenset({"pods"}), frozenset({"create", "*"}),
+                    "can run pods as any ServiceAccount of their namespace, with any Secret there mounted"),
+    "csr-approval": (frozenset({"certificates.k8s.io"}), frozenset({"certificatesigningrequests/approval"}),
+                     frozenset({"update", "patch", "*"}), "can approve certificates for any user or group"),
+    "csr-signers": (frozenset({"certificates.k8s.io"}), frozenset({"signers"}), frozenset({"approve", "*"}),
+                    "can approve certificates for any user or group"),
+    "webhook-config": (frozenset({"admissionregistration.k8s.io"}),
+                       frozenset({"mutatingwebhookconfigurations", "validatingwebhookconfigurations"}),
+                       _WRITE | {"delete"}, "can turn off admission policies or inject containers into every pod"),
+    "endpoints-edit": (frozenset({"", "discovery.k8s.io"}), frozenset({"endpoints", "endpointslices"}), _WRITE,
+                       "can point Services at any address, other namespaces' pods included (CVE-2021-25740)"),
+}
 
 _VERBS = {
     "bind": "can bind any role to anyone, including roles with more rights than its own",
@@ -122,9 +158,24 @@ def _message(rule: PolicyRule, entry: str, covered: list[str]) -> str:
             f"it {gives}")
 
 
+def _grants(rule: PolicyRule, label: str) -> Iterator[Violation]:
+    groups = {g for _, g in rule.api_groups}
+    verbs = {v for _, v in rule.verbs}
+    for check_name, (wanted_groups, names, dangerous, gives) in _GRANTS.items():
+        if not (groups & wanted_groups or "*" in groups) or not verbs & dangerous:
+            continue
+        for position, name in rule.resources:
+            if name in names:
+                shown = ", ".join(sorted(verbs & dangerous))
+                yield Violation(f"{label}: rules[{rule.index}] grants {shown} on {name}: it {gives}",
+                                rule.item("resources", position), at_value=True,
+                                check="csr-approval" if check_name == "csr-signers" else check_name)
+
+
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     label = role_label(resource)
     for rule in policy_rules(resource):
+        yield from _grants(rule, label)
         for position, verb in rule.verbs:
             if verb in _VERBS:
                 yield Violation(f"{label}: rules[{rule.index}] grants '{verb}': it {_VERBS[verb]}",

@@ -11,10 +11,15 @@ fixture whose first line is ``#@file <path>`` holds several files, each section 
 such a line.  It is written out to a temporary repository (with a ``.gitops-gen.yaml`` naming its
 URL, ``https://git.example.com/gitops.git``, unless the bundle has one) and checked as
 ``gitops-gen check`` would; findings are mapped back to the bundle's lines.
+
+A rule that is silent until configured (required-labels) proves its fail side with a fixture
+whose first line sets its options, ``# options: {"labels": ["team"]}``, as option fixtures do.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -67,7 +72,9 @@ def _findings(rule: str, path: Path, tmp: Path) -> Counter[tuple[str, int]]:
     result = load_file(SourceFile(str(path), path.name))
     assert not result.findings, f"fixture does not load cleanly: {result.findings}"
     assert result.resources, f"fixture {path} holds no Kubernetes object"
-    return Counter((f.rule, f.line) for f in check_resources(result.resources, [rule]))
+    header = re.match(r"#\s*options:\s*(.+)", path.read_text())
+    options = {rule: json.loads(header.group(1))} if header else None
+    return Counter((f.rule, f.line) for f in check_resources(result.resources, [rule], options))
 
 
 def _expected(path: Path) -> Counter[tuple[str, int]]:

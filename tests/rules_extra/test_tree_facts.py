@@ -31,7 +31,7 @@ def _resources() -> Iterator[Resource]:
 
 def _facts(info: RuleInfo, options: dict[str, Any] | None = None) -> list[Any]:
     assert info.collect is not None
-    ctx = RuleContext({**info.options, **(options or {})})
+    ctx = RuleContext({**info.defaults, **(options or {})})
     return [fact for r in _resources() if info.kinds is None or r.kind in info.kinds
             for fact in info.collect(r, ctx)]
 
@@ -65,7 +65,9 @@ def test_the_walk_catches_what_it_must() -> None:
 
 def test_every_tree_rule_is_checked_here() -> None:
     assert set(TREE_RULES) == {"namespace-network-policy", "namespace-quota", "hpa-replicas-conflict",
-                               "argocd-unpinned-revision"}
+                               "argocd-unpinned-revision", "pod-disruption-budget", "replicas-not-spread",
+                               "min-replicas", "workload-network-policy", "dangling-reference",
+                               "service-account-token", "rbac-system-group-binding"}
 
 
 @pytest.mark.parametrize("rule", TREE_RULES)
