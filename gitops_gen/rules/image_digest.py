@@ -35,10 +35,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitops_gen.model import Resource, Severity
-from gitops_gen.rules._util import templated
 from gitops_gen.rules.base import Option, RuleContext, Violation
-from gitops_gen.rules.image_tag_unpinned import parse_image
-from gitops_gen.rules.podspec import WORKLOAD_KINDS, all_containers
+from gitops_gen.rules.image_tag_unpinned import literal_images
+from gitops_gen.rules.podspec import WORKLOAD_KINDS
 
 ID = "image-digest"
 SEVERITY = Severity.LOW
@@ -49,12 +48,8 @@ KINDS = WORKLOAD_KINDS
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    for container in all_containers(resource):
-        image = container.container.get("image")
-        if not isinstance(image, str) or not image.strip() or templated(image) or "$(" in image \
-                or any(c.isspace() for c in image.strip()):
-            continue  # templated, or a placeholder such as "FILLED BY THE OPERATOR": not a reference
-        if parse_image(image).digest is None:
+    for container, image, ref in literal_images(resource):
+        if ref.digest is None:
             yield Violation(f"{container.label} ({container.pod.owner}) uses {image!r}, which is not pinned by "
                             "digest: the tag can be pushed again; pin it as image:tag@sha256:...",
                             (*container.path, "image"), at_value=True, check="not-digest")

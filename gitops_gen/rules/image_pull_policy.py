@@ -44,8 +44,8 @@ from collections.abc import Iterator
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._util import templated
 from gitops_gen.rules.base import Option, RuleContext, Violation
-from gitops_gen.rules.image_tag_unpinned import parse_image
-from gitops_gen.rules.podspec import WORKLOAD_KINDS, all_containers
+from gitops_gen.rules.image_tag_unpinned import literal_images
+from gitops_gen.rules.podspec import WORKLOAD_KINDS
 
 ID = "image-pull-policy"
 SEVERITY = Severity.LOW
@@ -56,12 +56,7 @@ KINDS = WORKLOAD_KINDS
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    for container in all_containers(resource):
-        image = container.container.get("image")
-        if not isinstance(image, str) or not image.strip() or templated(image) or "$(" in image \
-                or any(c.isspace() for c in image.strip()):
-            continue  # templated, or a placeholder such as "FILLED BY THE OPERATOR": not a reference
-        ref = parse_image(image)
+    for container, image, ref in literal_images(resource):
         if ref.digest is not None:
             continue
         policy = container.container.get("imagePullPolicy")

@@ -55,7 +55,7 @@ from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import container_label
 from gitops_gen.rules._util import strings, templated
 from gitops_gen.rules.base import Option, RuleContext, Violation
-from gitops_gen.rules.podspec import all_containers
+from gitops_gen.rules.podspec import Container, all_containers
 
 ID = "image-tag-unpinned"
 SEVERITY = Severity.MEDIUM
@@ -100,6 +100,17 @@ def parse_image(image: str) -> ImageRef:
     if registry == DOCKER_HUB and "/" not in name:
         name = f"library/{name}"
     return ImageRef(registry, name, tag, digest or None)
+
+
+def literal_images(resource: Resource) -> Iterator[tuple[Container, str, ImageRef]]:
+    """(container, image, its reference) of every container whose image is a literal reference:
+    not templated, and not a placeholder such as ``FILLED BY THE OPERATOR``."""
+    for container in all_containers(resource):
+        image = container.container.get("image")
+        if not isinstance(image, str) or not image.strip() or templated(image) or "$(" in image \
+                or any(c.isspace() for c in image.strip()):
+            continue
+        yield container, image, parse_image(image)
 
 
 def _allowed(ref: ImageRef, allowed: list[str]) -> bool:
