@@ -43,7 +43,7 @@ from gitops_gen.model import (
     keyed_path,
 )
 from gitops_gen.rules import RuleInfo
-from gitops_gen.rules.base import RuleContext, Violation, source_key
+from gitops_gen.rules.base import RuleContext, Violation, located, source_key
 from gitops_gen.schemas import SchemaValidator
 from gitops_gen.schemas.apiserver import api_server_findings
 from gitops_gen.waivers import active_and_expired, apply_config_waivers, inline_waivers
@@ -72,11 +72,15 @@ def to_finding(info_id: str, severity: Severity, resource: Resource, violation: 
                    violation.path, target.ref, details, keyed)
 
 
-def anchored_finding(rule_id: str, severity: Severity, violation: Violation) -> Finding:
-    """The finding of a tree rule's violation, at the anchor its facts carried."""
+def anchored_finding(rule_id: str, severity: Severity, violation: Violation,
+                     loaded: dict[str, list[Resource]] | None = None, limits: Any = None) -> Finding:
+    """The finding of a tree rule's violation, at the anchor its facts carried (a deferred anchor
+    found by reading its file again: ``loaded`` keeps the files read, ``limits`` are the run's)."""
     a = violation.anchor
     if a is None:
         raise TypeError(f"tree rule {rule_id} returned a violation without an anchor")
+    if a.reload is not None:
+        a = located(a, {} if loaded is None else loaded, limits)
     details = {"check": violation.check} if violation.check else {}
     return Finding(rule_id, severity, violation.message, a.file, a.line, a.column, a.path, a.ref, details)
 
@@ -256,15 +260,17 @@ class Engine:
 
     # -- judge: the tree, then the run's waivers ----------------------------------------------
 
-    def judge(self, outcome: Outcome, today: dt.date | None = None) -> Report:
-        """Tree rules over the collected facts, then configured and expired waivers: the report."""
+    def judge(self, outcome: Outcome, today: dt.date | None = None, limits: Any = None) -> Report:
+        """Tree rules over the collected facts, then configured and expired waivers: the report.
+        ``limits``: the run's, to read a file again for a deferred anchor."""
         report = Report(findings=list(outcome.findings), files=outcome.files, documents=outcome.documents,
                         checked=list(outcome.checked), waived=list(outcome.waived))
+        loaded: dict[str, list[Resource]] = {}
         for rule in self.tree_rules:
             assert rule.check_tree is not None
             ordered = [fact for _, _, fact in sorted(outcome.facts.get(rule.id, []), key=lambda f: (f[0], f[1]))]
             for v in rule.check_tree(ordered, self.contexts[rule.id]):
-                finding = self.stamp(anchored_finding(rule.id, rule.severity_of(v), v))
+                finding = self.stamp(anchored_finding(rule.id, rule.severity_of(v), v, loaded, limits))
                 if finding is None:
                     continue
                 assert v.anchor is not None

@@ -263,3 +263,26 @@ def test_an_object_without_metadata_is_reported_once_whoever_knows_it(tmp_path: 
                                "apiVersion: kuttl.dev/v1beta1\nkind: TestStep\ncommands: [{command: ls}]\n")
     found = [(f.rule, f.line) for f in _check(tmp_path) if f.severity >= Severity.ERROR]
     assert found == [("malformed-object", 1), ("schema", 5)]  # the kuttl step is a tool's file: silent
+
+
+def test_a_deferred_anchor_is_found_where_an_eager_one_is(tmp_path: Path) -> None:
+    """Tree rules defer the anchors that seldom become findings (references that resolve): the
+    main process reads the file again for those that do, and finds the same line and column."""
+    from gitops_gen.manifests.loader import SourceFile, load_file
+    from gitops_gen.rules.base import anchor, located
+
+    path = tmp_path / "svc.yaml"
+    path.write_text("# a comment\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n"
+                    "  metadata: {name: a}\n  spec:\n    selector:\n      app: a\n- apiVersion: v1\n  kind: Service\n"
+                    "  metadata: {name: b}\n  spec:\n    selector: {app: b}\n    ports:\n    - targetPort: http\n")
+    resources = load_file(SourceFile(str(path), "svc.yaml")).resources
+    loaded: dict[str, list[Resource]] = {}
+    for resource in resources:
+        for where, at_value in ((("spec", "selector"), False), (("spec", "selector"), True), (("spec",), False)):
+            deferred = anchor(resource, where, at_value=at_value, deferred=True)
+            assert (deferred.line, deferred.reload) == (0, (str(path), at_value))
+            eager = anchor(resource, where, at_value=at_value)
+            assert located(deferred, loaded) == eager
+    assert list(loaded) == [str(path)]  # read once
+    standard_input = load_file(SourceFile("<stdin>", "<stdin>", path.read_bytes())).resources[0]
+    assert anchor(standard_input, ("spec",), deferred=True).reload is None  # nothing to read again: located now

@@ -181,16 +181,16 @@ def _service(resource: Resource, unit: bool) -> Iterator[Offered | PodSelector]:
              if isinstance(target := port.get("targetPort"), str) and not target.isdigit() and not templated(target)]
     # on the ports: key (the message names the port): a shallow position, found without composing
     # the document, as every Service with a named target port would need
-    ports = tuple((target, anchor(resource, ("spec", "ports"))) for target in named) if named else ()
+    ports = tuple((target, anchor(resource, ("spec", "ports"), deferred=True)) for target in named) if named else ()
     yield PodSelector("service-selector", f"Service {resource.name}", resource.namespace, selector,
-                      anchor(resource, ("spec", "selector")), source(resource), unit, ports)
+                      anchor(resource, ("spec", "selector"), deferred=True), source(resource), unit, ports)
 
 
 def _policy_selector(resource: Resource, check: str, field: str, unit: bool) -> Iterator[PodSelector]:
     selector = label_selector(resource.get(("spec", field)))
     if selector is not None and not selector.empty and not selector.templated:
         yield PodSelector(check, f"{resource.kind} {resource.name or '<unnamed>'}", resource.namespace, selector,
-                          anchor(resource, ("spec", field)), source(resource), unit)
+                          anchor(resource, ("spec", field), deferred=True), source(resource), unit)
 
 
 def _ingress(resource: Resource, unit: bool) -> Iterator[NameRef]:
@@ -211,7 +211,7 @@ def _ingress(resource: Resource, unit: bool) -> Iterator[NameRef]:
             name, where = text(found.get("serviceName")), (*at, "serviceName")
         if name and not templated(name):
             yield NameRef("ingress-backend", owner, "Service", name, resource.namespace,
-                          anchor(resource, where, at_value=True), source(resource), unit)
+                          anchor(resource, where, at_value=True, deferred=True), source(resource), unit)
 
 
 def _scale_target(resource: Resource, unit: bool) -> Iterator[NameRef | Local]:
@@ -224,11 +224,11 @@ def _scale_target(resource: Resource, unit: bool) -> Iterator[NameRef | Local]:
     kind = (text(ref.get("kind")) or ("Deployment" if keda else None)) if ref else None
     if not name or not kind:
         yield Local("hpa-target", f"{owner} names no target to scale (spec.scaleTargetRef kind and name)",
-                    anchor(resource, ("spec", "scaleTargetRef") if ref else ("spec",)))
+                    anchor(resource, ("spec", "scaleTargetRef") if ref else ("spec",), deferred=True))
         return
     if not templated(name) and kind in SCALABLE_GROUPS:
         yield NameRef("hpa-target", owner, kind, name, resource.namespace,
-                      anchor(resource, ("spec", "scaleTargetRef")), source(resource), unit)
+                      anchor(resource, ("spec", "scaleTargetRef"), deferred=True), source(resource), unit)
 
 
 def _accounts(resource: Resource, unit: bool) -> Iterator[NameRef]:
@@ -239,7 +239,7 @@ def _accounts(resource: Resource, unit: bool) -> Iterator[NameRef]:
             name = text(pod.spec.get(key))
             if name and not templated(name) and name not in _ALWAYS_ACCOUNTS:
                 yield NameRef("service-account", pod.owner, "ServiceAccount", name, resource.namespace,
-                              anchor(resource, (*pod.path, key), at_value=True), source(resource), unit)
+                              anchor(resource, (*pod.path, key), at_value=True, deferred=True), source(resource), unit)
                 break
 
 

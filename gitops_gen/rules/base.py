@@ -43,6 +43,7 @@ stamps the id and severity, turns paths into lines, and applies configuration an
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, get_args, get_origin
@@ -119,7 +120,10 @@ class Anchor:
     """A located point of a resource, made by :func:`anchor` while positions are at hand.
 
     Tree rules put anchors in their facts; a violation about that point carries the anchor.
-    ``order`` sorts anchors in source order (file, document, list item).
+    ``order`` sorts anchors in source order (file, document, list item).  A deferred anchor
+    (``anchor(..., deferred=True)``) has line and column 0 and ``reload`` set: the file it
+    was read from and whether the value was meant; :func:`located` finds its place when it
+    becomes a finding.
     """
 
     file: str
@@ -128,12 +132,47 @@ class Anchor:
     path: FieldPath
     ref: ResourceRef
     order: tuple[str, int, tuple[str, ...]]
+    reload: tuple[str, bool] | None = None
 
 
-def anchor(resource: Resource, path: FieldPath = (), *, at_value: bool = False) -> Anchor:
-    """Locate ``path`` of ``resource`` now (at its key, or its value with ``at_value``)."""
+def anchor(resource: Resource, path: FieldPath = (), *, at_value: bool = False, deferred: bool = False) -> Anchor:
+    """Locate ``path`` of ``resource`` now (at its key, or its value with ``at_value``).
+
+    ``deferred``: for points that seldom become findings (a reference that resolves, mostly):
+    nothing is located now when the resource was read from a file on disk, which is read
+    again, in the main process, if the anchor becomes a finding."""
+    if deferred and _on_disk(resource):
+        return Anchor(resource.file, 0, 0, tuple(path), resource.ref, source_key(resource),
+                      (resource.abspath, at_value))
     line, column = resource.locate(path, key=not at_value)
     return Anchor(resource.file, line, column, tuple(path), resource.ref, source_key(resource))
+
+
+def _on_disk(resource: Resource) -> bool:
+    """Whether ``resource`` was read from a regular file (not standard input, not a build)."""
+    found = resource.memo.get("on-disk")
+    if found is None:
+        found = resource.memo["on-disk"] = os.path.isfile(resource.abspath)
+    return bool(found)
+
+
+def located(anchor: Anchor, loaded: dict[str, list[Resource]], limits: Any = None) -> Anchor:
+    """``anchor`` with its line and column, a deferred one found by reading its file again
+    (``loaded``: the files read so far, by path; ``limits``: the run's).  A point that cannot be
+    found again (the file changed or went away) is the file's first line."""
+    if anchor.reload is None:
+        return anchor
+    abspath, at_value = anchor.reload
+    if abspath not in loaded:
+        from gitops_gen.manifests.loader import DEFAULT_LIMITS, SourceFile, load_file
+
+        loaded[abspath] = load_file(SourceFile(abspath, anchor.file), limits or DEFAULT_LIMITS).resources
+    line, column = 1, 1
+    for resource in loaded[abspath]:
+        if source_key(resource) == anchor.order and resource.ref == anchor.ref:
+            line, column = resource.locate(anchor.path, key=not at_value)
+            break
+    return Anchor(anchor.file, line, column, anchor.path, anchor.ref, anchor.order)
 
 
 def source_key(resource: Resource) -> tuple[str, int, tuple[str, ...]]:
