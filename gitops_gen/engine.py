@@ -73,14 +73,15 @@ def to_finding(info_id: str, severity: Severity, resource: Resource, violation: 
 
 
 def anchored_finding(rule_id: str, severity: Severity, violation: Violation,
-                     loaded: dict[str, list[Resource]] | None = None, limits: Any = None) -> Finding:
+                     loaded: dict[str, list[Resource]] | None = None, on_disk: Mapping[str, str] | None = None,
+                     limits: Any = None) -> Finding:
     """The finding of a tree rule's violation, at the anchor its facts carried (a deferred anchor
-    found by reading its file again: ``loaded`` keeps the files read, ``limits`` are the run's)."""
+    is found by reading its file again: see :func:`~gitops_gen.rules.base.located`)."""
     a = violation.anchor
     if a is None:
         raise TypeError(f"tree rule {rule_id} returned a violation without an anchor")
-    if a.reload is not None:
-        a = located(a, {} if loaded is None else loaded, limits)
+    if a.deferred is not None:
+        a = located(a, {} if loaded is None else loaded, on_disk, limits)
     details = {"check": violation.check} if violation.check else {}
     return Finding(rule_id, severity, violation.message, a.file, a.line, a.column, a.path, a.ref, details)
 
@@ -260,9 +261,11 @@ class Engine:
 
     # -- judge: the tree, then the run's waivers ----------------------------------------------
 
-    def judge(self, outcome: Outcome, today: dt.date | None = None, limits: Any = None) -> Report:
+    def judge(self, outcome: Outcome, today: dt.date | None = None, limits: Any = None,
+              on_disk: Mapping[str, str] | None = None) -> Report:
         """Tree rules over the collected facts, then configured and expired waivers: the report.
-        ``limits``: the run's, to read a file again for a deferred anchor."""
+        ``limits`` and ``on_disk`` (shown file -> path on disk): to read a file again for a
+        deferred anchor."""
         report = Report(findings=list(outcome.findings), files=outcome.files, documents=outcome.documents,
                         checked=list(outcome.checked), waived=list(outcome.waived))
         loaded: dict[str, list[Resource]] = {}
@@ -270,7 +273,7 @@ class Engine:
             assert rule.check_tree is not None
             ordered = [fact for _, _, fact in sorted(outcome.facts.get(rule.id, []), key=lambda f: (f[0], f[1]))]
             for v in rule.check_tree(ordered, self.contexts[rule.id]):
-                finding = self.stamp(anchored_finding(rule.id, rule.severity_of(v), v, loaded, limits))
+                finding = self.stamp(anchored_finding(rule.id, rule.severity_of(v), v, loaded, on_disk, limits))
                 if finding is None:
                     continue
                 assert v.anchor is not None
@@ -303,7 +306,7 @@ class Engine:
         outcome = Outcome()
         for resource in resources:
             self.check_resource(resource, outcome)
-        return self.judge(outcome, today)
+        return self.judge(outcome, today, on_disk={r.file: r.abspath for r in resources})
 
 
 def check_resources(resources: Sequence[Resource], rule_ids: Iterable[str] | None = None,

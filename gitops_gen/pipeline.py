@@ -224,7 +224,7 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     outcome = Outcome(findings=[f for f in map(engine.stamp, [*found, *crd_findings]) if f is not None])
     for part in _process(engine, files, options, progress, _open_cache(paths, options, engine, crds), digests or {}):
         outcome.merge(part)
-    return engine.judge(outcome, options.today, options.limits)
+    return engine.judge(outcome, options.today, options.limits, {f.display: f.abspath for f in files})
 
 
 def _start_builds(kustomizations: Sequence[Any], limits: Limits) -> Any:

@@ -280,9 +280,9 @@ def test_a_deferred_anchor_is_found_where_an_eager_one_is(tmp_path: Path) -> Non
     for resource in resources:
         for where, at_value in ((("spec", "selector"), False), (("spec", "selector"), True), (("spec",), False)):
             deferred = anchor(resource, where, at_value=at_value, deferred=True)
-            assert (deferred.line, deferred.reload) == (0, (str(path), at_value))
+            assert (deferred.line, deferred.deferred) == (0, at_value)
             eager = anchor(resource, where, at_value=at_value)
-            assert located(deferred, loaded) == eager
+            assert located(deferred, loaded, {"svc.yaml": str(path)}) == eager
     assert list(loaded) == [str(path)]  # read once
     standard_input = load_file(SourceFile("<stdin>", "<stdin>", path.read_bytes())).resources[0]
-    assert anchor(standard_input, ("spec",), deferred=True).reload is None  # nothing to read again: located now
+    assert anchor(standard_input, ("spec",), deferred=True).deferred is None  # nothing to read again: located now

@@ -63,7 +63,9 @@ def namespace_facts(resource: Resource) -> Iterator[PodNamespace | NamespaceObje
     if name:
         yield NamespaceObject(name, anchor(resource, ("metadata", "name"), at_value=True))
     if resource.namespace is not None and runs_pods(resource):
-        yield PodNamespace(resource.namespace, anchor(resource, ("metadata", "namespace"), at_value=True))
+        # one workload per namespace at most is reported: the others' lines are never needed
+        yield PodNamespace(resource.namespace,
+                           anchor(resource, ("metadata", "namespace"), at_value=True, deferred=True))
 
 
 def namespaces_with_pods(facts: Iterable[Any], exempt: Iterable[str]) -> list[NamespaceUse]:

@@ -121,9 +121,9 @@ class Anchor:
 
     Tree rules put anchors in their facts; a violation about that point carries the anchor.
     ``order`` sorts anchors in source order (file, document, list item).  A deferred anchor
-    (``anchor(..., deferred=True)``) has line and column 0 and ``reload`` set: the file it
-    was read from and whether the value was meant; :func:`located` finds its place when it
-    becomes a finding.
+    (``anchor(..., deferred=True)``) has line and column 0 and ``deferred`` set (to whether the
+    value was meant): :func:`located` finds its place when it becomes a finding.  It names no
+    path on disk, so cached facts move with their tree.
     """
 
     file: str
@@ -132,7 +132,7 @@ class Anchor:
     path: FieldPath
     ref: ResourceRef
     order: tuple[str, int, tuple[str, ...]]
-    reload: tuple[str, bool] | None = None
+    deferred: bool | None = None
 
 
 def anchor(resource: Resource, path: FieldPath = (), *, at_value: bool = False, deferred: bool = False) -> Anchor:
@@ -142,8 +142,7 @@ def anchor(resource: Resource, path: FieldPath = (), *, at_value: bool = False, 
     nothing is located now when the resource was read from a file on disk, which is read
     again, in the main process, if the anchor becomes a finding."""
     if deferred and _on_disk(resource):
-        return Anchor(resource.file, 0, 0, tuple(path), resource.ref, source_key(resource),
-                      (resource.abspath, at_value))
+        return Anchor(resource.file, 0, 0, tuple(path), resource.ref, source_key(resource), at_value)
     line, column = resource.locate(path, key=not at_value)
     return Anchor(resource.file, line, column, tuple(path), resource.ref, source_key(resource))
 
@@ -156,13 +155,15 @@ def _on_disk(resource: Resource) -> bool:
     return bool(found)
 
 
-def located(anchor: Anchor, loaded: dict[str, list[Resource]], limits: Any = None) -> Anchor:
+def located(anchor: Anchor, loaded: dict[str, list[Resource]], on_disk: Mapping[str, str] | None = None,
+            limits: Any = None) -> Anchor:
     """``anchor`` with its line and column, a deferred one found by reading its file again
-    (``loaded``: the files read so far, by path; ``limits``: the run's).  A point that cannot be
-    found again (the file changed or went away) is the file's first line."""
-    if anchor.reload is None:
+    (``loaded``: the files read so far; ``on_disk``: where each shown file is on disk;
+    ``limits``: the run's).  A point that cannot be found again (the file changed or went away)
+    is the file's first line."""
+    if anchor.deferred is None:
         return anchor
-    abspath, at_value = anchor.reload
+    abspath = (on_disk or {}).get(anchor.file, anchor.file)
     if abspath not in loaded:
         from gitops_gen.manifests.loader import DEFAULT_LIMITS, SourceFile, load_file
 
@@ -170,7 +171,7 @@ def located(anchor: Anchor, loaded: dict[str, list[Resource]], limits: Any = Non
     line, column = 1, 1
     for resource in loaded[abspath]:
         if source_key(resource) == anchor.order and resource.ref == anchor.ref:
-            line, column = resource.locate(anchor.path, key=not at_value)
+            line, column = resource.locate(anchor.path, key=not anchor.deferred)
             break
     return Anchor(anchor.file, line, column, anchor.path, anchor.ref, anchor.order)
 
