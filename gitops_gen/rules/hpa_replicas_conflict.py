@@ -201,7 +201,7 @@ def collect(resource: Resource, ctx: RuleContext) -> Iterator[Replicas | Scaler 
     group = resource.group
     if SCALABLE_GROUPS.get(resource.kind) == group and resource.get(("spec", "replicas")) is not None:
         yield Replicas(resource.kind, group, resource.name, resource.namespace,
-                       anchor(resource, ("spec", "replicas"), deferred=True))
+                       anchor(resource, ("spec", "replicas")))
     scaler = _scaler(resource)
     if scaler is not None:
         yield scaler
