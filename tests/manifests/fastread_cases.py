@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gitops_gen.manifests.fastread import read_fast
-from gitops_gen.manifests.lazypositions import LazyPositions
+from gitops_gen.manifests.lazypositions import MAX_DEPTH, LazyPositions
 from gitops_gen.manifests.yamlread import Document, Limits, NodePositions, read_documents
 from gitops_gen.schemas.apiserver import json_size
 
@@ -38,8 +38,6 @@ DEFAULT = Limits()
 #: Positions compared per document, spread over it (libyaml composes the document both ways:
 #: what may differ is where its lines start).
 PATHS_PER_DOCUMENT = 48
-#: Of those, read from the lines by a reader that has not composed the document.
-LINE_PATHS_PER_DOCUMENT = 8
 
 #: Where a scalar can stand.
 CONTEXTS = (
@@ -125,15 +123,14 @@ def _document_difference(f: Document, s: Document, positions: bool) -> str | Non
         paths = list(_paths(s.data))
         shallow = [p for p in paths if 0 < len(p) <= 3 and all(isinstance(k, str) for k in p)]
         sample = paths[::max(1, len(paths) // PATHS_PER_DOCUMENT)]  # the offset is what may differ
-        if isinstance(mine, LazyPositions):  # paths read from the lines (a fresh reader once one composed)
-            fresh = None
-            for path in itertools.chain(shallow, sample[::max(1, len(sample) // LINE_PATHS_PER_DOCUMENT)]):
-                if fresh is None or fresh._inner is not None:
-                    fresh = LazyPositions(mine.part, mine.offset, root=mine.root, data=mine.data)
+        if isinstance(mine, LazyPositions):  # what the lines answer, without composing (one fresh reader)
+            fresh = LazyPositions(mine.part, mine.offset, root=mine.root, data=mine.data)
+            deep_enough = [p for p in sample if 0 < len(p) <= MAX_DEPTH]  # deeper ones are always composed
+            for path in itertools.chain(shallow, deep_enough):
                 for key in (True, False):
-                    if fresh.locate(path, key=key) != theirs.locate(path, key=key):
-                        return f"position of {path} from the lines: {fresh.locate(path, key=key)} != " \
-                               f"{theirs.locate(path, key=key)}"
+                    found = fresh._from_lines(path, key)
+                    if found is not None and found != theirs.locate(path, key=key):
+                        return f"position of {path} from the lines: {found} != {theirs.locate(path, key=key)}"
         # the root and shallow keys first: read from the lines until the document is composed
         for path in itertools.chain([()], shallow, [("absent",)], sample, [("metadata", "absent", 0)]):
             for key in (True, False):
