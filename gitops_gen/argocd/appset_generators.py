@@ -31,6 +31,7 @@ from gitops_gen.argocd.appset import (
     _replace,
 )
 from gitops_gen.argocd.gotemplate import TemplateError, go_sprint, sanitize_name
+from gitops_gen.labels import SELECTOR_OPERATORS, requirement_met
 
 _OFFLINE_UNSUPPORTED = {"scmProvider": "an SCM provider's API", "pullRequest": "an SCM provider's pull requests",
                         "clusterDecisionResource": "a cluster decision resource in the cluster",
@@ -51,12 +52,9 @@ def _selector_matches(selector: Any, labels: Mapping[str, str], path: Path) -> b
             return False
     for k, expr in enumerate(selector.get("matchExpressions") or []):
         key, op, values = str(expr.get("key", "")), expr.get("operator"), [str(v) for v in expr.get("values") or []]
-        present = key in labels
-        checks = {"In": present and labels.get(key) in values, "NotIn": not present or labels.get(key) not in values,
-                  "Exists": present, "DoesNotExist": not present}
-        if op not in checks:
+        if op not in SELECTOR_OPERATORS:
             raise _Problem(f"unknown selector operator {op!r}", (*path, "matchExpressions", k, "operator"))
-        if not checks[op]:
+        if not requirement_met(op, labels, key, values):
             return False
     return True
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitops_gen.labels import requirement_met
 from gitops_gen.model import Resource
 from gitops_gen.rules._scope import CLUSTER_SCOPED_KINDS
 
@@ -68,17 +69,7 @@ class Selector:
         for key, value in self.labels:
             if labels.get(key) != value:
                 return False
-        for key, operator, values in self.expressions:
-            present = key in labels
-            if operator == "In" and not (present and str(labels[key]) in values):
-                return False
-            if operator == "NotIn" and present and str(labels[key]) in values:
-                return False
-            if operator == "Exists" and not present:
-                return False
-            if operator == "DoesNotExist" and present:
-                return False
-        return True
+        return all(requirement_met(operator, labels, key, values) for key, operator, values in self.expressions)
 
 
 @dataclass(frozen=True, slots=True)

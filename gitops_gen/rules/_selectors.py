@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
+from gitops_gen.labels import SELECTOR_OPERATORS, requirement_met
 from gitops_gen.model import FieldPath, Resource
 from gitops_gen.rules._podtypes import dig
 from gitops_gen.rules._util import items, mapping, strings, templated
@@ -103,19 +104,8 @@ class Selector:
                     return False
             elif not added_by_controller(key, open_labels):
                 return False
-        for key, operator, values in self.expressions:
-            present = key in have
-            if not present and added_by_controller(key, open_labels):
-                continue
-            if operator == "In" and not (present and have[key] in values):
-                return False
-            if operator == "NotIn" and present and have[key] in values:
-                return False
-            if operator == "Exists" and not present:
-                return False
-            if operator == "DoesNotExist" and present:
-                return False
-        return True
+        return all(requirement_met(operator, have, key, values) for key, operator, values in self.expressions
+                   if key in have or not added_by_controller(key, open_labels))
 
     def describe(self) -> str:
         shown = [f"{k}={v}" for k, v in self.match_labels]
@@ -132,7 +122,7 @@ def label_selector(value: Any) -> Selector | None:
     expressions: list[tuple[str, str, tuple[str, ...]]] = []
     for _, expression in items(selector.get("matchExpressions")):
         key, operator = expression.get("key"), expression.get("operator")
-        if not isinstance(key, str) or operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
+        if not isinstance(key, str) or operator not in SELECTOR_OPERATORS:
             return None
         values = tuple(v for _, v in strings(expression.get("values")))
         expressions.append((key, str(operator), values))

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from gitops_gen.labels import SELECTOR_OPERATORS
 from gitops_gen.schemas import names
 
 _CORE = "io.k8s.api.core.v1."
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 
 _PROTOCOLS = ("TCP", "UDP", "SCTP")
-_SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 _TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 _PROFILE_TYPES = ("RuntimeDefault", "Localhost", "Unconfined")
 _PULL_POLICIES = ("Always", "IfNotPresent", "Never")
@@ -57,9 +57,9 @@ ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
     _CORE + "AppArmorProfile": {"type": _PROFILE_TYPES},
     _CORE + "Toleration": {"operator": ("Exists", "Equal"), "effect": _TAINT_EFFECTS},
     _CORE + "Taint": {"effect": _TAINT_EFFECTS},
-    _CORE + "NodeSelectorRequirement": {"operator": (*_SELECTOR_OPERATORS, "Gt", "Lt")},
-    _CORE + "ScopedResourceSelectorRequirement": {"operator": _SELECTOR_OPERATORS},
-    _META + "LabelSelectorRequirement": {"operator": _SELECTOR_OPERATORS},
+    _CORE + "NodeSelectorRequirement": {"operator": (*SELECTOR_OPERATORS, "Gt", "Lt")},
+    _CORE + "ScopedResourceSelectorRequirement": {"operator": SELECTOR_OPERATORS},
+    _META + "LabelSelectorRequirement": {"operator": SELECTOR_OPERATORS},
     _CORE + "TopologySpreadConstraint": {"whenUnsatisfiable": ("DoNotSchedule", "ScheduleAnyway"),
                                          "nodeAffinityPolicy": ("Honor", "Ignore"),
                                          "nodeTaintsPolicy": ("Honor", "Ignore")},
