@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cel_helpers import POLICY, deployment, write
 from click.testing import CliRunner
-from test_cel_policies import POLICY, deployment, write
 from tree_helpers import commit_all
 
 from gitops_gen.cli import main

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_cel_policies import check, custom, deployment, write
+from cel_helpers import check, custom, deployment, write
 
 REPLICAS = """\
 apiVersion: admissionregistration.k8s.io/v1

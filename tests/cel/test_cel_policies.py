@@ -1,87 +1,17 @@
 """Custom policies (ValidatingAdmissionPolicies) through the command line: loading errors with
-file and line, findings with rule, file and line, API-server matching, params, configuration."""
+file and line, findings with rule, file and line, configuration, waivers, the cache and workers
+(matching and params: test_cel_policy_matching.py)."""
 
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
+from cel_helpers import PARAMS_POLICY, POLICY, check, custom, deployment, write
 from click.testing import CliRunner
 
 from gitops_gen.cli import main
-
-POLICY = """\
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicy
-metadata:
-  name: team-label
-  annotations:
-    gitops-gen.io/severity: high
-    gitops-gen.io/description: Workloads carry a team label.
-    gitops-gen.io/field-path.1: spec.replicas
-spec:
-  matchConstraints:
-    resourceRules:
-    - apiGroups: [apps]
-      apiVersions: [v1]
-      resources: [deployments]
-      operations: [CREATE, UPDATE]
-  variables:
-  - name: team
-    expression: object.metadata.?labels[?'team'].orValue('')
-  validations:
-  - expression: variables.team != ''
-    messageExpression: "'deployment ' + object.metadata.name + ' has no team label'"
-  - expression: object.spec.replicas <= 10
-    message: at most 10 replicas
-"""
-
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {name}
-  namespace: {namespace}
-  labels: {labels}
-spec:
-  replicas: {replicas}
-  selector:
-    matchLabels: {{app: web}}
-  template:
-    metadata:
-      labels: {{app: web}}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27.0
-"""
-
-
-def deployment(name: str = "web", namespace: str = "team-a", labels: str = "{team: a}", replicas: int = 2) -> str:
-    return DEPLOYMENT.format(name=name, namespace=namespace, labels=labels, replicas=replicas)
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text) if text.startswith("\n") else text)
-    return root
-
-
-def check(*args: str) -> tuple[int, list[dict[str, Any]], str]:
-    result = CliRunner().invoke(main, ["check", *args, "--format", "json", "--no-cache"])
-    if result.exit_code == 2:
-        return 2, [], result.output
-    return result.exit_code, json.loads(result.stdout)["findings"], result.output
-
-
-def custom(findings: list[dict[str, Any]], *rules: str) -> list[tuple[str, str, int, str]]:
-    wanted = set(rules) or {"team-label", "policy-error"}
-    return sorted((f["rule"], Path(f["file"]).name, f["line"], f["message"]) for f in findings if f["rule"] in wanted)
 
 
 def test_a_violation_is_a_finding_of_the_policy_rule_at_the_object_or_the_annotated_field(tmp_path: Path) -> None:
@@ -134,119 +64,6 @@ def test_only_admission_policy_documents_are_taken_from_a_policy_folder(tmp_path
                      "policies/expected.json": '{"a": "pass"}', "apps/web.yaml": deployment()})
     _, findings, _ = check(str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"))
     assert custom(findings) == []
-
-
-MATCHING = """\
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicy
-metadata: {name: no-default-sa}
-spec:
-  matchConstraints:
-    resourceRules:
-    - apiGroups: ["*"]
-      apiVersions: ["*"]
-      resources: [pods, trainjobs, endpoints]
-      operations: ["*"]
-    excludeResourceRules:
-    - apiGroups: [""]
-      apiVersions: [v1]
-      resources: [pods]
-      operations: [CREATE]
-      resourceNames: [excused]
-    namespaceSelector:
-      matchExpressions: [{key: tier, operator: NotIn, values: [system]}]
-    objectSelector:
-      matchExpressions: [{key: skip, operator: DoesNotExist}]
-  validations:
-  - expression: "false"
-    message: matched
-"""
-
-
-def pod(name: str, namespace: str, labels: str = "{}") -> str:
-    return (f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: {namespace}, labels: {labels}}}\n"
-            "spec:\n  containers: [{name: c, image: 'nginx:1.27.0'}]\n")
-
-
-def test_match_constraints_by_plural_resource_exclusions_and_selectors(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "policies/p.yaml": MATCHING,
-        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: kube-ops, labels: {tier: system}}\n",
-        "apps/a-matched.yaml": pod("a", "team-a"),
-        "apps/b-excused.yaml": pod("excused", "team-a"),
-        "apps/c-system.yaml": pod("c", "kube-ops"),
-        "apps/d-skipped.yaml": pod("d", "team-a", "{skip: 'yes'}"),
-        "apps/e-configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: e, namespace: team-a}\n",
-        "apps/f-endpoints.yaml": "apiVersion: v1\nkind: Endpoints\nmetadata: {name: f, namespace: team-a}\n",
-        "apps/g-trainjob.yaml": "apiVersion: trainer.kubeflow.org/v1alpha1\nkind: TrainJob\n"
-                                "metadata: {name: g, namespace: team-a}\nspec: {runtimeRef: {name: torch}}\n",
-    })
-    _, findings, _ = check(str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"))
-    assert custom(findings, "no-default-sa") == [("no-default-sa", "a-matched.yaml", 1, "matched"),
-                                                 ("no-default-sa", "f-endpoints.yaml", 1, "matched"),
-                                                 ("no-default-sa", "g-trainjob.yaml", 1, "matched")]
-
-
-PARAMS_POLICY = """\
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicy
-metadata: {name: max-replicas}
-spec:
-  paramKind: {apiVersion: v1, kind: ConfigMap}
-  matchConstraints:
-    resourceRules:
-    - {apiGroups: [apps], apiVersions: [v1], resources: [deployments], operations: [CREATE]}
-  matchConditions:
-  - name: not-exempt
-    expression: "!('exempt' in object.metadata.labels)"
-  validations:
-  - expression: object.spec.replicas <= int(params.data.max)
-    messageExpression: "'replicas must be at most ' + params.data.max"
-    reason: Invalid
----
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicyBinding
-metadata: {name: max-replicas-prod}
-spec:
-  policyName: max-replicas
-  validationActions: [Deny]
-  paramRef: {name: limits, namespace: platform, parameterNotFoundAction: Deny}
-  matchResources:
-    namespaceSelector:
-      matchLabels: {env: prod}
-"""
-
-
-def test_params_from_a_file_and_bindings_that_narrow(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "policies/p.yaml": PARAMS_POLICY,
-        "params.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: limits, namespace: platform}\n"
-                       "data: {max: '3'}\n",
-        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {env: prod}}\n",
-        "apps/prod.yaml": deployment(namespace="shop", replicas=5),
-        "apps/exempt.yaml": deployment(name="x", namespace="shop", labels="{exempt: 'yes'}", replicas=5),
-        "apps/dev.yaml": deployment(name="d", namespace="dev", replicas=5),
-    })
-    args = [str(tmp_path / "apps"), "--policies", str(tmp_path / "policies")]
-    _, findings, _ = check(*args, "--params", str(tmp_path / "params.yaml"))
-    assert custom(findings, "max-replicas") == [("max-replicas", "prod.yaml", 1, "replicas must be at most 3")]
-    # no params anywhere: the binding denies what it matches, before matchConditions (as the API server)
-    _, findings, _ = check(*args)
-    found = custom(findings, "max-replicas")
-    assert [file for _, file, _, _ in found] == ["exempt.yaml", "prod.yaml"]
-    assert all("no params found for binding 'max-replicas-prod'" in message for *_, message in found)
-
-
-def test_params_found_in_the_checked_tree(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "policies/p.yaml": PARAMS_POLICY,
-        "apps/limits.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: limits, namespace: platform}\n"
-                            "data: {max: '10'}\n",
-        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {env: prod}}\n",
-        "apps/prod.yaml": deployment(namespace="shop", replicas=5),
-    })
-    _, findings, _ = check(str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"))
-    assert custom(findings, "max-replicas", "policy-error") == []
 
 
 def test_configuration_names_policy_folders_sets_severities_and_waives(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from cel_helpers import PARAMS_POLICY, POLICY, write
 from click.testing import CliRunner
-from test_cel_policies import PARAMS_POLICY, POLICY, write
 
 from gitops_gen.cli import main
 
