@@ -48,3 +48,13 @@ def join_limited(names: Iterable[str], limit: int = 3) -> str:
     head = ", ".join(listed[:limit])
     return f"{head} and {len(listed) - limit} more" if len(listed) > limit else head
 
+
+#: Annotations that make an object a deployment hook (run once around a sync or a release, then
+#: deleted by its hook policy) rather than something that stays.
+HOOK_ANNOTATIONS = ("argocd.argoproj.io/hook", "helm.sh/hook")
+
+
+def deploy_hook(metadata: Any) -> bool:
+    """Whether an object's ``metadata`` marks it as an Argo CD or Helm hook."""
+    annotations = mapping(mapping(metadata) and metadata.get("annotations")) or {}
+    return any(hook in annotations for hook in HOOK_ANNOTATIONS)

@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitops_gen.model import Resource, Severity
-from gitops_gen.rules._util import items, mapping
+from gitops_gen.rules._util import deploy_hook, items
 from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import POD_RUNNING_KINDS
 
@@ -44,7 +44,6 @@ CATEGORY = "workloads"
 DESCRIPTION = "Pod not owned by a controller (nothing recreates it when its node goes)."
 OPTIONS: dict[str, Option] = {}
 KINDS = POD_RUNNING_KINDS  # the walker's; only v1 Pods are judged
-_HOOKS = ("argocd.argoproj.io/hook", "helm.sh/hook")
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
@@ -52,8 +51,7 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
         return
     if any(True for _ in items(resource.get(("metadata", "ownerReferences")))):
         return
-    annotations = mapping(resource.get(("metadata", "annotations"))) or {}
-    if any(hook in annotations for hook in _HOOKS):
+    if deploy_hook(resource.data.get("metadata")):
         return
     yield Violation(f"Pod {resource.name or '<unnamed>'} is not owned by a controller: nothing recreates it when "
                     "its node is drained or lost; run it under a Deployment, Job or StatefulSet", ("kind",),

@@ -51,7 +51,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitops_gen.model import FieldPath, Resource, Severity
-from gitops_gen.rules._util import mapping
+from gitops_gen.rules._util import deploy_hook, mapping
 from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import POD_RUNNING_KINDS
 
@@ -62,7 +62,6 @@ DESCRIPTION = "Job without ttlSecondsAfterFinished, CronJob without startingDead
 OPTIONS: dict[str, Option] = {}
 KINDS = POD_RUNNING_KINDS  # the walker's; only batch Jobs and CronJobs are judged
 CHECK_SEVERITIES = {"restart-policy": Severity.MEDIUM}
-_HOOKS = ("argocd.argoproj.io/hook", "helm.sh/hook")
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
@@ -72,10 +71,9 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     template: FieldPath
     if resource.kind == "Job":
         template = ("spec", "template", "spec")
-        annotations = mapping(resource.get(("metadata", "annotations"))) or {}
         spec = mapping(resource.get(("spec",)))
-        if spec is not None and spec.get("ttlSecondsAfterFinished") is None and not any(
-                h in annotations for h in _HOOKS):
+        if spec is not None and spec.get("ttlSecondsAfterFinished") is None \
+                and not deploy_hook(resource.data.get("metadata")):
             yield Violation(f"{name} sets no ttlSecondsAfterFinished: it and its pods stay after it finishes; "
                             "set one, or make it an Argo CD hook with a hook-delete-policy", ("spec",),
                             check="no-ttl")
