@@ -171,40 +171,21 @@ class CrdSink(Protocol):
     def register_crd(self, prepared: Any) -> list[Finding]: ...
 
 
-class _Calling:
-    """A plain ``add_crd(resource, unit) -> findings`` function as a :class:`CrdSink` (read here)."""
-
-    def __init__(self, add_crd: Callable[[Resource, str], Iterable[Finding]]) -> None:
-        self._add_crd = add_crd
-
-    def prepare_crd(self, resource: Resource, unit: str | None = None) -> Any:
-        return resource, unit
-
-    def register_crd(self, prepared: Any) -> list[Finding]:
-        return list(self._add_crd(*prepared))
-
-
 #: Indexed documents, in bytes, worth a forked child parsing half of them (in-tree CRDs).
 PARALLEL_BYTES = 4 * 1024 * 1024
 
 
 def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
-                on_crd: CrdSink | Callable[[Resource, str], Iterable[Finding]] | None = None,
+                on_crd: CrdSink | None = None,
                 on_kustomizations: Callable[[Sequence[Kustomization]], None] | None = None,
                 digests: dict[str, bytes] | None = None, jobs: int = 1) -> tuple[TreeIndex, list[Finding]]:
-    """Index ``files``; ``on_crd`` is given each CustomResourceDefinition as it is read, with the
-    folder of its install unit (:func:`crd_units`): the validator registers it, and may return
-    findings about it.  ``on_kustomizations`` is given the kustomizations as soon as they are
+    """Index ``files``; ``on_crd`` (the validator) is given each CustomResourceDefinition as it is
+    read, with the folder of its install unit (:func:`crd_units`): it registers it, and may
+    return findings about it.  ``on_kustomizations`` is given the kustomizations as soon as they are
     all known, before the documents are parsed (builds can start meanwhile).  ``digests``, when
     given, receives the SHA-256 of every file read (the result cache's lookups need no second read).
     With ``jobs`` above 1, a forked child parses about half of the indexed documents when they
-    are many (:data:`PARALLEL_BYTES`; see :mod:`gitops_gen.forked`): ``on_crd`` is then a
-    :class:`CrdSink` (a plain function reads every CRD here)."""
-    sink: CrdSink | None = None
-    if on_crd is not None and not hasattr(on_crd, "prepare_crd"):
-        sink, jobs = _Calling(on_crd), 1
-    else:
-        sink = on_crd  # type: ignore[assignment]
+    are many (:data:`PARALLEL_BYTES`; see :mod:`gitops_gen.forked`)."""
     gather = _Gather()
     kustomizations: list[Kustomization] = []
     findings: list[Finding] = []
@@ -229,8 +210,8 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
     def parse(candidate: tuple[SourceFile, bytes]) -> list[tuple[Fact | None, Any]]:
         source, kept = candidate
         raw = kept or read_limited(source, limits) or b""  # large files are read again rather than held
-        return [(_fact(resource), sink.prepare_crd(resource, unit(source.abspath))
-                 if resource.kind == "CustomResourceDefinition" and sink is not None else None)
+        return [(_fact(resource), on_crd.prepare_crd(resource, unit(source.abspath))
+                 if resource.kind == "CustomResourceDefinition" and on_crd is not None else None)
                 for resource in _indexed_resources(source, raw, limits)]
 
     from gitops_gen.forked import split
@@ -242,8 +223,8 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
         for fact, prepared in found:
             if fact is not None:
                 gather.take(fact)
-            if prepared is not None and sink is not None:
-                findings.extend(sink.register_crd(prepared))
+            if prepared is not None and on_crd is not None:
+                findings.extend(on_crd.register_crd(prepared))
     return gather.index(kustomizations), findings
 
 

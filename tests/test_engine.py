@@ -203,7 +203,7 @@ def _api(paths: list[str], config_path: Path | None) -> list[Finding]:
     engine = Engine(config, config.catalogue, validator=validator)
     files = [f for f in iter_files(paths) if isinstance(f, SourceFile)]
     files = [f for f in files if not any(path_matches(p, f.display, config.base) for p in config.ignore)]
-    index, crd_findings = build_index(files, on_crd=validator.add_crd)
+    index, crd_findings = build_index(files, on_crd=validator)
     engine.use_index(index)
     outcome = Outcome(findings=[f for f in map(engine.stamp, crd_findings) if f is not None])
     for source in files:
