@@ -24,6 +24,7 @@ exit code).
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii as _string  # type: ignore[attr-defined]
 from typing import Any
 
 from gitops_gen.model import FieldPath, Finding, GateSummary, Report, ResourceRef, Severity, Waived, format_path
@@ -99,14 +100,71 @@ def report_dict(report: Report, *, fail_on: Severity = DEFAULT_FAIL_ON) -> dict[
 def _array(values: list[dict[str, Any]]) -> str:
     # One object per line: readable and diffable, and each line is written by json's C encoder
     # (indent= would switch to the pure-Python one: seconds on a large tree).
-    if not values:
-        return "[]"
-    return "[\n    " + ",\n    ".join(json.dumps(v, ensure_ascii=True) for v in values) + "\n  ]"
+    return _lines([json.dumps(v, ensure_ascii=True) for v in values])
+
+
+def _lines(items: list[str]) -> str:
+    return "[\n    " + ",\n    ".join(items) + "\n  ]" if items else "[]"
+
+
+class _Encoder:
+    """Writes :func:`finding_dict`'s JSON text of a finding straight from it, byte for byte what
+    ``json.dumps(finding_dict(...), ensure_ascii=True)`` gives: no dict per finding, and the
+    strings a large report repeats (files, field paths, resources) escaped once."""
+
+    def __init__(self, gate: bool) -> None:
+        self.gate = gate
+        self.paths: dict[FieldPath, str] = {}
+        self.strings: dict[str, str] = {}
+        self.resources: dict[ResourceRef, str] = {}
+        self.details: dict[tuple[tuple[str, str], ...], str] = {}
+
+    def string(self, text: str) -> str:
+        out = self.strings.get(text)
+        if out is None:
+            out = self.strings[text] = _string(text)
+        return out
+
+    def resource(self, ref: ResourceRef | None) -> str:
+        if ref is None:
+            return "null"
+        out = self.resources.get(ref)
+        if out is None:
+            out = self.resources[ref] = json.dumps(_resource(ref), ensure_ascii=True)
+        return out
+
+    def path(self, path: FieldPath) -> str:
+        out = self.paths.get(path)
+        if out is None:
+            out = self.paths[path] = _string(format_path(path))
+        return out
+
+    def finding(self, f: Finding) -> str:
+        string = self.string
+        text = (f'{{"rule": {string(f.rule)}, "severity": "{_LABELS[f.severity]}", "message": {_string(f.message)}, '
+                f'"file": {string(f.file)}, "line": {int(f.line)}, "column": {int(f.column)}, '
+                f'"path": {self.path(f.path)}, "resource": {self.resource(f.resource)}')
+        details = f.details
+        if not details:
+            return text + ', "change": null, "key": null}' if self.gate else text + "}"
+        if self.gate:  # the matching key makes every gate finding's details unique: nothing to share
+            return (f'{text}, "change": {json.dumps(details.get("change"), ensure_ascii=True)}'
+                    f', "key": {json.dumps(details.get("key"), ensure_ascii=True)}'
+                    f', "details": {json.dumps(dict(sorted(details.items())), ensure_ascii=True)}}}')
+        items = tuple(details.items())
+        out = self.details.get(items)
+        if out is None:
+            out = self.details[items] = json.dumps(dict(sorted(items)), ensure_ascii=True)
+        return f'{text}, "details": {out}}}'
 
 
 def render(report: Report, *, fail_on: Severity = DEFAULT_FAIL_ON) -> str:
-    data = report_dict(report, fail_on=fail_on)
-    return ('{\n  "findings": ' + _array(data["findings"])
-            + ',\n  "summary": ' + json.dumps(data["summary"], ensure_ascii=True)
-            + ("" if "gate" not in data else ',\n  "gate": ' + json.dumps(data["gate"], ensure_ascii=True))
-            + ',\n  "waived": ' + _array(data["waived"]) + "\n}\n")
+    failing = failing_count(report, fail_on)
+    summary = {"files": report.files, "resources": report.resources, "findings": len(report.findings),
+               "by_severity": report.by_severity(), "fail_on": fail_on.label, "failing": failing}
+    encoder = _Encoder(report.gate is not None)
+    return ('{\n  "findings": ' + _lines([encoder.finding(f) for f in sorted_findings(report)])
+            + ',\n  "summary": ' + json.dumps(summary, ensure_ascii=True)
+            + ("" if report.gate is None else ',\n  "gate": ' + json.dumps(gate_dict(report.gate, failing == 0),
+                                                                             ensure_ascii=True))
+            + ',\n  "waived": ' + _array([waived_dict(w) for w in sorted_waived(report)]) + "\n}\n")

@@ -108,3 +108,16 @@ def test_quoted_path_parts_and_sorting() -> None:
     assert [(f["file"], f["line"], f["column"]) for f in data["findings"]] == [
         ("a.yaml", 7, 2), ("a.yaml", 7, 3), ("b.yaml", 1, 1)]
     assert data["findings"][1]["path"] == 'metadata.annotations["ad.example.com/x y"]'
+
+
+def test_text_is_the_dict_view_serialized(report: Report) -> None:
+    """render() writes each finding's text directly: it must be byte for byte json.dumps of
+    report_dict()'s objects, for plain and gate reports, hostile strings included."""
+    from gatedata import gate_report
+
+    for case in (report, gate_report(show_all=True)):
+        data = jsonfmt.report_dict(case)
+        text = jsonfmt.render(case)
+        lines = [line.strip().rstrip(",") for line in text.splitlines() if line.startswith('    {"rule": ')]
+        assert lines == [json.dumps(item, ensure_ascii=True) for item in [*data["findings"], *data["waived"]]]
+        assert json.loads(jsonfmt.render(case)) == data
