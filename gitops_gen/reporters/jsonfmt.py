@@ -24,7 +24,7 @@ exit code).
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring_ascii as _string  # type: ignore[attr-defined]
+from json.encoder import encode_basestring_ascii as _string
 from typing import Any
 
 from gitops_gen.model import FieldPath, Finding, GateSummary, Report, ResourceRef, Severity, Waived, format_path
