@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
-import re
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from gitops_gen.index import TreeIndex, build_index
 from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import Finding, Report
+from gitops_gen.redisplay import Redisplay, ShownGraph
 from gitops_gen.schemas.validator import SchemaValidator
 from gitops_gen.splitting import Slice, reassemble, slices_of, worker_count
 from gitops_gen.waivers import path_matches
@@ -182,7 +182,7 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     config = options.config or load_config()
     found: list[Finding] = []
     files: list[SourceFile] = []
-    shown = _Redisplay(*options.display_root) if options.display_root else None
+    shown = Redisplay(*options.display_root) if options.display_root else None
     for item in iter_files(paths):
         if shown is not None:
             item = shown(item)
@@ -206,7 +206,7 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
                                       jobs=worker_count(options.jobs, files))
     graph = _graph(paths, config, index)
     if graph is not None and shown is not None:
-        graph = _ShownGraph(graph, shown)
+        graph = ShownGraph(graph, shown)
     if graph is not None:
         index = replace(index, graph=graph)
     engine.use_index(index)
@@ -234,56 +234,6 @@ def _start_builds(kustomizations: Sequence[Any], limits: Limits) -> Any:
     from gitops_gen.kustomize_build import start_builds
 
     return start_builds(kustomizations, limits)
-
-
-class _Redisplay:
-    """Shows the files below ``folder`` as if ``name`` had been given (as :func:`iter_files` would)."""
-
-    def __init__(self, folder: str, name: str) -> None:
-        self.folder = os.path.normpath(folder)
-        self.name = os.path.normpath(name)
-
-    def path(self, display: str) -> str:
-        if display == self.folder:
-            return self.name
-        if display.startswith(self.folder.rstrip(os.sep) + os.sep):
-            return os.path.normpath(os.path.join(self.name, display[len(self.folder.rstrip(os.sep)) + 1:]))
-        return display
-
-    def on_disk(self, file: str) -> str:
-        """The absolute path on disk of an absolute path below the shown name (others as they are)."""
-        rel = os.path.relpath(file, os.path.abspath(self.name))
-        if rel == os.curdir:
-            return os.path.abspath(self.folder)
-        if rel == os.pardir or rel.startswith(os.pardir + os.sep):
-            return file
-        return os.path.join(os.path.abspath(self.folder), rel)
-
-    def __call__(self, item: SourceFile | Finding) -> SourceFile | Finding:
-        if isinstance(item, SourceFile):
-            return replace(item, display=self.path(item.display))
-        inside = self.folder.rstrip(os.sep) + os.sep
-        message = item.message.replace(inside, "" if self.name == os.curdir else self.name.rstrip(os.sep) + os.sep)
-        message = re.sub(re.escape(self.folder) + r"(?=$|[\s:;,)'\"])", lambda _: self.name, message)
-        return replace(item, file=self.path(item.file), message=message)
-
-
-class _ShownGraph:
-    """The app-of-apps graph of a tree shown under another name: :meth:`deployer` is asked about
-    a finding's shown file, the graph knows the files on disk."""
-
-    def __init__(self, graph: Any, shown: _Redisplay) -> None:
-        self._graph = graph
-        self._shown = shown
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._graph, name)
-
-    def __fingerprint__(self) -> Any:
-        return self._graph
-
-    def deployer(self, file: str, kind: str, name: str | None) -> str | None:
-        return self._graph.deployer(self._shown.on_disk(file), kind, name)  # type: ignore[no-any-return]
 
 
 def _graph(paths: Sequence[str], config: Config, index: TreeIndex) -> Any:
