@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib
 import io
 import os
 import secrets
@@ -57,20 +56,10 @@ MAX_PACKS = 32
 
 
 def default_cache_dir() -> str:
-    """``$GITOPS_GEN_CACHE_DIR``, else the user's cache folder (``platformdirs`` when installed,
-    else ``$XDG_CACHE_HOME/gitops-gen`` or ``~/.cache/gitops-gen``): the folder the CRD schema
-    cache uses too."""
-    explicit = os.environ.get("GITOPS_GEN_CACHE_DIR")
-    if explicit:
-        return explicit
-    try:
-        platformdirs: Any = importlib.import_module("platformdirs")
-    except ImportError:
-        platformdirs = None
-    if platformdirs is not None:
-        return str(platformdirs.user_cache_dir("gitops-gen", appauthor=False))
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return os.path.join(xdg, "gitops-gen") if xdg else os.path.join(os.path.expanduser("~"), ".cache", "gitops-gen")
+    """The user's cache folder, the CRD schema cache's too (:func:`gitops_gen.schemas.cache.default_cache_dir`)."""
+    from gitops_gen.schemas.cache import default_cache_dir as folder
+
+    return str(folder())
 
 
 # -- the store ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ treated as missing (and rebuilt), and a folder that cannot be written is simply 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import tempfile
@@ -15,10 +16,18 @@ from typing import Any
 
 
 def default_cache_dir() -> Path:
-    """``$GITOPS_GEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/gitops-gen``, else ``~/.cache/gitops-gen``."""
+    """``$GITOPS_GEN_CACHE_DIR``, else the user's cache folder: ``platformdirs``' when it is
+    installed (``~/Library/Caches/gitops-gen`` on macOS), else ``$XDG_CACHE_HOME/gitops-gen`` or
+    ``~/.cache/gitops-gen``.  The CRD schema cache and the result cache both live there."""
     explicit = os.environ.get("GITOPS_GEN_CACHE_DIR")
     if explicit:
         return Path(explicit)
+    try:
+        platformdirs: Any = importlib.import_module("platformdirs")
+    except ImportError:
+        platformdirs = None
+    if platformdirs is not None:
+        return Path(platformdirs.user_cache_dir("gitops-gen", appauthor=False))
     xdg = os.environ.get("XDG_CACHE_HOME")
     if xdg:
         return Path(xdg) / "gitops-gen"
