@@ -11,9 +11,12 @@ projects, Applications, kustomizations, the Argo CD graph) and the kustomize bui
 Its :class:`~gitops_gen.engine.Outcome` is stored pickled in *packs* (one file per batch of
 checked files: a worker's batch, or :data:`PACK_ENTRIES` of a serial run) under
 ``<cache dir>/results-v2/<run fingerprint>/``; a run reads its fingerprint's packs at once.
-Judging (tree rules over the facts, configured and expired waivers) always runs, so waivers and
-today's date are in no key.  Nothing in a key depends on where the tree is: the fingerprint
-takes paths in the checked folder (and the folder inside longer strings, as kustomize's
+Judging (tree rules over the facts, configured and expired waivers) runs after the cache, so
+waivers and today's date are in no file's key; only when nothing at all changed (every file's
+key, the findings of the walk, the waivers, the date) does a run read the judged report its last
+run kept (:meth:`ResultCache.put_report`, one per fingerprint, plain values: :mod:`cache_report`;
+it names the folder, so it is read only where it was made).  Nothing in a key depends on where
+the tree is: the fingerprint takes paths in the checked folder (and the folder inside longer strings, as kustomize's
 annotations have it) relative to it, and a file's key its path on disk relative to the folder
 and its shown path relative to the shown name.  So the same tree elsewhere (the gate's base tree
 in a fresh temporary folder, shown as head's with ``RunOptions.display_root``) reuses the
@@ -37,10 +40,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitops_gen.cache_key import CACHE_FORMAT, Roots, Unresolvable, below
+from gitops_gen.cache_key import CACHE_FORMAT, Roots, Unresolvable, below, fingerprint
 from gitops_gen.cache_pickle import FastPickler, RootsPickler, Unpickler, memo_prefix
 from gitops_gen.engine import Outcome
 from gitops_gen.manifests.loader import SourceFile
+from gitops_gen.model import Report
 
 _MAGIC = b"gitops-gen result pack %d\n" % CACHE_FORMAT
 #: No roots: a cache whose entries name no folder of their own.
@@ -51,6 +55,9 @@ MAX_BYTES = 256 * 1024 * 1024
 #: A pack is written once it holds this many entries (or bytes), and at the end of a batch.
 PACK_ENTRIES = 512
 PACK_BYTES = 8 * 1024 * 1024
+#: The file of a run's folder holding its latest judged report (:meth:`ResultCache.put_report`).
+_REPORT = "latest.report"
+_REPORT_MAGIC = b"gitops-gen judged report %d\n" % CACHE_FORMAT
 #: A run that reads more packs than this merges them into one.
 MAX_PACKS = 32
 
@@ -73,6 +80,8 @@ class CacheStats:
     errors: int = 0
     #: Why the run was not cached at all ("" when it was).
     disabled: str = ""
+    #: Whether the whole tree was unchanged and the judged report of its last run was read.
+    reused: bool = False
 
     def merge(self, other: CacheStats) -> None:
         self.hits += other.hits
@@ -216,6 +225,54 @@ class ResultCache:
         self._used.add(pack)
         return outcome
 
+    # -- the judged report of a whole unchanged tree
+
+    def tree_key(self, keys: Sequence[str], judged: Any) -> str:
+        """The key of a judged report: this run, where its roots are (the report is stored as it
+        is, naming them), its files' keys in order, and ``judged``: what else judging takes (the
+        findings made before the files are checked, today's date, the waivers)."""
+        digest = hashlib.sha256(b"tree\0" + self.run.encode())
+        digest.update(f"{self.roots.real}\0{self.roots.shown}\0".encode("utf-8", "surrogatepass"))
+        for key in keys:
+            digest.update(bytes.fromhex(key))
+        digest.update(fingerprint(judged, self.roots).encode())
+        return digest.hexdigest()
+
+    def get_report(self, key: str) -> Report | None:
+        """The report :meth:`put_report` kept under ``key`` (the run's latest), or None."""
+        from gitops_gen import cache_report
+
+        try:
+            with open(os.path.join(self.folder, _REPORT), "rb") as handle:
+                data = memoryview(handle.read())
+        except OSError:
+            return None
+        start = len(_REPORT_MAGIC)
+        head = start + 64  # the key, then the payload's digest
+        if data[:start] != _REPORT_MAGIC or bytes(data[start:start + 32]) != bytes.fromhex(key):
+            return None
+        if hashlib.sha256(data[head:]).digest() != data[head - 32:head]:
+            self.stats.errors += 1
+            return None
+        try:
+            return cache_report.loads(data[head:])
+        except Exception:  # whatever a bad entry raises, it is only a miss
+            self.stats.errors += 1
+            return None
+
+    def put_report(self, key: str, report: Report) -> None:
+        """Keep ``report`` as the run's latest judged report, in place of the one before."""
+        from gitops_gen import cache_report
+
+        try:
+            payload = cache_report.dumps(report)
+        except Exception:  # what does not pickle is simply not kept
+            self.stats.errors += 1
+            return
+        record = _REPORT_MAGIC + bytes.fromhex(key) + hashlib.sha256(payload).digest() + payload
+        if not self._write([record], _REPORT, magic=b""):
+            self.stats.errors += 1
+
     # -- writing
 
     def put(self, key: str, outcome: Outcome, source: SourceFile | None = None) -> None:
@@ -261,7 +318,7 @@ class ResultCache:
             else:
                 self.stats.errors += len(records)
 
-    def _write(self, records: Sequence[bytes | memoryview]) -> bool:
+    def _write(self, records: Sequence[bytes | memoryview], name: str | None = None, magic: bytes = _MAGIC) -> bool:
         try:
             os.makedirs(self.folder, exist_ok=True)
             fd, temp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)
@@ -269,9 +326,9 @@ class ResultCache:
             return False
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(_MAGIC)
+                handle.write(magic)
                 handle.writelines(records)
-            os.replace(temp, os.path.join(self.folder, f"{secrets.token_hex(8)}.pack"))
+            os.replace(temp, os.path.join(self.folder, name or f"{secrets.token_hex(8)}.pack"))
             return True
         except OSError:
             with contextlib.suppress(OSError):

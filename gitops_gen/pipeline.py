@@ -222,9 +222,33 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     if patches:
         files = [f for f in files if f.abspath not in patches]
     outcome = Outcome(findings=[f for f in map(engine.stamp, [*found, *crd_findings]) if f is not None])
-    for part in _process(engine, files, options, progress, _open_cache(paths, options, engine, crds), digests or {}):
+    cache = _open_cache(paths, options, engine, crds)
+    tree = _tree_key(cache, files, digests or {}, [outcome.findings, options.today or dt.date.today(), config.waivers])
+    if cache is not None and tree is not None:
+        report = cache.get_report(tree)
+        if report is not None:  # nothing changed since the last run: its judged report
+            cache.stats.hits += len(files)
+            cache.stats.reused = True
+            return report
+    for part in _process(engine, files, options, progress, cache, digests or {}):
         outcome.merge(part)
-    return engine.judge(outcome, options.today, options.limits, {f.display: f.abspath for f in files})
+    report = engine.judge(outcome, options.today, options.limits, {f.display: f.abspath for f in files})
+    if cache is not None and tree is not None:
+        cache.put_report(tree, report)
+    return report
+
+
+def _tree_key(cache: ResultCache | None, files: Sequence[SourceFile], digests: Mapping[str, bytes],
+              judged: Any) -> str | None:
+    """The key of the run's judged report (None: not cached, or a file the index phase could not read)."""
+    if cache is None or any(f.abspath not in digests for f in files):
+        return None
+    from gitops_gen.cache_key import Uncacheable
+
+    try:
+        return cache.tree_key([cache.key(f, b"", digests[f.abspath]) for f in files], judged)
+    except Uncacheable:  # judged again, every time
+        return None
 
 
 def _start_builds(kustomizations: Sequence[Any], limits: Limits) -> Any:

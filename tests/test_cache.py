@@ -62,10 +62,15 @@ def test_a_warm_run_reads_every_file_from_the_cache_and_reports_the_same(tmp_pat
     corpus(tmp_path / "tree")
     cold_uncached, _ = check(tmp_path / "tree", None, jobs=jobs)
     cold, first = check(tmp_path / "tree", tmp_path / "cache", jobs=jobs)
-    warm, second = check(tmp_path / "tree", tmp_path / "cache", jobs=jobs)
-    assert (first.hits, first.misses, first.writes, first.errors) == (0, 21, 21, 0)
-    assert (second.hits, second.misses, second.writes, second.errors) == (21, 0, 0, 0)
-    assert summary(cold_uncached) == summary(cold) == summary(warm)
+    reused, second = check(tmp_path / "tree", tmp_path / "cache", jobs=jobs)
+    assert (first.hits, first.misses, first.writes, first.errors, first.reused) == (0, 21, 21, 0, False)
+    assert (second.hits, second.misses, second.writes, second.errors, second.reused) == (21, 0, 0, 0, True)
+    forget_reports(tmp_path / "cache")  # each file's entry, the tree rules judged again from their facts
+    warm, third = check(tmp_path / "tree", tmp_path / "cache", jobs=jobs)
+    assert (third.hits, third.misses, third.writes, third.errors, third.reused) == (21, 0, 0, 0, False)
+    assert summary(cold_uncached) == summary(cold) == summary(reused) == summary(warm)
+    assert [f.details for f in cold.findings] == [f.details for f in reused.findings] == \
+        [f.details for f in warm.findings]
     rules = {f.rule for f in warm.findings}
     assert {"privileged-container", "image-tag-unpinned"} <= rules
     assert set(TREE_RULES) <= rules  # tree rules are judged from cached facts
@@ -164,6 +169,11 @@ def test_configured_waivers_apply_to_cached_findings(tmp_path: Path) -> None:
     assert summary(warm) == summary(check(tmp_path / "tree", None, config)[0])
 
 
+def forget_reports(cache: Path) -> None:
+    for report in cache.rglob(cache_module._REPORT):
+        report.unlink()
+
+
 def _packs(cache: Path) -> list[Path]:
     return sorted(p for p in cache.rglob("*.pack") if not p.name.startswith("."))
 
@@ -184,6 +194,7 @@ def _records(pack: Path) -> list[tuple[int, int]]:
 def test_a_corrupted_entry_is_a_miss(tmp_path: Path, damage: str) -> None:
     corpus(tmp_path / "tree")
     cold, _ = check(tmp_path / "tree", tmp_path / "cache")
+    forget_reports(tmp_path / "cache")  # (an unchanged tree's run would read its judged report)
     [pack] = _packs(tmp_path / "cache")  # one serial run, one pack
     records = _records(pack)
     assert len(records) == 21
@@ -203,8 +214,9 @@ def test_a_corrupted_entry_is_a_miss(tmp_path: Path, damage: str) -> None:
     warm, stats = check(tmp_path / "tree", tmp_path / "cache")
     assert (stats.hits, stats.misses, stats.errors) == expected
     assert summary(warm) == summary(cold)
+    forget_reports(tmp_path / "cache")
     _, stats = check(tmp_path / "tree", tmp_path / "cache")
-    assert stats.hits == 21  # rewritten
+    assert stats.hits == 21 and not stats.reused  # rewritten
 
 
 class _Boom:
@@ -294,7 +306,7 @@ def test_an_unwritable_cache_folder_only_costs_the_cache(tmp_path: Path) -> None
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     report, stats = check(tmp_path / "tree", blocker)
-    assert stats.writes == 0 and stats.errors == 4
+    assert stats.writes == 0 and stats.errors == 5  # four files' entries, then the judged report
     assert summary(report) == summary(check(tmp_path / "tree", None)[0])
 
 
