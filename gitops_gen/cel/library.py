@@ -156,11 +156,19 @@ def _is_sorted(items: Sequence[Any]) -> bool:
     return all(a <= b for a, b in itertools.pairwise(items))
 
 
+def _number(value: Any, name: str) -> Any:
+    """``value``, unless cel-expr-python could not return it from a Python function declared
+    ``dyn`` (a duration or a timestamp): then an evaluation error naming the gap, not a crash."""
+    if isinstance(value, dt.timedelta | dt.datetime):
+        raise ValueError(f"{name}() of durations or timestamps is not supported offline (cel-expr-python "
+                         "cannot return them from a Python function)")
+    return value
+
+
 def _sum(items: Sequence[Any]) -> Any:
-    """Numbers or durations; an empty list sums to 0."""
-    if items and isinstance(items[0], dt.timedelta):
-        return sum(items, dt.timedelta())
-    return sum(items)
+    """Numbers; an empty list sums to 0."""
+    return _number(sum(items, dt.timedelta()) if items and isinstance(items[0], dt.timedelta) else sum(items),
+                   "sum")
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -179,7 +187,7 @@ def _last_index_of(items: Sequence[Any], item: Any) -> int:
 def _least(items: Sequence[Any], name: str, pick: Callable[..., Any]) -> Any:
     if not items:
         raise ValueError(f"{name} called on empty list")
-    return pick(items)
+    return _number(pick(items), name)
 
 
 def _find_all(text: str, pattern: str, limit: int = -1) -> list[str]:

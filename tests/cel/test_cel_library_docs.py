@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cel_helpers import check, deployment, write
 
 from gitops_gen.cel import PolicyError, load_policies
 from gitops_gen.cel.formats import receiver_start, rewrite
@@ -138,6 +139,9 @@ def test_documented_examples(expression: str, expected: Any) -> None:
     ("semver('Mi')", "major, minor and patch"), ("semver('1.0')", "major, minor and patch"),
     ("semver('01.1.1')", "leading zeroes"), ("semver('1.0.0-01')", "leading zeroes"),
     ("semver('1.0-rc', true)", "short version"), ("semver('1.2.3').compareTo(quantity('1'))", "no such overload"),
+    # documented, not supported offline: an evaluation error (a policy-error finding), not a crash
+    ("[duration('1m'), duration('1s')].sum()", "not supported offline"),
+    ("[duration('1m'), duration('1s')].min()", "not supported offline"),
 ])
 def test_documented_errors(expression: str, words: str) -> None:
     result = evaluate(expression)
@@ -195,3 +199,30 @@ def test_the_receiver_of_validate(text: str, receiver: str) -> None:
     dot = text.rindex(".validate(") if text.startswith("m[") else text.index(".validate(")
     start = receiver_start(text, dot)
     assert start is not None and text[start:dot] == receiver
+
+
+FORMAT_POLICY = """\
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: name-format}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [apps], apiVersions: [v1], resources: [deployments], operations: [CREATE]}
+  variables:
+  - name: fmt
+    expression: format.named(object.metadata.?annotations[?'name-format'].orValue('dns1035Label'))
+  validations:
+  - expression: "!variables.fmt.value().validate(object.metadata.name).hasValue()"
+    messageExpression: "variables.fmt.value().validate(object.metadata.name).value().join('; ')"
+"""
+
+
+def test_a_policy_reading_a_format_by_name(tmp_path: Path) -> None:
+    write(tmp_path, {"policies/name-format.yaml": FORMAT_POLICY, "tree/ok.yaml": deployment(name="web"),
+                     "tree/bad.yaml": deployment(name="9web")})
+    _, findings, output = check(str(tmp_path / "tree"), "--policies", str(tmp_path / "policies"))
+    found = [(Path(f["file"]).name, f["message"]) for f in findings if f["rule"] in ("name-format", "policy-error")]
+    assert found == [("bad.yaml", "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start "
+                      "with an alphabetic character, and end with an alphanumeric character (regex used for "
+                      "validation is '[a-z]([-a-z0-9]*[a-z0-9])?')")], output
