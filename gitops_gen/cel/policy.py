@@ -17,7 +17,7 @@ from typing import Any
 
 from gitops_gen.cel.formats import rewrite as rewrite_formats
 from gitops_gen.cel.inline import weave
-from gitops_gen.cel.library import environment
+from gitops_gen.cel.library import FORMAT_SINCE, SEMVER_SINCE, environment
 from gitops_gen.cel.match import MatchResources, read_match, read_selector
 from gitops_gen.cel.typecheck import matched_definitions, unknown_field
 from gitops_gen.errors import GitopsGenError
@@ -132,7 +132,20 @@ def _compile(resource: Resource, path: FieldPath, text: str, version: Version | 
         return environment(version).compile(text)
     except RuntimeError as exc:
         detail = str(exc).removeprefix("INVALID_ARGUMENT: ").split(" [INVALID_ARGUMENT]")[0].strip()
+        if version is not None and _compiles(text):
+            detail += (f"\n(a CEL library of a later Kubernetes version than the target {version[0]}.{version[1]}: "
+                       f"format comes with {'.'.join(map(str, FORMAT_SINCE))}, semver with "
+                       f"{'.'.join(map(str, SEMVER_SINCE))})")
         raise _error(resource, path, f"{_dotted(path)}: {detail}") from None
+
+
+def _compiles(text: str) -> bool:
+    """Whether ``text`` compiles with every library (then a version's environment lacked one)."""
+    try:
+        environment().compile(text)
+    except RuntimeError:
+        return False
+    return True
 
 
 def _dotted(path: FieldPath) -> str:

@@ -182,7 +182,7 @@ def test_a_policy_using_semver_is_refused_below_kubernetes_1_33(tmp_path: Path) 
     assert [p.name for p in load_policies([str(tmp_path)], kubernetes_version="1.33").policies] == ["semver-label"]
     with pytest.raises(PolicyError, match="isSemver") as caught:
         load_policies([str(tmp_path)], kubernetes_version="1.32")
-    assert caught.value.line == 9
+    assert caught.value.line == 9 and "later Kubernetes version than the target 1.32" in str(caught.value)
 
 
 @pytest.mark.parametrize(("text", "receiver"), [
