@@ -3,20 +3,26 @@
 cel-cpp gives the standard library, the macros, optional types (``.?``, ``[?]``, ``orValue``),
 the strings extension, ``cel.bind`` and ``math``.  The Kubernetes libraries exist in no Python
 package, so they are written here in Python: ``quantity``, ``url``, ``ip``/``cidr``, ``sets``,
-the ``lists`` functions ``isSorted``/``sum``/``min``/``max``, the regex functions
-``find``/``findAll``, and ``format`` (:mod:`.formats`).
+the ``lists`` functions (``isSorted``, ``sum``, ``min``, ``max``, ``indexOf``, ``lastIndexOf``),
+the regex functions ``find``/``findAll``, ``format`` (:mod:`.formats`) and ``semver``
+(:mod:`.semver`).  They are declared as one extension loaded after the strings extension, so
+their overloads join the ones of the same name there (``indexOf`` of a list beside ``indexOf``
+of a string; ``string()`` of an IP or a CIDR beside the standard ones).
 
-cel-expr-python cannot return an opaque type from a Python function, so a quantity, URL, IP or
-CIDR is a one-entry map keyed by its type's name (``{"@kubernetes.Quantity": "3/2"}``) holding
-one canonical spelling per value, so ``==`` means the same value.  What cannot be built on this
-binding (Python functions cannot return optionals, and a function the strings extension declares
-cannot be overloaded) is left out and said so in the README: ``format.named()``, the lists
-``indexOf``/``lastIndexOf`` (the strings ones work), and ``string()`` of an IP or CIDR.
+The libraries follow the target Kubernetes version as the API server's base environment does:
+``format`` from 1.31, ``semver`` from 1.33 (:func:`environment`; one environment per set of
+libraries, built once).
+
+cel-expr-python cannot return an opaque type from a Python function, so a quantity, URL, IP,
+CIDR, format or semver is a one-entry map keyed by its type's name (``{"@kubernetes.Quantity":
+"3/2"}``) holding one canonical spelling per value, so ``==`` means the same value.  Nor can a
+Python function return an optional: ``format.named()`` and ``<format>.validate()`` are written
+in CEL around Python functions when a policy is loaded (:func:`.formats.rewrite`).
 """
 
 from __future__ import annotations
 
-import ipaddress
+import datetime as dt
 import itertools
 import re
 from collections.abc import Callable, Sequence
@@ -25,20 +31,20 @@ from functools import cache
 from typing import Any
 from urllib.parse import SplitResult, parse_qs, quote, unquote, urlsplit
 
-from gitops_gen.cel.formats import errors as format_errors
+from gitops_gen.cel import semver as sv
+from gitops_gen.cel.formats import FORMATS
+from gitops_gen.cel.network import FUNCTIONS as NETWORK_FUNCTIONS
+from gitops_gen.cel.network import Entry, unwrap
 from gitops_gen.cel.quantity import INT64_MAX, INT64_MIN, QuantityError, canonical, from_canonical, parse_quantity
 
 #: The variables of an admission policy's expressions.
 VARIABLES = ("object", "oldObject", "request", "params", "namespaceObject", "variables")
 
-QUANTITY, URL, IP, CIDR = "@kubernetes.Quantity", "@kubernetes.URL", "@net.IP", "@net.CIDR"
+QUANTITY, URL = "@kubernetes.Quantity", "@kubernetes.URL"
+FORMAT, SEMVER = "@kubernetes.NamedFormat", "@kubernetes.Semver"
+#: The Kubernetes versions that brought the libraries gated here (the API server's base environment).
+FORMAT_SINCE, SEMVER_SINCE = (1, 31), (1, 33)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-
-
-def _unwrap(value: Any, key: str) -> str:
-    if isinstance(value, dict) and len(value) == 1 and key in value:
-        return str(value[key])
-    raise TypeError(f"no such overload: expected a {key.lstrip('@')}")
 
 
 def _parses(parse: Callable[[str], Any], error: type[Exception]) -> Callable[[str], bool]:
@@ -60,7 +66,7 @@ def quantity(text: str) -> dict[str, str]:
 
 
 def _q(value: Any) -> Fraction:
-    return from_canonical(_unwrap(value, QUANTITY))
+    return from_canonical(unwrap(value, QUANTITY))
 
 
 def _as_integer(value: Any) -> int:
@@ -71,8 +77,37 @@ def _as_integer(value: Any) -> int:
 
 
 def _compare(a: Any, b: Any) -> int:
+    """``compareTo`` of two quantities or two semantic versions (both are string maps to CEL, so
+    one overload serves both)."""
+    if isinstance(a, dict) and SEMVER in a:
+        return sv.compare(unwrap(a, SEMVER), unwrap(b, SEMVER))
     x, y = _q(a), _q(b)
     return (x > y) - (x < y)
+
+
+# -- semver --------------------------------------------------------------------------------------
+
+def semver(text: str, normalize: bool = False) -> dict[str, str]:
+    try:
+        return {SEMVER: sv.canonical(text, normalize=normalize)}
+    except sv.SemverError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _is_semver(text: str, normalize: bool = False) -> bool:
+    try:
+        sv.parse(text, normalize=normalize)
+    except sv.SemverError:
+        return False
+    return True
+
+
+def _semver_part(index: int) -> Callable[[Any], int]:
+    def part(value: Any) -> int:
+        major, minor, patch, _ = sv.parse(unwrap(value, SEMVER))
+        return (major, minor, patch)[index]
+
+    return part
 
 
 # -- url -----------------------------------------------------------------------------------------
@@ -90,7 +125,7 @@ def url(text: str) -> dict[str, str]:
 
 
 def _split(value: Any) -> SplitResult:
-    return urlsplit(_unwrap(value, URL))
+    return urlsplit(unwrap(value, URL))
 
 
 def _hostname(value: Any) -> str:
@@ -115,86 +150,44 @@ def _query(value: Any) -> dict[str, list[str]]:
     return {k: list(v) for k, v in parse_qs(_split(value).query, keep_blank_values=True).items()}
 
 
-# -- ip and cidr ---------------------------------------------------------------------------------
-
-def _parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    if "%" in text:
-        raise ValueError(f"IP address with zone value is not allowed: {text}")
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        raise ValueError(f"IP Address {text!r} parse error during conversion from string") from None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        raise ValueError(f"IPv4-mapped IPv6 address is not allowed: {text}")
-    return address
-
-
-def ip(text: str) -> dict[str, str]:
-    return {IP: str(_parse_ip(text))}
-
-
-def _ip_is_canonical(text: str) -> bool:
-    return str(_parse_ip(text)) == text
-
-
-def _address(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    return ipaddress.ip_address(_unwrap(value, IP))
-
-
-def _global_unicast(value: Any) -> bool:
-    """Go's ``IsGlobalUnicast``: private ranges count; the limited broadcast does not."""
-    a = _address(value)
-    return not (a.is_unspecified or a.is_loopback or a.is_multicast or a.is_link_local
-                or a == ipaddress.IPv4Address("255.255.255.255"))
-
-
-def _link_local_multicast(value: Any) -> bool:
-    a = _address(value)
-    if isinstance(a, ipaddress.IPv4Address):
-        return a in ipaddress.IPv4Network("224.0.0.0/24")
-    return a.packed[0] == 0xFF and a.packed[1] & 0x0F == 0x02
-
-
-def _parse_cidr(text: str) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
-    if "/" not in text or "%" in text:
-        raise ValueError(f"network address parse error during conversion from string: {text!r}")
-    address, _, bits = text.partition("/")
-    _parse_ip(address)
-    if not bits.isdigit() or (len(bits) > 1 and bits.startswith("0")):
-        raise ValueError(f"network address parse error during conversion from string: {text!r}")
-    return ipaddress.ip_interface(text)
-
-
-def cidr(text: str) -> dict[str, str]:
-    return {CIDR: str(_parse_cidr(text))}
-
-
-def _interface(value: Any) -> ipaddress.IPv4Interface | ipaddress.IPv6Interface:
-    return ipaddress.ip_interface(_unwrap(value, CIDR))
-
-
-def _contains_ip(value: Any, other: Any) -> bool:
-    address = _parse_ip(other) if isinstance(other, str) else _address(other)
-    return address in _interface(value).network
-
-
-def _contains_cidr(value: Any, other: Any) -> bool:
-    inner = _parse_cidr(other) if isinstance(other, str) else _interface(other)
-    outer = _interface(value)
-    return inner.version == outer.version and inner.network.prefixlen >= outer.network.prefixlen \
-        and inner.network.network_address in outer.network
-
-
 # -- lists, sets, regex --------------------------------------------------------------------------
 
 def _is_sorted(items: Sequence[Any]) -> bool:
     return all(a <= b for a, b in itertools.pairwise(items))
 
 
+def _number(value: Any, name: str) -> Any:
+    """``value``, unless cel-expr-python could not return it from a Python function declared
+    ``dyn`` (a duration or a timestamp): then an evaluation error naming the gap, not a crash."""
+    if isinstance(value, dt.timedelta | dt.datetime):
+        raise ValueError(f"{name}() of durations or timestamps is not supported offline (cel-expr-python "
+                         "cannot return them from a Python function)")
+    return value
+
+
+def _sum(items: Sequence[Any]) -> Any:
+    """Numbers; an empty list sums to 0."""
+    return _number(sum(items, dt.timedelta()) if items and isinstance(items[0], dt.timedelta) else sum(items),
+                   "sum")
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """CEL equality of two elements: a bool equals only a bool (Python has ``True == 1``)."""
+    return (isinstance(a, bool) == isinstance(b, bool)) and a == b
+
+
+def _index_of(items: Sequence[Any], item: Any) -> int:
+    return next((i for i, x in enumerate(items) if _equal(x, item)), -1)
+
+
+def _last_index_of(items: Sequence[Any], item: Any) -> int:
+    return next((i for i in range(len(items) - 1, -1, -1) if _equal(items[i], item)), -1)
+
+
 def _least(items: Sequence[Any], name: str, pick: Callable[..., Any]) -> Any:
     if not items:
         raise ValueError(f"{name} called on empty list")
-    return pick(items)
+    return _number(pick(items), name)
 
 
 def _find_all(text: str, pattern: str, limit: int = -1) -> list[str]:
@@ -212,7 +205,7 @@ def _contains_all(a: Sequence[Any], b: Sequence[Any]) -> bool:
 
 
 #: (name, overload id, return type, parameter types, member, implementation); types by name.
-_FUNCTIONS: tuple[tuple[str, str, str, tuple[str, ...], bool, Callable[..., Any]], ...] = (
+_FUNCTIONS: tuple[Entry, ...] = (
     ("quantity", "quantity_string", "Q", ("string",), False, quantity),
     ("isQuantity", "is_quantity_string", "bool", ("string",), False, _parses(parse_quantity, QuantityError)),
     ("sign", "quantity_sign", "int", ("Q",), True, lambda q: (_q(q) > 0) - (_q(q) < 0)),
@@ -234,33 +227,15 @@ _FUNCTIONS: tuple[tuple[str, str, str, tuple[str, ...], bool, Callable[..., Any]
     ("getPort", "url_get_port", "string", ("Q",), True, _port),
     ("getEscapedPath", "url_get_escaped_path", "string", ("Q",), True, _escaped_path),
     ("getQuery", "url_get_query", "query", ("Q",), True, _query),
-    ("ip", "string_to_ip", "Q", ("string",), False, ip),
-    ("isIP", "is_ip_string", "bool", ("string",), False, _parses(_parse_ip, ValueError)),
-    ("ip.isCanonical", "ip_is_canonical", "bool", ("string",), False, _ip_is_canonical),
-    ("family", "ip_family", "int", ("Q",), True, lambda a: _address(a).version),
-    ("isUnspecified", "ip_is_unspecified", "bool", ("Q",), True, lambda a: _address(a).is_unspecified),
-    ("isLoopback", "ip_is_loopback", "bool", ("Q",), True, lambda a: _address(a).is_loopback),
-    ("isLinkLocalMulticast", "ip_is_link_local_multicast", "bool", ("Q",), True, _link_local_multicast),
-    ("isLinkLocalUnicast", "ip_is_link_local_unicast", "bool", ("Q",), True,
-     lambda a: _address(a).is_link_local),
-    ("isGlobalUnicast", "ip_is_global_unicast", "bool", ("Q",), True, _global_unicast),
-    ("cidr", "string_to_cidr", "Q", ("string",), False, cidr),
-    ("isCIDR", "is_cidr_string", "bool", ("string",), False, _parses(_parse_cidr, ValueError)),
-    ("containsIP", "cidr_contains_ip", "bool", ("Q", "Q"), True, _contains_ip),
-    ("containsIP", "cidr_contains_ip_string", "bool", ("Q", "string"), True, _contains_ip),
-    ("containsCIDR", "cidr_contains_cidr", "bool", ("Q", "Q"), True, _contains_cidr),
-    ("containsCIDR", "cidr_contains_cidr_string", "bool", ("Q", "string"), True, _contains_cidr),
-    ("ip", "cidr_ip", "Q", ("Q",), True, lambda c: {IP: str(_interface(c).ip)}),
-    ("masked", "cidr_masked", "Q", ("Q",), True, lambda c: {CIDR: str(_interface(c).network)}),
-    ("prefixLength", "cidr_prefix_length", "int", ("Q",), True, lambda c: _interface(c).network.prefixlen),
     ("isSorted", "list_is_sorted", "bool", ("list",), True, _is_sorted),
-    ("sum", "list_sum", "dyn", ("list",), True, lambda items: sum(items)),
+    ("sum", "list_sum", "dyn", ("list",), True, _sum),
     ("min", "list_min", "dyn", ("list",), True, lambda items: _least(items, "min", min)),
     ("max", "list_max", "dyn", ("list",), True, lambda items: _least(items, "max", max)),
+    ("indexOf", "list_a_index_of_int", "int", ("list", "dyn"), True, _index_of),
+    ("lastIndexOf", "list_a_last_index_of_int", "int", ("list", "dyn"), True, _last_index_of),
     ("find", "string_find", "string", ("string", "string"), True, _find),
     ("findAll", "string_find_all", "strings", ("string", "string"), True, _find_all),
     ("findAll", "string_find_all_n", "strings", ("string", "string", "int"), True, _find_all),
-    ("__gg_format_errors", "gitops_gen_format_errors", "strings", ("string", "string"), False, format_errors),
     ("sets.contains", "list_sets_contains", "bool", ("list", "list"), False, _contains_all),
     ("sets.equivalent", "list_sets_equivalent", "bool", ("list", "list"), False,
      lambda a, b: _contains_all(a, b) and _contains_all(b, a)),
@@ -268,21 +243,59 @@ _FUNCTIONS: tuple[tuple[str, str, str, tuple[str, ...], bool, Callable[..., Any]
 )
 
 
+
+def _format_errors(value: Any, text: str) -> list[str]:
+    """What is wrong with ``text`` in the format ``value`` holds (empty when it is valid)."""
+    return FORMATS[unwrap(value, FORMAT)](text)
+
+
+#: ``format`` (Kubernetes 1.31+): ``format.<name>()`` for each named format; ``format.named()``
+#: and ``validate()`` reach the two Python functions through :func:`.formats.rewrite`.
+_FORMAT_FUNCTIONS: tuple[Entry, ...] = (
+    *((f"format.{name}", f"format_{name}", "Q", (), False, lambda name=name: {FORMAT: name}) for name in FORMATS),
+    ("__gg_format_named", "gitops_gen_format_named", "formats", ("string",), False,
+     lambda name: [{FORMAT: name}] if name in FORMATS else []),
+    ("__gg_format_errors", "gitops_gen_format_errors", "strings", ("Q", "string"), False, _format_errors),
+)
+
+#: ``semver`` (Kubernetes 1.33+, with the normalize argument); its comparisons share the quantity
+#: overloads (:func:`_compare`).
+_SEMVER_FUNCTIONS: tuple[Entry, ...] = (
+    ("semver", "string_to_semver", "Q", ("string",), False, semver),
+    ("semver", "string_bool_to_semver", "Q", ("string", "bool"), False, semver),
+    ("isSemver", "is_semver_string", "bool", ("string",), False, _is_semver),
+    ("isSemver", "is_semver_string_bool", "bool", ("string", "bool"), False, _is_semver),
+    ("major", "semver_major", "int", ("Q",), True, _semver_part(0)),
+    ("minor", "semver_minor", "int", ("Q",), True, _semver_part(1)),
+    ("patch", "semver_patch", "int", ("Q",), True, _semver_part(2)),
+)
+
+
+def environment(version: tuple[int, int] | None = None) -> Any:
+    """The CEL environment of Kubernetes ``version`` (None: the newest); one per set of
+    libraries, built once per process (the declarations never change)."""
+    return _environment(version is None or version >= FORMAT_SINCE, version is None or version >= SEMVER_SINCE)
+
+
 @cache
-def environment() -> Any:
-    """The one CEL environment of a process (its declarations never change; built once)."""
+def _environment(with_format: bool, with_semver: bool) -> Any:
     from cel_expr_python import cel
     from cel_expr_python.ext import ext_bindings, ext_math, ext_optional, ext_strings
 
+    q = cel.Type.Map(cel.Type.STRING, cel.Type.STRING)
     types = {"string": cel.Type.STRING, "bool": cel.Type.BOOL, "int": cel.Type.INT, "double": cel.Type.DOUBLE,
-             "dyn": cel.Type.DYN, "Q": cel.Type.Map(cel.Type.STRING, cel.Type.STRING),
+             "dyn": cel.Type.DYN, "Q": q, "formats": cel.Type.List(q),
              "list": cel.Type.List(cel.Type.DYN), "strings": cel.Type.List(cel.Type.STRING),
              "query": cel.Type.Map(cel.Type.STRING, cel.Type.List(cel.Type.STRING))}
+    entries = [*_FUNCTIONS, *NETWORK_FUNCTIONS, *(_FORMAT_FUNCTIONS if with_format else ()),
+               *(_SEMVER_FUNCTIONS if with_semver else ())]
     overloads: dict[str, list[Any]] = {}
-    for name, overload_id, returns, params, member, impl in _FUNCTIONS:
+    for name, overload_id, returns, params, member, impl in entries:
         overloads.setdefault(name, []).append(cel.Overload(
             overload_id, types[returns], [types[p] for p in params], is_member=member, impl=impl))
-    functions = [cel.FunctionDecl(name, items) for name, items in overloads.items()]
-    return cel.NewEnv(variables={v: cel.Type.DYN for v in VARIABLES}, functions=functions,
+    # An extension after the strings one: overloads of a name it declares (indexOf, lastIndexOf)
+    # join its own, where plain function declarations would clash with them.
+    kubernetes = cel.CelExtension("kubernetes", [cel.FunctionDecl(name, items) for name, items in overloads.items()])
+    return cel.NewEnv(variables={v: cel.Type.DYN for v in VARIABLES},
                       extensions=[ext_optional.ExtOptional(), ext_strings.ExtStrings(), ext_bindings.ExtBindings(),
-                                  ext_math.ExtMath()])
+                                  ext_math.ExtMath(), kubernetes])

@@ -17,7 +17,7 @@ from typing import Any
 
 from gitops_gen.cel.formats import rewrite as rewrite_formats
 from gitops_gen.cel.inline import weave
-from gitops_gen.cel.library import environment
+from gitops_gen.cel.library import FORMAT_SINCE, SEMVER_SINCE, environment
 from gitops_gen.cel.match import MatchResources, read_match, read_selector
 from gitops_gen.cel.typecheck import matched_definitions, unknown_field
 from gitops_gen.errors import GitopsGenError
@@ -110,28 +110,42 @@ def _error(resource: Resource, path: FieldPath, message: str) -> PolicyError:
 
 
 def compile_expression(resource: Resource, path: FieldPath, variables: Sequence[tuple[str, str]] = (),
-                       read: str | None = None) -> Compiled:
+                       read: str | None = None, version: Version | None = None) -> Compiled:
     """The expression at ``path``, compiled with the ``variables`` it reads woven in (see
-    :mod:`.inline`); ``read``: compile that text instead (a variable read with its own)."""
+    :mod:`.inline`); ``read``: compile that text instead (a variable read with its own);
+    ``version``: the Kubernetes version whose CEL libraries it may use (None: the newest)."""
     text = resource.get(path)
     if not isinstance(text, str) or not text.strip():
         raise _error(resource, path, f"{_dotted(path)}: an expression is required")
     if _AUTHORIZER.search(text):
         raise _error(resource, path, f"{_dotted(path)}: `authorizer` cannot be evaluated offline (it asks the "
                                      "cluster's authorizer about the requesting user); this policy is refused")
-    program = _compile(resource, path, rewrite_formats(text))
+    program = _compile(resource, path, rewrite_formats(text), version)
     woven = weave(rewrite_formats(read or text), [(n, rewrite_formats(t)) for n, t in variables])
     if woven != text:
-        program = _compile(resource, path, woven)
+        program = _compile(resource, path, woven, version)
     return Compiled(text, path, program)
 
 
-def _compile(resource: Resource, path: FieldPath, text: str) -> Any:
+def _compile(resource: Resource, path: FieldPath, text: str, version: Version | None) -> Any:
     try:
-        return environment().compile(text)
+        return environment(version).compile(text)
     except RuntimeError as exc:
         detail = str(exc).removeprefix("INVALID_ARGUMENT: ").split(" [INVALID_ARGUMENT]")[0].strip()
+        if version is not None and _compiles(text):
+            detail += (f"\n(a CEL library of a later Kubernetes version than the target {version[0]}.{version[1]}: "
+                       f"format comes with {'.'.join(map(str, FORMAT_SINCE))}, semver with "
+                       f"{'.'.join(map(str, SEMVER_SINCE))})")
         raise _error(resource, path, f"{_dotted(path)}: {detail}") from None
+
+
+def _compiles(text: str) -> bool:
+    """Whether ``text`` compiles with every library (then a version's environment lacked one)."""
+    try:
+        environment().compile(text)
+    except RuntimeError:
+        return False
+    return True
 
 
 def _dotted(path: FieldPath) -> str:
@@ -143,8 +157,8 @@ def _field_path(text: str) -> FieldPath:
     return tuple(int(index) if index else name for name, index in _FIELD_STEP.findall(text))
 
 
-def _named(resource: Resource, key: str, *, identifier: bool, variables: Sequence[tuple[str, str]] = ()
-           ) -> list[tuple[str, Compiled]]:
+def _named(resource: Resource, key: str, version: Version, *, identifier: bool,
+           variables: Sequence[tuple[str, str]] = ()) -> list[tuple[str, Compiled]]:
     """``variables`` (names are CEL identifiers; each compiled as read, with the variables before
     it) or ``matchConditions`` (names are qualified names)."""
     out: list[tuple[str, Compiled]] = []
@@ -162,18 +176,18 @@ def _named(resource: Resource, key: str, *, identifier: bool, variables: Sequenc
             raise _error(resource, ("spec", key, i, "name"), f"spec.{key}[{i}].name: duplicate name {name!r}")
         at = ("spec", key, i, "expression")
         if identifier:  # a variable: its own expression, then as read (woven with the ones before it)
-            text = compile_expression(resource, at, [(n, c.text) for n, c in out]).text
+            text = compile_expression(resource, at, [(n, c.text) for n, c in out], version=version).text
             out.append((name, compile_expression(resource, at, [*((n, c.text) for n, c in out), (name, text)],
-                                                 read=f"variables.{name}")))
+                                                 read=f"variables.{name}", version=version)))
         else:
-            out.append((name, compile_expression(resource, at, variables)))
+            out.append((name, compile_expression(resource, at, variables, version=version)))
     return out
 
 
 def read_policy(resource: Resource, version: Version = (1, 31)) -> Policy:
     """A ValidatingAdmissionPolicy document as a compiled :class:`Policy` (PolicyError when the
     API server, or an offline evaluation, would refuse it; fields read are type-checked against
-    the schemas of the kinds it matches in Kubernetes ``version``)."""
+    the schemas of the kinds it matches in Kubernetes ``version``, whose CEL libraries it may use)."""
     if not resource.name:
         raise _error(resource, ("metadata",), "a ValidatingAdmissionPolicy needs metadata.name")
     annotations = resource.get(("metadata", "annotations")) or {}
@@ -186,9 +200,9 @@ def read_policy(resource: Resource, version: Version = (1, 31)) -> Policy:
     constraints = resource.get(("spec", "matchConstraints"))
     if not isinstance(constraints, dict) or not constraints.get("resourceRules"):
         raise _error(resource, ("spec",), "spec.matchConstraints.resourceRules is required")
-    variables = _named(resource, "variables", identifier=True)
+    variables = _named(resource, "variables", version, identifier=True)
     texts = [(name, compiled.text) for name, compiled in variables]
-    conditions = _named(resource, "matchConditions", identifier=False, variables=texts)
+    conditions = _named(resource, "matchConditions", version, identifier=False, variables=texts)
     raw = resource.get(("spec", "validations"))
     if not isinstance(raw, list) or not raw:
         raise _error(resource, ("spec",), "spec.validations is required (auditAnnotations alone do nothing offline)")
@@ -196,11 +210,11 @@ def read_policy(resource: Resource, version: Version = (1, 31)) -> Policy:
     for i, item in enumerate(raw):
         if not isinstance(item, dict):
             raise _error(resource, ("spec", "validations", i), f"spec.validations[{i}] must be a mapping")
-        message_expression = compile_expression(resource, ("spec", "validations", i, "messageExpression"), texts) \
-            if "messageExpression" in item else None
+        message_expression = compile_expression(resource, ("spec", "validations", i, "messageExpression"), texts,
+                                                version=version) if "messageExpression" in item else None
         where = annotations.get(f"{FIELD_PATH_ANNOTATION}{i}")
         validations.append(Validation(
-            compile_expression(resource, ("spec", "validations", i, "expression"), texts),
+            compile_expression(resource, ("spec", "validations", i, "expression"), texts, version=version),
             str(item["message"]) if item.get("message") else None, message_expression,
             str(item["reason"]) if item.get("reason") else None,
             _field_path(where) if isinstance(where, str) and where else None))
