@@ -88,7 +88,16 @@ def gpu_entries(container: Container, gpu_names: list[str]) -> Iterator[GpuEntry
 
 
 def requested_gpus(pod: PodSpec, gpu_names: list[str]) -> list[str]:
-    """The GPU resource names the pod asks a non-zero amount of, in order of appearance."""
+    """The GPU resource names the pod asks a non-zero amount of, in order of appearance (found
+    once per pod and list of names: four GPU rules ask about every pod)."""
+    key = "requested-gpus\0" + "\0".join(gpu_names)
+    found = pod.memo.get(key)
+    if found is None:
+        found = pod.memo[key] = tuple(_requested_gpus(pod, gpu_names))
+    return list(found)
+
+
+def _requested_gpus(pod: PodSpec, gpu_names: list[str]) -> list[str]:
     found: list[str] = []
     for container in containers(pod):
         for entry in gpu_entries(container, gpu_names):

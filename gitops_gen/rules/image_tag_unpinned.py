@@ -107,8 +107,7 @@ def literal_images(resource: Resource) -> Iterator[tuple[Container, str, ImageRe
     not templated, and not a placeholder such as ``FILLED BY THE OPERATOR``."""
     for container in all_containers(resource):
         image = container.container.get("image")
-        if not isinstance(image, str) or not image.strip() or templated(image) or "$(" in image \
-                or any(c.isspace() for c in image.strip()):
+        if not isinstance(image, str) or len(image.split(maxsplit=1)) != 1 or templated(image) or "$(" in image:
             continue
         yield container, image, parse_image(image)
 
