@@ -118,7 +118,11 @@ class Resource:
 
     @property
     def ref(self) -> ResourceRef:
-        return ResourceRef(self.api_version, self.kind, self.namespace, self.name)
+        """Its identity (made once: every finding and fact about it carries one)."""
+        found: ResourceRef | None = self.memo.get("ref")
+        if found is None or found.name != self.name or found.namespace != self.namespace:
+            found = self.memo["ref"] = ResourceRef(self.api_version, self.kind, self.namespace, self.name)
+        return found
 
     @property
     def group(self) -> str:
