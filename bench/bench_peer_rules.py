@@ -1,0 +1,79 @@
+"""Benchmark: what the checks peers ship (issue 14's rules) cost `gitops-gen check`.
+
+Not a test: run `python bench/bench_peer_rules.py [--docs N] [--corpus DIR] [--jobs N]`.  It
+checks one corpus (the generated mixed corpus of bench/corpus.py, 20,000 documents by default, or
+the folder given) in one process, with those rules all off and all on (the opt-in ones too;
+``required-labels`` asking for a ``team`` label), everything else as the default preset, in
+alternating rounds (the best time of each), no result cache, and prints documents per second,
+the findings of those rules and the throughput lost.  The budget is at most 15%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from corpus import build_corpus  # noqa: E402
+
+from gitops_gen.config import Config, load_config  # noqa: E402
+from gitops_gen.pipeline import RunOptions, run  # noqa: E402
+
+RULES = ["pod-disruption-budget", "replicas-not-spread", "min-replicas", "workload-network-policy",
+         "dangling-reference", "service-account-token", "root-group", "service-exposure", "priority-class",
+         "required-labels", "probes-identical", "image-pull-policy", "ingress-hygiene", "job-hygiene", "bare-pod",
+         "image-digest", "rbac-system-group-binding", "rbac-escalation"]
+
+
+def config(folder: Path, on: bool) -> Config:
+    lines = ["extends: default", "rules:"]
+    for rule in RULES:
+        setting = "off" if not on else "{labels: [team]}" if rule == "required-labels" else "on"
+        lines.append(f"  {rule}: {setting}")
+    path = folder / f"{'on' if on else 'off'}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return load_config(path)
+
+
+def timed(path: Path, jobs: int, settings: Config) -> tuple[float, int, int, int]:
+    start = time.perf_counter()
+    report = run([str(path)], RunOptions.from_config(settings, jobs=jobs))
+    ours = sum(f.rule in RULES for f in report.findings)
+    return time.perf_counter() - start, report.documents, ours, len(report.findings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--docs", type=int, default=20000)
+    parser.add_argument("--corpus", type=Path)
+    parser.add_argument("--jobs", type=int, default=0, help="workers (0: as check chooses)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternate runs; the best time of each counts")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = args.corpus
+        if corpus is None:
+            corpus = Path(tmp) / "mixed"
+            build_corpus(corpus, args.docs)
+        off, on = config(Path(tmp), False), config(Path(tmp), True)
+        timed(corpus, args.jobs, on)  # warm: imports, schemas
+        without = with_them = float("inf")
+        for _ in range(args.rounds):  # alternating, so a busy moment of the machine hits both
+            seconds, docs, _, total_off = timed(corpus, args.jobs, off)
+            without = min(without, seconds)
+            seconds, _, found, total_on = timed(corpus, args.jobs, on)
+            with_them = min(with_them, seconds)
+    print(f"corpus {corpus}: {docs} documents, jobs={args.jobs or 'auto'}")
+    print(f"  issue-14 rules off: {without:7.2f} s  {docs / without:8.0f} docs/s  ({total_off} findings)")
+    print(f"  all of them on:     {with_them:7.2f} s  {docs / with_them:8.0f} docs/s  ({total_on} findings, "
+          f"{found} of them theirs)")
+    print(f"  throughput lost: {100 * (1 - without / with_them):.1f}% (budget 15%)")
+
+
+if __name__ == "__main__":
+    main()
