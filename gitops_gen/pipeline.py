@@ -233,8 +233,8 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     for part in _process(engine, files, options, progress, cache, digests or {}):
         outcome.merge(part)
     report = engine.judge(outcome, options.today, options.limits, {f.display: f.abspath for f in files})
-    if cache is not None and tree is not None:
-        cache.put_report(tree, report)
+    if cache is not None and tree is not None and options.display_root is None:
+        cache.put_report(tree, report)  # (a tree shown as another, the gate's base, is in a folder of its own)
     return report
 
 
