@@ -252,3 +252,18 @@ def test_the_org_policies_application_installs_the_folder(ml_default_render: Pat
     allowed = {(k["group"], k["kind"]) for k in project["spec"]["clusterResourceWhitelist"]}
     assert {("admissionregistration.k8s.io", kind) for kind in VAP_KINDS} <= allowed
     assert {"server": "https://kubernetes.default.svc", "namespace": "kube-system"} in project["spec"]["destinations"]
+
+
+def test_every_ci_runs_the_policies_tests_before_the_gate(ml_default_render: Path) -> None:
+    repo = ml_default_render
+    steps = yaml.safe_load((repo / ".github/workflows/gitops-gen.yaml").read_text(encoding="utf-8"))["jobs"]["check"]
+    runs = [s.get("run", "") for s in steps["steps"]]
+    first_check = next(i for i, run in enumerate(runs) if "gitops-gen check" in run)
+    assert runs.index("gitops-gen policy test policies") < first_check
+    script = yaml.safe_load((repo / ".gitlab-ci.yml").read_text(encoding="utf-8"))["gitops-gen"]["script"]
+    assert script.index("gitops-gen policy test policies") < next(
+        i for i, line in enumerate(script) if "gitops-gen check" in line)
+    text = (repo / ".lighthouse/jenkins-x/pullrequest.yaml").read_text(encoding="utf-8")
+    assert "gitops-gen policy test policies || status=$?" in text
+    hooks = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"][0]["hooks"]
+    assert [h["id"] for h in hooks] == ["gitops-gen-check", "gitops-gen-policy-test"]
