@@ -58,22 +58,25 @@ def _documents(paths: Iterable[str], words: Sequence[bytes], *, strict: bool = T
 
 def _params(files: Sequence[str], tree: Sequence[str], kinds: set[tuple[str, str]]
             ) -> tuple[list[Params], list[bytes]]:
-    out: list[Params] = []
+    out: dict[tuple[str, str, str | None, str | None], Params] = {}
     sources: dict[bytes, None] = {}
     words = [kind.encode() for _, kind in kinds]
     for paths, strict in ((files, True), (tree, False)):
         for raw, resource in _documents(paths, words, strict=strict):
-            if (resource.api_version, resource.kind) in kinds:
+            key = (resource.api_version, resource.kind, resource.namespace, resource.name)
+            if (resource.api_version, resource.kind) in kinds and key not in out:  # one object, read twice
                 sources[raw] = None
-                out.append(Params(resource.api_version, resource.kind, resource.namespace, resource.name,
-                                  resource.data))
-    return out, list(sources)
+                out[key] = Params(resource.api_version, resource.kind, resource.namespace, resource.name,
+                                  resource.data)
+    return list(out.values()), list(sources)
 
 
 def load_policies(folders: Sequence[str], params: Sequence[str] = (), tree: Sequence[str] = (), *,
                   kubernetes_version: str = "1.31") -> PolicySet:
-    """The policies in ``folders`` with their bindings, compiled; ``params`` files and the
-    checked ``tree`` supply the parameter objects of policies with a ``paramKind``."""
+    """The policies in ``folders`` with their bindings, compiled; ``params`` files, the checked
+    ``tree`` and the policy folders themselves (a params object kept beside its policy, as a
+    repository that installs both does) supply the parameter objects of policies with a
+    ``paramKind``: the first object of a name wins, in that order."""
     version = parse_version(kubernetes_version)
     if folders and version < FIRST_VERSION:
         raise PolicyError(f"ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1) is served from Kubernetes "
@@ -86,7 +89,7 @@ def load_policies(folders: Sequence[str], params: Sequence[str] = (), tree: Sequ
             sources.append(raw)
     policies = assemble(found, _schema_version(version))
     kinds = {p.param_kind for p in policies if p.param_kind is not None}
-    objects, param_sources = _params(params, tree, kinds) if kinds else ([], [])
+    objects, param_sources = _params(params, [*tree, *folders], kinds) if kinds else ([], [])
     rules = policy_rules(policies, objects, [*sources, *param_sources]) if policies else []
     return PolicySet(tuple(policies), tuple(objects), tuple(rules))
 

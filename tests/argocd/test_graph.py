@@ -54,8 +54,8 @@ def test_the_default_render_resolves_whole(ml_default_render: Path) -> None:
     assert [graph.nodes[k].name for k in graph.roots] == ["root"]
     names = {node.name for _, node in graph.walk()}
     assert {"argocd", "kserve", "team-research-platform", "team-workloads", "research-production",
-            "serving-staging", "team-serving-workspace"} <= names
-    assert len(names) == len(graph.nodes) == 43
+            "serving-staging", "team-serving-workspace", "org-policies"} <= names
+    assert len(names) == len(graph.nodes) == 44
     staging = next(n for n in graph.nodes.values() if n.name == "research-staging")
     assert staging.generated_by == "ApplicationSet/argocd/team-workloads"
     assert {o.kind for o in staging.objects} >= {"InferenceService", "PyTorchJob"}

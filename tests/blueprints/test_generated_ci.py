@@ -95,10 +95,16 @@ def test_pre_commit_installs_the_requirement(ci_renders: Renders, name: str) -> 
     assert len(config["repos"]) == 1
     local = config["repos"][0]
     assert local["repo"] == "local"
-    (hook,) = local["hooks"]
+    hook, tests = local["hooks"]
     assert hook["id"] == "gitops-gen-check"
     assert hook["entry"] == "gitops-gen check"
     assert hook["args"] == ["."] and hook["pass_filenames"] is False
+    # the org policies' test cases, when policies/ changes, with the same gitops-gen
+    assert (tests["id"], tests["entry"], tests["args"]) == ("gitops-gen-policy-test", "gitops-gen policy test",
+                                                            ["policies"])
+    assert tests["files"] == "^policies/" and tests["pass_filenames"] is False
+    assert {k: v for k, v in tests.items() if k in ("language", "additional_dependencies")} == {
+        k: v for k, v in hook.items() if k in ("language", "additional_dependencies")}
     if requirement == WHEEL:
         # pre-commit runs pip in its own cache folder, where a relative path means nothing: the hook
         # runs the gitops-gen installed beside pre-commit, and the comment says how to install it

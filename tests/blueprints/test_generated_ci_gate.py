@@ -184,4 +184,5 @@ def test_jenkins_x_clones_both_commits_and_gates_on_the_base(ci_renders: Renders
     script = script.replace("/workspace/gitops-gen-junit.xml", str(gate.root / "junit.xml"))
     done, calls = gate.run(script, cwd=source, status=1)
     assert done.returncode == 1, done.stderr
-    assert calls == [f"check . --base {gate.fork_point} --format junit"]
+    # the org policies' own tests, then the gate (which runs even when they fail)
+    assert calls == ["policy test policies", f"check . --base {gate.fork_point} --format junit"]

@@ -86,7 +86,7 @@ def test_guardrails_come_before_every_component(sync_renders: dict[str, Path], v
     repo = sync_renders[variant]
     inputs = _inputs(repo)
     _, apps = unmet_needs(repo, inputs["repo_url"], inputs["argocd_namespace"])
-    guardrails = [a for a in apps if a.name.endswith("-platform") or a.name == "team-guardrails"]
+    guardrails = [a for a in apps if a.name.endswith("-platform") or a.name in ("team-guardrails", "org-policies")]
     components = [a for a in apps if a.name in EXTERNAL and a.name != "argocd"]
     assert guardrails and components
     assert max(a.wave for a in guardrails) < min(a.wave for a in components)

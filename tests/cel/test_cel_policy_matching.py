@@ -91,3 +91,20 @@ def test_params_found_in_the_checked_tree(tmp_path: Path) -> None:
     assert custom(findings, "max-replicas", "policy-error") == []
 
 
+
+
+def test_params_kept_beside_the_policy_and_read_once(tmp_path: Path) -> None:
+    """A ConfigMap in the policy folder is found when only a part of the tree is checked, and one
+    object reached twice (the folder is in the tree too) is evaluated once."""
+    limits = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: limits, namespace: platform}\ndata: {max: '3'}\n"
+    write(tmp_path, {
+        "policies/p.yaml": PARAMS_POLICY,
+        "policies/limits.yaml": limits,
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {env: prod}}\n",
+        "apps/prod.yaml": deployment(namespace="shop", replicas=5),
+    })
+    expected = [("max-replicas", "prod.yaml", 1, "replicas must be at most 3")]
+    _, findings, _ = check(str(tmp_path / "apps"), "--policies", str(tmp_path / "policies"))
+    assert custom(findings, "max-replicas", "policy-error") == expected
+    _, findings, _ = check(str(tmp_path), "--policies", str(tmp_path / "policies"))
+    assert custom(findings, "max-replicas", "policy-error") == expected

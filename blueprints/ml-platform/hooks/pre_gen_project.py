@@ -66,6 +66,7 @@ PLATFORM_APPLICATIONS = (
     "argocd",
     "platform-namespaces",
     "team-guardrails",
+    "org-policies",
     "priority-classes",
     "cert-manager",
     "metrics-server",
