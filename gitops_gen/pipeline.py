@@ -63,6 +63,9 @@ class RunOptions:
     display_root: tuple[str, str] | None = None
     #: False keeps converted CRD schemas in memory only (``--no-cache``: no cache is read or written).
     schema_cache: bool = True
+    #: Whether the judged report is kept for a later run over the same unchanged tree (the gate,
+    #: which judges trees that have just changed, keeps none).
+    keep_report: bool = True
 
     @classmethod
     def from_config(cls, config: Config, *, rules: bool = True, kubernetes_version: str | None = None,
@@ -233,8 +236,8 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     for part in _process(engine, files, options, progress, cache, digests or {}):
         outcome.merge(part)
     report = engine.judge(outcome, options.today, options.limits, {f.display: f.abspath for f in files})
-    if cache is not None and tree is not None and options.display_root is None:
-        cache.put_report(tree, report)  # (a tree shown as another, the gate's base, is in a folder of its own)
+    if cache is not None and tree is not None and options.keep_report:
+        cache.put_report(tree, report)
     return report
 
 

@@ -243,7 +243,7 @@ def run_gate(path: str, base_ref: str, head_ref: str | None, options: RunOptions
             if config_file else _config_of(head_root, catalogue)
         base_config, base_config_file = _config_of(base_root, catalogue)
         config = head_config or options.config or load_config()
-        opts = dataclasses.replace(options, config=config)
+        opts = dataclasses.replace(options, config=config, keep_report=False)
         # both trees' files are shown as head's, so that unchanged files share result cache entries
         # (base first: its entries, made where the shown and the real folder differ, serve head too)
         base = Side(base_root, path, run([base_root], dataclasses.replace(opts, display_root=(base_root, path))))

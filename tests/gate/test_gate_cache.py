@@ -58,7 +58,8 @@ def test_head_reads_what_base_checked_and_the_report_is_the_uncached_one(
     assert (stats.hits, stats.misses) == (14, 1)  # all but the edited file, from the base run's entries
     warm = gate(path, "--cache-dir", str(cache), "--all")
     stats = pipeline.last_cache_stats
-    assert stats is not None and (stats.hits, stats.misses) == (15, 0)
+    assert stats is not None and (stats.hits, stats.misses, stats.reused) == (15, 0, False)
+    assert not list(cache.rglob("latest.report"))  # the gate judges trees that just changed: none kept
     assert plain == cold == warm
     code, report = plain
     assert code == 1 and report["gate"]["new"] == 1
