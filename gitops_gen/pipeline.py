@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # imported when used: the cache only with a cache folder, bui
     from gitops_gen.cache import CacheStats, ResultCache
     from gitops_gen.cache_key import CrdRecorder
 
-#: The cyclic collector's first threshold during a run (see :func:`_fewer_collections`).
+#: The cyclic collector's first threshold during a run (see :func:`fewer_collections`).
 GC_THRESHOLD = 10_000
 #: Rules that read the app-of-apps graph: the graph is resolved only when one of them is on.
 GRAPH_RULES = ("argocd-path-missing", "argocd-project-missing", "argocd-source-not-allowed",
@@ -157,7 +157,7 @@ def _open_cache(paths: Sequence[str], options: RunOptions, engine: Engine, crds:
 
 
 @contextmanager
-def _fewer_collections() -> Iterator[None]:
+def fewer_collections() -> Iterator[None]:
     """Run with the cyclic garbage collector's first threshold raised.
 
     A YAML file becomes tens of thousands of small node objects that live only as long as the
@@ -177,7 +177,7 @@ def run(paths: Sequence[str], options: RunOptions = RunOptions(),
         progress: Callable[[int, int], None] | None = None) -> Report:
     """Check ``paths``.  Raises UsageError/ConfigError/SchemaError for bad input to the run itself;
     everything wrong *in* the files becomes a finding."""
-    with _fewer_collections():
+    with fewer_collections():
         return _run(paths, options, progress)
 
 

@@ -27,7 +27,7 @@ from gitops_gen.gate.refs import open_repository, resolve, write_tree
 from gitops_gen.index import TreeIndex, kustomizations_under
 from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
 from gitops_gen.model import Change, Finding, GateSummary, Report, Resource, ResourceRef
-from gitops_gen.pipeline import RunOptions, run
+from gitops_gen.pipeline import RunOptions, fewer_collections, run
 
 #: Kinds whose removal or weakening is a guardrail-removed finding (files naming them are read).
 GUARDRAIL_KINDS = re.compile(rb"kind:\s*[\"']?(NetworkPolicy|ResourceQuota|LimitRange|PodDisruptionBudget|"
@@ -232,6 +232,12 @@ def _mark(finding: Finding, change: Change) -> Finding:
 def run_gate(path: str, base_ref: str, head_ref: str | None, options: RunOptions, *,
              show_all: bool = False, config_file: str | None = None) -> Report:
     """The gate's report for ``path``: see the module docstring.  Raises UsageError for refs and paths."""
+    with fewer_collections():  # (between and after its runs too: keying and matching both trees' findings)
+        return _run_gate(path, base_ref, head_ref, options, show_all=show_all, config_file=config_file)
+
+
+def _run_gate(path: str, base_ref: str, head_ref: str | None, options: RunOptions, *,
+              show_all: bool, config_file: str | None) -> Report:
     checkout = open_repository(path)
     base_sha = resolve(checkout, base_ref)
     head_sha = resolve(checkout, head_ref) if head_ref else None
