@@ -290,7 +290,7 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
         raise _Fallback
     root = _root_mark(part, offset)
     return Document(index, data, None, root[0], [], _json_bound(encoded, digits),
-                    lazy=LazyPositions(part, offset, root=root, data=data))
+                    lazy=LazyPositions(part, offset, root=root, data=data), text=emitted)
 
 
 def _emit_json(tree: Any, node: int) -> bytes:

@@ -44,6 +44,10 @@ from gitops_gen.model import FieldPath, Finding, Positions, Resource, ResourceRe
 RULE = "malformed-object"
 #: ``Resource.memo`` key: an upper bound of the object's size as JSON (see ``Document.json_bound``).
 JSON_BOUND = "json_bound"
+#: Memo key of a resource read by the fast path: its document's JSON as rapidyaml wrote it, every
+#: key and string of the resource in one text (and more: the other items of a List; strings that
+#: go-yaml reads as booleans or numbers), for a rule's test that a word appears nowhere.
+ALL_TEXT = "all_text"
 
 #: API groups whose documents are tool configuration, not objects sent to a cluster.
 NON_RESOURCE_GROUPS = frozenset({"kustomize.config.k8s.io", "builtin", "config.kubernetes.io",
@@ -228,6 +232,8 @@ class _ObjectReader:
                             item_path=at)
         if self.doc.json_bound:  # the whole document bounds each item; apiVersion/kind may be added
             resource.memo[JSON_BOUND] = self.doc.json_bound + len(api_version) + len(kind) + 32
+        if self.doc.text is not None:  # (the whole document's, for an item of a List)
+            resource.memo[ALL_TEXT] = self.doc.text
         return resource
 
     def _check_metadata(self, resource: Resource, envelope: _Envelope, at: FieldPath) -> None:

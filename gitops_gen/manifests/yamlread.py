@@ -136,6 +136,9 @@ class Document:
     json_bound: int = 0
     #: Positions found on demand, for a document read without a node tree (the fast path).
     lazy: Positions | None = None
+    #: The document as rapidyaml wrote it in JSON (the fast path): every key and string of
+    #: ``data`` in one text, for rules that test for a word before walking the object.
+    text: str | None = None
 
     @property
     def built(self) -> bool:

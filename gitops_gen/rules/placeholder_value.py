@@ -96,6 +96,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
+from gitops_gen.manifests.objects import ALL_TEXT
 from gitops_gen.model import FieldPath, Resource, Severity, format_path
 from gitops_gen.rules._secret_names import credential_name
 from gitops_gen.rules._util import mapping, strings, templated
@@ -264,17 +265,21 @@ def _candidates(resource: Resource, wanted: Callable[[str], bool]) -> Iterator[t
             decoded = _decoded(value) if isinstance(key, str) and isinstance(value, str) else None
             if decoded is not None and wanted(decoded):
                 yield ("data", key), decoded, False, True
-    if wanted is _may_hold_default and not _may_hold_default(_all_text(resource.data)):
+    if wanted is _may_hold_default and not _may_hold_default(_all_text(resource)):
         return  # no key or string of the object holds a word every default pattern needs
     for path, text, is_key in _walk(resource.data, (), wanted):
         yield path, text, is_key, False
 
 
-def _all_text(data: Any) -> str:
-    """Every key and string of ``data`` in one text (escaping never splits a word), written by
-    the JSON encoder in C: one substring test of it is cheaper than walking the object."""
+def _all_text(resource: Resource) -> str:
+    """Every key and string of the resource in one text (escaping never splits a word): the JSON
+    the fast path read it from, else written by the JSON encoder in C (one substring test of it
+    is cheaper than walking the object)."""
+    text = resource.memo.get(ALL_TEXT)
+    if isinstance(text, str):
+        return text
     try:
-        return json.dumps(data, ensure_ascii=False, check_circular=False)
+        return json.dumps(resource.data, ensure_ascii=False, check_circular=False)
     except (TypeError, ValueError, RecursionError):
         return "XXX"  # not JSON-shaped: walk it
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -109,6 +110,22 @@ def difference(text: str, *, positions: bool = True, limits: Limits = DEFAULT) -
     return None
 
 
+def _words(value: Any) -> Iterator[str]:
+    """The words (letters and digits) of every key and string of ``value``."""
+    if isinstance(value, str):
+        yield from _WORD.findall(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _words(key)
+            yield from _words(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _words(item)
+
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
 def _document_difference(f: Document, s: Document, positions: bool) -> str | None:
     if (f.index, f.problems, f.built, f.start_line) != (s.index, s.problems, s.built, s.start_line):
         return f"{(f.index, f.problems, f.built, f.start_line)} != {(s.index, s.problems, s.built, s.start_line)}"
@@ -118,6 +135,11 @@ def _document_difference(f: Document, s: Document, positions: bool) -> str | Non
         return f"data {f.data!r} != {s.data!r}"
     if f.json_bound < json_size(f.data):
         return f"JSON size bound {f.json_bound} below the size {json_size(f.data)}"
+    if f.text is not None:  # rules test it for a word before walking the object: none may be missing
+        tokens = set(_WORD.findall(f.text))  # (a word after an escape, n of \\nword, is found as a substring)
+        missing = next((w for w in _words(s.data) if w not in tokens and w not in f.text), None)
+        if missing is not None:
+            return f"the word {missing!r} of the data is not in the document's text"
     if positions:
         mine, theirs = f.positions(), NodePositions(s.root)
         paths = list(_paths(s.data))
