@@ -170,22 +170,23 @@ def read_fast(text: str, limits: Limits = _LIMITS, encoded: bytes | None = None)
     index = 0
     line = 0
     try:
-        for number, (begin, end) in enumerate(itertools.pairwise(starts)):
-            part = raw[begin:end]
-            offset = line
-            line += part.count(b"\n")
-            if not holds_document(part, first=number == 0):
-                continue  # comments before the first marker: no document
-            if starts_with_marker(part) and not part[3:].strip():
-                index += 1  # an empty document
-                continue
-            try:
-                document = _document(part, index, offset, limits)
-            except _Fallback:
-                document = _slow(part, index, offset, limits)
-            if document is not None:
-                documents.append(document)
-            index += 1
+        with _quiet_stderr():  # (once per file: silencing costs five system calls)
+            for number, (begin, end) in enumerate(itertools.pairwise(starts)):
+                part = raw[begin:end]
+                offset = line
+                line += part.count(b"\n")
+                if not holds_document(part, first=number == 0):
+                    continue  # comments before the first marker: no document
+                if starts_with_marker(part) and not part[3:].strip():
+                    index += 1  # an empty document
+                    continue
+                try:
+                    document = _document(part, index, offset, limits)
+                except _Fallback:
+                    document = _slow(part, index, offset, limits)
+                if document is not None:
+                    documents.append(document)
+                index += 1
     except _WholeFile:
         return None
     return documents
@@ -254,9 +255,8 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
     if not part.endswith(b"\n"):
         raise _Fallback  # rapidyaml would end a final block scalar with a newline
     buffer = bytearray(part)
-    try:
-        with _quiet_stderr():
-            tree = ryml.parse_in_place(buffer)
+    try:  # (standard error silenced by read_fast: rapidyaml prints its parse errors there)
+        tree = ryml.parse_in_place(buffer)
     except Exception as exc:  # rapidyaml's parse errors: libyaml will say where
         raise _Fallback from exc
     if tree.size() > limits.max_nodes:
@@ -271,8 +271,7 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
             return None  # an empty document
         raise _Fallback  # a scalar document: rare, and libyaml's business
     try:
-        with _quiet_stderr():
-            encoded = _emit_json(tree, node)
+        encoded = _emit_json(tree, node)
         emitted = encoded.decode("utf-8")
     except Exception as exc:  # deeper than rapidyaml's emitter goes (64 levels): libyaml's
         raise _Fallback from exc
