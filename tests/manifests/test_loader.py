@@ -9,6 +9,7 @@ import pytest
 
 from gitops_gen.errors import UsageError
 from gitops_gen.manifests import Limits, SourceFile, iter_files, load_file
+from gitops_gen.manifests.loader import read_at_most
 from gitops_gen.model import Finding
 
 POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: ns\nspec:\n  containers: []\n"
@@ -208,3 +209,20 @@ def test_files_of_a_chart_given_by_name(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir(tmp_path / "web")
     [crd] = sources(Path("crds/crd.yaml"))  # installed as is by Helm: a manifest
     assert isinstance(crd, SourceFile) and [r.kind for r in load_file(crd).resources] == ["Pod"]
+
+
+@pytest.mark.parametrize("size", [0, 1, 65536, 65537, 3_000_000])
+def test_read_at_most_reads_whole_files_and_prefixes(tmp_path: Path, size: int) -> None:
+    data = os.urandom(size)
+    path = tmp_path / "f.yaml"
+    path.write_bytes(data)
+    assert read_at_most(str(path)) == data
+    for limit in (1, 65536, 2_000_000, 5_000_000):
+        assert read_at_most(str(path), limit) == data[:limit]
+
+
+def test_read_at_most_reads_past_a_size_of_zero() -> None:
+    status = Path("/proc/self/status")
+    if not status.exists():
+        pytest.skip("no /proc here")
+    assert read_at_most(str(status)).startswith(b"Name:")
