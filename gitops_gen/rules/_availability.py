@@ -51,8 +51,7 @@ class Autoscaler:
     #: The minimum; None when it is not a number.  KEDA: None when unset (0, scale to zero).
     minimum: int | None
     label: str
-    #: ``spec.minReplicas`` (``minReplicaCount``) when written, else the autoscaler's ``spec``
-    #: (None when the rule never reports on the autoscaler: a position costs).
+    #: ``spec.minReplicas`` (``minReplicaCount``) when written, else the autoscaler's ``spec``.
     anchor: Anchor | None = None
 
 
@@ -60,9 +59,17 @@ def _number(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def workload_fact(resource: Resource, with_pods: bool = True) -> Workload | None:
-    """The :class:`Workload` of a replicated workload or InferenceService (None for others);
-    ``with_pods`` False leaves out its pods' labels (for rules that match nothing against them)."""
+def workload_fact(resource: Resource) -> Workload | None:
+    """The :class:`Workload` of a replicated workload or InferenceService (None for others):
+    one object per resource, which the three availability rules share (one anchor located, one
+    fact pickled)."""
+    if "workload_fact" not in resource.memo:
+        resource.memo["workload_fact"] = _workload_fact(resource)
+    found: Workload | None = resource.memo["workload_fact"]
+    return found
+
+
+def _workload_fact(resource: Resource) -> Workload | None:
     if not resource.name or resource.kind not in REPLICATED_KINDS | {"InferenceService"}:
         return None
     if resource.kind == "InferenceService":
@@ -72,16 +79,23 @@ def workload_fact(resource: Resource, with_pods: bool = True) -> Workload | None
         count = 1 if low is None else _number(low)
         at = ("spec", "predictor", "minReplicas") if low is not None else ("metadata", "name")
         return Workload(resource.kind, resource.name, resource.namespace, count, low is not None,
-                        tuple(workload_pods(resource)) if with_pods else (), anchor(resource, at))
+                        workload_pods(resource), anchor(resource, at))
     written = resource.get(("spec", "replicas")) is not None
     at = ("spec", "replicas") if written else ("metadata", "name")
     return Workload(resource.kind, resource.name, resource.namespace, replicas(resource), written,
-                    tuple(workload_pods(resource)) if with_pods else (), anchor(resource, at, at_value=written))
+                    workload_pods(resource), anchor(resource, at, at_value=written))
 
 
-def autoscaler_fact(resource: Resource, located: bool = True) -> Autoscaler | None:
-    """The :class:`Autoscaler` of an HPA or ScaledObject (None for others or without a target);
-    ``located`` False leaves out its anchor (for rules that never report on it)."""
+def autoscaler_fact(resource: Resource) -> Autoscaler | None:
+    """The :class:`Autoscaler` of an HPA or ScaledObject (None for others or without a target):
+    one object per resource, shared as :func:`workload_fact`'s."""
+    if "autoscaler_fact" not in resource.memo:
+        resource.memo["autoscaler_fact"] = _autoscaler_fact(resource)
+    found: Autoscaler | None = resource.memo["autoscaler_fact"]
+    return found
+
+
+def _autoscaler_fact(resource: Resource) -> Autoscaler | None:
     if resource.kind == "HorizontalPodAutoscaler" and resource.group == "autoscaling":
         field, default_kind, default_min = "minReplicas", None, 1
     elif resource.kind == "ScaledObject" and resource.group == "keda.sh":
@@ -96,8 +110,7 @@ def autoscaler_fact(resource: Resource, located: bool = True) -> Autoscaler | No
     minimum = default_min if value is None else _number(value)
     at = ("spec", field) if value is not None else ("spec",)
     label = f"{resource.kind} {resource.name or '<unnamed>'}"
-    return Autoscaler(kind, name, resource.namespace, minimum, label,
-                      anchor(resource, at, at_value=value is not None) if located else None)
+    return Autoscaler(kind, name, resource.namespace, minimum, label, anchor(resource, at, at_value=value is not None))
 
 
 def same_namespace(a: str | None, b: str | None) -> bool:

@@ -101,7 +101,7 @@ def collect(resource: Resource, ctx: RuleContext) -> Iterator[Workload | Autosca
     elif resource.kind in (ctx.options.get("kinds") or ()):
         count = replicas(resource)
         if count is not None and 0 < count < ctx.options.get("minimum", 2):  # only these can be reported
-            workload = workload_fact(resource, with_pods=False)
+            workload = workload_fact(resource)
             if workload is not None:
                 yield workload
 

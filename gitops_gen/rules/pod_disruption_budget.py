@@ -144,7 +144,7 @@ def collect(resource: Resource, ctx: RuleContext) -> Iterator[Workload | Autosca
         if budget is not None:
             yield budget
     elif resource.kind in AUTOSCALER_KINDS:
-        scaler = autoscaler_fact(resource, located=False)
+        scaler = autoscaler_fact(resource)
         if scaler is not None:
             yield scaler
     else:

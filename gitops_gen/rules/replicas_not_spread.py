@@ -104,14 +104,14 @@ def _spread(spec: Mapping[str, Any]) -> bool:
 
 def collect(resource: Resource, ctx: RuleContext) -> Iterator[Workload | Autoscaler]:
     if resource.kind in AUTOSCALER_KINDS:
-        scaler = autoscaler_fact(resource, located=False)
+        scaler = autoscaler_fact(resource)
         if scaler is not None:
             yield scaler
         return
     specs = [pod for pod in pod_specs(resource) if not pod.partial and not pod.defaults_only]
     if not specs or any(_spread(pod.spec) for pod in specs):
         return  # spread (or nothing to spread): never reported, no fact needed
-    workload = workload_fact(resource, with_pods=False)
+    workload = workload_fact(resource)
     if workload is not None:
         yield workload
 
