@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import io
 import os
+import pickle
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -87,7 +89,7 @@ _CACHE: ResultCache | None = None
 last_cache_stats: CacheStats | None = None
 
 
-def _work(batch: tuple[int, Sequence[SourceFile]]) -> tuple[int, Outcome, CacheStats | None]:
+def _work(batch: tuple[int, Sequence[SourceFile]]) -> tuple[int, bytes, CacheStats | None]:
     assert _ENGINE is not None and _LIMITS is not None
     number, files = batch
     cache = None if isinstance(files[0], Slice) else _CACHE  # a slice is cached as its whole file
@@ -98,7 +100,18 @@ def _work(batch: tuple[int, Sequence[SourceFile]]) -> tuple[int, Outcome, CacheS
     outcome = _check_files(_ENGINE, files, _LIMITS, cache, lookup=False)
     if cache is not None:
         cache.flush()  # one pack per batch
-    return number, outcome, cache.stats if cache else None
+    return number, _packed(outcome), cache.stats if cache else None
+
+
+def _packed(outcome: Outcome) -> bytes:
+    """``outcome`` pickled for the main process, dataclasses as calls of their constructors: the
+    pool's pickler would send the tree rules' facts field by field through ``dataclasses.fields()``,
+    which the main process, alone, then spent a tenth of a large run reading back."""
+    from gitops_gen.cache_pickle import FastPickler
+
+    out = io.BytesIO()
+    FastPickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(outcome)
+    return out.getvalue()
 
 
 def _check_files(engine: Engine, files: Sequence[SourceFile], limits: Limits,
@@ -354,7 +367,8 @@ def _dispatch(engine: Engine, files: list[SourceFile], options: RunOptions,
     out: list[Outcome] = []
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for number, chunk, stats in pool.imap_unordered(_work, enumerate(batches)):
+            for number, packed, stats in pool.imap_unordered(_work, enumerate(batches)):
+                chunk = pickle.loads(packed)  # (what a worker of this run sent)
                 if cache is not None and stats is not None:
                     cache.stats.merge(stats)
                 if number in owner:
