@@ -21,6 +21,7 @@ A run has three phases:
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -57,6 +58,10 @@ FindingKey = tuple[str, FieldPath, str | None]
 #: (source file, kind) -> (name, keys of its findings) of every object a kustomize build made
 #: from that file (see :mod:`gitops_gen.kustomize_build`).
 Built = Mapping[tuple[str, str], Sequence[tuple[str, frozenset[FindingKey]]]]
+
+
+#: A collected fact's place in the input, (source key, index): the order tree rules see facts in.
+_SOURCE_ORDER = operator.itemgetter(0, 1)
 
 
 def finding_key(finding: Finding) -> FindingKey:
@@ -271,7 +276,7 @@ class Engine:
         loaded: dict[str, list[Resource]] = {}
         for rule in self.tree_rules:
             assert rule.check_tree is not None
-            ordered = [fact for _, _, fact in sorted(outcome.facts.get(rule.id, []), key=lambda f: (f[0], f[1]))]
+            ordered = [fact for _, _, fact in sorted(outcome.facts.get(rule.id, []), key=_SOURCE_ORDER)]
             for v in rule.check_tree(ordered, self.contexts[rule.id]):
                 finding = self.stamp(anchored_finding(rule.id, rule.severity_of(v), v, loaded, on_disk, limits))
                 if finding is None:

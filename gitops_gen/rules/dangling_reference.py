@@ -149,8 +149,14 @@ def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
     offered: dict[tuple[str, str], list[Offered]] = {}
     present_in: set[tuple[str, str | None, str]] = set()
 
+    folders: dict[str, str] = {}
+
     def provide(kind: str, namespace: str | None, source: str) -> None:
-        present_in.update({(kind, namespace, source), (kind, namespace, posixpath.dirname(source))})
+        folder = folders.get(source)
+        if folder is None:
+            folder = folders[source] = posixpath.dirname(source)
+        present_in.add((kind, namespace, source))
+        present_in.add((kind, namespace, folder))
 
     for p in pods:
         provide("pods", p.namespace, p.source)
