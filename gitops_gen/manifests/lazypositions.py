@@ -80,6 +80,19 @@ def _lines_at_most(indent: int) -> re.Pattern[bytes]:
 
 
 _AT_MOST: dict[int, re.Pattern[bytes]] = {}
+
+
+def _keys_at_most(indent: int) -> re.Pattern[bytes]:
+    """:func:`_lines_at_most`'s lines, each with what follows its indentation in one match: a
+    plain key (group 2, as :data:`_KEY` reads it) or else a dash (group 3, as :data:`_DASH`)."""
+    pattern = _KEYS_AT_MOST.get(indent)
+    if pattern is None:
+        pattern = _KEYS_AT_MOST[indent] = re.compile(
+            rb"\n( {0,%d})(?=[^ \n#])(?:%s|(%s))?" % (indent, _KEY.pattern, _DASH.pattern))
+    return pattern
+
+
+_KEYS_AT_MOST: dict[int, re.Pattern[bytes]] = {}
 _FIRST = re.compile(rb"\n( *)(?=[^ \n#])")
 
 
@@ -217,15 +230,15 @@ class LazyPositions:
         """The mapping whose keys stand at column ``indent`` on the lines of ``part[begin:end]``
         (after those ``found`` already); a dash at that column continues the previous key's
         value (a sequence at its key's indentation)."""
-        for match in _lines_at_most(indent).finditer(part, begin, end):
-            if len(match.group(1)) < indent:
+        for match in _keys_at_most(indent).finditer(part, begin, end):
+            spaces, key, dash = match.groups()
+            if len(spaces) < indent:
                 return None
-            key = _KEY.match(part, match.end())
             if key is None:
-                if found and _DASH.match(part, match.end()) is not None:
+                if found and dash is not None:
                     continue
                 return None
-            found.append((key.group(1).decode("ascii"), match.start()))  # = the line's offset in self.part
+            found.append((key.decode("ascii"), match.start()))  # = the line's offset in self.part
         if [name for name, _ in found] != list(value):
             return None  # a line passing for a key, or a key written otherwise
         return _Mapping(dict(found), indent, end - 1)
