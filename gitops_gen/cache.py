@@ -15,13 +15,14 @@ Judging (tree rules over the facts, configured and expired waivers) runs after t
 waivers and today's date are in no file's key; only when nothing at all changed (every file's
 key, the findings of the walk, the waivers, the date) does a run read the judged report its last
 run kept (:meth:`ResultCache.put_report`, one per fingerprint, plain values: :mod:`cache_report`;
-it names the folder, so it is read only where it was made).  Nothing in a key depends on where
-the tree is: the fingerprint takes paths in the checked folder (and the folder inside longer strings, as kustomize's
-annotations have it) relative to it, and a file's key its path on disk relative to the folder
-and its shown path relative to the shown name.  So the same tree elsewhere (the gate's base tree
-in a fresh temporary folder, shown as head's with ``RunOptions.display_root``) reuses the
-entries: an entry's references to its own file are filled with the reading run's paths; one
-naming a root inside a longer string (a message) stays bound to it.  Packs are written
+it names the folder, so it is read only where it was made).  Nothing in a file's key depends on
+where the tree is: the fingerprint takes paths in the checked folder (and the folder inside longer
+strings, as kustomize's annotations have it) relative to it, and a file's key its path on disk
+relative to the folder and its shown path relative to the shown name.  So the same tree elsewhere
+(the gate's base tree in a fresh temporary folder, shown as head's with
+``RunOptions.display_root``) reuses the entries: an entry's references to its own file are filled
+with the reading run's paths; one naming a root inside a longer string (a message) stays bound
+to it.  Packs are written
 atomically by whichever process checked the files (forked workers too), entries carry a digest
 (a corrupt entry is a miss, never an error), unpickle only gitops-gen's classes and plain
 values, and the folder is trimmed to :data:`MAX_BYTES`, least recently used packs first.

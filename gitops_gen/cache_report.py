@@ -9,6 +9,7 @@ reads it in one pass, and loading calls no constructor but those of gitops-gen's
 
 from __future__ import annotations
 
+import io
 import pickle
 from typing import Any
 
@@ -59,8 +60,6 @@ class _Plain(pickle.Unpickler):
 
 def loads(data: bytes | memoryview) -> Report:
     """The report :func:`dumps` wrote; raises ValueError (or pickle's errors) on anything else."""
-    import io
-
     layout, table, findings, waived, checked, files, documents = _Plain(io.BytesIO(data)).load()
     if layout != LAYOUT:
         raise ValueError(f"report layout {layout}")
