@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping
 
 from gitops_gen.index import TreeIndex
-from gitops_gen.model import FieldPath, Finding, Resource, keyed_path
+from gitops_gen.model import FieldPath, Finding, Resource, ResourceRef, keyed_path
 
 #: kustomize's hash suffix: a dash and ten characters of its hash alphabet.
 HASH_SUFFIX = re.compile(r"-[bcdfghkmt2-9]{10}$")
@@ -88,13 +88,18 @@ def finding_key(finding: Finding, unit: str, resource: Resource | None, rel_file
     check = finding.details.get("check", "")
     if finding.resource is None:
         return "|".join((unit, "file:" + rel_file, finding.rule, check, finding.message))
-    ref = finding.resource
-    group = ref.api_version.rpartition("/")[0] if "/" in ref.api_version else ""
     if finding.keyed_path is not None:
         path = finding.keyed_path
     elif resource is not None:
         path = keyed_path(resource.data, finding.path)
     else:
         path = _plain_path(finding.path)
-    return "|".join((unit, f"{group}/{ref.kind}", ref.namespace or "", stable_name(ref.kind, ref.name),
-                     finding.rule, check, path))
+    return "|".join((unit, _identity(finding.resource), finding.rule, check, path))
+
+
+@functools.lru_cache(maxsize=8192)
+def _identity(ref: ResourceRef) -> str:
+    """``group/kind|namespace|name`` of a key (the API version left out, kustomize's hash suffix
+    too): both trees' findings name the same few thousand objects."""
+    group = ref.api_version.rpartition("/")[0] if "/" in ref.api_version else ""
+    return f"{group}/{ref.kind}|{ref.namespace or ''}|{stable_name(ref.kind, ref.name)}"
