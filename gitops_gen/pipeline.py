@@ -239,14 +239,16 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
         files = [f for f in files if f.abspath not in patches]
     outcome = Outcome(findings=[f for f in map(engine.stamp, [*found, *crd_findings]) if f is not None])
     cache = _open_cache(paths, options, engine, crds)
-    tree = _tree_key(cache, files, digests or {}, [outcome.findings, options.today or dt.date.today(), config.waivers])
+    keys = {f.abspath: cache.key(f, b"", digests[f.abspath]) for f in files if f.abspath in digests} \
+        if cache is not None and digests else {}
+    tree = _tree_key(cache, files, keys, [outcome.findings, options.today or dt.date.today(), config.waivers])
     if cache is not None and tree is not None:
         report = cache.get_report(tree)
         if report is not None:  # nothing changed since the last run: its judged report
             cache.stats.hits += len(files)
             cache.stats.reused = True
             return report
-    for part in _process(engine, files, options, progress, cache, digests or {}):
+    for part in _process(engine, files, options, progress, cache, keys):
         outcome.merge(part)
     report = engine.judge(outcome, options.today, options.limits, {f.display: f.abspath for f in files})
     if cache is not None and tree is not None and options.keep_report:
@@ -254,15 +256,15 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     return report
 
 
-def _tree_key(cache: ResultCache | None, files: Sequence[SourceFile], digests: Mapping[str, bytes],
+def _tree_key(cache: ResultCache | None, files: Sequence[SourceFile], keys: Mapping[str, str],
               judged: Any) -> str | None:
     """The key of the run's judged report (None: not cached, or a file the index phase could not read)."""
-    if cache is None or any(f.abspath not in digests for f in files):
+    if cache is None or any(f.abspath not in keys for f in files):
         return None
     from gitops_gen.cache_key import Uncacheable
 
     try:
-        return cache.tree_key([cache.key(f, b"", digests[f.abspath]) for f in files], judged)
+        return cache.tree_key([keys[f.abspath] for f in files], judged)
     except Uncacheable:  # judged again, every time
         return None
 
@@ -295,13 +297,13 @@ def _graph(paths: Sequence[str], config: Config, index: TreeIndex) -> Any:
 
 def _process(engine: Engine, files: list[SourceFile], options: RunOptions,
              progress: Callable[[int, int], None] | None, cache: ResultCache | None = None,
-             digests: Mapping[str, bytes] = MappingProxyType({})) -> list[Outcome]:
+             keys: Mapping[str, str] = MappingProxyType({})) -> list[Outcome]:
     total = len(files)
     out: list[Outcome] = []
     if cache is not None and not cache.empty():  # what the cache holds is read here; only the rest is worth workers
         hits, misses = Outcome(), []
         for source in files:
-            found = _lookup(cache, source, digests)
+            found = _lookup(cache, source, keys)
             if found is None:
                 misses.append(source)
             else:
@@ -318,15 +320,16 @@ def _process(engine: Engine, files: list[SourceFile], options: RunOptions,
     return out
 
 
-def _lookup(cache: ResultCache, source: SourceFile, digests: Mapping[str, bytes]) -> Outcome | None:
-    """The cached outcome of ``source`` (``digests``: the SHA-256 of the files the index phase read,
-    so that they are not read again)."""
-    content = digests.get(source.abspath)
-    try:
-        raw = b"" if content is not None else source.read_bytes()
-    except OSError:
-        return None
-    found = cache.get(cache.key(source, raw, content), source)
+def _lookup(cache: ResultCache, source: SourceFile, keys: Mapping[str, str]) -> Outcome | None:
+    """The cached outcome of ``source`` (``keys``: the entry keys of the files the index phase
+    read, so that they are not read again)."""
+    key = keys.get(source.abspath)
+    if key is None:
+        try:
+            key = cache.key(source, source.read_bytes())
+        except OSError:
+            return None
+    found = cache.get(key, source)
     if found is not None:
         cache.stats.hits += 1
     return found
