@@ -118,9 +118,11 @@ class Resource:
 
     @property
     def ref(self) -> ResourceRef:
-        """Its identity (made once: every finding and fact about it carries one)."""
+        """Its identity (made once: every finding and fact about it carries one; made again if
+        the fields it is made of were changed since)."""
         found: ResourceRef | None = self.memo.get("ref")
-        if found is None or found.name != self.name or found.namespace != self.namespace:
+        if found is None or (found.api_version, found.kind, found.namespace, found.name) != \
+                (self.api_version, self.kind, self.namespace, self.name):
             found = self.memo["ref"] = ResourceRef(self.api_version, self.kind, self.namespace, self.name)
         return found
 

@@ -286,3 +286,12 @@ def test_a_deferred_anchor_is_found_where_an_eager_one_is(tmp_path: Path) -> Non
     assert list(loaded) == [str(path)]  # read once
     standard_input = load_file(SourceFile("<stdin>", "<stdin>", path.read_bytes())).resources[0]
     assert anchor(standard_input, ("spec",), deferred=True).deferred is None  # nothing to read again: located now
+
+
+def test_a_resources_ref_is_made_once_and_follows_its_fields() -> None:
+    resource = Resource("v1", "Pod", "web", "team-a", {}, "f.yaml", "/f.yaml", 0, None)  # type: ignore[arg-type]
+    ref = resource.ref
+    assert resource.ref is ref
+    for field, value in (("api_version", "apps/v1"), ("kind", "Deployment"), ("namespace", "b"), ("name", "api")):
+        setattr(resource, field, value)
+        assert getattr(resource.ref, field) == value
