@@ -72,27 +72,17 @@ class _Sequence:
 
 
 def _lines_at_most(indent: int) -> re.Pattern[bytes]:
-    """Lines indented ``indent`` spaces or fewer that hold something other than a comment."""
+    """Lines indented ``indent`` spaces or fewer that hold something other than a comment (group
+    1: the indentation), with what follows the indentation: a plain key (group 2, as :data:`_KEY`
+    reads it) or else a dash (group 3, as :data:`_DASH`), so that one match says what a line is."""
     pattern = _AT_MOST.get(indent)
     if pattern is None:
-        pattern = _AT_MOST[indent] = re.compile(rb"\n( {0,%d})(?=[^ \n#])" % indent)
-    return pattern
-
-
-_AT_MOST: dict[int, re.Pattern[bytes]] = {}
-
-
-def _keys_at_most(indent: int) -> re.Pattern[bytes]:
-    """:func:`_lines_at_most`'s lines, each with what follows its indentation in one match: a
-    plain key (group 2, as :data:`_KEY` reads it) or else a dash (group 3, as :data:`_DASH`)."""
-    pattern = _KEYS_AT_MOST.get(indent)
-    if pattern is None:
-        pattern = _KEYS_AT_MOST[indent] = re.compile(
+        pattern = _AT_MOST[indent] = re.compile(
             rb"\n( {0,%d})(?=[^ \n#])(?:%s|(%s))?" % (indent, _KEY.pattern, _DASH.pattern))
     return pattern
 
 
-_KEYS_AT_MOST: dict[int, re.Pattern[bytes]] = {}
+_AT_MOST: dict[int, re.Pattern[bytes]] = {}
 _FIRST = re.compile(rb"\n( *)(?=[^ \n#])")
 
 
@@ -230,7 +220,7 @@ class LazyPositions:
         """The mapping whose keys stand at column ``indent`` on the lines of ``part[begin:end]``
         (after those ``found`` already); a dash at that column continues the previous key's
         value (a sequence at its key's indentation)."""
-        for match in _keys_at_most(indent).finditer(part, begin, end):
+        for match in _lines_at_most(indent).finditer(part, begin, end):
             spaces, key, dash = match.groups()
             if len(spaces) < indent:
                 return None
@@ -251,7 +241,7 @@ class LazyPositions:
         indent = len(first.group(1))
         items: list[int] = []
         for match in _lines_at_most(indent).finditer(part, begin, end):
-            if len(match.group(1)) < indent or _DASH.match(part, match.end()) is None:
+            if len(match.group(1)) < indent or match.group(3) is None:
                 return None
             items.append(match.start())
         if len(items) != len(value):
