@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitops_gen.config import Config, load_config
 from gitops_gen.engine import Engine, Outcome
+from gitops_gen.forked import can_fork
 from gitops_gen.gitremotes import may_have_remotes
 from gitops_gen.index import TreeIndex, build_index
 from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
@@ -340,11 +341,8 @@ def _dispatch(engine: Engine, files: list[SourceFile], options: RunOptions,
     """Check ``files`` (``done`` others were read from the cache), in forked workers for large trees."""
     jobs = worker_count(options.jobs, files)
     total = len(files) + done
-    if jobs > 1:
-        import multiprocessing
-
-        if "fork" not in multiprocessing.get_all_start_methods():
-            jobs = 1
+    if jobs > 1 and not can_fork():
+        jobs = 1
     if jobs == 1:
         chunks = []
         for source in files:
@@ -356,6 +354,8 @@ def _dispatch(engine: Engine, files: list[SourceFile], options: RunOptions,
     global _ENGINE, _LIMITS, _CACHE
     # inherited by the forked workers; never mutated after this (a worker's cache counts its own batch)
     _ENGINE, _LIMITS, _CACHE = engine, options.limits, cache
+    import multiprocessing
+
     units = slices_of(files, jobs, options.limits)
     singles = [unit[0] for unit in units if len(unit) == 1]
     size = max(1, min(64, len(singles) // (jobs * 8) or 1))
