@@ -85,6 +85,11 @@ class ResourceRef:
     namespace: str | None
     name: str | None
 
+    @property
+    def group(self) -> str:
+        """The API group (``""`` for the core group), as :attr:`Resource.group`."""
+        return self.api_version.rpartition("/")[0]
+
     def display(self) -> str:
         ns = f"{self.namespace}/" if self.namespace else ""
         return f"{self.kind} {ns}{self.name or '<unnamed>'}"

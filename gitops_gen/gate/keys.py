@@ -101,5 +101,4 @@ def finding_key(finding: Finding, unit: str, resource: Resource | None, rel_file
 def _identity(ref: ResourceRef) -> str:
     """``group/kind|namespace|name`` of a key (the API version left out, kustomize's hash suffix
     too): both trees' findings name the same few thousand objects."""
-    group = ref.api_version.rpartition("/")[0] if "/" in ref.api_version else ""
-    return f"{group}/{ref.kind}|{ref.namespace or ''}|{stable_name(ref.kind, ref.name)}"
+    return f"{ref.group}/{ref.kind}|{ref.namespace or ''}|{stable_name(ref.kind, ref.name)}"

@@ -272,7 +272,7 @@ def _run_gate(path: str, base_ref: str, head_ref: str | None, options: RunOption
 
 
 def _identity(ref: ResourceRef) -> tuple[str, str, str | None, str | None]:
-    return ref.api_version.rpartition("/")[0], ref.kind, ref.namespace, ref.name
+    return ref.group, ref.kind, ref.namespace, ref.name
 
 
 def _guardrails(base: Side, head: Side, base_config: Config | None, head_config: Config | None,
