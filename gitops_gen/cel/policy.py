@@ -120,9 +120,10 @@ def compile_expression(resource: Resource, path: FieldPath, variables: Sequence[
     if _AUTHORIZER.search(text):
         raise _error(resource, path, f"{_dotted(path)}: `authorizer` cannot be evaluated offline (it asks the "
                                      "cluster's authorizer about the requesting user); this policy is refused")
-    program = _compile(resource, path, rewrite_formats(text), version)
-    woven = weave(rewrite_formats(read or text), [(n, rewrite_formats(t)) for n, t in variables])
-    if woven != text:
+    rewritten = rewrite_formats(text)
+    program = _compile(resource, path, rewritten, version)
+    woven = weave(rewritten if read is None else rewrite_formats(read), [(n, rewrite_formats(t)) for n, t in variables])
+    if woven != rewritten:  # (an expression using no variable is compiled once)
         program = _compile(resource, path, woven, version)
     return Compiled(text, path, program)
 
