@@ -293,11 +293,7 @@ class Engine:
         report.findings.extend(f for f in map(self.stamp, expired) if f is not None)
         graph = self.index.graph
         if graph is not None:  # say which Application deploys what a finding is about
-            for finding in report.findings:
-                if finding.resource is not None and "application" not in finding.details:
-                    app = graph.deployer(os.path.abspath(finding.file), finding.resource.kind, finding.resource.name)
-                    if app:
-                        finding.details["application"] = app
+            report.findings = [_deployed(finding, graph) for finding in report.findings]
         report.findings.sort(key=Finding.sort_key)
         report.waived.sort(key=lambda w: w.finding.sort_key())
         report.checked.sort(key=lambda c: (c.file, c.line))
@@ -312,6 +308,15 @@ class Engine:
         for resource in resources:
             self.check_resource(resource, outcome)
         return self.judge(outcome, today, on_disk={r.file: r.abspath for r in resources})
+
+
+def _deployed(finding: Finding, graph: Any) -> Finding:
+    """``finding`` with the Application that deploys its resource in its details, when the graph
+    knows one: a copy (outcomes are shared, e.g. by the gate's two runs, and never changed)."""
+    if finding.resource is None or "application" in finding.details:
+        return finding
+    app = graph.deployer(os.path.abspath(finding.file), finding.resource.kind, finding.resource.name)
+    return replace(finding, details={**finding.details, "application": app}) if app else finding
 
 
 def check_resources(resources: Sequence[Resource], rule_ids: Iterable[str] | None = None,

@@ -295,3 +295,33 @@ def test_a_resources_ref_is_made_once_and_follows_its_fields() -> None:
     for field, value in (("api_version", "apps/v1"), ("kind", "Deployment"), ("namespace", "b"), ("name", "api")):
         setattr(resource, field, value)
         assert getattr(resource.ref, field) == value
+
+
+def test_judging_names_the_deploying_application_without_changing_the_outcome(tmp_path: Path) -> None:
+    """The gate's two runs share the outcomes of unchanged files: judging one under a graph must
+    not leave that graph's Application in the findings the other run judges."""
+    from dataclasses import replace
+
+    write(tmp_path / "pod.yaml", UNCONFINED)
+    resources = load_file(SourceFile(str(tmp_path / "pod.yaml"), "pod.yaml")).resources
+    engine = Engine()
+    outcome = Outcome()
+    for resource in resources:
+        engine.check_resource(resource, outcome)
+    before = [dict(f.details) for f in outcome.findings]
+    assert before
+
+    class Graph:
+        def __init__(self, app: str) -> None:
+            self.app = app
+
+        def deployer(self, path: str, kind: str, name: str) -> str:
+            return self.app
+
+    judged = {}
+    for app in ("base-app", "head-app"):
+        engine.use_index(replace(engine.index, graph=Graph(app)))
+        judged[app] = engine.judge(outcome).findings
+    assert [dict(f.details) for f in outcome.findings] == before
+    assert {f.details["application"] for f in judged["base-app"] if f.resource} == {"base-app"}
+    assert {f.details["application"] for f in judged["head-app"] if f.resource} == {"head-app"}
