@@ -22,10 +22,10 @@ relative to the folder and its shown path relative to the shown name.  So the sa
 (the gate's base tree in a fresh temporary folder, shown as head's with
 ``RunOptions.display_root``) reuses the entries: an entry's references to its own file are filled
 with the reading run's paths; one naming a root inside a longer string (a message) stays bound
-to it.  Packs are written
-atomically by whichever process checked the files (forked workers too), entries carry a digest
-(a corrupt entry is a miss, never an error), unpickle only gitops-gen's classes and plain
-values, and the folder is trimmed to :data:`MAX_BYTES`, least recently used packs first.
+to it.  Packs are written atomically by whichever process checked the files (forked workers
+too), entries carry a digest (a corrupt entry is a miss, never an error), unpickle only
+gitops-gen's classes and plain values, and the folder is trimmed to :data:`MAX_BYTES`, least
+recently used packs first.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitops_gen.cache_key import CACHE_FORMAT, Roots, Unresolvable, below, fingerprint
-from gitops_gen.cache_pickle import FastPickler, RootsPickler, Unpickler, memo_prefix
+from gitops_gen.cache_key import CACHE_FORMAT, Roots, Unresolvable, below
+from gitops_gen.cache_pickle import FastPickler, RootsPickler, Unpickler, memo_prefix, portable, seeds_of
 from gitops_gen.engine import Outcome
 from gitops_gen.manifests.loader import SourceFile
 from gitops_gen.model import Report
@@ -56,9 +56,6 @@ MAX_BYTES = 256 * 1024 * 1024
 #: A pack is written once it holds this many entries (or bytes), and at the end of a batch.
 PACK_ENTRIES = 512
 PACK_BYTES = 8 * 1024 * 1024
-#: The file of a run's folder holding its latest judged report (:meth:`ResultCache.put_report`).
-_REPORT = "latest.report"
-_REPORT_MAGIC = b"gitops-gen judged report %d\n" % CACHE_FORMAT
 #: A run that reads more packs than this merges them into one.
 MAX_PACKS = 32
 
@@ -95,10 +92,6 @@ class CacheStats:
 _RECORD = struct.Struct(">32s32sII")
 
 
-def _seeds(source: SourceFile) -> tuple[str, ...]:
-    return (source.display,) if source.abspath == source.display else (source.display, source.abspath)
-
-
 def _encode_bound(bound: Sequence[tuple[str, str]]) -> bytes:
     return "\0".join(tag + root for tag, root in bound).encode("utf-8", "surrogatepass")
 
@@ -117,8 +110,12 @@ class ResultCache:
     entries until :meth:`flush` writes them (atomically, as a new pack).  A run that finds more
     than :data:`MAX_PACKS` packs merges what it read into one."""
 
-    def __init__(self, folder: str, run: str, roots: Roots = NOWHERE, max_bytes: int = MAX_BYTES) -> None:
+    def __init__(self, folder: str, run: str, roots: Roots = NOWHERE, max_bytes: int = MAX_BYTES,
+                 shared: dict[str, Outcome] | None = None) -> None:
         self.base = os.path.join(folder, _FOLDER)
+        #: Outcomes that name no root and not their file on disk, by key, kept in memory for the
+        #: process's later runs (the gate's head run reuses its base run's without unpickling).
+        self.shared = shared
         self.folder = os.path.join(self.base, run[:32])
         self.run = run
         self.roots = roots
@@ -181,6 +178,8 @@ class ResultCache:
 
     def get(self, key: str, source: SourceFile | None = None) -> Outcome | None:
         """The outcome stored under ``key`` (of ``source``, shown and placed as in this run), or None."""
+        if self.shared is not None and (kept := self.shared.get(key)) is not None:
+            return kept
         try:
             found = self._load().get(bytes.fromhex(key))
         except ValueError:
@@ -201,7 +200,7 @@ class ResultCache:
         if scheme in (b"1", b"2"):
             if source is None:
                 return None
-            seeds = _seeds(source)
+            seeds = seeds_of(source)
             if scheme == b"1" and len(seeds) == 2:
                 return None  # its path on disk was its shown one, and now is not: which was which?
             if scheme == b"2" and len(seeds) == 1:
@@ -224,40 +223,30 @@ class ResultCache:
             self.stats.errors += 1
             return None
         self._used.add(pack)
+        if self.shared is not None and portable(scheme, bound, payload):
+            self.shared[key] = outcome
         return outcome
 
     # -- the judged report of a whole unchanged tree
 
     def tree_key(self, keys: Sequence[str], judged: Any) -> str:
-        """The key of a judged report: this run, where its roots are (the report is stored as it
-        is, naming them), its files' keys in order, and ``judged``: what else judging takes (the
-        findings made before the files are checked, today's date, the waivers)."""
-        digest = hashlib.sha256(b"tree\0" + self.run.encode())
-        digest.update(f"{self.roots.real}\0{self.roots.shown}\0".encode("utf-8", "surrogatepass"))
-        for key in keys:
-            digest.update(bytes.fromhex(key))
-        digest.update(fingerprint(judged, self.roots).encode())
-        return digest.hexdigest()
+        """The key of a judged report (:func:`gitops_gen.cache_report.tree_key`)."""
+        from gitops_gen import cache_report
+
+        return cache_report.tree_key(self.run, self.roots, keys, judged)
 
     def get_report(self, key: str) -> Report | None:
         """The report :meth:`put_report` kept under ``key`` (the run's latest), or None."""
         from gitops_gen import cache_report
 
         try:
-            with open(os.path.join(self.folder, _REPORT), "rb") as handle:
+            with open(os.path.join(self.folder, cache_report.FILE), "rb") as handle:
                 data = memoryview(handle.read())
         except OSError:
             return None
-        start = len(_REPORT_MAGIC)
-        head = start + 64  # the key, then the payload's digest
-        if data[:start] != _REPORT_MAGIC or bytes(data[start:start + 32]) != bytes.fromhex(key):
-            return None
-        if hashlib.sha256(data[head:]).digest() != data[head - 32:head]:
-            self.stats.errors += 1
-            return None
         try:
-            return cache_report.loads(data[head:])
-        except Exception:  # whatever a bad entry raises, it is only a miss
+            return cache_report.unframe(data, key)
+        except Exception:  # whatever a damaged report raises, it is only a miss
             self.stats.errors += 1
             return None
 
@@ -266,30 +255,36 @@ class ResultCache:
         from gitops_gen import cache_report
 
         try:
-            payload = cache_report.dumps(report)
+            record = cache_report.frame(key, report)
         except Exception:  # what does not pickle is simply not kept
             self.stats.errors += 1
             return
-        record = _REPORT_MAGIC + bytes.fromhex(key) + hashlib.sha256(payload).digest() + payload
-        if not self._write([record], _REPORT, magic=b""):
+        if not self._write([record], cache_report.FILE, magic=b""):
             self.stats.errors += 1
 
     # -- writing
 
-    def put(self, key: str, outcome: Outcome, source: SourceFile | None = None) -> None:
-        """Hold ``outcome`` (what checking ``source`` gave) for the next :meth:`flush`."""
+    def put(self, key: str, outcome: Outcome, source: SourceFile | None = None) -> bool:
+        """Hold ``outcome`` (what checking ``source`` gave) for the next :meth:`flush`.  Whether
+        it is *portable*: valid under any roots, as it names none of them and not its file on disk
+        (then also kept in :attr:`shared`, when there is one)."""
         try:
             payload = self._dumps(outcome, source)
-            bound = _encode_bound(self.roots.mentioned(payload[1:]))
+            mentioned = self.roots.mentioned(payload[1:])
+            bound = _encode_bound(mentioned)
             record = _RECORD.pack(bytes.fromhex(key), hashlib.sha256(bound + payload).digest(), len(bound),
                                   len(payload)) + bound + payload
         except Exception:  # an outcome that does not pickle is simply not cached
             self.stats.errors += 1
-            return
+            return False
         self._pending.append(record)
         self._pending_bytes += len(record)
         if len(self._pending) >= PACK_ENTRIES or self._pending_bytes >= PACK_BYTES:
             self.flush()
+        shareable = portable(payload[:1], mentioned, payload)
+        if shareable and self.shared is not None:
+            self.shared[key] = outcome
+        return shareable
 
     def _dumps(self, outcome: Outcome, source: SourceFile | None) -> bytes:
         """The entry's payload: a scheme byte, then the pickle.
@@ -300,7 +295,7 @@ class ResultCache:
         it); ``P`` (no file given): strings in the roots are pickled as references relative to
         them, slower."""
         if source is not None:
-            seeds = _seeds(source)
+            seeds = seeds_of(source)
             out = io.BytesIO()
             pickler = FastPickler(out, protocol=5)  # (the memo prefix is protocol 5's)
             pickler.memo = {id(s): (i, s) for i, s in enumerate(seeds)}

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gitops_gen.cache_key import Roots
+from gitops_gen.manifests.loader import SourceFile
 
 _SAFE_BUILTINS = frozenset({"set", "frozenset", "tuple", "list", "dict", "bytes", "bytearray", "str", "int",
                             "float", "bool", "complex", "slice", "range"})
@@ -122,3 +123,19 @@ def memo_prefix(seeds: Sequence[str]) -> bytes:
         text = seed.encode("utf-8", "surrogatepass")
         out += b"X" + struct.pack("<I", len(text)) + text + b"\x940"
     return bytes(out)
+
+
+def seeds_of(source: SourceFile) -> tuple[str, ...]:
+    """The memo seeds of a file's entry: its shown path, and its path on disk when that differs."""
+    return (source.display,) if source.abspath == source.display else (source.display, source.abspath)
+
+
+#: The pickle opcode reading memo slot 1, the file's path on disk in a ``2`` entry (BINGET: slots
+#: below 256 are always read by it): an entry without these bytes does not name that path.
+_BINGET_1 = pickle.BINGET + b"\x01"
+
+
+def portable(scheme: bytes, bound: Sequence[Any], payload: bytes | memoryview) -> bool:
+    """Whether an entry's outcome is valid under any roots: it names none of them (``bound``) and,
+    made where a file's shown path and its path on disk differ, not the latter."""
+    return scheme == b"2" and not bound and _BINGET_1 not in bytes(payload)

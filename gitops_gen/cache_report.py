@@ -9,14 +9,20 @@ reads it in one pass, and loading calls no constructor but those of gitops-gen's
 
 from __future__ import annotations
 
+import hashlib
 import io
 import pickle
+from collections.abc import Sequence
 from typing import Any
 
+from gitops_gen.cache_key import CACHE_FORMAT, Roots, fingerprint
 from gitops_gen.model import CheckedResource, Finding, Report, ResourceRef, Severity, Waived
 
 #: Bumped when the layout below changes (an older layout is a miss).
 LAYOUT = 1
+#: The file of a run's cache folder holding its latest judged report, and how it starts.
+FILE = "latest.report"
+MAGIC = b"gitops-gen judged report %d\n" % CACHE_FORMAT
 
 
 class _Refs:
@@ -74,3 +80,33 @@ def loads(data: bytes | memoryview) -> Report:
     return Report(findings=[finding(row) for row in findings], files=files, documents=documents,
                   checked=[CheckedResource(refs[ref], file, line) for ref, file, line in checked],
                   waived=[Waived(finding(row), reason, source) for row, reason, source in waived])
+
+
+def tree_key(run: str, roots: Roots, keys: Sequence[str], judged: Any) -> str:
+    """The key of a judged report: the run, where its roots are (the report is stored as it is,
+    naming them), its files' keys in order, and ``judged``: what else judging takes (the findings
+    made before the files are checked, today's date, the waivers)."""
+    digest = hashlib.sha256(b"tree\0" + run.encode())
+    digest.update(f"{roots.real}\0{roots.shown}\0".encode("utf-8", "surrogatepass"))
+    for key in keys:
+        digest.update(bytes.fromhex(key))
+    digest.update(fingerprint(judged, roots).encode())
+    return digest.hexdigest()
+
+
+def frame(key: str, report: Report) -> bytes:
+    """The report file's bytes: :data:`MAGIC`, the key, the digest of the payload, the payload."""
+    payload = dumps(report)
+    return MAGIC + bytes.fromhex(key) + hashlib.sha256(payload).digest() + payload
+
+
+def unframe(data: memoryview, key: str) -> Report | None:
+    """The report :func:`frame` wrote under ``key``; None when ``data`` is not one or is another
+    key's.  Raises ValueError (or pickle's errors) when it is damaged."""
+    start = len(MAGIC)
+    head = start + 64  # the key, then the payload's digest
+    if data[:start] != MAGIC or bytes(data[start:start + 32]) != bytes.fromhex(key):
+        return None
+    if hashlib.sha256(data[head:]).digest() != data[head - 32:head]:
+        raise ValueError("the report does not match its digest")
+    return loads(data[head:])

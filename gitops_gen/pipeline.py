@@ -69,6 +69,9 @@ class RunOptions:
     #: Whether the judged report is kept for a later run over the same unchanged tree (the gate,
     #: which judges trees that have just changed, keeps none).
     keep_report: bool = True
+    #: Portable outcomes of checked files by cache key, kept in memory for later runs of the
+    #: process with the same cache (the gate's head run takes its base run's): filled and read.
+    shared: dict[str, Outcome] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_config(cls, config: Config, *, rules: bool = True, kubernetes_version: str | None = None,
@@ -98,13 +101,14 @@ def _work(batch: tuple[int, Sequence[SourceFile]]) -> tuple[int, bytes, CacheSta
         from gitops_gen.cache import CacheStats
 
         cache.stats = CacheStats()  # a worker reports what it did for this batch only
-    outcome = _check_files(_ENGINE, files, _LIMITS, cache, lookup=False)
+    kept: list[tuple[str, Outcome]] | None = [] if cache is not None and cache.shared is not None else None
+    outcome = _check_files(_ENGINE, files, _LIMITS, cache, lookup=False, kept=kept)
     if cache is not None:
         cache.flush()  # one pack per batch
-    return number, _packed(outcome), cache.stats if cache else None
+    return number, _packed((outcome, kept)), cache.stats if cache else None
 
 
-def _packed(outcome: Outcome) -> bytes:
+def _packed(outcome: Any) -> bytes:
     """``outcome`` pickled for the main process, dataclasses as calls of their constructors: the
     pool's pickler would send the tree rules' facts field by field through ``dataclasses.fields()``,
     which the main process, alone, then spent a tenth of a large run reading back."""
@@ -116,9 +120,11 @@ def _packed(outcome: Outcome) -> bytes:
 
 
 def _check_files(engine: Engine, files: Sequence[SourceFile], limits: Limits,
-                 cache: ResultCache | None = None, *, lookup: bool = True) -> Outcome:
+                 cache: ResultCache | None = None, *, lookup: bool = True,
+                 kept: list[tuple[str, Outcome]] | None = None) -> Outcome:
     """Check ``files``; with a cache, a file is read from it when there (``lookup``) and written
-    to it once checked (under the key of the bytes actually checked)."""
+    to it once checked (under the key of the bytes actually checked); ``kept`` gets the key and
+    outcome of each portable one (see :meth:`ResultCache.put`), for a worker's parent."""
     outcome = Outcome()
     for source in files:
         if cache is None:
@@ -138,7 +144,8 @@ def _check_files(engine: Engine, files: Sequence[SourceFile], limits: Limits,
         cache.stats.misses += 1
         own = Outcome()
         engine.check_file(load_file(replace(source, content=raw), limits), own)
-        cache.put(key, own, source)
+        if cache.put(key, own, source) and kept is not None:
+            kept.append((key, own))
         outcome.merge(own)
     return outcome
 
@@ -165,7 +172,7 @@ def _open_cache(paths: Sequence[str], options: RunOptions, engine: Engine, crds:
     except Uncacheable as exc:
         last_cache_stats = CacheStats(disabled=str(exc))
         return None
-    cache = ResultCache(options.cache_dir, digest, roots)
+    cache = ResultCache(options.cache_dir, digest, roots, shared=options.shared)
     last_cache_stats = cache.stats
     return cache
 
@@ -371,9 +378,11 @@ def _dispatch(engine: Engine, files: list[SourceFile], options: RunOptions,
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for number, packed, stats in pool.imap_unordered(_work, enumerate(batches)):
-                chunk = pickle.loads(packed)  # (what a worker of this run sent)
+                chunk, kept = pickle.loads(packed)  # (what a worker of this run sent)
                 if cache is not None and stats is not None:
                     cache.stats.merge(stats)
+                if cache is not None and cache.shared is not None and kept:
+                    cache.shared.update(kept)
                 if number in owner:
                     file_number, slice_number = owner[number]
                     pieces[file_number][slice_number] = chunk

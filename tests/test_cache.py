@@ -15,12 +15,13 @@ import pytest
 from tree_helpers import DEPLOY_TEMPLATE as DEPLOY
 
 from gitops_gen import cache as cache_module
-from gitops_gen import pipeline
+from gitops_gen import cache_report, pipeline
 from gitops_gen.cache import CacheStats, ResultCache, default_cache_dir
 from gitops_gen.cache_key import Roots
 from gitops_gen.config import Config, load_config
 from gitops_gen.engine import Outcome
-from gitops_gen.model import Report
+from gitops_gen.manifests.loader import SourceFile
+from gitops_gen.model import Finding, Report, Severity
 from gitops_gen.pipeline import RunOptions, run
 
 HPA = """apiVersion: autoscaling/v2
@@ -170,7 +171,7 @@ def test_configured_waivers_apply_to_cached_findings(tmp_path: Path) -> None:
 
 
 def forget_reports(cache: Path) -> None:
-    for report in cache.rglob(cache_module._REPORT):
+    for report in cache.rglob(cache_report.FILE):
         report.unlink()
 
 
@@ -252,7 +253,6 @@ def test_the_same_tree_elsewhere_reuses_the_entries_with_its_own_paths(tmp_path:
 def test_an_entry_mentioning_its_folder_inside_a_message_stays_with_it(tmp_path: Path) -> None:
     roots = Roots(str(tmp_path / "a"), str(tmp_path / "a"))
     cache = ResultCache(str(tmp_path / "cache"), "run", roots)
-    from gitops_gen.model import Finding, Severity
     bound = Outcome(findings=[Finding("schema", Severity.ERROR, f"see {tmp_path / 'a' / 'x.yaml'}:3",
                                       str(tmp_path / "a" / "y.yaml"), 1, 1)])
     cache.put("a1" * 32, bound)
@@ -367,3 +367,49 @@ def test_what_the_tree_index_holds_invalidates(ml_default_render: Path, tmp_path
     edited, stats = check(repo, tmp_path / "cache", config)
     assert stats.hits == 0  # the index (or graph) changed: every file is checked again
     assert summary(edited) == summary(check(repo, None, config)[0])
+
+
+def _source(tmp_path: Path, side: str) -> SourceFile:
+    return SourceFile(str(tmp_path / side / "y.yaml"), str(tmp_path / "shown" / "y.yaml"))
+
+
+@pytest.mark.parametrize("names", ["nothing", "its-file-on-disk", "a-root-in-a-message"])
+def test_only_outcomes_naming_no_root_and_not_their_file_on_disk_are_shared(tmp_path: Path, names: str) -> None:
+    """What one run puts is kept in memory for the next (the gate's head run takes its base's)
+    only when reading it elsewhere would give the very same objects."""
+    source = _source(tmp_path, "base")
+    message = {"nothing": "plain", "its-file-on-disk": source.abspath,
+               "a-root-in-a-message": f"see {tmp_path / 'base' / 'x.yaml'}:3"}[names]
+    outcome = Outcome(findings=[Finding("schema", Severity.ERROR, message, source.display, 1, 1)])
+    shared: dict[str, Outcome] = {}
+    roots = Roots(str(tmp_path / "base"), str(tmp_path / "shown"))
+    put = ResultCache(str(tmp_path / "cache"), "run", roots, shared=shared)
+    key = put.key(source, b"bytes")
+    assert put.put(key, outcome, source) is (names == "nothing")
+    put.flush()
+    assert (shared.get(key) is outcome) is (names == "nothing")
+    # a later run elsewhere (head: the working tree, shown as itself) gets the same object, or
+    # reads the entry with its own paths
+    head = SourceFile(str(tmp_path / "shown" / "y.yaml"), str(tmp_path / "shown" / "y.yaml"))
+    reader = ResultCache(str(tmp_path / "cache"), "run", Roots(str(tmp_path / "shown"), str(tmp_path / "shown")),
+                         shared=shared)
+    found = reader.get(key, head)
+    if names == "nothing":
+        assert found is outcome
+    elif names == "its-file-on-disk":
+        assert found is not None and found.findings[0].message == head.abspath  # filled with head's own path
+    else:
+        assert found is None  # bound to the base folder
+
+
+def test_an_entry_read_from_disk_is_shared_when_portable(tmp_path: Path) -> None:
+    source = _source(tmp_path, "base")
+    roots = Roots(str(tmp_path / "base"), str(tmp_path / "shown"))
+    writer = ResultCache(str(tmp_path / "cache"), "run", roots)
+    key = writer.key(source, b"bytes")
+    writer.put(key, Outcome(findings=[Finding("schema", Severity.ERROR, "plain", source.display, 1, 1)]), source)
+    writer.flush()
+    shared: dict[str, Outcome] = {}
+    found = ResultCache(str(tmp_path / "cache"), "run", roots, shared=shared).get(key, source)
+    assert found is not None and shared[key] is found
+

@@ -13,7 +13,7 @@ import pytest
 from test_cache import check, corpus, summary
 
 from gitops_gen import cache_report
-from gitops_gen.cache import _REPORT
+from gitops_gen.cache_report import FILE as _REPORT
 from gitops_gen.config import load_config
 from gitops_gen.model import CheckedResource, Finding, GateSummary, Report, ResourceRef, Severity, Waived
 
