@@ -42,6 +42,7 @@ class Units:
 
     def __init__(self, root: str, index: TreeIndex) -> None:
         self.root = os.path.abspath(root)
+        self._rels: dict[str, str] = {}
         self.builders: dict[str, set[str]] = {}
         included = {t for k in index.kustomizations for t in k.includes}
         children = {k.folder: list(k.includes) for k in index.kustomizations}
@@ -64,8 +65,10 @@ class Units:
         return out
 
     def _rel(self, path: str) -> str:
-        rel = os.path.relpath(path, self.root)
-        return "." if rel == "." else rel.replace(os.sep, "/")
+        rel = self._rels.get(path)
+        if rel is None:  # (a few hundred folders; relpath is slow)
+            rel = self._rels[path] = os.path.relpath(path, self.root).replace(os.sep, "/")
+        return rel
 
     def unit(self, abspath: str, application: str | None = None) -> str:
         if application:

@@ -28,6 +28,10 @@ from gitops_gen.index import TreeIndex, kustomizations_under
 from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
 from gitops_gen.model import Change, Finding, GateSummary, Report, Resource, ResourceRef
 from gitops_gen.pipeline import RunOptions, fewer_collections, run
+from gitops_gen.schemas.validator import prepare_core
+
+#: A document's top-level apiVersion or kind (its value unquoted), and a document start.
+_TOP_FIELD = re.compile(rb"""^(apiVersion|kind):[ \t]*["']?([\w./-]+)|^(---)""", re.MULTILINE)
 
 #: Kinds whose removal or weakening is a guardrail-removed finding (files naming them are read).
 GUARDRAIL_KINDS = re.compile(rb"kind:\s*[\"']?(NetworkPolicy|ResourceQuota|LimitRange|PodDisruptionBudget|"
@@ -139,8 +143,9 @@ def _keyed(side: Side) -> list[_Keyed]:
 
 def _manifests(root: str) -> dict[str, str]:
     """Relative path -> absolute path of every manifest file of a tree."""
-    return {os.path.relpath(item.abspath, root): item.abspath for item in iter_files([root])
-            if isinstance(item, SourceFile)}
+    folder = os.path.abspath(root)
+    return {_below(item.abspath, folder) or os.path.relpath(item.abspath, root): item.abspath
+            for item in iter_files([root]) if isinstance(item, SourceFile)}
 
 
 def _changed(base_root: str, head_root: str) -> set[str]:
@@ -172,6 +177,28 @@ def _read(path: str | None) -> bytes | None:
         return SourceFile(path, path).read_bytes()
     except OSError:
         return None
+
+
+def _kinds_of(root: str, changed: Iterable[str], limit: int) -> set[tuple[str, str]]:
+    """The (apiVersion, kind) pairs the documents of the changed files of a tree name at their
+    top level, read from their text (files above ``limit`` bytes are left out)."""
+    pairs: set[tuple[str, str]] = set()
+    for rel in changed:
+        raw = _read(os.path.join(root, rel))
+        if raw is None or len(raw) > limit:
+            continue
+        api_version = kind = None
+        for match in _TOP_FIELD.finditer(raw + b"\n---"):
+            field, value, start = match.groups()
+            if start:
+                if api_version and kind:
+                    pairs.add((api_version, kind))
+                api_version = kind = None
+            elif field == b"kind":
+                kind = value.decode("ascii", "replace")
+            else:
+                api_version = value.decode("ascii", "replace")
+    return pairs
 
 
 def _guardrail_resources(root: str, changed: Iterable[str]) -> list[Resource]:
@@ -249,16 +276,21 @@ def _run_gate(path: str, base_ref: str, head_ref: str | None, options: RunOption
             if config_file else _config_of(head_root, catalogue)
         base_config, base_config_file = _config_of(base_root, catalogue)
         config = head_config or options.config or load_config()
-        opts = dataclasses.replace(options, config=config, keep_report=False)
+        opts = dataclasses.replace(options, config=config, keep_report=False, shared={})
+        changed = _changed(base_root, head_root)
+        # head checks the changed files in this process: the schemas of their kinds are compiled
+        # here before base forks its workers, which then need not compile them either
+        prepare_core(opts.kubernetes_version, _kinds_of(head_root, changed, opts.limits.max_file_bytes))
         # both trees' files are shown as head's, so that unchanged files share result cache entries
-        # (base first: its entries, made where the shown and the real folder differ, serve head too)
+        # (base first: its entries, made where the shown and the real folder differ, serve head too,
+        # from memory: ``shared``)
         base = Side(base_root, path, run([base_root], dataclasses.replace(opts, display_root=(base_root, path))))
         head = Side(head_root, path, run([head_root], dataclasses.replace(opts, display_root=(head_root, path)))
                     if head_sha else run([path], opts))
         base_keyed, head_keyed = _keyed(base), _keyed(head)
         new, persisting, resolved = _match([k.key for k in base_keyed], [k.key for k in head_keyed])
-        guardrails = [_shown_finding(base, head, f) for f in _guardrails(base, head, base_config, head_config,
-                                                                          base_config_file, head_config_file)]
+        guardrails = [_shown_finding(base, head, f) for f in _guardrails(
+            base, head, changed, (base_config, head_config), (base_config_file, head_config_file))]
     report = head.report
     # only what the report lists is copied (persisting and resolved findings are counted otherwise)
     findings = [head_keyed[i].shown(Change.NEW) for i in new] + guardrails
@@ -275,12 +307,13 @@ def _identity(ref: ResourceRef) -> tuple[str, str, str | None, str | None]:
     return ref.group, ref.kind, ref.namespace, ref.name
 
 
-def _guardrails(base: Side, head: Side, base_config: Config | None, head_config: Config | None,
-                base_file: str | None, head_file: str | None) -> Sequence[Finding]:
-    """Guardrails removed or weakened.  A guardrail can only change in a file that changed, so
-    only changed files are read; a "deleted" object that head still has elsewhere (another,
-    unchanged file holding the same object) is not deleted."""
-    changed = _changed(base.root, head.root)
+def _guardrails(base: Side, head: Side, changed: set[str], configs: tuple[Config | None, Config | None],
+                files: tuple[str | None, str | None]) -> Sequence[Finding]:
+    """Guardrails removed or weakened (``configs``, ``files``: base's and head's configuration and
+    its file).  A guardrail can only change in a file that ``changed``, so only those are read;
+    a "deleted" object that head still has elsewhere (another, unchanged file holding the same
+    object) is not deleted."""
+    (base_config, head_config), (base_file, head_file) = configs, files
     found: list[Finding] = []
     base_objects = _guardrail_resources(base.root, changed)
     if base_objects:  # (the guardrail modules load only when there is something to judge)

@@ -308,3 +308,13 @@ def _group_kind(api_version: str, kind: str) -> tuple[str, str]:
 def _overlaps(a: FieldPath, b: FieldPath) -> bool:
     shorter = min(len(a), len(b))
     return a[:shorter] == b[:shorter]
+
+
+def prepare_core(kubernetes_version: str, kinds: Iterable[tuple[str, str]]) -> None:
+    """Compile the bundled schemas of those ``(apiVersion, kind)`` pairs that are core kinds of
+    this Kubernetes version, now: they are kept process-wide (every validator shares them), so a
+    process about to fork workers and to check the same kinds itself afterwards compiles them once."""
+    core = core_bundle(resolve_bundle(kubernetes_version)[0])
+    for api_version, kind in kinds:
+        if core.has(api_version, kind):
+            core.validator(api_version, kind)

@@ -128,3 +128,51 @@ def test_no_cache_converts_crd_schemas_without_the_cache_folder(tmp_path: Path, 
     assert not folder.exists() or not any(folder.rglob("*"))
     CliRunner().invoke(main, ["check", str(tree), "--format", "json"])
     assert any(folder.rglob("*"))  # without --no-cache the caches are written
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_head_takes_the_outcomes_base_just_made_from_memory(repo: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    """Base's run (serial, or in forked workers that send them back) keeps the outcomes that
+    name no root in memory: head's run unpickles none, and reports what an uncached gate does."""
+    from gitops_gen import cache as cache_module
+
+    edit(repo)
+    plain = gate(str(repo), "--no-cache", "--all", "--jobs", jobs)
+    unpickled = []
+
+    class Counting(cache_module.Unpickler):
+        def load(self) -> Any:
+            unpickled.append(1)
+            return super().load()
+
+    monkeypatch.setattr(cache_module, "Unpickler", Counting)
+    cold = gate(str(repo), "--cache-dir", str(tmp_path / "cache"), "--all", "--jobs", jobs)
+    stats = pipeline.last_cache_stats
+    assert stats is not None and (stats.hits, stats.misses) == (14, 1)
+    assert unpickled == [] and cold == plain
+
+
+def test_the_kinds_of_the_changed_files_are_read_from_their_text(tmp_path: Path) -> None:
+    from gitops_gen.gate.run import _kinds_of
+
+    (tmp_path / "a.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n---\n"
+                                     "kind: 'Service'\nmetadata:\n  name: b\n  kind: Nested\napiVersion: v1\n---\n"
+                                     "kind: NoVersion\n")
+    (tmp_path / "big.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n" + "#" * 300)
+    (tmp_path / "b.yaml").write_text("apiVersion: \"batch/v1\"\nkind: Job  # a comment\n")
+    assert _kinds_of(str(tmp_path), ["a.yaml", "b.yaml", "big.yaml", "gone.yaml"], 200) == {
+        ("apps/v1", "Deployment"), ("v1", "Service"), ("batch/v1", "Job")}
+
+
+def test_core_schemas_prepared_in_the_process_are_compiled_once() -> None:
+    from gitops_gen.schemas.core import core_bundle
+    from gitops_gen.schemas.validator import prepare_core
+    from gitops_gen.schemas.versions import resolve_bundle
+
+    core = core_bundle(resolve_bundle("1.30")[0])
+    prepare_core("1.30", [("apps/v1", "Deployment"), ("example.com/v1", "Widget"), ("v1", "NoSuchKind")])
+    compiled = core.validator("apps/v1", "Deployment")
+    assert compiled is not None and core.validator("apps/v1", "Deployment") is compiled
+    assert ("apps", "v1", "Deployment") in core._compiled and len(
+        [k for k in core._compiled if k[2] in ("Widget", "NoSuchKind")]) == 0
