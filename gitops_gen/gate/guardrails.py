@@ -1,7 +1,8 @@
 """Guardrails a pull request deletes or weakens (``guardrail-removed``, high).
 
-Base and head resources are matched by (API group, kind, namespace, name): the API version and
-the file are not part of the identity, so a move or an apiVersion bump is no change.  Each kind
+Base and head resources are matched by (API group, kind, namespace, name), and by render unit
+when the file names no namespace (:func:`identity`): the API version and the file are not part
+of the identity, so a move or an apiVersion bump is no change.  Each kind
 is judged by what it allows, not by its text: reordered rules, comments and unrelated metadata
 give nothing, and only a change that provably lets more through is reported.  A weakening is
 located in head at the weakened field; a deletion at the base file and line of the deleted object.
@@ -11,6 +12,7 @@ NetworkPolicies are judged by :mod:`gitops_gen.gate.guardrails_network`, the con
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -26,28 +28,45 @@ from gitops_gen.gate.guardrails_network import Weakening, network_policy
 from gitops_gen.model import FieldPath, Finding, Resource
 from gitops_gen.rules._gpu import parse_quantity
 
-__all__ = ["removed_guardrails", "weakened_config"]
+__all__ = ["identity", "removed_guardrails", "weakened_config"]
 
-Key = tuple[str, str, str | None, str | None]
+#: (API group, kind, namespace, name, render unit): see :func:`identity`.
+Key = tuple[str, str, str | None, str | None, str | None]
+#: The render unit of a resource of one tree (:class:`gitops_gen.gate.keys.Units`).
+Placer = Callable[[Resource], str]
+
+
+def identity(group: str, kind: str, namespace: str | None, name: str | None, unit: Callable[[], str]) -> Key:
+    """Which object of the cluster a resource is: its group, kind, namespace and name.  A file
+    that names no namespace gets one where it is deployed (a kustomization's ``namespace:``, an
+    Application's destination), so its render unit (``unit()``) stands in for it: two teams'
+    kustomize bases may each hold a budget ``sklearn-iris``.  A Namespace is cluster-scoped."""
+    return group, kind, namespace, name, unit() if namespace is None and kind != "Namespace" else None
+
+
+def _nowhere(resource: Resource) -> str:
+    return ""
 
 _PSS = "pod-security.kubernetes.io/enforce"
 _PSS_LEVELS = {"privileged": 0, "baseline": 1, "restricted": 2}
 
 
-def _index(resources: Sequence[Resource]) -> dict[Key, Resource]:
+def _index(resources: Sequence[Resource], place: Placer) -> dict[Key, Resource]:
     """Guardrail objects by identity (the first of duplicates)."""
     out: dict[Key, Resource] = {}
     for r in resources:
         if r.name is not None and (r.group, r.kind) in _KINDS:
-            out.setdefault((r.group, r.kind, r.namespace, r.name), r)
+            out.setdefault(identity(r.group, r.kind, r.namespace, r.name, functools.partial(place, r)), r)
     return out
 
 
-def removed_guardrails(base: Sequence[Resource], head: Sequence[Resource]) -> list[Finding]:
-    """Findings for every guardrail object of ``base`` that ``head`` deletes or weakens."""
-    heads = _index(head)
+def removed_guardrails(base: Sequence[Resource], head: Sequence[Resource],
+                       places: tuple[Placer, Placer] = (_nowhere, _nowhere)) -> list[Finding]:
+    """Findings for every guardrail object of ``base`` that ``head`` deletes or weakens
+    (``places``: the render unit of a resource of base, of head; see :func:`identity`)."""
+    heads = _index(head, places[1])
     out: list[Finding] = []
-    for key, old in _index(base).items():
+    for key, old in _index(base, places[0]).items():
         prefix, judge, guarded = _KINDS[key[:2]]
         new = heads.get(key)
         if new is None:

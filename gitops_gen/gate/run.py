@@ -16,7 +16,7 @@ import os
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,7 +26,7 @@ from gitops_gen.gate.keys import Units, finding_key
 from gitops_gen.gate.refs import open_repository, resolve, write_tree
 from gitops_gen.index import TreeIndex, kustomizations_under
 from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
-from gitops_gen.model import Change, Finding, GateSummary, Report, Resource, ResourceRef
+from gitops_gen.model import Change, Finding, GateSummary, Report, Resource
 from gitops_gen.pipeline import RunOptions, fewer_collections, run
 from gitops_gen.schemas.validator import prepare_core
 
@@ -45,6 +45,7 @@ class Side:
     root: str
     shown: str
     report: Report
+    units: Units
 
 
 def _shown(side_root: str, shown_root: str, file: str) -> str:
@@ -116,7 +117,7 @@ class _Keyed(NamedTuple):
 def _keyed(side: Side) -> list[_Keyed]:
     """Every finding of a side keyed.  Files are read again only for findings whose list items
     were not named when found (tree rules' anchored findings)."""
-    units = _kustomization_units(side.root)
+    units = side.units
     loaded: dict[str, list[Resource]] = {}
     places: dict[tuple[str, str | None], tuple[str, str, str, str]] = {}
     shown_root, root = os.path.abspath(side.shown), os.path.abspath(side.root)
@@ -284,9 +285,10 @@ def _run_gate(path: str, base_ref: str, head_ref: str | None, options: RunOption
         # both trees' files are shown as head's, so that unchanged files share result cache entries
         # (base first: its entries, made where the shown and the real folder differ, serve head too,
         # from memory: ``shared``)
-        base = Side(base_root, path, run([base_root], dataclasses.replace(opts, display_root=(base_root, path))))
+        base = Side(base_root, path, run([base_root], dataclasses.replace(opts, display_root=(base_root, path))),
+                    _kustomization_units(base_root))
         head = Side(head_root, path, run([head_root], dataclasses.replace(opts, display_root=(head_root, path)))
-                    if head_sha else run([path], opts))
+                    if head_sha else run([path], opts), _kustomization_units(head_root))
         base_keyed, head_keyed = _keyed(base), _keyed(head)
         new, persisting, resolved = _match([k.key for k in base_keyed], [k.key for k in head_keyed])
         guardrails = [_shown_finding(base, head, f) for f in _guardrails(
@@ -303,26 +305,29 @@ def _run_gate(path: str, base_ref: str, head_ref: str | None, options: RunOption
     return dataclasses.replace(report, findings=findings, gate=summary)
 
 
-def _identity(ref: ResourceRef) -> tuple[str, str, str | None, str | None]:
-    return ref.group, ref.kind, ref.namespace, ref.name
-
-
 def _guardrails(base: Side, head: Side, changed: set[str], configs: tuple[Config | None, Config | None],
                 files: tuple[str | None, str | None]) -> Sequence[Finding]:
     """Guardrails removed or weakened (``configs``, ``files``: base's and head's configuration and
     its file).  A guardrail can only change in a file that ``changed``, so only those are read;
     a "deleted" object that head still has elsewhere (another, unchanged file holding the same
-    object) is not deleted."""
+    object: the same identity, see :func:`~gitops_gen.gate.guardrails.identity`) is not deleted."""
     (base_config, head_config), (base_file, head_file) = configs, files
     found: list[Finding] = []
     base_objects = _guardrail_resources(base.root, changed)
     if base_objects:  # (the guardrail modules load only when there is something to judge)
-        from gitops_gen.gate.guardrails import removed_guardrails
+        from gitops_gen.gate.guardrails import identity, removed_guardrails
 
-        in_head = {_identity(c.ref) for c in head.report.checked}
-        found = [f for f in removed_guardrails(base_objects, _guardrail_resources(head.root, changed))
+        def unit(side: Side, file: str) -> Callable[[], str]:
+            return lambda: side.units.unit(_on_disk(side, file))
+
+        in_head = {identity(c.ref.group, c.ref.kind, c.ref.namespace, c.ref.name, unit(head, c.file))
+                   for c in head.report.checked}
+        found = [f for f in removed_guardrails(base_objects, _guardrail_resources(head.root, changed),
+                                               (lambda r: base.units.unit(r.abspath),
+                                                lambda r: head.units.unit(r.abspath)))
                  if not (f.details.get("check", "").endswith("-deleted") and f.resource is not None
-                         and _identity(f.resource) in in_head)]
+                         and identity(f.resource.group, f.resource.kind, f.resource.namespace, f.resource.name,
+                                      unit(base, f.file)) in in_head)]
     if base_config is not None or head_config is not None:
         from gitops_gen.gate.guardrails import weakened_config
 

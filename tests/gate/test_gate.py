@@ -187,3 +187,26 @@ def test_a_shallow_clone_missing_the_base_says_what_to_fetch(repo: Path, tmp_pat
     result = CliRunner().invoke(main, ["check", str(shallow), "--base", "HEAD~1"])
     assert result.exit_code == 2
     assert "shallow clone" in result.output and "git fetch --depth" in result.output, result.output
+
+
+def test_a_budget_deleted_from_one_kustomize_base_is_not_hidden_by_another_teams(repo: Path, tmp_path: Path) -> None:
+    """Kustomize bases name no namespace: two teams' bases may each hold a budget ``web``.  One
+    team deleting theirs is a removed guardrail although the other's stays; moving it within
+    the same base is not."""
+    shutil.copytree(repo / "apps", repo / "team-b")
+    for overlay in ("prod", "staging"):
+        kustomization = repo / "team-b/overlays" / overlay / "kustomization.yaml"
+        kustomization.write_text(kustomization.read_text().replace("team-a", "team-b"))
+    commit_all(repo, "team b's copy of the app")
+    (repo / "apps/base/pdb.yaml").unlink()
+    (repo / "apps/base/kustomization.yaml").write_text("resources: [deployment.yaml]\n")
+    code, report = gate(repo)
+    assert code == 1
+    assert [r for r in found(report, repo) if r[1] == "guardrail-removed"] == [
+        ("guardrail-removed", "guardrail-removed", "apps/base/pdb.yaml", 1)]
+    assert "PodDisruptionBudget web deleted" in report["findings"][0]["message"]
+    git.Repo(repo).git.checkout("--", ".")
+    (repo / "apps/base/pdb.yaml").rename(repo / "apps/base/budget.yaml")
+    (repo / "apps/base/kustomization.yaml").write_text("resources: [deployment.yaml, budget.yaml]\n")
+    code, report = gate(repo)
+    assert code == 0 and report["gate"]["guardrails_removed"] == 0
