@@ -36,6 +36,7 @@ from types import MappingProxyType
 
 from gitops_gen.engine import Built, Engine, FindingKey, finding_key
 from gitops_gen.index import Kustomization, TreeIndex, kustomizations_in
+from gitops_gen.inline_patches import locate_inline
 from gitops_gen.manifests.loader import DEFAULT_LIMITS, KUSTOMIZATION_NAMES, LoadResult, SourceFile, load_text
 from gitops_gen.manifests.yamlread import Limits, read_documents
 from gitops_gen.model import Finding, Resource, Severity
@@ -243,6 +244,10 @@ def _in_patch(finding: Finding, built: Resource, output: BuildOutput, limits: Li
                     line, column = doc.locate(finding.path, key=False)
                     return replace(finding, file=_display(patch), line=line, column=column,
                                    message=f"{finding.message} (set by this patch in the kustomize build)")
+        inline = locate_inline(kustomization, built.kind, built.name or "", finding.path, limits)
+        if inline is not None:
+            return replace(finding, file=_display(kustomization), line=inline[0], column=inline[1],
+                           message=f"{finding.message} (set by this kustomization's inline patch)")
     if not kustomizations:
         return None
     return replace(finding, file=_display(kustomizations[-1]), line=1, column=1,

@@ -118,6 +118,22 @@ def test_a_patch_that_makes_the_base_privileged_is_caught_through_the_build(repo
                                     line_of(patch, "privileged: true"))]
 
 
+def test_an_inline_patch_that_makes_the_base_privileged_is_located_in_the_kustomization(repo: Path) -> None:
+    kustomization = repo / "apps/overlays/staging/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("  - path: patch.yaml\n", (
+        "  - path: patch.yaml\n"
+        "  - target: {kind: Deployment, name: web}\n"
+        "    patch: |-\n"
+        "      - op: add\n"
+        "        path: /spec/template/spec/containers/0/securityContext/privileged\n"
+        "        value: true\n")))
+    code, report = gate(repo)
+    assert code == 1
+    assert found(report, repo) == [("privileged-container", "new", "apps/overlays/staging/kustomization.yaml",
+                                    line_of(kustomization, "value: true"))]
+    assert report["findings"][0]["column"] == 16 and "inline patch" in report["findings"][0]["message"]
+
+
 def test_moving_a_file_and_changing_a_generator_is_nothing_new(repo: Path) -> None:
     (repo / "apps/base/deployment.yaml").rename(repo / "apps/base/web.yaml")
     (repo / "apps/base/kustomization.yaml").write_text("resources: [web.yaml, pdb.yaml]\n")
