@@ -24,7 +24,7 @@ import datetime as dt
 import operator
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, is_dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -255,12 +255,17 @@ class Engine:
         for resource in result.resources:
             self.check_resource(resource, out)
 
-    @staticmethod
-    def _collect(resource: Resource, rules: list[_Bound], out: Outcome) -> None:
+    def _collect(self, resource: Resource, rules: list[_Bound], out: Outcome) -> None:
         order = source_key(resource)
+        # an object whose file names no namespace, in a kustomize base: its facts are those of the
+        # objects the overlays build from it, one per namespace (two teams' bases, each holding a
+        # budget ``web``, do not cover each other's workloads)
+        into = self.index.built_namespaces.get(resource.abspath, ()) if resource.namespace is None else ()
         for rule, ctx in rules:
             assert rule.collect is not None
             facts = list(rule.collect(resource, ctx))
+            if into:
+                facts = [f for fact in facts for f in _placed(fact, into)]
             if facts:
                 out.facts.setdefault(rule.id, []).extend((order, i, f) for i, f in enumerate(facts))
 
@@ -277,10 +282,12 @@ class Engine:
         for rule in self.tree_rules:
             assert rule.check_tree is not None
             ordered = [fact for _, _, fact in sorted(outcome.facts.get(rule.id, []), key=_SOURCE_ORDER)]
+            seen: set[Finding] = set()  # (a kustomize base's object judged once per namespace it is built into)
             for v in rule.check_tree(ordered, self.contexts[rule.id]):
                 finding = self.stamp(anchored_finding(rule.id, rule.severity_of(v), v, loaded, on_disk, limits))
-                if finding is None:
+                if finding is None or finding in seen:
                     continue
+                seen.add(finding)
                 assert v.anchor is not None
                 reason = outcome.inline.get((v.anchor.file, v.anchor.ref), {}).get(rule.id)
                 if reason is not None:
@@ -308,6 +315,14 @@ class Engine:
         for resource in resources:
             self.check_resource(resource, outcome)
         return self.judge(outcome, today, on_disk={r.file: r.abspath for r in resources})
+
+
+def _placed(fact: Any, namespaces: Sequence[str]) -> list[Any]:
+    """A fact about an object that names no namespace, once in each of ``namespaces`` (a fact
+    without a namespace field, or with one set, as it is)."""
+    if getattr(fact, "namespace", "") is not None or not is_dataclass(fact) or isinstance(fact, type):
+        return [fact]
+    return [replace(fact, namespace=namespace) for namespace in namespaces]
 
 
 def _deployed(finding: Finding, graph: Any) -> Finding:

@@ -26,6 +26,7 @@ from gitops_gen.kustomizations import (
     NAMESPACE_PATH,
     SELECTOR_PATH,
     Kustomization,
+    _namespaces,
     _supplied,
     kustomizations_in,
     kustomizations_of,
@@ -81,6 +82,8 @@ class TreeIndex:
     kustomizations: tuple[Kustomization, ...] = ()
     #: Absolute path of a file -> field paths that the kustomizations building it set.
     supplied: Mapping[str, tuple[FieldPath, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    #: Absolute path of a file -> the namespaces kustomizations build its objects that name none into.
+    built_namespaces: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     #: The resolved Argo CD app-of-apps graph of the checked repository
     #: (:class:`gitops_gen.argocd.graph.Graph`), when one was resolved.
     graph: Any = None
@@ -157,6 +160,7 @@ class _Gather:
     def index(self, kustomizations: Sequence[Kustomization] = ()) -> TreeIndex:
         return TreeIndex(frozenset(self.namespaces), frozenset(self.projects), tuple(self.apps),
                          frozenset(self.crds), tuple(kustomizations), MappingProxyType(_supplied(kustomizations)),
+                         MappingProxyType(_namespaces(kustomizations)),
                          namespace_objects=MappingProxyType(self.namespace_objects),
                          crd_plurals=MappingProxyType(self.crd_plurals))
 

@@ -141,3 +141,27 @@ def _supplied(kustomizations: Sequence[Kustomization]) -> dict[str, tuple[FieldP
     for k in kustomizations:
         visit(k, frozenset(), frozenset({k.file}))
     return {f: tuple(sorted(p)) for f, p in out.items()}
+
+
+def _namespaces(kustomizations: Sequence[Kustomization]) -> dict[str, tuple[str, ...]]:
+    """File -> the namespaces its objects that name none are built into: one per root
+    kustomization reaching it (the outermost ``namespace:`` on the way wins, as kustomize applies
+    the outer one last).  A file that some root reaches with no namespace set is left out: where
+    those objects go, the Application's destination says."""
+    by_folder = {k.folder: k for k in kustomizations}
+    included = {target for k in kustomizations for target in k.includes}
+    found: dict[str, set[str | None]] = {}
+
+    def visit(k: Kustomization, namespace: str | None, seen: frozenset[str]) -> None:
+        namespace = namespace or k.namespace
+        for target in k.includes:
+            child = by_folder.get(target)
+            if child is None:
+                found.setdefault(target, set()).add(namespace)
+            elif child.file not in seen:
+                visit(child, namespace, seen | {child.file})
+
+    for k in kustomizations:
+        if k.folder not in included:
+            visit(k, None, frozenset({k.file}))
+    return {f: tuple(sorted(ns for ns in names if ns)) for f, names in found.items() if None not in names}
