@@ -104,6 +104,26 @@ def _json_bound(encoded: bytes, digits: bytes) -> int:
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs)
 
 
+def _keys(data: Any) -> int:
+    """The keys of every mapping of ``data``.
+
+    rapidyaml writes each key followed by ``": ``, and any other ``": `` of its JSON is inside a
+    string.  So when the JSON holds exactly as many as the decoded mappings hold keys, no key was
+    written twice (which plain ``json.loads`` would keep once, silently); otherwise the document
+    is decoded again with :func:`_pairs`, which tells a duplicate key from such text.
+    """
+    count = 0
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if type(value) is dict:
+            count += len(value)
+            stack.extend(v for v in value.values() if type(v) is dict or type(v) is list)
+        elif type(value) is list:
+            stack.extend(v for v in value if type(v) is dict or type(v) is list)
+    return count
+
+
 def _deeper(data: Any, encoded: bytes, limit: int) -> bool:
     """True when ``data`` is nested more than ``limit`` levels.
 
@@ -282,7 +302,9 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
             not plain_safe(emitted, encoded, digits, part, tree):
         raise _Fallback
     try:
-        data = _DECODER.decode(emitted)
+        data = json.loads(emitted)
+        if _keys(data) != encoded.count(b'": '):  # a key read twice, or text holding '": '
+            data = _DECODER.decode(emitted)
     except (ValueError, RecursionError) as exc:
         raise _Fallback from exc
     if limits.max_depth < EMITTED_DEPTH and _deeper(data, encoded, limits.max_depth):

@@ -165,6 +165,9 @@ def test_hostile_yaml_reports_the_same_either_way(tmp_path: Path) -> None:
         pod.format(i=8)[:-1],
         pod.format(i=9) + "---\n" + pod.format(i=10) + "  hostNetwork: Yes\n---\n" + pod.format(i=11)
         + "  hostPID: [\n",
+        # a key written twice, and text holding what follows a key in the JSON, which could hide it
+        pod.format(i=12).replace("  name: p12\n", "  name: p12\n  annotations: {note: 'x\": y'}\n")
+        + "    securityContext:\n      privileged: false\n      privileged: true\n",
     ]
     for number, text in enumerate(cases):
         (tmp_path / f"case-{number}.yaml").write_text(text, encoding="utf-8", newline="")
@@ -185,4 +188,17 @@ def test_descriptions_that_look_like_risky_scalars_stay_on_the_fast_path(monkeyp
             "          limit: {type: integer, maximum: 9223372036854775807, description: '`x` @y'}\n")
     documents = fastread.read_fast(text, DEFAULT)
     assert documents is not None and len(documents) == 1
+    assert difference(text) is None
+
+
+@pytest.mark.parametrize(("text", "duplicate"), [
+    ("a: 1\nb: 'x\": y'\n", False),  # text holding '": ' is no duplicate
+    ("a: 1\nb: 'x\": y'\na: 2\n", True),  # a duplicate beside such text: counts alone would balance
+    ("'k\\': 1\nm: {'n\": o': 2}\n", False),  # keys ending in a backslash, or holding '": '
+    ("l:\n- {a: 1, a: 2}\n", True),
+])
+def test_a_key_written_twice_is_libyamls_whatever_text_surrounds_it(text: str, duplicate: bool) -> None:
+    documents = read_fast(text, DEFAULT)
+    assert documents is not None
+    assert (documents[0].root is not None) is duplicate  # libyaml's node tree: read the slow way
     assert difference(text) is None
