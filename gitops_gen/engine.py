@@ -78,8 +78,8 @@ def to_finding(info_id: str, severity: Severity, resource: Resource, violation: 
 
 
 def anchored_finding(rule_id: str, severity: Severity, violation: Violation,
-                     loaded: dict[str, list[Resource]] | None = None, on_disk: Mapping[str, str] | None = None,
-                     limits: Any = None) -> Finding:
+                     loaded: dict[tuple[str, int], list[Resource]] | None = None,
+                     on_disk: Mapping[str, str] | None = None, limits: Any = None) -> Finding:
     """The finding of a tree rule's violation, at the anchor its facts carried (a deferred anchor
     is found by reading its file again: see :func:`~gitops_gen.rules.base.located`)."""
     a = violation.anchor
@@ -278,7 +278,7 @@ class Engine:
         deferred anchor."""
         report = Report(findings=list(outcome.findings), files=outcome.files, documents=outcome.documents,
                         checked=list(outcome.checked), waived=list(outcome.waived))
-        loaded: dict[str, list[Resource]] = {}
+        loaded: dict[tuple[str, int], list[Resource]] = {}
         for rule in self.tree_rules:
             assert rule.check_tree is not None
             ordered = [fact for _, _, fact in sorted(outcome.facts.get(rule.id, []), key=_SOURCE_ORDER)]

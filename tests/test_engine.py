@@ -276,14 +276,14 @@ def test_a_deferred_anchor_is_found_where_an_eager_one_is(tmp_path: Path) -> Non
                     "  metadata: {name: a}\n  spec:\n    selector:\n      app: a\n- apiVersion: v1\n  kind: Service\n"
                     "  metadata: {name: b}\n  spec:\n    selector: {app: b}\n    ports:\n    - targetPort: http\n")
     resources = load_file(SourceFile(str(path), "svc.yaml")).resources
-    loaded: dict[str, list[Resource]] = {}
+    loaded: dict[tuple[str, int], list[Resource]] = {}
     for resource in resources:
         for where, at_value in ((("spec", "selector"), False), (("spec", "selector"), True), (("spec",), False)):
             deferred = anchor(resource, where, at_value=at_value, deferred=True)
             assert (deferred.line, deferred.deferred) == (0, at_value)
             eager = anchor(resource, where, at_value=at_value)
             assert located(deferred, loaded, {"svc.yaml": str(path)}) == eager
-    assert list(loaded) == [str(path)]  # read once
+    assert list(loaded) == [(str(path), 0)]  # read once
     standard_input = load_file(SourceFile("<stdin>", "<stdin>", path.read_bytes())).resources[0]
     assert anchor(standard_input, ("spec",), deferred=True).deferred is None  # nothing to read again: located now
 
@@ -325,3 +325,27 @@ def test_judging_names_the_deploying_application_without_changing_the_outcome(tm
     assert [dict(f.details) for f in outcome.findings] == before
     assert {f.details["application"] for f in judged["base-app"] if f.resource} == {"base-app"}
     assert {f.details["application"] for f in judged["head-app"] if f.resource} == {"head-app"}
+
+
+def test_a_deferred_anchor_reads_only_its_document_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A point of one object of a big file (a `helm template` output) is found by reading its own
+    document, at the line and column an eager anchor has, whatever stands around it."""
+    from gitops_gen.manifests import loader
+    from gitops_gen.rules.base import anchor, located
+
+    docs = ["\ufeff# chart output\n",  # a byte-order mark and comments before the first marker: no document
+            "---\n", "---\n# Source: chart/templates/empty.yaml\n",  # an empty document, counted
+            *[f"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s{i}\nspec:\n  selector: {{app: s{i}}}\n"
+              for i in range(3)],
+            "--- # a list\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n"
+            "  metadata: {name: in-list}\n  spec:\n    selector:\n      app: x\n"]
+    path = tmp_path / "all.yaml"
+    path.write_text("".join(docs), encoding="utf-8")
+    resources = load_file(SourceFile(str(path), "all.yaml")).resources
+    read_whole = []
+    monkeypatch.setattr(loader, "load_file", lambda *a, **k: read_whole.append(a) or load_file(*a, **k))
+    loaded: dict[tuple[str, int], list[Resource]] = {}
+    for resource in resources:
+        deferred, eager = anchor(resource, ("spec", "selector"), deferred=True), anchor(resource, ("spec", "selector"))
+        assert located(deferred, loaded, {"all.yaml": str(path)}) == eager
+    assert sorted(index for _, index in loaded) == [2, 3, 4, 5] and read_whole == []

@@ -17,6 +17,7 @@ documents are objects (and which are malformed objects) is decided in
 from __future__ import annotations
 
 import codecs
+import itertools
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_gen.errors import UsageError
-from gitops_gen.manifests.fastread import read_fast
+from gitops_gen.manifests.fastread import document_starts, holds_document, read_fast
 from gitops_gen.manifests.objects import NON_RESOURCE_GROUPS, is_kubernetes_object, objects_of
 from gitops_gen.manifests.yamlread import Document, Limits, read_documents
 from gitops_gen.model import Finding, Resource, Severity
@@ -223,6 +224,33 @@ def load_file(source: SourceFile, limits: Limits = DEFAULT_LIMITS) -> LoadResult
         return result
     load_text(text, source, result, limits, raw.removeprefix(codecs.BOM_UTF8))  # decode() took the mark off
     return result
+
+
+def document_resources(source: SourceFile, index: int, limits: Limits = DEFAULT_LIMITS) -> list[Resource]:
+    """The resources of document ``index`` of a file, numbered and placed as :func:`load_file`
+    would, read alone: a point of one object of a large file is found again without reading the
+    rest (the parts of the file are cut at its ``---`` lines, as the fast path cuts them).  All of
+    the file's, when it cannot be read so."""
+    raw = read_limited(source, limits)
+    raw = raw.removeprefix(codecs.BOM_UTF8) if raw is not None else b""
+    starts, number, line = document_starts(raw), 0, 0
+    for part_number, (begin, end) in enumerate(itertools.pairwise(starts)):
+        part = raw[begin:end]
+        offset, line = line, line + part.count(b"\n")
+        if not holds_document(part, first=part_number == 0):
+            continue
+        if number == index:
+            try:
+                text = "\n" * offset + part.decode("utf-8")
+            except UnicodeDecodeError:
+                break
+            result = LoadResult(source)
+            load_text(text, source, result, limits)
+            for resource in result.resources:
+                resource.doc_index = index
+            return result.resources
+        number += 1
+    return load_file(source, limits).resources
 
 
 def load_text(text: str, source: SourceFile, result: LoadResult, limits: Limits = DEFAULT_LIMITS,

@@ -155,21 +155,22 @@ def _on_disk(resource: Resource) -> bool:
     return bool(found)
 
 
-def located(anchor: Anchor, loaded: dict[str, list[Resource]], on_disk: Mapping[str, str] | None = None,
-            limits: Any = None) -> Anchor:
-    """``anchor`` with its line and column, a deferred one found by reading its file again
-    (``loaded``: the files read so far; ``on_disk``: where each shown file is on disk;
-    ``limits``: the run's).  A point that cannot be found again (the file changed or went away)
-    is the file's first line."""
+def located(anchor: Anchor, loaded: dict[tuple[str, int], list[Resource]],
+            on_disk: Mapping[str, str] | None = None, limits: Any = None) -> Anchor:
+    """``anchor`` with its line and column, a deferred one found by reading its document again
+    (``loaded``: the documents read so far, by file and index; ``on_disk``: where each shown file
+    is on disk; ``limits``: the run's).  A point that cannot be found again (the file changed or
+    went away) is the file's first line."""
     if anchor.deferred is None:
         return anchor
     abspath = (on_disk or {}).get(anchor.file, anchor.file)
-    if abspath not in loaded:
-        from gitops_gen.manifests.loader import DEFAULT_LIMITS, SourceFile, load_file
+    key = (abspath, anchor.order[1])
+    if key not in loaded:
+        from gitops_gen.manifests.loader import DEFAULT_LIMITS, SourceFile, document_resources
 
-        loaded[abspath] = load_file(SourceFile(abspath, anchor.file), limits or DEFAULT_LIMITS).resources
+        loaded[key] = document_resources(SourceFile(abspath, anchor.file), anchor.order[1], limits or DEFAULT_LIMITS)
     line, column = 1, 1
-    for resource in loaded[abspath]:
+    for resource in loaded[key]:
         if source_key(resource) == anchor.order and resource.ref == anchor.ref:
             line, column = resource.locate(anchor.path, key=not anchor.deferred)
             break
