@@ -33,6 +33,7 @@ from gitops_gen.config import Config, RuleSetting, defaults
 from gitops_gen.index import TreeIndex, index_resources
 from gitops_gen.manifests.loader import LoadResult
 from gitops_gen.model import (
+    FINDING_ORDER,
     CheckedResource,
     FieldPath,
     Finding,
@@ -282,12 +283,14 @@ class Engine:
         for rule in self.tree_rules:
             assert rule.check_tree is not None
             ordered = [fact for _, _, fact in sorted(outcome.facts.get(rule.id, []), key=_SOURCE_ORDER)]
-            seen: set[Finding] = set()  # (a kustomize base's object judged once per namespace it is built into)
+            # a kustomize base's object is judged once per namespace it is built into: one finding
+            seen: set[Finding] | None = set() if self.index.built_namespaces else None
             for v in rule.check_tree(ordered, self.contexts[rule.id]):
                 finding = self.stamp(anchored_finding(rule.id, rule.severity_of(v), v, loaded, on_disk, limits))
-                if finding is None or finding in seen:
+                if finding is None or (seen is not None and finding in seen):
                     continue
-                seen.add(finding)
+                if seen is not None:
+                    seen.add(finding)
                 assert v.anchor is not None
                 reason = outcome.inline.get((v.anchor.file, v.anchor.ref), {}).get(rule.id)
                 if reason is not None:
@@ -301,7 +304,7 @@ class Engine:
         graph = self.index.graph
         if graph is not None:  # say which Application deploys what a finding is about
             report.findings = [_deployed(finding, graph) for finding in report.findings]
-        report.findings.sort(key=Finding.sort_key)
+        report.findings.sort(key=FINDING_ORDER)
         report.waived.sort(key=lambda w: w.finding.sort_key())
         report.checked.sort(key=lambda c: (c.file, c.line))
         return report

@@ -10,6 +10,7 @@ between two revisions by rule + resource + field path rather than by line.
 from __future__ import annotations
 
 import enum
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -211,7 +212,11 @@ class Finding:
                          self.resource, self.details, self.keyed_path)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
-        return (self.file, self.line, self.column, self.rule, self.message)
+        return FINDING_ORDER(self)
+
+
+#: :meth:`Finding.sort_key` as a key function in C (sorting tens of thousands of findings).
+FINDING_ORDER = operator.attrgetter("file", "line", "column", "rule", "message")
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import re
 
-from gitops_gen.model import Change, Finding, GateSummary, Report, ResourceRef, Severity, Waived, counts_toward_failure
+from gitops_gen.model import (
+    FINDING_ORDER,
+    Change,
+    Finding,
+    GateSummary,
+    Report,
+    ResourceRef,
+    Severity,
+    Waived,
+    counts_toward_failure,
+)
 
 #: Severities from worst to mildest, the order every summary lists them in.
 SEVERITIES_WORST_FIRST: tuple[Severity, ...] = tuple(sorted(Severity, reverse=True))
@@ -20,7 +30,7 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 def sorted_findings(report: Report) -> list[Finding]:
     """The report's findings by file, line, column, rule (then message, for a total order)."""
-    return sorted(report.findings, key=Finding.sort_key)
+    return sorted(report.findings, key=FINDING_ORDER)
 
 
 def sorted_waived(report: Report) -> list[Waived]:
