@@ -5,7 +5,8 @@ checks one corpus (the generated mixed corpus of bench/corpus.py, 20,000 documen
 the folder given) in one process, with those rules all off and all on (the opt-in ones too;
 ``required-labels`` asking for a ``team`` label), everything else as the default preset, in
 alternating rounds (the best time of each), no result cache, and prints documents per second,
-the findings of those rules and the throughput lost.  The budget is at most 15%.
+the findings of those rules and the throughput lost.  The budget is at most 15%.  ``--each`` also
+times each rule alone against all off (where the budget goes).
 """
 
 from __future__ import annotations
@@ -31,12 +32,14 @@ RULES = ["pod-disruption-budget", "replicas-not-spread", "min-replicas", "worklo
          "image-digest", "rbac-system-group-binding", "rbac-escalation"]
 
 
-def config(folder: Path, on: bool) -> Config:
+def config(folder: Path, on: bool | str) -> Config:
+    """Those rules all off, all on, or (a rule id) only that one on."""
     lines = ["extends: default", "rules:"]
     for rule in RULES:
-        setting = "off" if not on else "{labels: [team]}" if rule == "required-labels" else "on"
+        enabled = on if isinstance(on, bool) else rule == on
+        setting = "off" if not enabled else "{labels: [team]}" if rule == "required-labels" else "on"
         lines.append(f"  {rule}: {setting}")
-    path = folder / f"{'on' if on else 'off'}.yaml"
+    path = folder / f"{on if isinstance(on, str) else 'on' if on else 'off'}.yaml"
     path.write_text("\n".join(lines) + "\n")
     return load_config(path)
 
@@ -54,6 +57,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--jobs", type=int, default=0, help="workers (0: as check chooses)")
     parser.add_argument("--rounds", type=int, default=3, help="alternate runs; the best time of each counts")
+    parser.add_argument("--each", action="store_true", help="also time each rule alone against all off")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         corpus = args.corpus
@@ -68,11 +72,31 @@ def main() -> None:
             without = min(without, seconds)
             seconds, _, found, total_on = timed(corpus, args.jobs, on)
             with_them = min(with_them, seconds)
+        alone, off_again = _each(corpus, Path(tmp), args.jobs, args.rounds) if args.each else ([], without)
     print(f"corpus {corpus}: {docs} documents, jobs={args.jobs or 'auto'}")
     print(f"  issue-14 rules off: {without:7.2f} s  {docs / without:8.0f} docs/s  ({total_off} findings)")
     print(f"  all of them on:     {with_them:7.2f} s  {docs / with_them:8.0f} docs/s  ({total_on} findings, "
           f"{found} of them theirs)")
     print(f"  throughput lost: {100 * (1 - without / with_them):.1f}% (budget 15%)")
+    if alone:
+        print(f"  each alone (all off again: {off_again:.2f} s):")
+    for rule, seconds, found in sorted(alone, key=lambda row: -row[1]):
+        print(f"    {rule:28s} +{seconds - off_again:5.2f} s  ({found} findings)")
+
+
+def _each(corpus: Path, folder: Path, jobs: int, rounds: int) -> tuple[list[tuple[str, float, int]], float]:
+    """(rule, best time with only it on, its findings) of each rule, and the best time with all
+    off, measured in the same rounds (each round: every rule alone, then all off)."""
+    best = {rule: float("inf") for rule in RULES}
+    found: dict[str, int] = {}
+    settings = {rule: config(folder, rule) for rule in RULES}
+    off, without = config(folder, False), float("inf")
+    for _ in range(rounds):
+        for rule in RULES:
+            seconds, _, found[rule], _ = timed(corpus, jobs, settings[rule])
+            best[rule] = min(best[rule], seconds)
+        without = min(without, timed(corpus, jobs, off)[0])
+    return [(rule, best[rule], found[rule]) for rule in RULES], without
 
 
 if __name__ == "__main__":
