@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import operator
 import pickle
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from gitops_gen.cache_key import Roots
 from gitops_gen.manifests.loader import SourceFile
+from gitops_gen.records import arguments_of
 
 _SAFE_BUILTINS = frozenset({"set", "frozenset", "tuple", "list", "dict", "bytes", "bytearray", "str", "int",
                             "float", "bool", "complex", "slice", "range"})
@@ -61,14 +63,31 @@ def _constructor_fields(obj: Any) -> tuple[str, ...] | None:
     return names
 
 
+#: class -> how to get an instance's constructor arguments (None: pickled as pickle does).
+_HOW: dict[type, Callable[[Any], tuple[Any, ...]] | None] = {}
+
+
+def _how(obj: Any) -> Callable[[Any], tuple[Any, ...]] | None:
+    cls = type(obj)
+    how = arguments_of(cls)  # a record
+    if how is None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        names = _constructor_fields(obj)
+        if names is not None:
+            how = operator.attrgetter(*names) if len(names) > 1 else (lambda o: tuple(getattr(o, n) for n in names))
+    _HOW[cls] = how
+    return how
+
+
 class FastPickler(pickle.Pickler):
-    """Pickles a dataclass instance as a call of its constructor (see :func:`_constructor_fields`)."""
+    """Pickles a record (:mod:`gitops_gen.records`) or a dataclass instance as a call of its
+    constructor (see :func:`_constructor_fields`), what to do found once per class."""
 
     def reducer_override(self, obj: Any) -> Any:
-        names = _constructor_fields(obj) if dataclasses.is_dataclass(obj) and not isinstance(obj, type) else None
-        if names is None:
+        cls = type(obj)
+        how = _HOW[cls] if cls in _HOW else _how(obj)
+        if how is None:
             return NotImplemented
-        return type(obj), tuple(getattr(obj, name) for name in names)
+        return cls, how(obj)
 
 
 class RootsPickler(FastPickler):

@@ -36,6 +36,7 @@ from gitops_gen.kustomizations import (
 from gitops_gen.manifests.loader import KUSTOMIZATION_NAMES, LoadResult, SourceFile, load_text, read_limited
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import FieldPath, Finding, Resource
+from gitops_gen.records import record
 
 __all__ = ["NAMESPACE_PATH", "SELECTOR_PATH", "AppRef", "CrdSink", "Kustomization", "TreeIndex", "build_index",
            "crd_units", "index_resources", "kustomizations_in", "kustomizations_of", "kustomizations_under",
@@ -59,6 +60,7 @@ _TOP_KIND = re.compile(rb"""\n["']?kind["']?\s*:\s*["']?([A-Za-z0-9]+)""")
 _CRD_FILE_KINDS = frozenset({b"CustomResourceDefinition", b"CustomResourceDefinitionList", b"List"})
 _DOC_START = re.compile(rb"\n---(?=[ \t\r\n]|$)")
 
+@record
 @dataclass(frozen=True, slots=True)
 class AppRef:
     """An Argo CD Application or ApplicationSet among the inputs."""

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from gitops_gen.records import record
+
 #: One step of a field path: a mapping key or a sequence index.
 PathPart = str | int
 #: A path from the document root to a node, e.g. ``("spec", "containers", 0, "image")``.
@@ -77,6 +79,7 @@ class Positions(Protocol):
     def exists(self, path: FieldPath) -> bool: ...
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class ResourceRef:
     """The identity of a resource as reporters and matchers use it."""
@@ -94,9 +97,6 @@ class ResourceRef:
     def display(self) -> str:
         ns = f"{self.namespace}/" if self.namespace else ""
         return f"{self.kind} {ns}{self.name or '<unnamed>'}"
-
-    def __reduce__(self) -> tuple[Any, ...]:  # a plain tuple: the result cache unpickles thousands fast
-        return ResourceRef, (self.api_version, self.kind, self.namespace, self.name)
 
 
 @dataclass(slots=True, eq=False)
@@ -185,6 +185,7 @@ def keyed_path(data: Any, path: Iterable[PathPart]) -> str:
     return "".join(out)
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem found in the input.  Rules produce them; reporters render them."""
@@ -207,10 +208,6 @@ class Finding:
     def field_path(self) -> str:
         return format_path(self.path)
 
-    def __reduce__(self) -> tuple[Any, ...]:  # a plain tuple: the result cache unpickles thousands fast
-        return Finding, (self.rule, self.severity, self.message, self.file, self.line, self.column, self.path,
-                         self.resource, self.details, self.keyed_path)
-
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return FINDING_ORDER(self)
 
@@ -219,6 +216,7 @@ class Finding:
 FINDING_ORDER = operator.attrgetter("file", "line", "column", "rule", "message")
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class CheckedResource:
     """A resource that was checked, for reporters that list every resource (JUnit)."""
@@ -227,10 +225,8 @@ class CheckedResource:
     file: str
     line: int
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return CheckedResource, (self.ref, self.file, self.line)
 
-
+@record
 @dataclass(frozen=True, slots=True)
 class Waived:
     """A finding that a waiver or inline annotation silenced, with the stated reason."""
@@ -238,9 +234,6 @@ class Waived:
     finding: Finding
     reason: str
     source: str  # "config" (a waiver in .gitops-gen.yaml) or "annotation"
-
-    def __reduce__(self) -> tuple[Any, ...]:  # a plain tuple, as Finding's
-        return Waived, (self.finding, self.reason, self.source)
 
 
 class Change(enum.Enum):

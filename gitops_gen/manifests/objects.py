@@ -40,6 +40,7 @@ from typing import Any
 
 from gitops_gen.manifests.yamlread import Document
 from gitops_gen.model import FieldPath, Finding, Positions, Resource, ResourceRef, Severity
+from gitops_gen.records import record
 
 RULE = "malformed-object"
 #: ``Resource.memo`` key: an upper bound of the object's size as JSON (see ``Document.json_bound``).
@@ -100,6 +101,7 @@ def needs_name(api_version: str, kind: str) -> bool:
     return not (group == "" and kind in NAMELESS_CORE_KINDS)
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class _Envelope:
     """The keys of a mapping that spell apiVersion / kind / metadata, exactly or in another case."""

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import FieldPath, Resource
+from gitops_gen.records import record
 from gitops_gen.rules._util import items, mapping, templated, text
 
 ARGO_GROUP = "argoproj.io"
 APP_KINDS = frozenset({"Application", "ApplicationSet"})
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class AppSpec:
     """The Application spec of an Application, or the template spec of an ApplicationSet."""
@@ -32,6 +34,7 @@ class AppSpec:
         return f"ApplicationSet {name} template" if self.is_template else f"Application {name}"
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Source:
     """One entry of ``spec.source`` / ``spec.sources[]``."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource
+from gitops_gen.records import record
 from gitops_gen.rules._selectors import PodLabels, Selector, label_selector, replicas, workload_pods
 from gitops_gen.rules._util import mapping, text
 from gitops_gen.rules.base import Anchor, anchor
@@ -25,6 +26,7 @@ REPLICATED_KINDS = frozenset(SCALABLE_GROUPS) & SERVING_KINDS
 AUTOSCALER_KINDS = frozenset({"HorizontalPodAutoscaler", "ScaledObject"})
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Workload:
     """Fact: a replicated workload (or InferenceService) and the pods it makes."""
@@ -41,6 +43,7 @@ class Workload:
     anchor: Anchor
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Autoscaler:
     """Fact: an HPA or KEDA ScaledObject scales ``kind``/``name`` with at least ``minimum`` replicas."""

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from gitops_gen.model import FieldPath
+from gitops_gen.records import record
 from gitops_gen.rules._util import mapping, strings
 from gitops_gen.rules.podspec import Container, PodSpec, containers
 
@@ -64,6 +65,7 @@ def matches(name: str, names: Iterable[str]) -> bool:
     return any(name.startswith(p[:-1]) if p.endswith("*") else name == p for p in names)
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class GpuEntry:
     """One GPU resource named in a container's limits or requests."""

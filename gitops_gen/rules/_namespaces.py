@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource
+from gitops_gen.records import record
 from gitops_gen.rules.base import Anchor, anchor
 from gitops_gen.rules.podspec import POD_RUNNING_KINDS, runs_pods
 
@@ -24,6 +25,7 @@ NAMESPACE_KINDS = frozenset({"Namespace", "Profile"})
 DEFAULT_EXEMPT = ["kube-system", "kube-public", "kube-node-lease"]
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class PodNamespace:
     """Fact: a workload that runs pods names ``namespace``; ``anchor`` is its ``metadata.namespace``."""
@@ -32,6 +34,7 @@ class PodNamespace:
     anchor: Anchor
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class NamespaceObject:
     """Fact: a Namespace or Profile stands for ``name``; ``anchor`` is its ``metadata.name``."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_gen.model import FieldPath
+from gitops_gen.records import record
 from gitops_gen.rules._util import mapping
 
 #: KServe predictor/explainer shortcuts: each is one container merged into a serving runtime.
@@ -23,6 +24,7 @@ _GROUP_LABELS = {"initContainers": "init container", "ephemeralContainers": "eph
                  "sidecars": "sidecar", "steps": "step"}
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Layer:
     """A mapping settings are inherited from, and where it is in the resource.
@@ -36,6 +38,7 @@ class Layer:
     merged: bool = False
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class PodSpec:
     """One pod spec inside a resource.
@@ -67,6 +70,7 @@ class PodSpec:
         return self.form in DEFAULTS_FORMS
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Container:
     """One container (or container-like object) of a pod spec.
@@ -117,6 +121,7 @@ def resources_field(container: Mapping[str, Any], group: str) -> str:
     return "computeResources" if "computeResources" in container else "resources"
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Setting:
     """An effective value and the path of the line that set it."""

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import FieldPath, Resource
+from gitops_gen.records import record
 from gitops_gen.rules._util import mapping
 from gitops_gen.rules.podspec import Container, PodSpec, all_containers, containers, pod_specs
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Context:
     """A securityContext mapping set on a pod or a container, where it is and whose it is."""

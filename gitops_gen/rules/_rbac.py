@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import FieldPath, Resource
+from gitops_gen.records import record
 from gitops_gen.rules._util import items, strings
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 ROLE_KINDS = frozenset({"Role", "ClusterRole"})
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class PolicyRule:
     """One entry of ``rules:`` with its string lists as (index, value) pairs."""

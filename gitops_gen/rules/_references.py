@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from gitops_gen.model import FieldPath, Resource
+from gitops_gen.records import record
 from gitops_gen.rules._availability import REPLICATED_KINDS
 from gitops_gen.rules._selectors import PodLabels, Selector, label_selector, map_selector, workload_pods
 from gitops_gen.rules._util import items, mapping, templated, text
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from gitops_gen.index import TreeIndex
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Pods:
     """Fact: an object making pods with these labels, whose containers declare ``ports`` (names)."""
@@ -40,6 +42,7 @@ class Pods:
     wildcard: bool = False
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Offered:
     """Fact: an object of ``kind`` named ``name`` exists (Services, ServiceAccounts, scalables)."""
@@ -52,6 +55,7 @@ class Offered:
     folder_unit: bool
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class PodSelector:
     """Fact: a Service, PodDisruptionBudget or NetworkPolicy selects pods with ``selector``."""
@@ -68,6 +72,7 @@ class PodSelector:
     target_ports: tuple[tuple[str, Anchor], ...] = ()
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class NameRef:
     """Fact: ``owner`` names ``kind`` ``name`` (an Ingress backend, an HPA target, an account)."""
@@ -83,6 +88,7 @@ class NameRef:
     folder_unit: bool
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Local:
     """Fact: a finding judged from the object alone."""

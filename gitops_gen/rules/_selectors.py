@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from gitops_gen.labels import SELECTOR_OPERATORS, requirement_met
 from gitops_gen.model import FieldPath, Resource
+from gitops_gen.records import record
 from gitops_gen.rules._podtypes import dig
 from gitops_gen.rules._util import items, mapping, strings, templated
 from gitops_gen.rules.podspec import pod_specs, runs_pods
@@ -75,6 +76,7 @@ def labels_of(value: Any) -> Labels:
     return tuple(sorted((k, v) for k, v in pairs if v is not None))
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Selector:
     """A label selector: every ``match_labels`` pair and every expression must hold."""
@@ -137,6 +139,7 @@ def map_selector(value: Any) -> Selector | None:
     return Selector(labels_of(found)) if found is not None else None
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class PodLabels:
     """The labels one kind of pod of a workload carries; ``open``: an operator adds more."""

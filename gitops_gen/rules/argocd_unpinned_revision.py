@@ -93,6 +93,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import FieldPath, Resource, Severity
+from gitops_gen.records import record
 from gitops_gen.rules._argocd import APP_KINDS, AppSpec, Source, app_spec, literal, normalize_repo, sources
 from gitops_gen.rules._util import items, mapping, strings, templated, text
 from gitops_gen.rules.base import Anchor, Option, RuleContext, Violation, anchor
@@ -110,6 +111,7 @@ OPTIONS: dict[str, Option] = {
 KINDS = APP_KINDS
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Moving:
     """Fact: a source (or git generator) follows a moving revision.
@@ -124,6 +126,7 @@ class Moving:
     revision: str | None = None
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class AppFolder:
     """Fact (self-repository detection): an Application or ApplicationSet lives in ``folder``."""
@@ -131,6 +134,7 @@ class AppFolder:
     folder: str
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Deploys:
     """Fact (self-repository detection): ``repo`` is deployed from ``folder`` (a glob when

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 from gitops_gen.model import FieldPath, Resource, ResourceRef
+from gitops_gen.records import record
 
 if TYPE_CHECKING:
     from gitops_gen.index import TreeIndex
@@ -115,6 +116,7 @@ def _describe(expected: Any) -> str:
     return _SCALARS.get(expected, getattr(expected, "__name__", str(expected)))
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Anchor:
     """A located point of a resource, made by :func:`anchor` while positions are at hand.
@@ -182,6 +184,7 @@ def source_key(resource: Resource) -> tuple[str, int, tuple[str, ...]]:
     return (resource.file, resource.doc_index, tuple(str(p) for p in resource.item_path))
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Violation:
     """One offence found by a rule.

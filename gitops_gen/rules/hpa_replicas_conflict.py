@@ -83,6 +83,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
+from gitops_gen.records import record
 from gitops_gen.rules._argocd import app_spec
 from gitops_gen.rules._util import items, mapping, strings, templated, text
 from gitops_gen.rules.base import Anchor, Option, RuleContext, Violation, anchor
@@ -102,6 +103,7 @@ _CM_PREFIX = "resource.customizations.ignoreDifferences."
 _CM_MARKERS = ("/spec/replicas", ".spec.replicas", "kube-controller-manager")
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Replicas:
     """Fact: a workload an autoscaler can own sets ``spec.replicas`` (``anchor``: that key)."""
@@ -113,6 +115,7 @@ class Replicas:
     anchor: Anchor
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Scaler:
     """Fact: an HPA or ScaledObject scales ``kind``/``name`` (``group`` ``None``: any group)."""

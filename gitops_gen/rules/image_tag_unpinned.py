@@ -52,6 +52,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from gitops_gen.model import Resource, Severity
+from gitops_gen.records import record
 from gitops_gen.rules._pss import container_label
 from gitops_gen.rules._util import strings, templated
 from gitops_gen.rules.base import Option, RuleContext, Violation
@@ -68,6 +69,7 @@ OPTIONS: dict[str, Option] = {
 DOCKER_HUB = "docker.io"
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class ImageRef:
     """A container image reference split into its parts."""

@@ -63,6 +63,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
+from gitops_gen.records import record
 from gitops_gen.rules._namespaces import (
     DEFAULT_EXEMPT,
     NAMESPACE_KINDS,
@@ -88,6 +89,7 @@ _CLUSTER_WIDE = frozenset({"CiliumClusterwideNetworkPolicy", "GlobalNetworkPolic
 KINDS = WORKLOAD_KINDS | NAMESPACE_KINDS | _POLICY_KINDS
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Isolated:
     """Fact: a policy selects every pod of ``namespace`` (``None``: of every namespace)."""

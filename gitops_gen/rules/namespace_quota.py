@@ -58,6 +58,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
+from gitops_gen.records import record
 from gitops_gen.rules._namespaces import (
     DEFAULT_EXEMPT,
     NAMESPACE_KINDS,
@@ -80,6 +81,7 @@ OPTIONS: dict[str, Option] = {
 KINDS = WORKLOAD_KINDS | NAMESPACE_KINDS | frozenset({"ResourceQuota", "LimitRange"})
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Bounded:
     """Fact: ``namespace`` has a ResourceQuota (``kind="ResourceQuota"``) or a LimitRange."""

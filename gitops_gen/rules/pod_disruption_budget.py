@@ -74,6 +74,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
+from gitops_gen.records import record
 from gitops_gen.rules._availability import (
     AUTOSCALER_KINDS,
     Autoscaler,
@@ -99,6 +100,7 @@ KINDS = SERVING_KINDS | AUTOSCALER_KINDS | {"PodDisruptionBudget"}
 CHECK_SEVERITIES = {"blocks-eviction": Severity.MEDIUM, "above-hpa-min": Severity.MEDIUM}
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Budget:
     """Fact: a PodDisruptionBudget, its selector and its one limit (``field``: which)."""

@@ -63,6 +63,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
+from gitops_gen.records import record
 from gitops_gen.rules._rbac import RBAC_GROUP
 from gitops_gen.rules._util import items, text
 from gitops_gen.rules.base import Anchor, Option, RuleContext, Violation, anchor
@@ -79,6 +80,7 @@ KINDS = WORKLOAD_KINDS | _BINDINGS | {"ServiceAccount"}
 _KUBEFLOW_BOUND = frozenset({"default-editor", "default-viewer"})
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class PodToken:
     """Fact: a pod spec, its account and its own automount setting (None: unset)."""
@@ -93,6 +95,7 @@ class PodToken:
     account_anchor: Anchor
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Account:
     """Fact: a ServiceAccount, and whether it turns automount off."""
@@ -102,6 +105,7 @@ class Account:
     automount: bool | None
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Bound:
     """Fact: a binding names ServiceAccount ``name`` of ``namespace``."""

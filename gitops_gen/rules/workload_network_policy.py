@@ -61,6 +61,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
+from gitops_gen.records import record
 from gitops_gen.rules._selectors import PodIndex, PodLabels, Selector, label_selector, workload_pods
 from gitops_gen.rules._util import mapping
 from gitops_gen.rules.base import Anchor, Option, RuleContext, Violation, anchor
@@ -76,6 +77,7 @@ _POLICY_KINDS = frozenset({"NetworkPolicy", "CiliumNetworkPolicy", "CiliumCluste
 KINDS = POD_RUNNING_KINDS | _POLICY_KINDS
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Policy:
     """Fact: a policy of ``namespace`` (None: any; ``everywhere``: cluster-wide) selecting pods;
@@ -86,6 +88,7 @@ class Policy:
     selector: Selector | None
 
 
+@record
 @dataclass(frozen=True, slots=True)
 class Pods:
     """Fact: a workload and the label sets of its pods."""
