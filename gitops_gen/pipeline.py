@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import io
 import os
-import pickle
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,16 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 from gitops_gen.config import Config, load_config
 from gitops_gen.engine import Engine, Outcome
-from gitops_gen.forked import can_fork
 from gitops_gen.gitremotes import may_have_remotes
 from gitops_gen.index import TreeIndex, build_index
-from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
+from gitops_gen.manifests.loader import SourceFile, iter_files
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import Finding, Report
 from gitops_gen.redisplay import Redisplay, ShownGraph
 from gitops_gen.schemas.validator import SchemaValidator
-from gitops_gen.splitting import Slice, reassemble, slices_of, worker_count
+from gitops_gen.splitting import worker_count
 from gitops_gen.waivers import path_matches
+from gitops_gen.workers import collector_paused, dispatch
 
 if TYPE_CHECKING:  # imported when used: the cache only with a cache folder, builds only for kustomizations
     from gitops_gen.cache import CacheStats, ResultCache
@@ -86,68 +84,8 @@ class RunOptions:
             schema_cache=schema_cache)
 
 
-_ENGINE: Engine | None = None
-_LIMITS: Limits | None = None
-_CACHE: ResultCache | None = None
 #: What the result cache did in the latest run of this process (None: it was not asked for).
 last_cache_stats: CacheStats | None = None
-
-
-def _work(batch: tuple[int, Sequence[SourceFile]]) -> tuple[int, bytes, CacheStats | None]:
-    assert _ENGINE is not None and _LIMITS is not None
-    number, files = batch
-    cache = None if isinstance(files[0], Slice) else _CACHE  # a slice is cached as its whole file
-    if cache is not None:
-        from gitops_gen.cache import CacheStats
-
-        cache.stats = CacheStats()  # a worker reports what it did for this batch only
-    kept: list[tuple[str, Outcome]] | None = [] if cache is not None and cache.shared is not None else None
-    outcome = _check_files(_ENGINE, files, _LIMITS, cache, lookup=False, kept=kept)
-    if cache is not None:
-        cache.flush()  # one pack per batch
-    return number, _packed((outcome, kept)), cache.stats if cache else None
-
-
-def _packed(outcome: Any) -> bytes:
-    """``outcome`` pickled for the main process, dataclasses as calls of their constructors: the
-    pool's pickler would send the tree rules' facts field by field through ``dataclasses.fields()``,
-    which the main process, alone, then spent a tenth of a large run reading back."""
-    from gitops_gen.cache_pickle import FastPickler
-
-    out = io.BytesIO()
-    FastPickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(outcome)
-    return out.getvalue()
-
-
-def _check_files(engine: Engine, files: Sequence[SourceFile], limits: Limits,
-                 cache: ResultCache | None = None, *, lookup: bool = True,
-                 kept: list[tuple[str, Outcome]] | None = None) -> Outcome:
-    """Check ``files``; with a cache, a file is read from it when there (``lookup``) and written
-    to it once checked (under the key of the bytes actually checked); ``kept`` gets the key and
-    outcome of each portable one (see :meth:`ResultCache.put`), for a worker's parent."""
-    outcome = Outcome()
-    for source in files:
-        if cache is None:
-            engine.check_file(load_file(source, limits), outcome)
-            continue
-        try:
-            raw = source.read_bytes()
-        except OSError:  # load_file says why
-            engine.check_file(load_file(source, limits), outcome)
-            continue
-        key = cache.key(source, raw)
-        found = cache.get(key, source) if lookup else None
-        if found is not None:
-            cache.stats.hits += 1
-            outcome.merge(found)
-            continue
-        cache.stats.misses += 1
-        own = Outcome()
-        engine.check_file(load_file(replace(source, content=raw), limits), own)
-        if cache.put(key, own, source) and kept is not None:
-            kept.append((key, own))
-        outcome.merge(own)
-    return outcome
 
 
 def _open_cache(paths: Sequence[str], options: RunOptions, engine: Engine, crds: CrdRecorder | None
@@ -258,7 +196,8 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
             return report
     for part in _process(engine, files, options, progress, cache, keys):
         outcome.merge(part)
-    report = engine.judge(outcome, options.today, options.limits, {f.display: f.abspath for f in files})
+    with collector_paused():
+        report = engine.judge(outcome, options.today, options.limits, {f.display: f.abspath for f in files})
     if cache is not None and tree is not None and options.keep_report:
         cache.put_report(tree, report)
     return report
@@ -321,7 +260,7 @@ def _process(engine: Engine, files: list[SourceFile], options: RunOptions,
         if progress and hits.files:
             progress(hits.files, total)
     try:
-        out.extend(_dispatch(engine, files, options, progress, cache, total - len(files)))
+        out.extend(dispatch(engine, files, options.jobs, options.limits, progress, cache, total - len(files)))
     finally:
         if cache is not None:
             cache.close()
@@ -341,59 +280,3 @@ def _lookup(cache: ResultCache, source: SourceFile, keys: Mapping[str, str]) -> 
     if found is not None:
         cache.stats.hits += 1
     return found
-
-
-def _dispatch(engine: Engine, files: list[SourceFile], options: RunOptions,
-              progress: Callable[[int, int], None] | None, cache: ResultCache | None, done: int) -> list[Outcome]:
-    """Check ``files`` (``done`` others were read from the cache), in forked workers for large trees."""
-    jobs = worker_count(options.jobs, files)
-    total = len(files) + done
-    if jobs > 1 and not can_fork():
-        jobs = 1
-    if jobs == 1:
-        chunks = []
-        for source in files:
-            chunks.append(_check_files(engine, [source], options.limits, cache, lookup=False))
-            done += 1
-            if progress:
-                progress(done, total)
-        return chunks
-    global _ENGINE, _LIMITS, _CACHE
-    # inherited by the forked workers; never mutated after this (a worker's cache counts its own batch)
-    _ENGINE, _LIMITS, _CACHE = engine, options.limits, cache
-    import multiprocessing
-
-    units = slices_of(files, jobs, options.limits)
-    singles = [unit[0] for unit in units if len(unit) == 1]
-    size = max(1, min(64, len(singles) // (jobs * 8) or 1))
-    batches: list[Sequence[SourceFile]] = [singles[i:i + size] for i in range(0, len(singles), size)]
-    cut = [unit for unit in units if len(unit) > 1]
-    owner: dict[int, tuple[int, int]] = {}  # batch number -> (cut file, slice)
-    for file_number, unit in enumerate(cut):
-        for slice_number, piece in enumerate(unit):
-            owner[len(batches)] = (file_number, slice_number)
-            batches.append([piece])
-    pieces: list[dict[int, Outcome]] = [{} for _ in cut]
-    out: list[Outcome] = []
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for number, packed, stats in pool.imap_unordered(_work, enumerate(batches)):
-                chunk, kept = pickle.loads(packed)  # (what a worker of this run sent)
-                if cache is not None and stats is not None:
-                    cache.stats.merge(stats)
-                if cache is not None and cache.shared is not None and kept:
-                    cache.shared.update(kept)
-                if number in owner:
-                    file_number, slice_number = owner[number]
-                    pieces[file_number][slice_number] = chunk
-                    if len(pieces[file_number]) < len(cut[file_number]):
-                        continue
-                    chunk = reassemble(cut[file_number][0], pieces[file_number], cache, lambda whole_file: _check_files(
-                        engine, [whole_file], options.limits, cache, lookup=False))
-                out.append(chunk)
-                done += chunk.files
-                if progress:
-                    progress(done, total)
-    finally:
-        _ENGINE = _LIMITS = _CACHE = None
-    return out

@@ -78,12 +78,12 @@ def _lines_at_most(indent: int) -> re.Pattern[bytes]:
     pattern = _AT_MOST.get(indent)
     if pattern is None:
         pattern = _AT_MOST[indent] = re.compile(
-            rb"\n( {0,%d})(?=[^ \n#])(?:%s|(%s))?" % (indent, _KEY.pattern, _DASH.pattern))
+            rb"\n( {0,%d}+)(?=[^ \n#])(?:%s|(%s))?" % (indent, _KEY.pattern, _DASH.pattern))
     return pattern
 
 
 _AT_MOST: dict[int, re.Pattern[bytes]] = {}
-_FIRST = re.compile(rb"\n( *)(?=[^ \n#])")
+_FIRST = re.compile(rb"\n( *+)(?=[^ \n#])")
 
 
 class LazyPositions:
@@ -93,7 +93,7 @@ class LazyPositions:
     ``root`` where libyaml starts its root node; ``data`` its values (to prove keys by).
     """
 
-    __slots__ = ("_inner", "_maps", "data", "offset", "part", "root")
+    __slots__ = ("_found", "_inner", "_lines", "_maps", "data", "offset", "part", "root")
 
     def __init__(self, part: bytes, offset: int, *, root: tuple[int, int], data: Any) -> None:
         self.part = part
@@ -102,6 +102,8 @@ class LazyPositions:
         self.data = data
         self._inner: NodePositions | None = None
         self._maps: dict[FieldPath, _Mapping | _Sequence | None] = {}
+        self._found: dict[tuple[FieldPath, bool], tuple[int, int]] = {}  # what was asked, answered
+        self._lines = b""  # the part after a newline, once a mapping is read from it (offsets + 1)
 
     def _positions(self) -> NodePositions:
         if self._inner is None:  # no values built: only the nodes are needed
@@ -111,12 +113,16 @@ class LazyPositions:
     def locate(self, path: FieldPath, *, key: bool = True) -> tuple[int, int]:
         if not path:
             return self.root
+        found = self._found.get((path, key))
+        if found is not None:  # several rules report on the same places (an image, a container)
+            return found
         if self._inner is None and len(path) <= MAX_DEPTH:
             found = self._from_lines(path, key)
-            if found is not None:
-                return found
-        line, column = self._positions().locate(path, key=key)
-        return line + self.offset, column
+        if found is None:
+            line, column = self._positions().locate(path, key=key)
+            found = line + self.offset, column
+        self._found[(path, key)] = found
+        return found
 
     def exists(self, path: FieldPath) -> bool:
         return self._positions().exists(path)
@@ -174,7 +180,9 @@ class LazyPositions:
     def _read(self, prefix: FieldPath, value: Any) -> _Mapping | _Sequence | None:
         """The block mapping or sequence at ``prefix`` (its parent already read), when its lines
         prove its keys or items."""
-        part = b"\n" + self.part  # every line, the first included, follows a newline (offsets + 1)
+        part = self._lines
+        if not part:  # every line, the first included, follows a newline (offsets + 1)
+            part = self._lines = b"\n" + self.part
         if not prefix:
             begin = part.find(b"\n", 1) if starts_with_marker(self.part) else 0
             return self._mapping(part, begin, len(part), -1, value) if isinstance(value, dict) else None
