@@ -84,6 +84,8 @@ def _lines_at_most(indent: int) -> re.Pattern[bytes]:
 
 _AT_MOST: dict[int, re.Pattern[bytes]] = {}
 _FIRST = re.compile(rb"\n( *+)(?=[^ \n#])")
+#: Not read yet (a prefix whose node is None was read, and is not a block the lines prove).
+_UNREAD: Any = object()
 
 
 class LazyPositions:
@@ -132,13 +134,18 @@ class LazyPositions:
     def _from_lines(self, path: FieldPath, key: bool) -> tuple[int, int] | None:
         value = self.data
         node: _Mapping | _Sequence | None = None
+        maps = self._maps
         for depth, step in enumerate(path):
-            node = self._node(path[:depth], value)
-            in_mapping = isinstance(step, str) and isinstance(value, dict) and isinstance(node, _Mapping) \
-                and step in value
-            in_sequence = isinstance(step, int) and isinstance(value, list) and isinstance(node, _Sequence) \
-                and 0 <= step < len(value)
-            if not (in_mapping or in_sequence):
+            prefix = path[:depth]
+            node = maps.get(prefix, _UNREAD)
+            if node is _UNREAD:
+                node = maps[prefix] = self._read(prefix, value)
+            # exact types (what the fast path builds): anything else is left to libyaml's nodes
+            if type(step) is str:
+                if type(value) is not dict or type(node) is not _Mapping or step not in value:
+                    return None
+            elif type(step) is not int or type(value) is not list or type(node) is not _Sequence \
+                    or not 0 <= step < len(value):
                 return None
             value = value[step]
         last = path[-1]
@@ -171,11 +178,6 @@ class LazyPositions:
 
     def _line_number(self, start: int) -> int:
         return self.offset + self.part.count(b"\n", 0, start) + 1
-
-    def _node(self, prefix: FieldPath, value: Any) -> _Mapping | _Sequence | None:
-        if prefix not in self._maps:
-            self._maps[prefix] = self._read(prefix, value)
-        return self._maps[prefix]
 
     def _read(self, prefix: FieldPath, value: Any) -> _Mapping | _Sequence | None:
         """The block mapping or sequence at ``prefix`` (its parent already read), when its lines

@@ -9,18 +9,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+#: What the loader makes that is not a mapping: told by its type alone, without the ABC check.
+_PLAIN = frozenset({type(None), str, int, float, bool, list})
+
 
 def mapping(value: Any) -> Mapping[str, Any] | None:
     """``value`` if it is a mapping, else ``None``."""
-    # The loader makes plain dicts: test for dict first (the ABC check costs ten times more).
-    return value if type(value) is dict or isinstance(value, Mapping) else None
+    # The loader makes plain dicts and scalars: their type says it (the ABC check costs ten times more).
+    kind = type(value)
+    if kind is dict:
+        return value  # type: ignore[no-any-return]
+    return None if kind in _PLAIN else value if isinstance(value, Mapping) else None
 
 
 def items(value: Any) -> Iterator[tuple[int, Mapping[str, Any]]]:
     """The (index, item) pairs of a list whose items are mappings; other items are skipped."""
     if isinstance(value, list):
         for i, item in enumerate(value):
-            if type(item) is dict or isinstance(item, Mapping):
+            if type(item) is dict or (type(item) not in _PLAIN and isinstance(item, Mapping)):
                 yield i, item
 
 
