@@ -6,7 +6,9 @@ with its line), ``metadata.namespace`` and ``metadata.name`` (the namespace fact
 Those are read from the source lines when the document is laid out in plain block mappings,
 and proven to be the mapping's keys: the lines at a mapping's indentation must be plain keys,
 exactly the mapping's keys in order (no line of a multi-line quoted or flow scalar can pass for
-one, it would add a key).  Anything else composes the document with libyaml once
+one, it would add a key).  A field that is missing (a policy asking for a ``securityContext``
+nobody wrote) is placed where libyaml places it, at the start of the deepest node the path
+reaches: that node's first key or dash.  Anything else composes the document with libyaml once
 (:func:`~gitops_gen.manifests.yamlread.compose_root`), as the slow path would.
 """
 
@@ -142,11 +144,14 @@ class LazyPositions:
                 node = maps[prefix] = self._read(prefix, value)
             # exact types (what the fast path builds): anything else is left to libyaml's nodes
             if type(step) is str:
-                if type(value) is not dict or type(node) is not _Mapping or step not in value:
+                if type(value) is not dict or type(node) is not _Mapping:
                     return None
-            elif type(step) is not int or type(value) is not list or type(node) is not _Sequence \
-                    or not 0 <= step < len(value):
+                if step not in value:  # a missing field: where the deepest node it would be in starts
+                    return self._start(node) if depth else self.root
+            elif type(step) is not int or type(value) is not list or type(node) is not _Sequence:
                 return None
+            elif not 0 <= step < len(value):  # (a negative index counts from the end: libyaml's nodes)
+                return None if step < 0 else self._start(node) if depth else self.root
             value = value[step]
         last = path[-1]
         if isinstance(node, _Sequence):  # an item: where its node starts, on its dash's line
@@ -171,6 +176,13 @@ class LazyPositions:
         if at == len(text) or text[at:at + 1] == b"#":
             return None  # the value starts on a later line
         return line, at + 1
+
+    def _start(self, node: _Mapping | _Sequence) -> tuple[int, int] | None:
+        """Where a block mapping or sequence the lines proved starts, as libyaml marks its node:
+        its first key, or its first dash."""
+        first = next(iter(node.keys.values()), None) if isinstance(node, _Mapping) else \
+            (node.items[0] if node.items else None)
+        return None if first is None else (self._line_number(first), node.indent + 1)
 
     def _line(self, start: int) -> bytes:
         end = self.part.find(b"\n", start)

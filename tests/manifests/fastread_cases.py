@@ -148,7 +148,7 @@ def _document_difference(f: Document, s: Document, positions: bool) -> str | Non
         if isinstance(mine, LazyPositions):  # what the lines answer, without composing (one fresh reader)
             fresh = LazyPositions(mine.part, mine.offset, root=mine.root, data=mine.data)
             deep_enough = [p for p in sample if 0 < len(p) <= MAX_DEPTH]  # deeper ones are always composed
-            for path in itertools.chain(shallow, deep_enough):
+            for path in itertools.chain(shallow, deep_enough, _missing(f.data, [(), *shallow, *deep_enough])):
                 for key in (True, False):
                     found = fresh._from_lines(path, key)
                     if found is not None and found != theirs.locate(path, key=key):
@@ -161,6 +161,23 @@ def _document_difference(f: Document, s: Document, positions: bool) -> str | Non
             if mine.exists(path) != theirs.exists(path):
                 return f"exists {path}"
     return None
+
+
+def _missing(data: Any, paths: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """Paths one step past ``paths`` that are not in ``data``: a key no mapping has, an index past
+    a list's end (a policy's missing field is placed at the deepest node its path reaches)."""
+    for path in paths:
+        value = data
+        for step in path:
+            value = value[step]
+        if isinstance(value, dict):
+            yield (*path, "absent")
+            yield (*path, "absent", 0)
+        elif isinstance(value, list):
+            yield (*path, len(value))
+            yield (*path, -len(value) - 1)
+            if value:
+                yield (*path, -1)  # not missing: counted from the end (libyaml's nodes answer)
 
 
 def generated_cases() -> Iterator[str]:
