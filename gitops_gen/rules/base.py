@@ -46,6 +46,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 from gitops_gen.model import FieldPath, Resource, ResourceRef
@@ -151,10 +152,14 @@ def anchor(resource: Resource, path: FieldPath = (), *, at_value: bool = False, 
 
 def _on_disk(resource: Resource) -> bool:
     """Whether ``resource`` was read from a regular file (not standard input, not a build)."""
-    found = resource.memo.get("on-disk")
-    if found is None:
-        found = resource.memo["on-disk"] = os.path.isfile(resource.abspath)
-    return bool(found)
+    return _is_file(resource.abspath)
+
+
+@lru_cache(maxsize=4096)
+def _is_file(path: str) -> bool:
+    """``os.path.isfile``, asked once per file rather than once per object of the file (a
+    file that goes away later is told apart when its deferred anchors are read again)."""
+    return os.path.isfile(path)
 
 
 def located(anchor: Anchor, loaded: dict[tuple[str, int], list[Resource]],
@@ -181,7 +186,7 @@ def located(anchor: Anchor, loaded: dict[tuple[str, int], list[Resource]],
 
 def source_key(resource: Resource) -> tuple[str, int, tuple[str, ...]]:
     """Where ``resource`` stands in the input: file, document index, list item path."""
-    return (resource.file, resource.doc_index, tuple(str(p) for p in resource.item_path))
+    return (resource.file, resource.doc_index, tuple(map(str, resource.item_path)) if resource.item_path else ())
 
 
 @record
