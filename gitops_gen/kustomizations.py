@@ -40,6 +40,9 @@ class Kustomization:
     remote: bool = False
     #: It inflates Helm charts (helmCharts, helmChartInflationGenerator).
     helm: bool = False
+    #: It may change what it builds: anything but ``resources`` and ``bases`` (a prefix, a
+    #: namespace, labels, images, patches, generators, components...).
+    transforms: bool = True
 
     @property
     def folder(self) -> str:
@@ -71,6 +74,10 @@ def _local(base: str, entry: str) -> str | None:
     return os.path.normpath(os.path.join(base, entry))
 
 
+#: The keys of a kustomization that only lists what it builds, unchanged.
+_LISTS_ONLY = frozenset({"apiVersion", "kind", "metadata", "resources", "bases"})
+
+
 def read_kustomization(path: str, data: Mapping[str, Any]) -> Kustomization:
     base = os.path.dirname(path)
     entries = (*_strings(data.get("resources")), *_strings(data.get("bases")), *_strings(data.get("components")))
@@ -91,7 +98,8 @@ def read_kustomization(path: str, data: Mapping[str, Any]) -> Kustomization:
         if isinstance(entry, dict) and entry.get("includeSelectors") is True and entry.get("pairs"):
             selectors = True
     return Kustomization(path, tuple(includes), tuple(patches),
-                         namespace if isinstance(namespace, str) and namespace else None, selectors, remote, helm)
+                         namespace if isinstance(namespace, str) and namespace else None, selectors, remote, helm,
+                         any(key not in _LISTS_ONLY for key in data))
 
 
 def kustomizations_of(path: str, raw: bytes, limits: Limits = _LIMITS) -> list[Kustomization] | None:

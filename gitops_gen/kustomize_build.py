@@ -4,7 +4,9 @@ A Deployment in a base has no selector of its own when its overlay's ``commonLab
 and ``namespace: default`` in a base means nothing when the overlay sets the namespace.  Where
 ``kubectl`` is on ``PATH``, each *root* kustomization of the index (one that no other
 kustomization among the inputs includes) is built with ``kubectl kustomize``, and every object
-of the output is checked with the run's own validation and per-resource rules.  The rule is then:
+of the output is checked with the run's own validation and per-resource rules (a root whose
+whole tree only lists files is not built: its output would be those files unchanged).  The rule
+is then:
 
 * a finding about a resource of a file is **kept** when at least one object built from it (same
   file, same kind, a name holding its name: builds add prefixes and suffixes) has the same
@@ -91,20 +93,28 @@ def _read_folder(folder: str, limits: Limits) -> Kustomization | None:
 def buildable(root: Kustomization, by_folder: Mapping[str, Kustomization], limits: Limits = DEFAULT_LIMITS) -> bool:
     """Whether building ``root`` stays on this machine: no kustomization of its tree lists a
     remote entry or a Helm chart (folders outside the inputs are read to know)."""
+    return not any(k.remote or k.helm for k in _tree(root, by_folder, limits)[0])
+
+
+def _tree(root: Kustomization, by_folder: Mapping[str, Kustomization],
+          limits: Limits) -> tuple[list[Kustomization], set[str]]:
+    """The kustomizations of ``root``'s tree and every file and folder they list (folders
+    outside the inputs are read to know)."""
+    found = [root]
     seen: set[str] = set()
     stack = [root]
     while stack:
         k = stack.pop()
-        if k.remote or k.helm:
-            return False
         for target in k.includes:
             if target in seen:
                 continue
             seen.add(target)
             child = by_folder.get(target) or _read_folder(target, limits)
             if child is not None:
-                stack.append(child)
-    return True
+                found.append(child)
+                if not (child.remote or child.helm):  # (nothing below an unknown folder is read)
+                    stack.append(child)
+    return found, seen
 
 
 def build(kubectl: str, folders: Sequence[str], timeout: float = TIMEOUT) -> BuildOutput | None:
@@ -280,9 +290,17 @@ def start_builds(kustomizations: Sequence[Kustomization], limits: Limits = DEFAU
 
 
 def _buildable_roots(kustomizations: Sequence[Kustomization], limits: Limits) -> list[Kustomization]:
-    """The roots whose builds stay on this machine (:func:`buildable`)."""
+    """The roots whose builds stay on this machine (:func:`buildable`) and may change what they
+    build.  A root whose whole tree only lists files (a ``crds/`` folder's, a folder of
+    manifests': its build would be its files as they are) is built only when a root that
+    changes them reaches one of its files too: its build then says the file is also deployed as
+    it is (a big CRD set otherwise costs a kubectl process seconds for nothing)."""
     by_folder = {k.folder: k for k in kustomizations}
-    return [k for k in roots(kustomizations) if buildable(k, by_folder, limits)]
+    trees = {k.file: _tree(k, by_folder, limits) for k in roots(kustomizations)}
+    local = [k for k in roots(kustomizations) if not any(t.remote or t.helm for t in trees[k.file][0])]
+    plain = {k.file for k in local if not any(t.transforms for t in trees[k.file][0])}
+    changed = set().union(*(trees[k.file][1] for k in local if k.file not in plain))
+    return [k for k in local if k.file not in plain or trees[k.file][1] & changed]
 
 
 def build_tree(engine: Engine, index: TreeIndex, limits: Limits = DEFAULT_LIMITS,

@@ -159,6 +159,43 @@ def test_no_kustomization_or_no_kubectl_starts_no_process(tmp_path: Path, monkey
                                ("deployment.yaml", "schema", "spec.selector")]
 
 
+def test_a_root_that_only_lists_files_is_not_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a crds/ or manifests/ folder's kustomization: its build would be its files as they are
+    real_run = subprocess.run
+    write(tmp_path / "plain" / "deployment.yaml", BASE_DEPLOYMENT)
+    write(tmp_path / "plain" / "kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+          "kind: Kustomization\nresources: [deployment.yaml]\n")
+    write(tmp_path / "all" / "kustomization.yaml", "resources: [../plain]\n")  # and one listing it
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("a process was started"))
+    assert check(tmp_path) == [("plain/deployment.yaml", "default-namespace", "metadata.namespace"),
+                               ("plain/deployment.yaml", "schema", "spec.selector")]
+    # beside an overlay that changes its own base, only the overlay is built
+    base(tmp_path)
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml", "resources: [../../base]\nnamespace: web-prod\n")
+    built: list[list[str]] = []
+
+    def spy(cmd: list[str], **kwargs: Any) -> Any:
+        built.append(json.loads((Path(cmd[-1]) / "kustomization.yaml").read_text())["resources"])
+        return real_run(cmd, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", spy)
+    assert check(tmp_path) == [("base/deployment.yaml", "schema", "spec.selector"),
+                               ("plain/deployment.yaml", "default-namespace", "metadata.namespace"),
+                               ("plain/deployment.yaml", "schema", "spec.selector")]
+    assert [[os.path.basename(r) for r in resources] for resources in built] == [["prod"]]
+
+
+def test_a_root_listing_files_an_overlay_changes_is_still_built(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # the base is deployed as it is by one root and with a namespace by the other: its
+    # namespace finding stays (the plain root's build still has it)
+    base(tmp_path)
+    write(tmp_path / "overlays" / "prod" / "kustomization.yaml", "resources: [../../base]\nnamespace: web-prod\n")
+    write(tmp_path / "as-is" / "kustomization.yaml", "resources: [../base]\n")
+    built_only(monkeypatch)
+    assert ("base/deployment.yaml", "default-namespace", "metadata.namespace") in check(tmp_path)
+
+
 def test_roots_that_cannot_build_together_are_built_one_by_one(tmp_path: Path) -> None:
     base(tmp_path, BASE_DEPLOYMENT.replace("  namespace: default\n", ""))
     # both overlays make Deployment web: together they collide, alone each builds
