@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_cache import check, corpus, summary
+from cache_helpers import check, corpus, summary
 
 from gitops_gen import cache_report
 from gitops_gen.cache_report import FILE as _REPORT
