@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import operator
 import pickle
 import struct
 from collections.abc import Callable, Sequence
@@ -18,7 +17,7 @@ from typing import Any
 
 from gitops_gen.cache_key import Roots
 from gitops_gen.manifests.loader import SourceFile
-from gitops_gen.records import arguments_of
+from gitops_gen.records import arguments_getter, arguments_of
 
 _SAFE_BUILTINS = frozenset({"set", "frozenset", "tuple", "list", "dict", "bytes", "bytearray", "str", "int",
                             "float", "bool", "complex", "slice", "range"})
@@ -73,7 +72,7 @@ def _how(obj: Any) -> Callable[[Any], tuple[Any, ...]] | None:
     if how is None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         names = _constructor_fields(obj)
         if names is not None:
-            how = operator.attrgetter(*names) if len(names) > 1 else (lambda o: tuple(getattr(o, n) for n in names))
+            how = arguments_getter(names)
     _HOW[cls] = how
     return how
 

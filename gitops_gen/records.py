@@ -21,7 +21,7 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["arguments_of", "record"]
+__all__ = ["arguments_getter", "arguments_of", "record"]
 
 T = TypeVar("T")
 
@@ -67,7 +67,7 @@ def record(cls: type[T]) -> type[T]:
     target: Any = cls  # (its methods are replaced)
     target.__new__ = new
     del target.__init__  # object.__init__: the instance is complete when __new__ returns it
-    arguments = _arguments(names)
+    arguments = arguments_getter(names)
     target.__record_arguments__ = arguments
 
     def __reduce__(self: Any) -> tuple[Any, ...]:
@@ -83,9 +83,9 @@ def record(cls: type[T]) -> type[T]:
     return cls
 
 
-def _arguments(names: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
-    """A function giving the constructor's arguments of a record as a tuple (an attrgetter, in C,
-    when there are two fields or more)."""
+def arguments_getter(names: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """A function giving the attributes ``names`` of an object as a tuple: a record's constructor
+    arguments, a dataclass's for the result cache (an attrgetter, in C, for two names or more)."""
     if len(names) >= 2:
         return operator.attrgetter(*names)
     if len(names) == 1:
