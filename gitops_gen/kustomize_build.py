@@ -296,8 +296,9 @@ def _buildable_roots(kustomizations: Sequence[Kustomization], limits: Limits) ->
     changes them reaches one of its files too: its build then says the file is also deployed as
     it is (a big CRD set otherwise costs a kubectl process seconds for nothing)."""
     by_folder = {k.folder: k for k in kustomizations}
-    trees = {k.file: _tree(k, by_folder, limits) for k in roots(kustomizations)}
-    local = [k for k in roots(kustomizations) if not any(t.remote or t.helm for t in trees[k.file][0])]
+    tops = roots(kustomizations)
+    trees = {k.file: _tree(k, by_folder, limits) for k in tops}
+    local = [k for k in tops if not any(t.remote or t.helm for t in trees[k.file][0])]
     plain = {k.file for k in local if not any(t.transforms for t in trees[k.file][0])}
     changed = set().union(*(trees[k.file][1] for k in local if k.file not in plain))
     return [k for k in local if k.file not in plain or trees[k.file][1] & changed]
