@@ -89,12 +89,11 @@ def check_files(engine: Engine, files: Sequence[SourceFile], limits: Limits,
     return outcome
 
 
-
-
 def dispatch(engine: Engine, files: list[SourceFile], jobs: int, limits: Limits,
              progress: Callable[[int, int], None] | None, cache: ResultCache | None, done: int) -> list[Outcome]:
     """Check ``files`` (``done`` others were read from the cache), in forked workers for large
-    trees (``jobs``: as asked, 0 to choose), the outcomes in the order of ``files``."""
+    trees (``jobs``: as asked, 0 to choose), the outcomes in the order of ``files`` (a file cut
+    into slices for the workers comes after the others)."""
     jobs = worker_count(jobs, files)
     total = len(files) + done
     if jobs > 1 and not can_fork():
