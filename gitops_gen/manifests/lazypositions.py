@@ -144,14 +144,20 @@ class LazyPositions:
                 node = maps[prefix] = self._read(prefix, value)
             # exact types (what the fast path builds): anything else is left to libyaml's nodes
             if type(step) is str:
-                if type(value) is not dict or type(node) is not _Mapping:
+                if type(value) is not dict:
                     return None
                 if step not in value:  # a missing field: where the deepest node it would be in starts
-                    return self._start(node) if depth else self.root
-            elif type(step) is not int or type(value) is not list or type(node) is not _Sequence:
+                    return self._start(node) if type(node) is _Mapping else \
+                        self._flow_start(path[:depth], b"{") if depth else self.root
+                if type(node) is not _Mapping:
+                    return None
+            elif type(step) is not int or type(value) is not list:
                 return None
             elif not 0 <= step < len(value):  # (a negative index counts from the end: libyaml's nodes)
-                return None if step < 0 else self._start(node) if depth else self.root
+                return None if step < 0 else self._start(node) if type(node) is _Sequence else \
+                    self._flow_start(path[:depth], b"[") if depth else self.root
+            elif type(node) is not _Sequence:
+                return None
             value = value[step]
         last = path[-1]
         if isinstance(node, _Sequence):  # an item: where its node starts, on its dash's line
@@ -176,6 +182,22 @@ class LazyPositions:
         if at == len(text) or text[at:at + 1] == b"#":
             return None  # the value starts on a later line
         return line, at + 1
+
+    def _flow_start(self, prefix: FieldPath, opening: bytes) -> tuple[int, int] | None:
+        """Where the flow mapping or sequence at ``prefix`` starts (its ``{`` or ``[``, as libyaml
+        marks its node), when it is the value of a key or item the lines proved and starts on that
+        key's or dash's line (``labels: {app: web}``, ``- {name: http}``)."""
+        parent, step = self._maps.get(prefix[:-1]), prefix[-1]
+        if isinstance(parent, _Mapping) and isinstance(step, str):
+            start = parent.keys[step]
+        elif isinstance(parent, _Sequence) and isinstance(step, int):
+            start = parent.items[step]
+        else:
+            return None
+        found = self._from_lines(prefix, False)  # the parent is read: only its lines are looked at
+        if found is None or self._line(start)[found[1] - 1:found[1]] != opening:
+            return None
+        return found
 
     def _start(self, node: _Mapping | _Sequence) -> tuple[int, int] | None:
         """Where a block mapping or sequence the lines proved starts, as libyaml marks its node:

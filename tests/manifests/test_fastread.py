@@ -18,7 +18,7 @@ from fastread_cases import DEFAULT, difference, generated_cases
 from gitops_gen.manifests import fastread
 from gitops_gen.manifests.fastread import read_fast
 from gitops_gen.manifests.loader import SourceFile, load_file
-from gitops_gen.manifests.yamlread import Limits
+from gitops_gen.manifests.yamlread import Limits, NodePositions, compose_root
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
@@ -103,6 +103,32 @@ def test_positions_are_computed_only_when_asked(tmp_path: Path) -> None:
     assert result.resources[1].locate(("metadata", "name")) == (11, 3)
     assert lazies[0]._inner is None  # the other document was never composed
 
+
+@pytest.mark.parametrize(("path", "expected"), [
+    (("metadata", "labels", "team"), (5, 11)),  # the flow mapping's brace, as libyaml marks it
+    (("spec", "ports", 0, "appProtocol"), (8, 5)),  # an item written as a flow mapping
+    (("spec", "ports", 1), (8, 3)),  # past the end of a block sequence: its first dash
+    (("spec", "ipFamilies", 1), (9, 15)),  # past the end of a flow sequence: its bracket
+    (("spec", "selector", "app", "x"), None),  # inside a flow mapping: libyaml's nodes answer
+    (("spec", "selector", "app", "y"), None),
+])
+def test_a_missing_field_in_a_flow_collection_is_placed_from_the_lines(
+        tmp_path: Path, path: tuple[str | int, ...], expected: tuple[int, int] | None) -> None:
+    """What ``required-labels`` and most policies ask for: a field nobody wrote, in a mapping
+    written ``{...}`` on its key's line (or an item written so), placed without composing the
+    document, where libyaml places it."""
+    text = ("apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels: {app: web}\n"
+            "spec:\n  ports:\n  - {name: http, port: 80}\n  ipFamilies: [IPv4]\n  selector: {app: {x: 1}}\n")
+    file = tmp_path / "svc.yaml"
+    file.write_text(text)
+    [resource] = load_file(SourceFile(str(file), "svc.yaml")).resources
+    lazy = resource.positions
+    assert isinstance(lazy, fastread.LazyPositions)
+    found = resource.locate(path)
+    assert (lazy._inner is None) == (expected is not None)
+    assert found == NodePositions(compose_root(text)).locate(path)
+    if expected is not None:
+        assert found == expected
 
 def test_rapidyaml_parse_errors_do_not_reach_stderr(capfd: pytest.CaptureFixture[str]) -> None:
     for broken in ("a: [1, 2\n", "a: b: c\n", "key: 'open\n", "? [a]\n: b\n"):
