@@ -13,6 +13,7 @@ the indexed kinds, and kustomization files, are parsed here.
 from __future__ import annotations
 
 import bisect
+import codecs
 import hashlib
 import itertools
 import os
@@ -33,7 +34,9 @@ from gitops_gen.kustomizations import (
     kustomizations_under,
     read_kustomization,
 )
+from gitops_gen.manifests.fastread import document_starts, read_part
 from gitops_gen.manifests.loader import KUSTOMIZATION_NAMES, LoadResult, SourceFile, load_text, read_limited
+from gitops_gen.manifests.objects import objects_of
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import FieldPath, Finding, Resource
 from gitops_gen.records import record
@@ -58,7 +61,6 @@ _INDEXED_WORDS = (b"Namespace", b"AppProject", b"Application", b"CustomResourceD
 #: scan, where ``^`` in multi-line mode is tried at every byte.
 _TOP_KIND = re.compile(rb"""\n["']?kind["']?\s*:\s*["']?([A-Za-z0-9]+)""")
 _CRD_FILE_KINDS = frozenset({b"CustomResourceDefinition", b"CustomResourceDefinitionList", b"List"})
-_DOC_START = re.compile(rb"\n---(?=[ \t\r\n]|$)")
 
 @record
 @dataclass(frozen=True, slots=True)
@@ -191,7 +193,8 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
     all known, before the documents are parsed (builds can start meanwhile).  ``digests``, when
     given, receives the SHA-256 of every file read (the result cache's lookups need no second read).
     With ``jobs`` above 1, a forked child parses about half of the indexed documents when they
-    are many (:data:`PARALLEL_BYTES`; see :mod:`gitops_gen.forked`)."""
+    are many (:data:`PARALLEL_BYTES`; see :mod:`gitops_gen.forked`).  Within a run, the large
+    documents this process parses are kept for the check phase (:mod:`~gitops_gen.manifests.kept`)."""
     gather = _Gather()
     kustomizations: list[Kustomization] = []
     findings: list[Finding] = []
@@ -268,10 +271,13 @@ def _indexed_resources(source: SourceFile, raw: bytes, limits: Limits) -> Iterat
     """The resources of the documents of ``raw`` that name an indexed kind.
 
     Only those documents are parsed: a multi-megabyte install file with one Namespace costs one
-    small parse.  A document is cut at its ``---`` line (at column 0 it can only be a document
-    marker) and parsed after as many blank lines as precede it, so lines stay those of the file.
+    small parse.  The file is cut into documents as the loader cuts it, each read the fast way
+    where the loader would (and a large one kept for the check phase, which then does not parse
+    it again: :mod:`~gitops_gen.manifests.kept`), else by libyaml after as many blank lines as
+    precede it, so lines stay those of the file.
     """
-    starts = [0, *(m.start() for m in _DOC_START.finditer(b"\n" + raw)), len(raw)]
+    raw = raw.removeprefix(codecs.BOM_UTF8)  # (as the loader reads it)
+    starts = document_starts(raw)
     line = counted = 0  # lines before ``counted``: each newline is counted once, not once per document
     for begin, end in itertools.pairwise(starts):
         part = raw[begin:end]
@@ -279,8 +285,13 @@ def _indexed_resources(source: SourceFile, raw: bytes, limits: Limits) -> Iterat
             continue
         line += raw.count(b"\n", counted, begin)
         counted = begin
+        fast, document = read_part(part, line, limits)
+        if fast:
+            if document is not None:
+                yield from objects_of(document, source.display, source.abspath)[0]
+            continue
         try:
-            text = "\n" * line + part.decode("utf-8-sig" if begin == 0 else "utf-8")
+            text = "\n" * line + part.decode("utf-8")
         except UnicodeDecodeError:
             continue
         result = LoadResult(source)

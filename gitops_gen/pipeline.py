@@ -24,6 +24,7 @@ from gitops_gen.config import Config, load_config
 from gitops_gen.engine import Engine, Outcome
 from gitops_gen.gitremotes import may_have_remotes
 from gitops_gen.index import TreeIndex, build_index
+from gitops_gen.manifests.kept import keeping
 from gitops_gen.manifests.loader import SourceFile, iter_files
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import Finding, Report
@@ -135,8 +136,9 @@ def fewer_collections() -> Iterator[None]:
 def run(paths: Sequence[str], options: RunOptions = RunOptions(),
         progress: Callable[[int, int], None] | None = None) -> Report:
     """Check ``paths``.  Raises UsageError/ConfigError/SchemaError for bad input to the run itself;
-    everything wrong *in* the files becomes a finding."""
-    with fewer_collections():
+    everything wrong *in* the files becomes a finding.  The documents the index phase reads are
+    parsed once (:mod:`~gitops_gen.manifests.kept`)."""
+    with fewer_collections(), keeping():
         return _run(paths, options, progress)
 
 

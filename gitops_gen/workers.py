@@ -123,6 +123,12 @@ def dispatch(engine: Engine, files: list[SourceFile], jobs: int, limits: Limits,
             batches.append([piece])
     pieces: list[dict[int, Outcome]] = [{} for _ in cut]
     out: list[tuple[int, Outcome]] = []
+    # what the main process holds (the documents the index phase kept, above all) is frozen before
+    # forking: the workers' collections neither walk it nor copy its pages (unless the program
+    # calling us froze objects of its own: those stay as it left them)
+    freezing = gc.get_freeze_count() == 0
+    if freezing:
+        gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool, collector_paused():
             for number, packed, stats in pool.imap_unordered(_work, enumerate(batches)):
@@ -144,6 +150,8 @@ def dispatch(engine: Engine, files: list[SourceFile], jobs: int, limits: Limits,
                     progress(done, total)
     finally:
         _ENGINE = _LIMITS = _CACHE = None
+        if freezing:
+            gc.unfreeze()
     out.sort(key=lambda numbered: numbered[0])  # (a cut file: at its last slice's number)
     return [chunk for _, chunk in out]
 

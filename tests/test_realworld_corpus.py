@@ -46,3 +46,22 @@ def test_validate_reports_no_false_error_on_upstream_trees(corpus: Path, monkeyp
         f"  {file}:{line} {rule}: {found[(file, line, rule)]}" for file, line, rule in false_errors)
     assert not no_longer_seen, "reviewed upstream mistakes no longer reported:\n" + "\n".join(
         f"  {file}:{line} {rule}" for file, line, rule in no_longer_seen)
+
+
+def test_documents_kept_from_the_index_phase_give_the_same_report(corpus: Path, monkeypatch: pytest.MonkeyPatch
+                                                                   ) -> None:
+    """The in-tree CRDs the index phase parsed are not parsed again by the workers (forked after
+    it): what they report is what parsing everything again reports."""
+    from gitops_gen.manifests import kept
+
+    monkeypatch.chdir(corpus)
+    options = RunOptions(config=load_config(), jobs=2, schema_cache=False)
+    keep, sizes = kept.keep, []
+    monkeypatch.setattr(kept, "keep", lambda part, *rest: (sizes.append(len(part)), keep(part, *rest))[-1])
+    once = run(["."], options)
+    assert sum(size >= kept.KEEP_AT_LEAST for size in sizes) > 50  # this process's half of the in-tree CRDs
+    monkeypatch.setattr(kept, "KEEP_TOTAL", 0)
+    again = run(["."], options)
+    assert once.documents > 5000 and len(once.findings) > 1000
+    assert once.findings == again.findings
+    assert once.checked == again.checked and once.waived == again.waived

@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from gitops_gen.manifests import kept
 from gitops_gen.manifests.lazypositions import LazyPositions, starts_with_marker
 from gitops_gen.manifests.plainscalars import DIGITS, plain_safe
 from gitops_gen.manifests.yamlread import Document, Limits, read_documents
@@ -41,7 +42,7 @@ try:
 except ImportError:  # pragma: no cover - rapidyaml is a dependency; without it libyaml reads everything
     ryml = None
 
-__all__ = ["AVAILABLE", "LazyPositions", "document_starts", "holds_document", "read_fast"]
+__all__ = ["AVAILABLE", "LazyPositions", "document_starts", "holds_document", "read_fast", "read_part"]
 
 #: False when rapidyaml is not installed: every file is then read by libyaml.
 AVAILABLE = ryml is not None
@@ -205,16 +206,37 @@ def read_fast(text: str, limits: Limits = _LIMITS, encoded: bytes | None = None)
                 if starts_with_marker(part) and not part[3:].strip():
                     index += 1  # an empty document
                     continue
-                try:
-                    document = _document(part, index, offset, limits)
-                except _Fallback:
-                    document = _slow(part, index, offset, limits)
+                document = kept.take(part, offset, index)  # read by the index phase
+                if document is None:
+                    try:
+                        document = _document(part, index, offset, limits)
+                    except _Fallback:
+                        document = _slow(part, index, offset, limits)
                 if document is not None:
                     documents.append(document)
                 index += 1
     except _WholeFile:
         return None
     return documents
+
+
+def read_part(part: bytes, offset: int, limits: Limits = _LIMITS) -> tuple[bool, Document | None]:
+    """One part of a file (:func:`document_starts`; after ``offset`` lines) read the fast way, as
+    :func:`read_fast` reads it within its file: (True, the document or None when empty), or
+    (False, None) when libyaml must read it.  A large document is kept for the check phase
+    (:mod:`~gitops_gen.manifests.kept`)."""
+    if not ENABLED or not _plain_source(part):
+        return False, None
+    if starts_with_marker(part) and not part[3:].strip():
+        return True, None
+    try:
+        with _quiet_stderr():
+            document = _document(part, 0, offset, limits)
+    except (_Fallback, _WholeFile):
+        return False, None
+    if document is not None:
+        kept.keep(part, offset, document)
+    return True, document
 
 
 def _plain_source(raw: bytes) -> bool:

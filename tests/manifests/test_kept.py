@@ -1,0 +1,135 @@
+"""Documents the index phase reads are parsed once: the check phase takes them as they were kept
+(:mod:`gitops_gen.manifests.kept`), and a run reports exactly what it reports parsing them again."""
+
+from __future__ import annotations
+
+import codecs
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_gen.manifests import fastread, kept
+from gitops_gen.model import Report
+from gitops_gen.pipeline import RunOptions, run
+
+pytestmark = pytest.mark.skipif(not fastread.AVAILABLE, reason="rapidyaml is not installed")
+
+#: A CustomResourceDefinition well over kept.KEEP_AT_LEAST bytes (a schema of many fields).
+FIELDS = "".join(f"                  field{i}: {{type: string, description: the field number {i}}}\n"
+                 for i in range(200))
+CRD = f"""apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: models.ml.example.com
+spec:
+  group: ml.example.com
+  names: {{kind: Model, plural: models, singular: model, listKind: ModelList}}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                replicas: {{type: integer, minimum: 1}}
+                config:
+                  type: object
+                  properties:
+{FIELDS}"""
+MODEL = """apiVersion: ml.example.com/v1
+kind: Model
+metadata: {name: ranker, namespace: serving}
+spec: {replicas: 0, config: {field1: a}}
+"""
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: serving}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - {name: web, image: nginx:latest}
+"""
+
+
+def _tree(root: Path, *, bom: bool, after_deployment: bool) -> Path:
+    crds = (DEPLOYMENT + "---\n" + CRD) if after_deployment else CRD
+    (root / "crds.yaml").write_bytes((codecs.BOM_UTF8 if bom else b"") + crds.encode())
+    (root / "model.yaml").write_text(MODEL)
+    (root / "namespace.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: serving}\n")
+    return root
+
+
+def _said(report: Report) -> list[Any]:
+    return [*report.findings, *report.checked]
+
+
+def _parses(monkeypatch: pytest.MonkeyPatch) -> Counter[bytes]:
+    """How many times each document is parsed the fast way (by its first 100 bytes)."""
+    counts: Counter[bytes] = Counter()
+    parse = fastread._document
+
+    def counted(part: bytes, *args: Any) -> Any:
+        counts[part[:100]] += 1
+        return parse(part, *args)
+
+    monkeypatch.setattr(fastread, "_document", counted)
+    return counts
+
+
+@pytest.mark.parametrize(("bom", "after_deployment"), [(False, False), (True, False), (False, True), (True, True)])
+def test_a_large_indexed_document_is_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bom: bool,
+                                                 after_deployment: bool) -> None:
+    root = _tree(tmp_path, bom=bom, after_deployment=after_deployment)
+    counts = _parses(monkeypatch)
+    report = run([str(root)], RunOptions(jobs=1, schema_cache=False))
+    crd = next(start for start in counts if b"CustomResourceDefinition" in start)
+    assert counts[crd] == 1  # by the index phase; the check phase took it as kept
+    assert any(f.rule == "schema" and f.file.endswith("model.yaml") for f in report.findings)  # the CRD was used
+    assert kept._KEPT == {} and kept._room == [0]  # nothing outlives the run
+
+    monkeypatch.setattr(kept, "KEEP_TOTAL", 0)  # parsed again by the check phase: the same report
+    counts.clear()
+    again = run([str(root)], RunOptions(jobs=1, schema_cache=False))
+    assert counts[crd] == 2
+    assert _said(again) == _said(report)
+
+
+def test_small_documents_are_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _tree(tmp_path, bom=False, after_deployment=False)
+    counts = _parses(monkeypatch)
+    run([str(root)], RunOptions(jobs=1, schema_cache=False))
+    namespace = next(start for start in counts if b"kind: Namespace" in start)
+    assert counts[namespace] == 2  # cheap: not worth the memory
+
+
+def test_a_kept_document_is_taken_once_at_its_own_place() -> None:
+    document: Any = type("Doc", (), {"index": 0})()
+    part = b"kind: Big\n" * 2000
+    with kept.keeping():
+        kept.keep(part, 3, document)
+        assert kept.take(part, 4, 0) is None  # the same bytes elsewhere in a file: other lines
+        assert kept.take(part[:-1], 3, 0) is None  # other bytes (the file changed since)
+        assert kept.take(part, 3, 7) is document and document.index == 7
+        assert kept.take(part, 3, 7) is None  # each file is checked once
+        kept.keep(b"small: 1\n", 0, document)  # small documents are not kept
+        assert kept._KEPT == {}
+    kept.keep(part, 3, document)  # outside a run nothing is kept
+    assert kept._KEPT == {}
+
+
+def test_what_is_kept_is_bounded() -> None:
+    document: Any = object()
+    with kept.keeping(total=3 * kept.KEEP_AT_LEAST):
+        for n in range(5):
+            kept.keep(bytes([65 + n]) * kept.KEEP_AT_LEAST, 0, document)
+        assert len(kept._KEPT) == 3
