@@ -5,64 +5,31 @@ from __future__ import annotations
 
 import codecs
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tree_helpers import DEPLOY_TEMPLATE
 
 from gitops_gen.manifests import fastread, kept
 from gitops_gen.model import Report
 from gitops_gen.pipeline import RunOptions, run
 
+CrdYaml = Callable[..., str]  # the crd_yaml fixture (tests/conftest.py)
+
 pytestmark = pytest.mark.skipif(not fastread.AVAILABLE, reason="rapidyaml is not installed")
 
-#: A CustomResourceDefinition well over kept.KEEP_AT_LEAST bytes (a schema of many fields).
-FIELDS = "".join(f"                  field{i}: {{type: string, description: the field number {i}}}\n"
-                 for i in range(200))
-CRD = f"""apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: models.ml.example.com
-spec:
-  group: ml.example.com
-  names: {{kind: Model, plural: models, singular: model, listKind: ModelList}}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                replicas: {{type: integer, minimum: 1}}
-                config:
-                  type: object
-                  properties:
-{FIELDS}"""
-MODEL = """apiVersion: ml.example.com/v1
-kind: Model
-metadata: {name: ranker, namespace: serving}
-spec: {replicas: 0, config: {field1: a}}
-"""
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: serving}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - {name: web, image: nginx:latest}
-"""
+#: What makes a CustomResourceDefinition well over kept.KEEP_AT_LEAST bytes (a schema of many fields).
+FIELDS = "".join(f"                field{i}: {{type: string, description: the field number {i}}}\n" for i in range(200))
+MODEL = "apiVersion: ml.example.com/v1\nkind: Model\nmetadata: {name: ranker, namespace: serving}\n" \
+        "spec: {replicas: many}\n"
+DEPLOYMENT = DEPLOY_TEMPLATE.format(i=1, ns="serving", tag=":1.27", priv="false")
 
 
-def _tree(root: Path, *, bom: bool, after_deployment: bool) -> Path:
-    crds = (DEPLOYMENT + "---\n" + CRD) if after_deployment else CRD
+def _tree(root: Path, crd_yaml: CrdYaml, *, bom: bool = False, after_deployment: bool = False) -> Path:
+    crd = crd_yaml("ml.example.com", "Model", "replicas") + FIELDS
+    crds = (DEPLOYMENT + "---\n" + crd) if after_deployment else crd
     (root / "crds.yaml").write_bytes((codecs.BOM_UTF8 if bom else b"") + crds.encode())
     (root / "model.yaml").write_text(MODEL)
     (root / "namespace.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: serving}\n")
@@ -87,9 +54,9 @@ def _parses(monkeypatch: pytest.MonkeyPatch) -> Counter[bytes]:
 
 
 @pytest.mark.parametrize(("bom", "after_deployment"), [(False, False), (True, False), (False, True), (True, True)])
-def test_a_large_indexed_document_is_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bom: bool,
-                                                 after_deployment: bool) -> None:
-    root = _tree(tmp_path, bom=bom, after_deployment=after_deployment)
+def test_a_large_indexed_document_is_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crd_yaml: CrdYaml,
+                                                 bom: bool, after_deployment: bool) -> None:
+    root = _tree(tmp_path, crd_yaml, bom=bom, after_deployment=after_deployment)
     counts = _parses(monkeypatch)
     report = run([str(root)], RunOptions(jobs=1, schema_cache=False))
     crd = next(start for start in counts if b"CustomResourceDefinition" in start)
@@ -104,8 +71,8 @@ def test_a_large_indexed_document_is_parsed_once(tmp_path: Path, monkeypatch: py
     assert _said(again) == _said(report)
 
 
-def test_small_documents_are_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = _tree(tmp_path, bom=False, after_deployment=False)
+def test_small_documents_are_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crd_yaml: CrdYaml) -> None:
+    root = _tree(tmp_path, crd_yaml)
     counts = _parses(monkeypatch)
     run([str(root)], RunOptions(jobs=1, schema_cache=False))
     namespace = next(start for start in counts if b"kind: Namespace" in start)
