@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from gitops_gen.blueprints import BlueprintInfo, render
+from gitops_gen.blueprints.answers import ANSWERS_FILE
 from gitops_gen.manifests.yamlread import read_documents
 
 KUBECTL = shutil.which("kubectl")
@@ -173,6 +174,19 @@ def test_inference_clients_reach_the_models(bp: BlueprintInfo, tmp_path: Path) -
     assert names >= {"envoy-gateway-system", "apps"}
     assert {"ml-platform.io/inference-client": "true"} in [p["namespaceSelector"]["matchLabels"] for p in peers]
 
+
+def test_a_space_after_a_comma_renders_the_same_repository(bp: BlueprintInfo, tmp_path: Path) -> None:
+    """``a, b`` (as people type lists) is ``a,b`` in the comma-separated inputs: only the recorded
+    answers differ."""
+    spaced = {"inference_clients": "envoy-gateway-system, apps",
+              "org_registries": "ghcr.io/acme,  registry.acme.internal/ml"}
+    tight = {"inference_clients": "envoy-gateway-system,apps", "org_registries": "ghcr.io/acme,registry.acme.internal/ml"}
+    trees = [render(bp, tmp_path / name, inputs, git_init=False) for name, inputs in (("a", spaced), ("b", tight))]
+    files = [{p.relative_to(t): p.read_bytes() for p in sorted(t.rglob("*")) if p.is_file()} for t in trees]
+    assert files[0].keys() == files[1].keys()
+    differ = [path for path in files[0] if files[0][path] != files[1][path]]
+    assert [str(path) for path in differ] == [ANSWERS_FILE]
+    assert b"envoy-gateway-system" in files[0][Path("README.md")]
 
 # -- the "no Secrets, no exec" promise ----------------------------------------------------------
 
