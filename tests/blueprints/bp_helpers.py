@@ -1,11 +1,13 @@
-"""Small blueprints built inline, and tree comparison, for the blueprint tests."""
+"""Small blueprints built inline, tree comparison and kustomize builds, for the blueprint tests."""
 
 from __future__ import annotations
 
 import difflib
 import json
 import os
+import shutil
 import stat
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,9 @@ from typing import Any
 import yaml
 
 from gitops_gen.blueprints import ANSWERS_FILE, BlueprintInfo, render
+
+#: kubectl, with its built-in kustomize (the tests that build kustomizations skip without it)
+KUBECTL = shutil.which("kubectl")
 
 #: what gitops-gen writes beside the template's output (plain cookiecutter does not)
 WRITTEN_BY_GITOPS_GEN = (ANSWERS_FILE, ANSWERS_FILE.split("/")[0])
@@ -163,3 +168,12 @@ class Renders:
         if name not in self.done:
             self.done[name] = render(self.bp, self.root / name, dict(values), git_init=False)
         return self.done[name]
+
+
+def kustomize_objects(folder: Path) -> list[dict[str, Any]]:
+    """The objects ``kubectl kustomize folder`` builds."""
+    assert KUBECTL
+    out = subprocess.run([KUBECTL, "kustomize", str(folder)], capture_output=True, text=True, check=True,
+                         timeout=60).stdout
+    # kubectl writes YAML 1.2-safe output (it quotes what YAML 1.1 would misread): plain safe_load is fine
+    return [d for d in yaml.safe_load_all(out) if isinstance(d, dict)]

@@ -18,13 +18,13 @@ Application itself) meets: a first sync would stall on it.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from bp_helpers import kustomize_objects
 
 #: Exists before the root Application syncs (the bootstrap steps: Kubernetes, then `helm install` of
 #: Argo CD into its namespace), so nothing has to create it.
@@ -121,12 +121,6 @@ class App:
     needs: dict[str, str] = field(default_factory=dict)  # need -> why
 
 
-def _kustomize(folder: Path) -> list[dict[str, Any]]:
-    out = subprocess.run(["kubectl", "kustomize", str(folder)], capture_output=True, text=True, check=True,
-                         timeout=60).stdout
-    return [d for d in yaml.safe_load_all(out) if isinstance(d, dict)]
-
-
 def _wave(obj: dict[str, Any]) -> int:
     return int(((obj.get("metadata") or {}).get("annotations") or {}).get("argocd.argoproj.io/sync-wave", "0"))
 
@@ -144,7 +138,7 @@ def applications(repo: Path) -> list[App]:
     """Every Application of the app-of-apps (root first), with its wave."""
     root = yaml.safe_load((repo / "bootstrap" / "root-app.yaml").read_text().split("\n---\n")[-1])
     apps = [App(root["metadata"]["name"], -1000, root["spec"])]
-    for obj in _kustomize(repo / root["spec"]["source"]["path"]):
+    for obj in kustomize_objects(repo / root["spec"]["source"]["path"]):
         if obj["kind"] == "Application":
             apps.append(App(obj["metadata"]["name"], _wave(obj), obj["spec"]))
         elif obj["kind"] == "ApplicationSet":
@@ -213,7 +207,7 @@ def read_app(app: App, repo: Path, repo_url: str) -> None:
     for source in sources:
         if source.get("repoURL") == repo_url and source.get("path"):
             external = False
-            _read_own(app, repo, _kustomize(repo / source["path"]), destination)
+            _read_own(app, repo, kustomize_objects(repo / source["path"]), destination)
     if not external:
         return
     ext = EXTERNAL[app.name]

@@ -5,26 +5,23 @@
 - Every environment of a team has its own namespace, quota, limits, RBAC and network policies.
 - The "no Secrets, no exec" promise holds for everything a team member can reach: their own RBAC
   and every service account their pods may run as.
-- The example workloads fit the namespace's quota (summed over replicas, workers and trials).
+
+The example workloads fitting each namespace's quota: ``test_ml_platform_quota.py``.
 """
 
 from __future__ import annotations
 
-import math
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from bp_helpers import KUBECTL, kustomize_objects
 
 from gitops_gen.blueprints import BlueprintInfo, render
 from gitops_gen.blueprints.answers import ANSWERS_FILE
 from gitops_gen.manifests.yamlread import read_documents
-
-KUBECTL = shutil.which("kubectl")
 
 #: The YAML 1.1 scalars of the issue that no name input accepts (not a DNS label or group), tried in
 #: the free-text and cluster-name inputs; the others are team, environment, pool and group names below.
@@ -117,23 +114,16 @@ def test_ambiguous_names_build_and_keep_their_names(bp: BlueprintInfo, tmp_path:
     if KUBECTL is None:
         pytest.skip("SKIPPED LOUDLY: kubectl is not installed")
     repo = render(bp, tmp_path / "t", {**TRICKY, **SCALAR_INPUTS}, git_init=False)
-    built = _build(repo / "teams" / "yes" / "platform")
+    built = kustomize_objects(repo / "teams" / "yes" / "platform")
     namespaces = {d["metadata"]["name"] for d in built if d["kind"] == "Namespace"}
     assert namespaces == {"yes", "yes-on", "yes-null", "yes-0x1f"}
     labels = next(d for d in built if d["kind"] == "Namespace" and d["metadata"]["name"] == "yes-null")["metadata"]
     assert labels["labels"]["ml-platform.io/environment"] == "null"
-    apps = _build(repo / "apps")
+    apps = kustomize_objects(repo / "apps")
     appset = next(d for d in apps if d["kind"] == "ApplicationSet")
     elements = appset["spec"]["generators"][0]["list"]["elements"]
     assert {(e["team"], e["environment"]) for e in elements} >= {("yes", "on"), ("0644", "null")}
     assert all(isinstance(e["team"], str) and isinstance(e["environment"], str) for e in elements)
-
-
-def _build(folder: Path) -> list[dict[str, Any]]:
-    assert KUBECTL
-    out = subprocess.run([KUBECTL, "kustomize", str(folder)], capture_output=True, text=True, check=True).stdout
-    # kubectl writes YAML 1.2-safe output (it quotes what YAML 1.1 would misread): plain safe_load is fine
-    return [d for d in yaml.safe_load_all(out) if d]
 
 
 # -- one namespace, quota, RBAC and policies per environment ----------------------------------
@@ -143,7 +133,7 @@ def _build(folder: Path) -> list[dict[str, Any]]:
 def default_team(ml_default_render: Path) -> list[dict[str, Any]]:
     if KUBECTL is None:
         pytest.skip("SKIPPED LOUDLY: kubectl is not installed")
-    return _build(ml_default_render / "teams" / "research" / "platform")
+    return kustomize_objects(ml_default_render / "teams" / "research" / "platform")
 
 
 def _in(objects: list[dict[str, Any]], kind: str, namespace: str) -> list[dict[str, Any]]:
@@ -166,7 +156,7 @@ def test_inference_clients_reach_the_models(bp: BlueprintInfo, tmp_path: Path) -
     if KUBECTL is None:
         pytest.skip("SKIPPED LOUDLY: kubectl is not installed")
     repo = render(bp, tmp_path / "r", {"inference_clients": "envoy-gateway-system,apps"}, git_init=False)
-    built = _build(repo / "teams" / "serving" / "platform")
+    built = kustomize_objects(repo / "teams" / "serving" / "platform")
     policy = next(o for o in _in(built, "NetworkPolicy", "serving-production")
                   if o["metadata"]["name"] == "allow-inference-clients")
     peers = policy["spec"]["ingress"][0]["from"]
@@ -207,7 +197,7 @@ def test_team_members_reach_no_secrets_and_no_exec(ml_default_render: Path) -> N
     if KUBECTL is None:
         pytest.skip("SKIPPED LOUDLY: kubectl is not installed")
     repo = ml_default_render
-    objects = _build(repo / "teams" / "research" / "platform") + _build(repo / "platform" / "guardrails")
+    objects = kustomize_objects(repo / "teams" / "research" / "platform") + kustomize_objects(repo / "platform" / "guardrails")
     namespaces = {o["metadata"]["name"] for o in objects if o["kind"] == "Namespace"}
     # the service accounts a member's pods can run as: every one in the team's namespaces, plus
     # those the Kubeflow profile controller creates, unless the admission policy refuses them
@@ -244,148 +234,8 @@ def test_team_members_reach_no_secrets_and_no_exec(ml_default_render: Path) -> N
     # creating pods lets a member mount the namespace's Secrets: the platform puts none there
     secret_kinds = {"Secret", "ExternalSecret", "SealedSecret"}
     for folder in ("platform/secrets", "teams/research/workloads/overlays/production", "teams/research/workspace"):
-        for obj in _build(repo / folder):
+        for obj in kustomize_objects(repo / folder):
             assert not (obj["kind"] in secret_kinds and obj["metadata"].get("namespace") in namespaces), obj
-
-
-# -- the examples fit the quota ----------------------------------------------------------------
-
-
-_FACTORS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
-
-
-def _quantity(q: Any) -> float:
-    text = str(q)
-    for suffix in sorted(_FACTORS, key=len, reverse=True):
-        if text.endswith(suffix):
-            return float(text[: -len(suffix)]) * _FACTORS[suffix]
-    return float(text)
-
-
-def _pod_demand(spec: dict[str, Any], sidecar: dict[str, float] | None = None) -> dict[str, float]:
-    """requests.cpu, requests.memory, limits.memory, GPUs of one pod (init containers: the max)."""
-    def one(c: dict[str, Any]) -> dict[str, float]:
-        r = c.get("resources") or {}
-        req, lim = r.get("requests") or {}, r.get("limits") or {}
-        return {"cpu": _quantity(req.get("cpu", "100m")), "memory": _quantity(req.get("memory", "128Mi")),
-                "limits.memory": _quantity(lim.get("memory", "512Mi")),
-                "gpu": _quantity(req.get("nvidia.com/gpu", lim.get("nvidia.com/gpu", 0)))}
-    total = {"cpu": 0.0, "memory": 0.0, "limits.memory": 0.0, "gpu": 0.0}
-    for c in spec.get("containers") or []:
-        for k, v in one(c).items():
-            total[k] += v
-    for k, v in (sidecar or {}).items():
-        total[k] += v
-    for c in spec.get("initContainers") or []:
-        for k, v in one(c).items():
-            total[k] = max(total[k], v)
-    return total
-
-
-# Injected by controllers at run time (their defaults at the pinned versions): KServe's storage
-# initializer (init container), Katib's metrics collector and suggestion, Argo's wait sidecar and
-# init container (the blueprint's executor resources).
-STORAGE_INIT = {"containers": [], "initContainers": [{"resources": {"requests": {"cpu": "100m", "memory": "100Mi"},
-                                                                      "limits": {"memory": "1Gi"}}}]}
-KATIB_COLLECTOR = {"cpu": 0.05, "memory": 10 * 2**20, "limits.memory": 100 * 2**20, "gpu": 0.0}
-ARGO_EXECUTOR = {"cpu": 0.1, "memory": 64 * 2**20, "limits.memory": 256 * 2**20, "gpu": 0.0}
-
-
-def _demand(objects: list[dict[str, Any]]) -> dict[str, float]:
-    total = {"cpu": 0.0, "memory": 0.0, "limits.memory": 0.0, "gpu": 0.0}
-
-    def add(d: dict[str, float], times: int) -> None:
-        for k, v in d.items():
-            total[k] += v * times
-
-    for o in objects:
-        kind, spec = o["kind"], o.get("spec") or {}
-        if kind == "PyTorchJob":
-            for replica in spec["pytorchReplicaSpecs"].values():
-                add(_pod_demand(replica["template"]["spec"]), replica.get("replicas", 1))
-        elif kind == "InferenceService":
-            stable = spec["predictor"]["maxReplicas"]
-            for part, count in ((spec["predictor"], stable),
-                                *((c["predictor"], math.ceil(stable * c["trafficPercent"] / 100))
-                                  for c in spec.get("canary") or [])):
-                pod = {"containers": [part["model"]], "initContainers": STORAGE_INIT["initContainers"]}
-                add(_pod_demand(pod), count)
-        elif kind == "WorkflowTemplate":  # steps run one after the other: the largest step at a time
-            steps = [_pod_demand({"containers": [t["container"]], "initContainers": [
-                {"resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}}]},
-                ARGO_EXECUTOR) for t in spec["templates"] if "container" in t]
-            add({k: max(s[k] for s in steps) for k in total}, 1)
-        elif kind == "Experiment":
-            trial = spec["trialTemplate"]["trialSpec"]["spec"]["template"]["spec"]
-            add(_pod_demand(trial, KATIB_COLLECTOR), spec["parallelTrialCount"])
-            add(KATIB_COLLECTOR, 1)  # the suggestion service, with Katib's default resources
-        elif kind == "Notebook":
-            add(_pod_demand(spec["template"]["spec"]), 1)
-    return total
-
-
-QUOTA_VARIANTS = {
-    "default": {},
-    "tight": {"teams": {"tight": {"group": "g", "gpu_quota": 1, "cpu_quota": "4", "memory_quota": "12Gi"}},
-              "environments": {"staging": {"cluster_server": "https://kubernetes.default.svc", "replicas": 1,
-                                           "canary_percent": 50},
-                               "production": {"cluster_server": "https://kubernetes.default.svc", "replicas": 2,
-                                              "canary_percent": 10}}},
-    "one-gpu-many-replicas": {"teams": {"solo": {"group": "g", "gpu_quota": 1, "cpu_quota": "20",
-                                                  "memory_quota": "32Gi"}},
-                              "environments": {"production": {"cluster_server": "https://kubernetes.default.svc",
-                                                              "replicas": 10, "canary_percent": 25}}},
-}
-
-
-@pytest.mark.parametrize("variant", sorted(QUOTA_VARIANTS))
-def test_examples_fit_each_namespace_quota(bp: BlueprintInfo, tmp_path: Path, variant: str) -> None:
-    if KUBECTL is None:
-        pytest.skip("SKIPPED LOUDLY: kubectl is not installed")
-    assert _fits(render(bp, tmp_path / variant, QUOTA_VARIANTS[variant], git_init=False)) >= 2
-
-
-@pytest.mark.parametrize(("cpu", "memory", "gpus"), [("3", "64Gi", 1), ("4", "12Gi", 1), ("4.7", "12Gi", 2),
-                                                     ("5", "9Gi", 1), ("64", "17Gi", 2), ("2500m", "40Gi", 1),
-                                                     ("20", "20480Mi", 2)])
-def test_a_quota_too_small_for_the_examples_is_refused(bp: BlueprintInfo, tmp_path: Path, cpu: str, memory: str,
-                                                       gpus: int) -> None:
-    """Refused before rendering exactly when the examples would not fit (the same sums on both sides)."""
-    if KUBECTL is None:
-        pytest.skip("SKIPPED LOUDLY: kubectl is not installed")
-    from gitops_gen.blueprints import InputsError
-
-    values = {"teams": {"x": {"group": "g", "gpu_quota": gpus, "cpu_quota": cpu, "memory_quota": memory}}}
-    try:
-        repo = render(bp, tmp_path / "r", values, git_init=False)
-    except InputsError as exc:
-        assert {p.key for p in exc.problems} == {"teams.x"}, exc
-        assert "cannot hold the example" in str(exc) and len(exc.problems) == 1
-        assert not (tmp_path / "r").exists()
-        return
-    _fits(repo)
-
-
-def _fits(repo: Path) -> int:
-    """Asserts every namespace's examples fit its quota; how many namespaces were checked."""
-    checked = 0
-    for team_dir in sorted((repo / "teams").iterdir()):
-        fences = _build(team_dir / "platform")
-        folders = [team_dir / "workspace", *sorted((team_dir / "workloads" / "overlays").iterdir())]
-        for folder in folders:
-            if not folder.is_dir():
-                continue
-            objects = _build(folder)
-            namespace = next(o["metadata"]["namespace"] for o in objects)
-            hard = next(o for o in fences if o["kind"] == "ResourceQuota"
-                        and o["metadata"]["namespace"] == namespace)["spec"]["hard"]
-            need = _demand(objects)
-            for key, quota_key in (("cpu", "requests.cpu"), ("memory", "requests.memory"),
-                                   ("limits.memory", "limits.memory"), ("gpu", "requests.nvidia.com/gpu")):
-                assert need[key] <= _quantity(hard[quota_key]) + 1e-9, \
-                    f"{namespace}: the examples need {key} {need[key]:g}, the quota holds {hard[quota_key]}"
-            checked += 1
-    return checked
 
 
 @pytest.mark.parametrize("version", ["1.27", "1.9", "2.0"])
