@@ -146,16 +146,14 @@ class LazyPositions:
             if type(step) is str:
                 if type(value) is not dict:
                     return None
-                if step not in value:  # a missing field: where the deepest node it would be in starts
-                    return self._start(node) if type(node) is _Mapping else \
-                        self._flow_start(path[:depth], b"{") if depth else self.root
+                if step not in value:  # a missing field
+                    return self._missing(node, prefix, b"{")
                 if type(node) is not _Mapping:
                     return None
             elif type(step) is not int or type(value) is not list:
                 return None
             elif not 0 <= step < len(value):  # (a negative index counts from the end: libyaml's nodes)
-                return None if step < 0 else self._start(node) if type(node) is _Sequence else \
-                    self._flow_start(path[:depth], b"[") if depth else self.root
+                return None if step < 0 else self._missing(node, prefix, b"[")
             elif type(node) is not _Sequence:
                 return None
             value = value[step]
@@ -182,6 +180,14 @@ class LazyPositions:
         if at == len(text) or text[at:at + 1] == b"#":
             return None  # the value starts on a later line
         return line, at + 1
+
+    def _missing(self, node: _Mapping | _Sequence | None, prefix: FieldPath, opening: bytes) -> tuple[int, int] | None:
+        """Where a field missing below ``prefix`` is placed, as libyaml places it: at the start of
+        the deepest node the path reaches, the one at ``prefix`` (a block the lines proved, or a
+        flow collection opening with ``opening`` on its key's line)."""
+        if not prefix:
+            return self.root
+        return self._start(node) if node is not None else self._flow_start(prefix, opening)
 
     def _flow_start(self, prefix: FieldPath, opening: bytes) -> tuple[int, int] | None:
         """Where the flow mapping or sequence at ``prefix`` starts (its ``{`` or ``[``, as libyaml
