@@ -35,8 +35,14 @@ from gitops_gen.kustomizations import (
     read_kustomization,
 )
 from gitops_gen.manifests.fastread import document_starts, read_part
-from gitops_gen.manifests.loader import KUSTOMIZATION_NAMES, LoadResult, SourceFile, load_text, read_limited
-from gitops_gen.manifests.objects import objects_of
+from gitops_gen.manifests.loader import (
+    KUSTOMIZATION_NAMES,
+    LoadResult,
+    SourceFile,
+    load_text,
+    read_limited,
+    resources_of,
+)
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import FieldPath, Finding, Resource
 from gitops_gen.records import record
@@ -288,7 +294,7 @@ def _indexed_resources(source: SourceFile, raw: bytes, limits: Limits) -> Iterat
         fast, document = read_part(part, line, limits)
         if fast:
             if document is not None:
-                yield from objects_of(document, source.display, source.abspath)[0]
+                yield from resources_of(document, source)
             continue
         try:
             text = "\n" * line + part.decode("utf-8")
