@@ -93,7 +93,12 @@ def _read_folder(folder: str, limits: Limits) -> Kustomization | None:
 def buildable(root: Kustomization, by_folder: Mapping[str, Kustomization], limits: Limits = DEFAULT_LIMITS) -> bool:
     """Whether building ``root`` stays on this machine: no kustomization of its tree lists a
     remote entry or a Helm chart (folders outside the inputs are read to know)."""
-    return not any(k.remote or k.helm for k in _tree(root, by_folder, limits)[0])
+    return _stays_here(_tree(root, by_folder, limits)[0])
+
+
+def _stays_here(tree: Sequence[Kustomization]) -> bool:
+    """No kustomization of ``tree`` lists a remote entry or a Helm chart."""
+    return not any(k.remote or k.helm for k in tree)
 
 
 def _tree(root: Kustomization, by_folder: Mapping[str, Kustomization],
@@ -298,7 +303,7 @@ def _buildable_roots(kustomizations: Sequence[Kustomization], limits: Limits) ->
     by_folder = {k.folder: k for k in kustomizations}
     tops = roots(kustomizations)
     trees = {k.file: _tree(k, by_folder, limits) for k in tops}
-    local = [k for k in tops if not any(t.remote or t.helm for t in trees[k.file][0])]
+    local = [k for k in tops if _stays_here(trees[k.file][0])]
     plain = {k.file for k in local if not any(t.transforms for t in trees[k.file][0])}
     changed = set().union(*(trees[k.file][1] for k in local if k.file not in plain))
     return [k for k in local if k.file not in plain or trees[k.file][1] & changed]
