@@ -203,7 +203,7 @@ def read_fast(text: str, limits: Limits = _LIMITS, encoded: bytes | None = None)
                 line += part.count(b"\n")
                 if not holds_document(part, first=number == 0):
                     continue  # comments before the first marker: no document
-                if starts_with_marker(part) and not part[3:].strip():
+                if _marker_only(part):
                     index += 1  # an empty document
                     continue
                 document = kept.take(part, offset, index)  # read by the index phase
@@ -227,7 +227,7 @@ def read_part(part: bytes, offset: int, limits: Limits = _LIMITS) -> tuple[bool,
     (:mod:`~gitops_gen.manifests.kept`)."""
     if not ENABLED or not _plain_source(part):
         return False, None
-    if starts_with_marker(part) and not part[3:].strip():
+    if _marker_only(part):
         return True, None
     try:
         with _quiet_stderr():
@@ -237,6 +237,11 @@ def read_part(part: bytes, offset: int, limits: Limits = _LIMITS) -> tuple[bool,
     if document is not None:
         kept.keep(part, offset, document)
     return True, document
+
+
+def _marker_only(part: bytes) -> bool:
+    """True for a part that is a ``---`` line and nothing else: an empty document."""
+    return starts_with_marker(part) and not part[3:].strip()
 
 
 def _plain_source(raw: bytes) -> bool:
