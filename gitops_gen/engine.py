@@ -31,7 +31,7 @@ from typing import Any
 from gitops_gen.catalogue import Catalogue, bundled
 from gitops_gen.config import Config, RuleSetting, defaults
 from gitops_gen.index import TreeIndex, index_resources
-from gitops_gen.manifests.loader import LoadResult
+from gitops_gen.manifests.loader import DEFAULT_LIMITS, LoadResult, Rereads
 from gitops_gen.model import (
     FINDING_ORDER,
     CheckedResource,
@@ -78,16 +78,15 @@ def to_finding(info_id: str, severity: Severity, resource: Resource, violation: 
                    violation.path, target.ref, details, keyed)
 
 
-def anchored_finding(rule_id: str, severity: Severity, violation: Violation,
-                     loaded: dict[tuple[str, int], list[Resource]] | None = None,
-                     on_disk: Mapping[str, str] | None = None, limits: Any = None) -> Finding:
+def anchored_finding(rule_id: str, severity: Severity, violation: Violation, rereads: Rereads | None = None,
+                     on_disk: Mapping[str, str] | None = None) -> Finding:
     """The finding of a tree rule's violation, at the anchor its facts carried (a deferred anchor
     is found by reading its file again: see :func:`~gitops_gen.rules.base.located`)."""
     a = violation.anchor
     if a is None:
         raise TypeError(f"tree rule {rule_id} returned a violation without an anchor")
     if a.deferred is not None:
-        a = located(a, {} if loaded is None else loaded, on_disk, limits)
+        a = located(a, Rereads() if rereads is None else rereads, on_disk)
     details = {"check": violation.check} if violation.check else {}
     return Finding(rule_id, severity, violation.message, a.file, a.line, a.column, a.path, a.ref, details)
 
@@ -279,14 +278,14 @@ class Engine:
         deferred anchor."""
         report = Report(findings=list(outcome.findings), files=outcome.files, documents=outcome.documents,
                         checked=list(outcome.checked), waived=list(outcome.waived))
-        loaded: dict[tuple[str, int], list[Resource]] = {}
+        rereads = Rereads(limits or DEFAULT_LIMITS)
         for rule in self.tree_rules:
             assert rule.check_tree is not None
             ordered = [fact for _, _, fact in sorted(outcome.facts.get(rule.id, []), key=_SOURCE_ORDER)]
             # a kustomize base's object is judged once per namespace it is built into: one finding
             seen: set[Finding] | None = set() if self.index.built_namespaces else None
             for v in rule.check_tree(ordered, self.contexts[rule.id]):
-                finding = self.stamp(anchored_finding(rule.id, rule.severity_of(v), v, loaded, on_disk, limits))
+                finding = self.stamp(anchored_finding(rule.id, rule.severity_of(v), v, rereads, on_disk))
                 if finding is None or (seen is not None and finding in seen):
                     continue
                 if seen is not None:

@@ -268,7 +268,7 @@ def test_an_object_without_metadata_is_reported_once_whoever_knows_it(tmp_path: 
 def test_a_deferred_anchor_is_found_where_an_eager_one_is(tmp_path: Path) -> None:
     """Tree rules defer the anchors that seldom become findings (references that resolve): the
     main process reads the file again for those that do, and finds the same line and column."""
-    from gitops_gen.manifests.loader import SourceFile, load_file
+    from gitops_gen.manifests.loader import Rereads, SourceFile, load_file
     from gitops_gen.rules.base import anchor, located
 
     path = tmp_path / "svc.yaml"
@@ -276,14 +276,14 @@ def test_a_deferred_anchor_is_found_where_an_eager_one_is(tmp_path: Path) -> Non
                     "  metadata: {name: a}\n  spec:\n    selector:\n      app: a\n- apiVersion: v1\n  kind: Service\n"
                     "  metadata: {name: b}\n  spec:\n    selector: {app: b}\n    ports:\n    - targetPort: http\n")
     resources = load_file(SourceFile(str(path), "svc.yaml")).resources
-    loaded: dict[tuple[str, int], list[Resource]] = {}
+    rereads = Rereads()
     for resource in resources:
         for where, at_value in ((("spec", "selector"), False), (("spec", "selector"), True), (("spec",), False)):
             deferred = anchor(resource, where, at_value=at_value, deferred=True)
             assert (deferred.line, deferred.deferred) == (0, at_value)
             eager = anchor(resource, where, at_value=at_value)
-            assert located(deferred, loaded, {"svc.yaml": str(path)}) == eager
-    assert list(loaded) == [(str(path), 0)]  # read once
+            assert located(deferred, rereads, {"svc.yaml": str(path)}) == eager
+    assert list(rereads.documents) == [(str(path), 0)]  # read once
     standard_input = load_file(SourceFile("<stdin>", "<stdin>", path.read_bytes())).resources[0]
     assert anchor(standard_input, ("spec",), deferred=True).deferred is None  # nothing to read again: located now
 
@@ -342,10 +342,13 @@ def test_a_deferred_anchor_reads_only_its_document_again(tmp_path: Path, monkeyp
     path = tmp_path / "all.yaml"
     path.write_text("".join(docs), encoding="utf-8")
     resources = load_file(SourceFile(str(path), "all.yaml")).resources
-    read_whole = []
+    read_whole, cut = [], []
     monkeypatch.setattr(loader, "load_file", lambda *a, **k: read_whole.append(a) or load_file(*a, **k))
-    loaded: dict[tuple[str, int], list[Resource]] = {}
+    documents = loader._documents
+    monkeypatch.setattr(loader, "_documents", lambda raw: cut.append(raw) or documents(raw))
+    rereads = loader.Rereads()
     for resource in resources:
         deferred, eager = anchor(resource, ("spec", "selector"), deferred=True), anchor(resource, ("spec", "selector"))
-        assert located(deferred, loaded, {"all.yaml": str(path)}) == eager
-    assert sorted(index for _, index in loaded) == [2, 3, 4, 5] and read_whole == []
+        assert located(deferred, rereads, {"all.yaml": str(path)}) == eager
+    assert sorted(index for _, index in rereads.documents) == [2, 3, 4, 5] and read_whole == []
+    assert len(cut) == 1  # the file is cut into its documents once, not once per anchor (quadratic)

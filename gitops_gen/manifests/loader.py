@@ -31,7 +31,7 @@ from gitops_gen.manifests.yamlread import Document, Limits, read_documents
 from gitops_gen.model import Finding, Resource, Severity
 
 __all__ = ["CHART_FILE", "DEFAULT_LIMITS", "KUSTOMIZATION_NAMES", "LOADER_SEVERITIES", "MANIFEST_SUFFIXES",
-           "NON_RESOURCE_GROUPS", "STDIN", "LoadResult", "SourceFile", "decode", "is_kubernetes_object",
+           "NON_RESOURCE_GROUPS", "STDIN", "LoadResult", "Rereads", "SourceFile", "decode", "is_kubernetes_object",
            "iter_files", "load_file", "load_text", "relative_display", "resources_of"]
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -226,31 +226,56 @@ def load_file(source: SourceFile, limits: Limits = DEFAULT_LIMITS) -> LoadResult
     return result
 
 
-def document_resources(source: SourceFile, index: int, limits: Limits = DEFAULT_LIMITS) -> list[Resource]:
-    """The resources of document ``index`` of a file, numbered and placed as :func:`load_file`
-    would, read alone: a point of one object of a large file is found again without reading the
-    rest (the parts of the file are cut at its ``---`` lines, as the fast path cuts them).  All of
-    the file's, when it cannot be read so."""
-    raw = read_limited(source, limits)
-    raw = raw.removeprefix(codecs.BOM_UTF8) if raw is not None else b""
-    starts, number, line = document_starts(raw), 0, 0
-    for part_number, (begin, end) in enumerate(itertools.pairwise(starts)):
-        part = raw[begin:end]
-        offset, line = line, line + part.count(b"\n")
-        if not holds_document(part, first=part_number == 0):
-            continue
-        if number == index:
+class Rereads:
+    """Documents read again one at a time, each once (a deferred anchor's, when a run is judged):
+    a point of one object of a large file is found again without reading the rest.  A document is
+    numbered and placed as :func:`load_file` would place it (the parts of the file are cut at its
+    ``---`` lines, as the fast path cuts them); the latest file stays cut, for the anchors after
+    it come in source order.  All of the file's resources, when a document cannot be read alone."""
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
+        #: (path on disk, document index) -> its resources: what was read again.
+        self.documents: dict[tuple[str, int], list[Resource]] = {}
+        self._file: tuple[str, bytes, list[tuple[int, int, int]]] | None = None
+
+    def resources(self, source: SourceFile, index: int) -> list[Resource]:
+        key = (source.abspath, index)
+        found = self.documents.get(key)
+        if found is None:
+            found = self.documents[key] = self._read(source, index)
+        return found
+
+    def _read(self, source: SourceFile, index: int) -> list[Resource]:
+        if self._file is None or self._file[0] != source.abspath:
+            raw = read_limited(source, self.limits)
+            raw = raw.removeprefix(codecs.BOM_UTF8) if raw is not None else b""
+            self._file = (source.abspath, raw, _documents(raw))
+        _, raw, documents = self._file
+        if index < len(documents):
+            begin, end, offset = documents[index]
             try:
-                text = "\n" * offset + part.decode("utf-8")
+                text = "\n" * offset + raw[begin:end].decode("utf-8")
             except UnicodeDecodeError:
-                break
+                return load_file(source, self.limits).resources
             result = LoadResult(source)
-            load_text(text, source, result, limits)
+            load_text(text, source, result, self.limits)
             for resource in result.resources:
                 resource.doc_index = index
             return result.resources
-        number += 1
-    return load_file(source, limits).resources
+        return load_file(source, self.limits).resources
+
+
+def _documents(raw: bytes) -> list[tuple[int, int, int]]:
+    """(start, end, lines before it) of each document of ``raw``, numbered as :func:`load_file`
+    numbers them (an empty one too; not the comments before a first ``---`` line)."""
+    found: list[tuple[int, int, int]] = []
+    line = 0
+    for part_number, (begin, end) in enumerate(itertools.pairwise(document_starts(raw))):
+        if part_number or holds_document(raw[begin:end], first=True):
+            found.append((begin, end, line))
+        line += raw.count(b"\n", begin, end)
+    return found
 
 
 def load_text(text: str, source: SourceFile, result: LoadResult, limits: Limits = DEFAULT_LIMITS,

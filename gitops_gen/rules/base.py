@@ -54,6 +54,7 @@ from gitops_gen.records import record
 
 if TYPE_CHECKING:
     from gitops_gen.index import TreeIndex
+    from gitops_gen.manifests.loader import Rereads
 
 
 _SCALARS: dict[type, str] = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
@@ -162,22 +163,18 @@ def _is_file(path: str) -> bool:
     return os.path.isfile(path)
 
 
-def located(anchor: Anchor, loaded: dict[tuple[str, int], list[Resource]],
-            on_disk: Mapping[str, str] | None = None, limits: Any = None) -> Anchor:
+def located(anchor: Anchor, rereads: Rereads, on_disk: Mapping[str, str] | None = None) -> Anchor:
     """``anchor`` with its line and column, a deferred one found by reading its document again
-    (``loaded``: the documents read so far, by file and index; ``on_disk``: where each shown file
-    is on disk; ``limits``: the run's).  A point that cannot be found again (the file changed or
-    went away) is the file's first line."""
+    (``rereads``: what was read again so far, under the run's limits; ``on_disk``: where each
+    shown file is on disk).  A point that cannot be found again (the file changed or went away)
+    is the file's first line."""
     if anchor.deferred is None:
         return anchor
-    abspath = (on_disk or {}).get(anchor.file, anchor.file)
-    key = (abspath, anchor.order[1])
-    if key not in loaded:
-        from gitops_gen.manifests.loader import DEFAULT_LIMITS, SourceFile, document_resources
+    from gitops_gen.manifests.loader import SourceFile
 
-        loaded[key] = document_resources(SourceFile(abspath, anchor.file), anchor.order[1], limits or DEFAULT_LIMITS)
+    abspath = (on_disk or {}).get(anchor.file, anchor.file)
     line, column = 1, 1
-    for resource in loaded[key]:
+    for resource in rereads.resources(SourceFile(abspath, anchor.file), anchor.order[1]):
         if source_key(resource) == anchor.order and resource.ref == anchor.ref:
             line, column = resource.locate(anchor.path, key=not anchor.deferred)
             break
