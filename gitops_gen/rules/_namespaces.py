@@ -61,7 +61,15 @@ def namespace_object(resource: Resource) -> str | None:
 
 
 def namespace_facts(resource: Resource) -> Iterator[PodNamespace | NamespaceObject]:
-    """What one resource tells about namespaces: it stands for one, or it runs pods in one."""
+    """What one resource tells about namespaces: it stands for one, or it runs pods in one (the
+    same objects for both namespace rules: made once, pickled once)."""
+    found: tuple[PodNamespace | NamespaceObject, ...] | None = resource.memo.get("namespace_facts")
+    if found is None:
+        found = resource.memo["namespace_facts"] = tuple(_namespace_facts(resource))
+    return iter(found)
+
+
+def _namespace_facts(resource: Resource) -> Iterator[PodNamespace | NamespaceObject]:
     name = namespace_object(resource)
     if name:
         yield NamespaceObject(name, anchor(resource, ("metadata", "name"), at_value=True))

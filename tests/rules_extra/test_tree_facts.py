@@ -87,3 +87,26 @@ def test_self_repo_detection_facts_only_when_detection_is_on() -> None:
     on, off = _facts(info), _facts(info, {"detect-self-repo": False})
     assert len(off) < len(on)
     assert {type(f).__name__ for f in off} == {"Moving"}
+
+
+@pytest.mark.parametrize("rules", [("namespace-network-policy", "namespace-quota"),
+                                   ("pod-disruption-budget", "replicas-not-spread", "min-replicas")])
+def test_rules_that_collect_the_same_fact_share_one_object(rules: tuple[str, ...]) -> None:
+    """What several rules learn from one resource alike (the namespace it runs pods in, its
+    workload) is one object: located once, and pickled once in a worker's outcome."""
+    resources = list(_resources())
+    shared = 0
+    for resource in resources:
+        seen: dict[tuple[type, Any], Any] = {}
+        for rule in rules:
+            info = all_rules()[rule]
+            if info.kinds is not None and resource.kind not in info.kinds:
+                continue
+            assert info.collect is not None
+            for fact in info.collect(resource, RuleContext({**info.defaults, "kinds": ["Deployment", "StatefulSet"]})):
+                key = (type(fact), fact)
+                if key in seen:
+                    assert seen[key] is fact, (rule, fact)
+                    shared += 1
+                seen.setdefault(key, fact)
+    assert shared >= 5
