@@ -143,53 +143,61 @@ def _target_ports(selector: PodSelector, selected: list[Pods]) -> Iterator[Viola
 
 def check_tree(facts: Sequence[Any], ctx: RuleContext) -> Iterator[Violation]:
     only_present = ctx.options.get("only-when-namespace-present", True)
-    pods = [f for f in facts if isinstance(f, Pods)]
+    pods: list[Pods] = []
+    offers: list[Offered] = []
+    refs: list[Any] = []  # in source order: what is judged
+    for fact in facts:  # (facts are records: their exact types)
+        if type(fact) is Pods:
+            pods.append(fact)
+        elif type(fact) is Offered:
+            offers.append(fact)
+        else:
+            refs.append(fact)
     index = PodIndex((p.namespace, group.labels, group.open, i) for i, p in enumerate(pods) for group in p.pods)
     wildcards = [p for p in pods if p.wildcard]
     offered: dict[tuple[str, str], list[Offered]] = {}
-    present_in: set[tuple[str, str | None, str]] = set()
-
-    folders: dict[str, str] = {}
-
-    def provide(kind: str, namespace: str | None, source: str) -> None:
-        folder = folders.get(source)
-        if folder is None:
-            folder = folders[source] = posixpath.dirname(source)
-        present_in.add((kind, namespace, source))
-        present_in.add((kind, namespace, folder))
-
     for p in pods:
-        provide("pods", p.namespace, p.source)
         if p.name:  # a workload is also what an autoscaler may target
             offered.setdefault((p.kind, p.name), []).append(Offered(p.kind, p.name, p.namespace, p.source,
                                                                      p.folder_unit))
-            provide(p.kind, p.namespace, p.source)
-    for fact in facts:
-        if isinstance(fact, Offered):
-            offered.setdefault((fact.kind, fact.name), []).append(fact)
-            provide(fact.kind, fact.namespace, fact.source)
+    for offer in offers:
+        offered.setdefault((offer.kind, offer.name), []).append(offer)
+    folders: dict[str, str] = {}
+
+    def folder(source: str) -> str:
+        found = folders.get(source)
+        if found is None:
+            found = folders[source] = posixpath.dirname(source)
+        return found
+
+    # (kind, namespace, file or folder) of every object the tree holds: pods, and what is offered
+    present_in = {("pods", p.namespace, p.source) for p in pods}
+    present_in.update((p.kind, p.namespace, p.source) for p in pods if p.name)
+    present_in.update((o.kind, o.namespace, o.source) for o in offers)
+    present_in.update([(kind, namespace, folder(source)) for kind, namespace, source in present_in])
 
     def present(kind: str, namespace: str | None, ref: PodSelector | NameRef) -> bool:
         """Objects of ``kind`` in ``namespace`` in the unit of ``ref``: the folder of the
         kustomization that builds it, else its own file (a rendered chart, an app)."""
-        unit = posixpath.dirname(ref.source) if ref.folder_unit else ref.source
+        unit = folder(ref.source) if ref.folder_unit else ref.source
         return not only_present or (kind, namespace, unit) in present_in
 
-    for fact in facts:
-        if isinstance(fact, Local):
+    for fact in refs:
+        if type(fact) is Local:
             yield Violation(fact.message, check=fact.check, anchor=fact.anchor)
-        elif isinstance(fact, PodSelector):
+        elif type(fact) is PodSelector:
             if not present("pods", fact.namespace, fact):
                 continue
             selected = _selected(fact, index, pods, wildcards)
             if not selected:
                 yield Violation(f"{fact.owner} selects {fact.selector.describe()}: {_WHAT[fact.check]}",
                                 check=fact.check, anchor=fact.anchor)
-            yield from _target_ports(fact, selected)
-        elif isinstance(fact, NameRef):
+            if fact.target_ports:
+                yield from _target_ports(fact, selected)
+        elif type(fact) is NameRef:
             if not present(fact.kind, fact.namespace, fact):
                 continue
-            if any(same_namespace(o.namespace, fact.namespace) for o in offered.get((fact.kind, fact.name), [])):
+            if any(same_namespace(o.namespace, fact.namespace) for o in offered.get((fact.kind, fact.name), ())):
                 continue
             where = f" in namespace {fact.namespace}" if fact.namespace else ""
             yield Violation(f"{fact.owner} refers to {fact.kind} {fact.name}, which the tree does not have{where}",
