@@ -226,18 +226,25 @@ def load_file(source: SourceFile, limits: Limits = DEFAULT_LIMITS) -> LoadResult
     return result
 
 
+#: Documents of one file read alone, one by one, before the file is read whole instead.
+WHOLE_FILE_AFTER = 32
+
+
 class Rereads:
     """Documents read again one at a time, each once (a deferred anchor's, when a run is judged):
     a point of one object of a large file is found again without reading the rest.  A document is
     numbered and placed as :func:`load_file` would place it (the parts of the file are cut at its
     ``---`` lines, as the fast path cuts them); the latest file stays cut, for the anchors after
-    it come in source order.  All of the file's resources, when a document cannot be read alone."""
+    it come in source order.  When many of one file's documents are asked for (a rendered chart
+    full of dangling references), the file is read whole once.  All of the file's resources,
+    when a document cannot be read alone."""
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits
         #: (path on disk, document index) -> its resources: what was read again.
         self.documents: dict[tuple[str, int], list[Resource]] = {}
         self._file: tuple[str, bytes, list[tuple[int, int, int]]] | None = None
+        self._asked = 0  # documents of the latest file asked for
 
     def resources(self, source: SourceFile, index: int) -> list[Resource]:
         key = (source.abspath, index)
@@ -250,8 +257,11 @@ class Rereads:
         if self._file is None or self._file[0] != source.abspath:
             raw = read_limited(source, self.limits)
             raw = raw.removeprefix(codecs.BOM_UTF8) if raw is not None else b""
-            self._file = (source.abspath, raw, _documents(raw))
+            self._file, self._asked = (source.abspath, raw, _documents(raw)), 0
         _, raw, documents = self._file
+        self._asked += 1
+        if self._asked > WHOLE_FILE_AFTER:
+            return self._whole(source, index)
         if index < len(documents):
             begin, end, offset = documents[index]
             try:
@@ -264,6 +274,16 @@ class Rereads:
                 resource.doc_index = index
             return result.resources
         return load_file(source, self.limits).resources
+
+    def _whole(self, source: SourceFile, index: int) -> list[Resource]:
+        """The file read whole, once: its documents' resources are all kept for what is asked next."""
+        by_document: dict[int, list[Resource]] = {}
+        for resource in load_file(source, self.limits).resources:
+            by_document.setdefault(resource.doc_index, []).append(resource)
+        for number, resources in by_document.items():
+            self.documents.setdefault((source.abspath, number), resources)
+        self._file = (source.abspath, b"", [])  # nothing of it is read alone any more
+        return by_document.get(index, [])
 
 
 def _documents(raw: bytes) -> list[tuple[int, int, int]]:
