@@ -46,6 +46,7 @@ from gitops_gen.model import (
 )
 from gitops_gen.rules import RuleInfo
 from gitops_gen.rules.base import RuleContext, Violation, located, source_key
+from gitops_gen.rules.podspec import has_pod_specs
 from gitops_gen.schemas import SchemaValidator
 from gitops_gen.schemas.apiserver import api_server_findings
 from gitops_gen.waivers import active_and_expired, apply_config_waivers, inline_waivers
@@ -166,7 +167,7 @@ class Engine:
         self.index = index
         self.contexts = {r.id: RuleContext(self.settings[r.id].options, self.kubernetes_version, index)
                          for r in (*self.resource_rules, *self.tree_rules)}
-        self._by_kind: dict[str, tuple[list[_Bound], list[_Bound]]] = {}
+        self._by_kind: dict[str, tuple[list[_Bound], list[_Bound], list[_Bound]]] = {}
 
     def use_builds(self, built: Built) -> None:
         """Hand the kustomize builds' findings to the check phase (before any resource is checked):
@@ -188,15 +189,18 @@ class Engine:
 
     # -- check: one resource, one file ---------------------------------------------------------
 
-    def _for_kind(self, kind: str) -> tuple[list[_Bound], list[_Bound]]:
-        """The per-resource and tree rules that look at ``kind``, with their contexts (computed
-        once per kind: forty rules are not asked about a kind they skip, resource after resource)."""
+    def _for_kind(self, kind: str) -> tuple[list[_Bound], list[_Bound], list[_Bound]]:
+        """The per-resource rules, the per-resource rules of pod specs only, and the tree rules
+        that look at ``kind``, with their contexts (computed once per kind: forty rules are not
+        asked about a kind they skip, resource after resource)."""
         found = self._by_kind.get(kind)
         if found is None:
             def bound(rules: list[RuleInfo]) -> list[_Bound]:
                 return [(r, self.contexts[r.id]) for r in rules if r.kinds is None or kind in r.kinds]
 
-            found = self._by_kind[kind] = (bound(self.resource_rules), bound(self.tree_rules))
+            found = self._by_kind[kind] = (bound([r for r in self.resource_rules if not r.pods]),
+                                           bound([r for r in self.resource_rules if r.pods]),
+                                           bound(self.tree_rules))
         return found
 
     def findings_of(self, resource: Resource) -> list[Finding]:
@@ -206,7 +210,10 @@ class Engine:
         if self.validator is not None:
             found.extend(self.validator.validate(resource))
             found.extend(api_server_findings(resource))
-        for info, ctx in self._for_kind(resource.kind)[0]:
+        rules, pod_rules, _ = self._for_kind(resource.kind)
+        if pod_rules and has_pod_specs(resource):
+            rules = rules + pod_rules
+        for info, ctx in rules:
             assert info.check is not None
             for v in info.check(resource, ctx):
                 found.append(to_finding(info.id, info.severity_of(v), resource, v))
@@ -226,7 +233,7 @@ class Engine:
         line, _ = resource.locate(())
         out.checked.append(CheckedResource(resource.ref, resource.file, line))
         found = self.findings_of(resource)
-        tree_rules = self._for_kind(resource.kind)[1]
+        tree_rules = self._for_kind(resource.kind)[2]
         built = self._built_keys(resource)
         if built is not None:  # judged by what the builds made of it
             found = [f for f in found if finding_key(f) in built]

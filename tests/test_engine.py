@@ -194,6 +194,22 @@ def test_the_index_holds_the_facts_of_the_tree_and_rules_read_it(tmp_path: Path)
     assert seen == [frozenset({"ml"})]
 
 
+
+def test_a_rule_of_pod_specs_only_is_asked_only_about_objects_with_one() -> None:
+    asked: list[str] = []
+
+    def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
+        asked.append(resource.kind)
+        return iter(())
+
+    module = _team_label_rule()
+    module.check = check  # type: ignore[attr-defined]
+    module.PODS = True  # type: ignore[attr-defined]
+    engine = Engine(load_config(catalogue=bundled().with_rules(rule_catalogue([module]).values())))
+    engine.check(resources_of(DEPLOYMENT) + resources_of("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"))
+    assert asked == ["Deployment"]
+
+
 # -- one engine, two ways in ------------------------------------------------------------------
 
 def _api(paths: list[str], config_path: Path | None) -> list[Finding]:

@@ -41,3 +41,33 @@ def test_every_discovered_rule_is_documented_with_examples() -> None:
     for rule in all_rules().values():
         assert "PASS" in rule.doc.upper() and "FAIL" in rule.doc.upper(), rule.id
         assert rule.description and rule.category
+
+
+def test_pods_is_declared_as_a_bool_by_check_rules_only() -> None:
+    assert catalogue([rule_module("p", "pods", PODS=True)])["pods"].pods
+    for bad in (rule_module("q", "not-a-bool", PODS="yes"),
+                rule_module("r", "tree", PODS=True, check=None, collect=lambda r, c: iter(()),
+                            check_tree=lambda facts, ctx: iter(()))):
+        with pytest.raises(TypeError, match="PODS"):
+            catalogue([bad])
+
+
+def test_a_rule_of_pod_specs_only_finds_nothing_where_the_walker_finds_no_pod() -> None:
+    """``PODS = True`` lets the engine skip a rule for objects without a pod spec: every such
+    rule must indeed find nothing in them (every fixture of every rule, the sample render)."""
+    from pathlib import Path
+
+    from gitops_gen.manifests import SourceFile, load_file
+    from gitops_gen.rules.base import RuleContext
+    from gitops_gen.rules.podspec import has_pod_specs
+
+    root = Path(__file__).resolve().parents[1]
+    paths = sorted((root / "tests" / "rules").glob("*/*/*.yaml")) + sorted((root / "sample-repo").rglob("*.yaml"))
+    without = [r for p in paths for r in load_file(SourceFile(str(p), p.name)).resources if not has_pod_specs(r)]
+    assert len(without) > 200
+    pod_rules = [info for info in all_rules().values() if info.pods]
+    assert len(pod_rules) >= 20
+    for info in pod_rules:
+        assert info.check is not None
+        ctx = RuleContext(info.defaults)
+        assert [(info.id, r.file, r.name) for r in without if list(info.check(r, ctx))] == []

@@ -34,6 +34,9 @@ class RuleInfo:
     check: Callable[[Any, RuleContext], Iterable[Violation]] | None
     collect: Callable[[Any, RuleContext], Iterable[Any]] | None
     check_tree: Callable[[Any, RuleContext], Iterable[Violation]] | None
+    #: ``check`` looks at nothing but pod specs: the engine asks it only about resources the
+    #: pod-spec walker finds one in.
+    pods: bool = False
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -73,6 +76,9 @@ def _info(module: ModuleType) -> RuleInfo:
         if not isinstance(option, Option):
             raise TypeError(f"rule {rule_id}: option {name!r} must be declared as Option(type, default)")
     kinds = getattr(module, "KINDS", None)
+    pods = getattr(module, "PODS", False)
+    if not isinstance(pods, bool) or (pods and check is None):
+        raise TypeError(f"rule {rule_id}: PODS must be True or False, and only a check() rule's")
     check_severities = dict(getattr(module, "CHECK_SEVERITIES", {}))
     if not all(isinstance(s, Severity) for s in check_severities.values()):
         raise TypeError(f"rule {rule_id}: CHECK_SEVERITIES values must be Severity")
@@ -80,7 +86,7 @@ def _info(module: ModuleType) -> RuleInfo:
         id=rule_id, severity=severity, category=module.CATEGORY, description=module.DESCRIPTION,
         doc=module.__doc__.strip(), options=options,
         kinds=frozenset(kinds) if kinds is not None else None, check_severities=check_severities,
-        check=check, collect=collect, check_tree=check_tree)
+        check=check, collect=collect, check_tree=check_tree, pods=pods)
 
 
 def catalogue(modules: Iterable[ModuleType]) -> dict[str, RuleInfo]:

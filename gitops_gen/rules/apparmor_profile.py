@@ -66,6 +66,7 @@ from gitops_gen.rules.podspec import pod_specs
 ID = "apparmor-profile"
 SEVERITY = Severity.HIGH
 CATEGORY = "pod-security-baseline"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "AppArmor profile other than the runtime default or a node-local profile (e.g. unconfined)."
 OPTIONS: dict[str, Option] = {}
 

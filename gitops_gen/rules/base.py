@@ -37,6 +37,10 @@ than the rule's default (a configured severity for the rule overrides both).
 Optionally ``KINDS``: a frozenset of kinds the rule looks at (the engine skips ``check`` /
 ``collect`` for other kinds — keep it set).
 
+Optionally ``PODS = True``, for a ``check`` that looks at nothing but the pod specs the shared
+walker finds (:mod:`~gitops_gen.rules.podspec`), in any kind: the engine skips it for resources
+that hold none (most objects of a tree: ConfigMaps, Services, RBAC).
+
 Rules are pure functions of their input: no module state, no printing, no I/O.  The engine
 stamps the id and severity, turns paths into lines, and applies configuration and waivers.
 """

@@ -67,6 +67,7 @@ from gitops_gen.rules.podspec import all_containers, container_setting
 ID = "capabilities-not-dropped"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "pod-security-restricted"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Container does not drop ALL capabilities, or adds one other than NET_BIND_SERVICE."
 OPTIONS: dict[str, Option] = {
     "allowed-add": Option(list[str], ["NET_BIND_SERVICE"]),

@@ -64,6 +64,7 @@ from gitops_gen.rules.base import Option, RuleContext, Violation
 ID = "dangerous-capabilities"
 SEVERITY = Severity.HIGH
 CATEGORY = "pod-security-baseline"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Container adds a Linux capability beyond the Pod Security baseline list."
 OPTIONS: dict[str, Option] = {
     "allowed": Option(list[str], []),

@@ -57,6 +57,7 @@ from gitops_gen.rules.podspec import all_containers
 ID = "gpu-limits"
 SEVERITY = Severity.HIGH
 CATEGORY = "gpu"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "GPU requested without an equal limit, or in a fractional amount (the pod is rejected)."
 OPTIONS: dict[str, Option] = {
     "gpu-resources": Option(list[str], DEFAULT_GPU_RESOURCES),

@@ -53,6 +53,7 @@ from gitops_gen.rules.podspec import Container, PodSpec, containers, pod_specs
 ID = "gpu-shared-memory"
 SEVERITY = Severity.LOW
 CATEGORY = "gpu"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "GPU container without an emptyDir at /dev/shm (the 64 MiB default breaks PyTorch and NCCL)."
 OPTIONS: dict[str, Option] = {
     "gpu-resources": Option(list[str], DEFAULT_GPU_RESOURCES),

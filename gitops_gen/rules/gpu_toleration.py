@@ -91,6 +91,7 @@ from gitops_gen.rules.podspec import PodSpec, pod_specs, scheduled_elsewhere
 ID = "gpu-toleration"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "gpu"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "GPU pod without a toleration for the GPU taint, or without selecting GPU nodes."
 OPTIONS: dict[str, Option] = {
     "gpu-resources": Option(list[str], DEFAULT_GPU_RESOURCES),

@@ -59,6 +59,7 @@ from gitops_gen.rules.podspec import pod_specs
 ID = "host-namespaces"
 SEVERITY = Severity.HIGH
 CATEGORY = "pod-security-baseline"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Pod shares the node's network, PID or IPC namespace (hostNetwork/hostPID/hostIPC)."
 OPTIONS: dict[str, Option] = {}
 

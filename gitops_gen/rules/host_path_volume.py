@@ -62,6 +62,7 @@ from gitops_gen.rules.podspec import pod_specs
 ID = "host-path-volume"
 SEVERITY = Severity.HIGH
 CATEGORY = "pod-security-baseline"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Pod mounts a directory of the node (hostPath volume)."
 OPTIONS: dict[str, Option] = {
     "allowed-paths": Option(list[str], []),

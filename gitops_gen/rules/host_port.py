@@ -56,6 +56,7 @@ from gitops_gen.rules.podspec import all_containers
 ID = "host-port"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "pod-security-baseline"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Container binds a port of the node (ports[].hostPort)."
 
 

@@ -50,6 +50,7 @@ from gitops_gen.rules.base import Option, RuleContext, Violation
 ID = "host-process"
 SEVERITY = Severity.ERROR
 CATEGORY = "pod-security-baseline"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Windows HostProcess pod or container (windowsOptions.hostProcess: true)."
 OPTIONS: dict[str, Option] = {}
 

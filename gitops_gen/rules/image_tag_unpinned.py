@@ -61,6 +61,7 @@ from gitops_gen.rules.podspec import Container, all_containers
 ID = "image-tag-unpinned"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "images"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Container image without a tag or digest, tagged 'latest', or from a registry not allowed."
 OPTIONS: dict[str, Option] = {
     "allowed-registries": Option(list[str], []),

@@ -66,6 +66,7 @@ from gitops_gen.rules.podspec import SERVING_KINDS, Container, all_containers, s
 ID = "missing-probes"
 SEVERITY = Severity.LOW
 CATEGORY = "workloads"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Serving container without a readiness or liveness probe."
 OPTIONS: dict[str, Option] = {
     "kinds": Option(list[str], sorted(SERVING_KINDS)),

@@ -75,6 +75,7 @@ from gitops_gen.rules.podspec import Container, all_containers, resources_field
 ID = "missing-resources"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "workloads"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Container without CPU and memory requests or without a memory limit."
 OPTIONS: dict[str, Option] = {
     "require-cpu-request": Option(bool, True),

@@ -74,8 +74,8 @@ from gitops_gen.rules._workloads import (
 
 __all__ = ["POD_RUNNING_KINDS", "SCALABLE_GROUPS", "SERVING_KINDS", "SHARED_SECURITY_FIELDS", "WORKLOAD_KINDS",
            "Container", "Layer", "PodSpec", "Setting", "WorkloadKind", "all_containers", "container_setting",
-           "containers", "pod_setting", "pod_specs", "resources_field", "runs_pods", "scheduled_elsewhere",
-           "serves", "workload_kind"]
+           "containers", "has_pod_specs", "pod_setting", "pod_specs", "resources_field", "runs_pods",
+           "scheduled_elsewhere", "serves", "workload_kind"]
 
 #: Pod-level securityContext fields that also exist on containers (container value wins).
 SHARED_SECURITY_FIELDS = frozenset({
@@ -90,6 +90,11 @@ def pod_specs(resource: Resource) -> Iterator[PodSpec]:
         found = resource.memo["pod_specs"] = tuple(
             walk(resource.kind, resource.group, resource.data, (), resource.kind, 0))
     return iter(found)
+
+
+def has_pod_specs(resource: Resource) -> bool:
+    """Whether the walker finds a pod spec in ``resource`` (walked once, then remembered)."""
+    return next(pod_specs(resource), None) is not None
 
 
 def _entry(resource: Resource) -> WorkloadKind | None:

@@ -65,6 +65,7 @@ from gitops_gen.rules.podspec import all_containers, container_setting
 ID = "privilege-escalation"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "pod-security-restricted"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Container does not set securityContext.allowPrivilegeEscalation: false."
 OPTIONS: dict[str, Option] = {}
 

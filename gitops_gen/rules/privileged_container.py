@@ -52,6 +52,7 @@ from gitops_gen.rules.base import Option, RuleContext, Violation
 ID = "privileged-container"
 SEVERITY = Severity.ERROR
 CATEGORY = "pod-security-baseline"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Container runs privileged (securityContext.privileged: true)."
 OPTIONS: dict[str, Option] = {}
 

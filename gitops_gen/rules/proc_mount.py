@@ -49,6 +49,7 @@ from gitops_gen.rules.base import Option, RuleContext, Violation
 ID = "proc-mount"
 SEVERITY = Severity.HIGH
 CATEGORY = "pod-security-baseline"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Container unmasks /proc (securityContext.procMount other than Default)."
 OPTIONS: dict[str, Option] = {}
 

@@ -67,6 +67,7 @@ from gitops_gen.rules.podspec import all_containers, container_setting
 ID = "run-as-root"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "pod-security-restricted"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Container may run as root (runAsNonRoot not true, or runAsUser: 0)."
 OPTIONS: dict[str, Option] = {}
 

@@ -72,6 +72,7 @@ SEVERITY = Severity.MEDIUM
 #: ``Unconfined`` turns the syscall filter off: a baseline violation, worse than a missing profile.
 CHECK_SEVERITIES = {"unconfined": Severity.HIGH}
 CATEGORY = "pod-security-baseline"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Seccomp profile Unconfined, or (with require: true) not set for a container."
 OPTIONS: dict[str, Option] = {
     "require": Option(bool, False),

@@ -97,6 +97,7 @@ from gitops_gen.rules.podspec import all_containers, pod_specs
 ID = "secret-in-env"
 SEVERITY = Severity.HIGH
 CATEGORY = "workloads"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Environment variable with a literal password, token or key (use a Secret reference)."
 OPTIONS: dict[str, Option] = {
     "ignore-names": Option(list[str], []),

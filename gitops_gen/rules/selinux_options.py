@@ -59,6 +59,7 @@ from gitops_gen.rules.base import Option, RuleContext, Violation
 ID = "selinux-options"
 SEVERITY = Severity.HIGH
 CATEGORY = "pod-security-baseline"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Pod or container sets an SELinux type outside the container types, or an SELinux user/role."
 OPTIONS: dict[str, Option] = {
     "allowed-types": Option(list[str], ["container_t", "container_init_t", "container_kvm_t", "container_engine_t"]),

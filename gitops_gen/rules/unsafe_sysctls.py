@@ -62,6 +62,7 @@ from gitops_gen.rules.base import Option, RuleContext, Violation
 ID = "unsafe-sysctls"
 SEVERITY = Severity.HIGH
 CATEGORY = "pod-security-baseline"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Pod sets a sysctl outside the Pod Security safe set."
 OPTIONS: dict[str, Option] = {
     "allowed": Option(list[str], []),

@@ -63,6 +63,7 @@ from gitops_gen.rules.podspec import pod_specs
 ID = "volume-types"
 SEVERITY = Severity.MEDIUM
 CATEGORY = "pod-security-restricted"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = ("Pod uses a volume type other than configMap, csi, downwardAPI, emptyDir, ephemeral, "
                "persistentVolumeClaim, projected or secret.")
 OPTIONS: dict[str, Option] = {

@@ -53,6 +53,7 @@ from gitops_gen.rules.podspec import all_containers, container_setting
 ID = "writable-root-filesystem"
 SEVERITY = Severity.LOW
 CATEGORY = "workloads"
+PODS = True  # looks at pod specs only: skipped for objects without one
 DESCRIPTION = "Container without securityContext.readOnlyRootFilesystem: true."
 OPTIONS: dict[str, Option] = {}
 
