@@ -50,19 +50,31 @@ def parse_quantity(value: Any) -> Fraction | None:
 
 
 def patterns(option: Any) -> list[str]:
-    if isinstance(option, (list, tuple)) and all(isinstance(p, str) for p in option):
-        return list(_patterns(tuple(option)))  # asked once per resource by three rules: remember it
+    """The names of a list option, stripped, empty ones left out (asked once per resource by
+    several rules: remembered for each list)."""
+    if isinstance(option, (list, tuple)):
+        try:
+            return list(_patterns(tuple(option)))
+        except TypeError:  # an item that is no string, nor hashable
+            pass
     return [p.strip() for _, p in strings(option) if p.strip()]
 
 
 @lru_cache(maxsize=32)
-def _patterns(option: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(p.strip() for p in option if p.strip())
+def _patterns(option: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple(p.strip() for p in option if isinstance(p, str) and p.strip())
 
 
 def matches(name: str, names: Iterable[str]) -> bool:
     """True when ``name`` is one of ``names`` (an entry ending in ``*`` is a prefix)."""
-    return any(name.startswith(p[:-1]) if p.endswith("*") else name == p for p in names)
+    exact, prefixes = _split(names if isinstance(names, tuple) else tuple(names))
+    return name in exact or name.startswith(prefixes)
+
+
+@lru_cache(maxsize=32)
+def _split(names: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The names to match exactly, and the prefixes (the entries ending in ``*``, without it)."""
+    return frozenset(p for p in names if not p.endswith("*")), tuple(p[:-1] for p in names if p.endswith("*"))
 
 
 @record
@@ -82,10 +94,11 @@ def gpu_entries(container: Container, gpu_names: list[str]) -> Iterator[GpuEntry
     resources = mapping(container.container.get(key))
     if resources is None:
         return
+    exact, prefixes = _split(tuple(gpu_names))
     for section in ("limits", "requests"):
         values = mapping(resources.get(section))
         for name, value in (values or {}).items():
-            if isinstance(name, str) and matches(name, gpu_names):
+            if isinstance(name, str) and (name in exact or name.startswith(prefixes)):
                 yield GpuEntry(container, section, name, value, (*container.path, key, section, name))
 
 

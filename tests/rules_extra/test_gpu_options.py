@@ -54,3 +54,14 @@ def test_gpu_named_labels(run_tree: Run) -> None:
         "missing-node-selection", "missing-toleration"]
     value = POD.replace("nodeSelector: {pool: ml-large}", "nodeSelector: {pool: gpu-a100}")
     assert _checks(run_tree("gpu-toleration", {"p.yaml": value})) == ["missing-toleration"]
+
+
+def test_resource_names_match_exactly_or_by_a_prefix_ending_in_a_star() -> None:
+    from gitops_gen.rules._gpu import matches, patterns
+
+    names = patterns([" nvidia.com/mig-* ", "amd.com/gpu", "", 3, "*x"])  # stripped; blanks and non-names left out
+    assert names == ["nvidia.com/mig-*", "amd.com/gpu", "*x"]
+    assert patterns("not a list") == [] and patterns([{"a": 1}]) == []
+    asked = ("nvidia.com/mig-1g.5gb", "nvidia.com/mig-", "amd.com/gpu", "amd.com/gpus", "nvidia.com/gpu", "*x", "*xy")
+    assert [n for n in asked if matches(n, names)] == ["nvidia.com/mig-1g.5gb", "nvidia.com/mig-", "amd.com/gpu", "*x"]
+    assert matches("anything", ["*"]) and not matches("amd.com/gpu", [])
