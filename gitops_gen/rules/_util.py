@@ -7,6 +7,7 @@ Manifests are hostile input: every accessor here accepts any value and yields no
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 #: What the loader makes that is not a mapping: told by its type alone, without the ABC check.
@@ -36,6 +37,22 @@ def strings(value: Any) -> Iterator[tuple[int, str]]:
         for i, item in enumerate(value):
             if isinstance(item, str):
                 yield i, item
+
+
+def string_items(value: Any) -> tuple[str, ...]:
+    """The strings of a list (other items left out), remembered for each list's content: what
+    a rule reads from its list options for every resource."""
+    if not isinstance(value, list):
+        return ()
+    try:
+        return _string_items(tuple(value))
+    except TypeError:  # an unhashable item
+        return tuple(item for item in value if isinstance(item, str))
+
+
+@lru_cache(maxsize=256)
+def _string_items(value: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple(item for item in value if isinstance(item, str))
 
 
 def text(value: Any) -> str | None:

@@ -48,13 +48,13 @@ FAIL::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from gitops_gen.model import Resource, Severity
 from gitops_gen.records import record
 from gitops_gen.rules._pss import container_label
-from gitops_gen.rules._util import strings, templated
+from gitops_gen.rules._util import string_items, templated
 from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import Container, all_containers
 
@@ -115,7 +115,7 @@ def literal_images(resource: Resource) -> Iterator[tuple[Container, str, ImageRe
         yield container, image, parse_image(image)
 
 
-def _allowed(ref: ImageRef, allowed: list[str]) -> bool:
+def _allowed(ref: ImageRef, allowed: Sequence[str]) -> bool:
     for entry in allowed:
         prefix = entry.strip().rstrip("/").lower()
         if prefix.startswith("index.docker.io"):
@@ -126,7 +126,7 @@ def _allowed(ref: ImageRef, allowed: list[str]) -> bool:
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    allowed = [r for _, r in strings(ctx.options.get("allowed-registries"))]
+    allowed = string_items(ctx.options.get("allowed-registries"))
     for container in all_containers(resource):
         image = container.container.get("image")
         if not isinstance(image, str) or not image.strip() or templated(image) or "$(" in image:

@@ -55,11 +55,12 @@ FAIL::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
 from gitops_gen.rules._pss import container_label
-from gitops_gen.rules._util import items, mapping, strings, text
+from gitops_gen.rules._util import items, mapping, string_items, text
 from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import SERVING_KINDS, Container, all_containers, serves
 
@@ -113,8 +114,13 @@ def _checked(resource: Resource, kinds: frozenset[str]) -> bool:
     return resource.kind in kinds
 
 
+@lru_cache(maxsize=8)
+def _kinds(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(names)
+
+
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    if not _checked(resource, frozenset(k for _, k in strings(ctx.options.get("kinds")))):
+    if not _checked(resource, _kinds(string_items(ctx.options.get("kinds")))):
         return
     wanted = [(probe, sub) for probe, sub, option in _PROBES if ctx.options.get(option, True)]
     for container in all_containers(resource):

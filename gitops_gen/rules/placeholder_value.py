@@ -99,7 +99,7 @@ from typing import Any
 from gitops_gen.manifests.objects import ALL_TEXT
 from gitops_gen.model import FieldPath, Resource, Severity, format_path
 from gitops_gen.rules._secret_names import credential_name
-from gitops_gen.rules._util import mapping, strings, templated
+from gitops_gen.rules._util import mapping, string_items, templated
 from gitops_gen.rules.base import Option, RuleContext, Violation
 
 ID = "placeholder-value"
@@ -155,6 +155,9 @@ _MIN_SEALED_BYTES = 2 + _MIN_RSA_BYTES + _GCM_TAG_BYTES
 _B64_SPACES = re.compile(r"(?<=[A-Za-z0-9+/]) (?=[A-Za-z0-9+/])")
 
 
+_SKIPPED = ["CustomResourceDefinition"]
+
+
 @lru_cache(maxsize=16)
 def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     """One regular expression for the whole set (checked when the configuration was read)."""
@@ -165,14 +168,18 @@ def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
 
 def _matcher(ctx: RuleContext) -> tuple[re.Pattern[str] | None, Callable[[str], bool]]:
     """The placeholder expression, and the cheap test a string must pass to be searched."""
-    chosen = [p for _, p in strings(ctx.options.get("patterns", DEFAULT_PATTERNS))]
-    defaults = chosen == DEFAULT_PATTERNS
-    chosen += [p for _, p in strings(ctx.options.get("extra-patterns"))]
+    return _matcher_of(string_items(ctx.options.get("patterns", DEFAULT_PATTERNS)),
+                       string_items(ctx.options.get("extra-patterns")))
+
+
+@lru_cache(maxsize=16)
+def _matcher_of(chosen: tuple[str, ...], extra: tuple[str, ...]) -> tuple[re.Pattern[str] | None,
+                                                                          Callable[[str], bool]]:
     try:
-        compiled = _compiled(tuple(chosen))
+        compiled = _compiled(chosen + extra)
     except re.error:  # options given in code, bypassing the configuration's check
         return None, _any
-    return compiled, _may_hold_default if defaults and len(chosen) == len(DEFAULT_PATTERNS) else _any
+    return compiled, _may_hold_default if list(chosen) == DEFAULT_PATTERNS and not extra else _any
 
 
 def _placeholder(value: str, matcher: re.Pattern[str]) -> tuple[str, int] | None:
@@ -361,6 +368,5 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     sealed = bool(ctx.options.get("check-sealed-secrets", True)) and _is_sealed(resource)
     if sealed:
         yield from _sealed(resource, matcher)
-    skip_kinds = {k for _, k in strings(ctx.options.get("skip-kinds", ["CustomResourceDefinition"]))}
-    if matcher is not None and resource.kind not in skip_kinds:
+    if matcher is not None and resource.kind not in string_items(ctx.options.get("skip-kinds", _SKIPPED)):
         yield from _placeholders(resource, matcher, wanted, sealed)

@@ -90,7 +90,7 @@ from gitops_gen.model import FieldPath, Resource, Severity
 from gitops_gen.rules._pss import container_label
 from gitops_gen.rules._secret_names import credential_name
 from gitops_gen.rules._secret_names import credential_name as _credential_name  # noqa: F401 (tests import it)
-from gitops_gen.rules._util import items, strings, text
+from gitops_gen.rules._util import items, string_items, text
 from gitops_gen.rules.base import Option, RuleContext, Violation
 from gitops_gen.rules.podspec import all_containers, pod_specs
 
@@ -146,7 +146,7 @@ def _env_lists(resource: Resource) -> Iterator[tuple[Any, FieldPath, str]]:
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
-    ignored = {n for _, n in strings(ctx.options.get("ignore-names"))}
+    ignored = string_items(ctx.options.get("ignore-names"))
     for env, path, label in _env_lists(resource):
         for i, variable in items(env):
             name, value = text(variable.get("name")), variable.get("value")

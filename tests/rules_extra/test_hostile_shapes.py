@@ -64,3 +64,15 @@ def test_rule_survives_every_wrong_shape(rule: str) -> None:
                     check_resources([mutated, *others], [rule])
                     runs += 1
     assert runs > 50
+
+
+def test_a_list_options_strings_are_read_whatever_the_list_holds() -> None:
+    from gitops_gen.rules._util import string_items
+
+    assert string_items(["a", 1, None, "b"]) == ("a", "b")
+    assert string_items(["a", {"x": 1}, ["y"], "b"]) == ("a", "b")  # unhashable items: read, not remembered
+    assert string_items("ab") == () and string_items(None) == () and string_items(("a",)) == ()
+    listed = ["a"]
+    assert string_items(listed) == ("a",)
+    listed.append("b")  # remembered by content, not by the list
+    assert string_items(listed) == ("a", "b")
