@@ -220,11 +220,11 @@ def read_fast(text: str, limits: Limits = _LIMITS, encoded: bytes | None = None)
     return documents
 
 
-def read_part(part: bytes, offset: int, limits: Limits = _LIMITS) -> tuple[bool, Document | None]:
+def read_part(part: bytes, offset: int, limits: Limits = _LIMITS, *, keep: bool = True) -> tuple[bool, Document | None]:
     """One part of a file (:func:`document_starts`; after ``offset`` lines) read the fast way, as
     :func:`read_fast` reads it within its file: (True, the document or None when empty), or
     (False, None) when libyaml must read it.  A large document is kept for the check phase
-    (:mod:`~gitops_gen.manifests.kept`)."""
+    (:mod:`~gitops_gen.manifests.kept`) unless ``keep`` is false."""
     if not ENABLED or not _plain_source(part):
         return False, None
     if _marker_only(part):
@@ -234,7 +234,7 @@ def read_part(part: bytes, offset: int, limits: Limits = _LIMITS) -> tuple[bool,
             document = _document(part, 0, offset, limits)
     except (_Fallback, _WholeFile):
         return False, None
-    if document is not None:
+    if document is not None and keep:
         kept.keep(part, offset, document)
     return True, document
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_gen.errors import UsageError
-from gitops_gen.manifests.fastread import document_starts, holds_document, read_fast
+from gitops_gen.manifests.fastread import document_starts, holds_document, read_fast, read_part
 from gitops_gen.manifests.objects import NON_RESOURCE_GROUPS, is_kubernetes_object, objects_of
 from gitops_gen.manifests.yamlread import Document, Limits, read_documents
 from gitops_gen.model import Finding, Resource, Severity
@@ -226,25 +226,20 @@ def load_file(source: SourceFile, limits: Limits = DEFAULT_LIMITS) -> LoadResult
     return result
 
 
-#: Documents of one file read alone, one by one, before the file is read whole instead.
-WHOLE_FILE_AFTER = 32
-
-
 class Rereads:
     """Documents read again one at a time, each once (a deferred anchor's, when a run is judged):
     a point of one object of a large file is found again without reading the rest.  A document is
     numbered and placed as :func:`load_file` would place it (the parts of the file are cut at its
-    ``---`` lines, as the fast path cuts them); the latest file stays cut, for the anchors after
-    it come in source order.  When many of one file's documents are asked for (a rendered chart
-    full of dangling references), the file is read whole once.  All of the file's resources,
-    when a document cannot be read alone."""
+    ``---`` lines, as the fast path cuts them) and read alone, as the index phase reads one, at a
+    cost that does not grow with the lines before it; the latest file stays cut, for the anchors
+    after it come in source order.  All of the file's resources, when a document cannot be read
+    alone."""
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits
         #: (path on disk, document index) -> its resources: what was read again.
         self.documents: dict[tuple[str, int], list[Resource]] = {}
         self._file: tuple[str, bytes, list[tuple[int, int, int]]] | None = None
-        self._asked = 0  # documents of the latest file asked for
 
     def resources(self, source: SourceFile, index: int) -> list[Resource]:
         key = (source.abspath, index)
@@ -257,33 +252,26 @@ class Rereads:
         if self._file is None or self._file[0] != source.abspath:
             raw = read_limited(source, self.limits)
             raw = raw.removeprefix(codecs.BOM_UTF8) if raw is not None else b""
-            self._file, self._asked = (source.abspath, raw, _documents(raw)), 0
+            self._file = (source.abspath, raw, _documents(raw))
         _, raw, documents = self._file
-        self._asked += 1
-        if self._asked > WHOLE_FILE_AFTER:
-            return self._whole(source, index)
-        if index < len(documents):
-            begin, end, offset = documents[index]
+        if index >= len(documents):
+            return load_file(source, self.limits).resources
+        begin, end, offset = documents[index]
+        part = raw[begin:end]
+        fast, document = read_part(part, offset, self.limits, keep=False)
+        if fast:
+            resources = resources_of(document, source) if document is not None else []
+        else:  # libyaml's, after as many blank lines as precede it
             try:
-                text = "\n" * offset + raw[begin:end].decode("utf-8")
+                text = "\n" * offset + part.decode("utf-8")
             except UnicodeDecodeError:
                 return load_file(source, self.limits).resources
             result = LoadResult(source)
             load_text(text, source, result, self.limits)
-            for resource in result.resources:
-                resource.doc_index = index
-            return result.resources
-        return load_file(source, self.limits).resources
-
-    def _whole(self, source: SourceFile, index: int) -> list[Resource]:
-        """The file read whole, once: its documents' resources are all kept for what is asked next."""
-        by_document: dict[int, list[Resource]] = {}
-        for resource in load_file(source, self.limits).resources:
-            by_document.setdefault(resource.doc_index, []).append(resource)
-        for number, resources in by_document.items():
-            self.documents.setdefault((source.abspath, number), resources)
-        self._file = (source.abspath, b"", [])  # nothing of it is read alone any more
-        return by_document.get(index, [])
+            resources = result.resources
+        for resource in resources:
+            resource.doc_index = index
+        return resources
 
 
 def _documents(raw: bytes) -> list[tuple[int, int, int]]:
