@@ -30,8 +30,10 @@ if TYPE_CHECKING:
 __all__ = ["PARALLEL_MIN_BYTES", "PARALLEL_MIN_FILES", "SPLIT_MIN_BYTES", "Slice", "reassemble", "slices_of",
            "worker_count"]
 
-#: A file smaller than this is never cut: the slices would cost more than they save.
-SPLIT_MIN_BYTES = 1024 * 1024
+#: A file smaller than this is never cut: the slices would cost more than they save (a 600 KB
+#: file of 580 Deployments is checked in a tenth less time cut in two, one of 1 MB with four
+#: findings a document in a fifth less).
+SPLIT_MIN_BYTES = 512 * 1024
 #: Below this many files (or bytes) a second process costs more than it saves.
 PARALLEL_MIN_FILES = 16
 PARALLEL_MIN_BYTES = 512 * 1024

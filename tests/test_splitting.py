@@ -82,7 +82,7 @@ def test_a_cut_file_is_cached_as_the_whole_file(tmp_path: Path) -> None:
 
 
 def test_standard_input_cut_across_workers_is_checked_whole_when_it_must(tmp_path: Path) -> None:
-    """``helm template ... | gitops-gen check -``: the stream is cut like a file (it is over 1 MiB),
+    """``helm template ... | gitops-gen check -``: the stream is cut like a file (it is big enough),
     and checked whole again from its bytes (there is no file to read) when a slice holds a
     syntax error."""
     raw = b"".join(_stream(150) + b"\n---\n" for _ in range(30))
