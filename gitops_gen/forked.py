@@ -15,14 +15,31 @@ run: start threads after :func:`split` returns.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+@contextmanager
+def young_collections() -> Iterator[None]:
+    """Only the youngest objects collected (the cyclic collector's first generation), for work
+    that builds a large long-lived heap: the index phase keeps hundreds of megabytes of parsed
+    documents, which each older collection would walk again (a tenth of that phase).  Cycles
+    that outlive a young collection wait for the next full one, after.  Also in a child forked
+    meanwhile (it inherits the thresholds)."""
+    old = gc.get_threshold()
+    gc.set_threshold(old[0], 1 << 30, 1 << 30)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def can_fork() -> bool:

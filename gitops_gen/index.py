@@ -229,17 +229,18 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
                  if resource.kind == "CustomResourceDefinition" and on_crd is not None else None)
                 for resource in _indexed_resources(source, raw, limits)]
 
-    from gitops_gen.forked import split
+    from gitops_gen.forked import split, young_collections
 
-    # the builds' thread starts once the child is forked (a fork copies only the forking thread)
-    parsed = split(candidates, sizes, parse, min_total=PARALLEL_BYTES, jobs=jobs,
-                   then=None if on_kustomizations is None else lambda: on_kustomizations(kustomizations))
-    for found in parsed:
-        for fact, prepared in found:
-            if fact is not None:
-                gather.take(fact)
-            if prepared is not None and on_crd is not None:
-                findings.extend(on_crd.register_crd(prepared))
+    with young_collections():  # what is parsed is kept for the check phase: a large heap
+        # the builds' thread starts once the child is forked (a fork copies only the forking thread)
+        parsed = split(candidates, sizes, parse, min_total=PARALLEL_BYTES, jobs=jobs,
+                       then=None if on_kustomizations is None else lambda: on_kustomizations(kustomizations))
+        for found in parsed:
+            for fact, prepared in found:
+                if fact is not None:
+                    gather.take(fact)
+                if prepared is not None and on_crd is not None:
+                    findings.extend(on_crd.register_crd(prepared))
     return gather.index(kustomizations), findings
 
 

@@ -54,3 +54,18 @@ def test_small_or_single_core_work_is_not_forked() -> None:
     for jobs, total in ((1, 1), (2, 10**9)):
         results = forked.split(list(range(4)), [1] * 4, lambda _: os.getpid(), min_total=total, jobs=jobs)
         assert results == [parent] * 4
+
+
+def test_young_collections_leave_the_old_generations_alone_and_restore_the_thresholds() -> None:
+    import gc
+
+    from gitops_gen.forked import young_collections
+
+    before = gc.get_threshold()
+    with young_collections():
+        first, second, third = gc.get_threshold()
+        assert first == before[0] and second > 10**6 and third > 10**6
+        with pytest.raises(ValueError), young_collections():
+            raise ValueError  # restored on the way out, whatever happens
+        assert gc.get_threshold() == (first, second, third)
+    assert gc.get_threshold() == before
