@@ -100,11 +100,12 @@ def dispatch(engine: Engine, files: list[SourceFile], jobs: int, limits: Limits,
         jobs = 1
     if jobs == 1:
         chunks = []
-        for source in files:
-            chunks.append(check_files(engine, [source], limits, cache, lookup=False))
-            done += 1
-            if progress:
-                progress(done, total)
+        with frozen():  # (the collections here need not walk what the index phase kept, either)
+            for source in files:
+                chunks.append(check_files(engine, [source], limits, cache, lookup=False))
+                done += 1
+                if progress:
+                    progress(done, total)
         return chunks
     global _ENGINE, _LIMITS, _CACHE
     # inherited by the forked workers; never mutated after this (a worker's cache counts its own batch)
@@ -124,13 +125,9 @@ def dispatch(engine: Engine, files: list[SourceFile], jobs: int, limits: Limits,
     pieces: list[dict[int, Outcome]] = [{} for _ in cut]
     out: list[tuple[int, Outcome]] = []
     # what the main process holds (the documents the index phase kept, above all) is frozen before
-    # forking: the workers' collections neither walk it nor copy its pages (unless the program
-    # calling us froze objects of its own: those stay as it left them)
-    freezing = gc.get_freeze_count() == 0
-    if freezing:
-        gc.freeze()
+    # forking: the workers' collections neither walk it nor copy its pages
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool, collector_paused():
+        with frozen(), multiprocessing.get_context("fork").Pool(jobs) as pool, collector_paused():
             for number, packed, stats in pool.imap_unordered(_work, enumerate(batches)):
                 chunk, kept = pickle.loads(packed)  # (what a worker of this run sent)
                 if cache is not None and stats is not None:
@@ -150,10 +147,23 @@ def dispatch(engine: Engine, files: list[SourceFile], jobs: int, limits: Limits,
                     progress(done, total)
     finally:
         _ENGINE = _LIMITS = _CACHE = None
-        if freezing:
-            gc.unfreeze()
     out.sort(key=lambda numbered: numbered[0])  # (a cut file: at its last slice's number)
     return [chunk for _, chunk in out]
+
+
+@contextmanager
+def frozen() -> Iterator[None]:
+    """What this process holds now left out of every collection until the end (``gc.freeze``):
+    the documents the index phase kept, above all, which each older collection would walk again.
+    Unless the program calling us froze objects of its own: those stay as it left them."""
+    freezing = gc.get_freeze_count() == 0
+    if freezing:
+        gc.freeze()
+    try:
+        yield
+    finally:
+        if freezing:
+            gc.unfreeze()
 
 
 @contextmanager

@@ -69,3 +69,23 @@ def test_young_collections_leave_the_old_generations_alone_and_restore_the_thres
             raise ValueError  # restored on the way out, whatever happens
         assert gc.get_threshold() == (first, second, third)
     assert gc.get_threshold() == before
+
+
+def test_frozen_leaves_what_is_held_out_of_collections_and_a_callers_freeze_alone() -> None:
+    import gc
+
+    from gitops_gen.workers import frozen
+
+    assert gc.get_freeze_count() == 0
+    held = [{"kept": i} for i in range(100)]
+    with frozen():
+        assert gc.get_freeze_count() >= len(held)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # the calling program's own
+    try:
+        count = gc.get_freeze_count()
+        with frozen():
+            assert gc.get_freeze_count() == count
+        assert gc.get_freeze_count() == count
+    finally:
+        gc.unfreeze()
