@@ -34,15 +34,8 @@ from gitops_gen.kustomizations import (
     kustomizations_under,
     read_kustomization,
 )
-from gitops_gen.manifests.fastread import document_starts, read_part
-from gitops_gen.manifests.loader import (
-    KUSTOMIZATION_NAMES,
-    LoadResult,
-    SourceFile,
-    load_text,
-    read_limited,
-    resources_of,
-)
+from gitops_gen.manifests.fastread import document_starts
+from gitops_gen.manifests.loader import KUSTOMIZATION_NAMES, SourceFile, part_resources, read_limited
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import FieldPath, Finding, Resource
 from gitops_gen.records import record
@@ -278,10 +271,9 @@ def _indexed_resources(source: SourceFile, raw: bytes, limits: Limits) -> Iterat
     """The resources of the documents of ``raw`` that name an indexed kind.
 
     Only those documents are parsed: a multi-megabyte install file with one Namespace costs one
-    small parse.  The file is cut into documents as the loader cuts it, each read the fast way
-    where the loader would (and a large one kept for the check phase, which then does not parse
-    it again: :mod:`~gitops_gen.manifests.kept`), else by libyaml after as many blank lines as
-    precede it, so lines stay those of the file.
+    small parse.  The file is cut into documents as the loader cuts it, each read alone
+    (:func:`~gitops_gen.manifests.loader.part_resources`: a large one is kept for the check
+    phase, which then does not parse it again).
     """
     raw = raw.removeprefix(codecs.BOM_UTF8)  # (as the loader reads it)
     starts = document_starts(raw)
@@ -292,18 +284,7 @@ def _indexed_resources(source: SourceFile, raw: bytes, limits: Limits) -> Iterat
             continue
         line += raw.count(b"\n", counted, begin)
         counted = begin
-        fast, document = read_part(part, line, limits)
-        if fast:
-            if document is not None:
-                yield from resources_of(document, source)
-            continue
-        try:
-            text = "\n" * line + part.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        result = LoadResult(source)
-        load_text(text, source, result, limits)
-        yield from result.resources
+        yield from part_resources(part, line, source, limits) or ()
 
 
 def index_resources(resources: Iterable[Resource]) -> TreeIndex:

@@ -32,7 +32,7 @@ from gitops_gen.model import Finding, Resource, Severity
 
 __all__ = ["CHART_FILE", "DEFAULT_LIMITS", "KUSTOMIZATION_NAMES", "LOADER_SEVERITIES", "MANIFEST_SUFFIXES",
            "NON_RESOURCE_GROUPS", "STDIN", "LoadResult", "Rereads", "SourceFile", "decode", "is_kubernetes_object",
-           "iter_files", "load_file", "load_text", "relative_display", "resources_of"]
+           "iter_files", "load_file", "load_text", "part_resources", "relative_display", "resources_of"]
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_LIMITS = Limits()
@@ -257,21 +257,31 @@ class Rereads:
         if index >= len(documents):
             return load_file(source, self.limits).resources
         begin, end, offset = documents[index]
-        part = raw[begin:end]
-        fast, document = read_part(part, offset, self.limits, keep=False)
-        if fast:
-            resources = resources_of(document, source) if document is not None else []
-        else:  # libyaml's, after as many blank lines as precede it
-            try:
-                text = "\n" * offset + part.decode("utf-8")
-            except UnicodeDecodeError:
-                return load_file(source, self.limits).resources
-            result = LoadResult(source)
-            load_text(text, source, result, self.limits)
-            resources = result.resources
+        resources = part_resources(raw[begin:end], offset, source, self.limits, keep=False)
+        if resources is None:
+            return load_file(source, self.limits).resources
         for resource in resources:
             resource.doc_index = index
         return resources
+
+
+def part_resources(part: bytes, offset: int, source: SourceFile, limits: Limits = DEFAULT_LIMITS, *,
+                   keep: bool = True) -> list[Resource] | None:
+    """The resources of one part of a file (:func:`document_starts`; after ``offset`` lines),
+    read alone at a cost that does not grow with the lines before it: the fast way where the
+    loader would (a large document kept for the check phase, with ``keep``), else by libyaml after
+    as many blank lines as precede it, so lines stay those of the file.  None when the part is
+    not UTF-8."""
+    fast, document = read_part(part, offset, limits, keep=keep)
+    if fast:
+        return resources_of(document, source) if document is not None else []
+    try:
+        text = "\n" * offset + part.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    result = LoadResult(source)
+    load_text(text, source, result, limits)
+    return result.resources
 
 
 def _documents(raw: bytes) -> list[tuple[int, int, int]]:
