@@ -11,7 +11,7 @@ from typing import Any
 
 from gitops_gen.model import FieldPath
 from gitops_gen.records import record
-from gitops_gen.rules._util import mapping, strings
+from gitops_gen.rules._util import mapping, string_items
 from gitops_gen.rules.podspec import Container, PodSpec, containers
 
 #: The default of the ``gpu-resources`` option of the gpu-* rules (``*`` at the end: a prefix).
@@ -52,17 +52,14 @@ def parse_quantity(value: Any) -> Fraction | None:
 def patterns(option: Any) -> list[str]:
     """The names of a list option, stripped, empty ones left out (asked once per resource by
     several rules: remembered for each list)."""
-    if isinstance(option, (list, tuple)):
-        try:
-            return list(_patterns(tuple(option)))
-        except TypeError:  # an item that is no string, nor hashable
-            pass
-    return [p.strip() for _, p in strings(option) if p.strip()]
+    if isinstance(option, tuple):  # (from code: read only when it holds nothing but names)
+        option = list(option) if all(isinstance(p, str) for p in option) else []
+    return list(_stripped(string_items(option)))
 
 
 @lru_cache(maxsize=32)
-def _patterns(option: tuple[Any, ...]) -> tuple[str, ...]:
-    return tuple(p.strip() for p in option if isinstance(p, str) and p.strip())
+def _stripped(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(p.strip() for p in names if p.strip())
 
 
 def matches(name: str, names: Iterable[str]) -> bool:
