@@ -190,17 +190,18 @@ class Engine:
     # -- check: one resource, one file ---------------------------------------------------------
 
     def _for_kind(self, kind: str) -> tuple[list[_Bound], list[_Bound], list[_Bound]]:
-        """The per-resource rules, the per-resource rules of pod specs only, and the tree rules
-        that look at ``kind``, with their contexts (computed once per kind: forty rules are not
-        asked about a kind they skip, resource after resource)."""
+        """The per-resource rules that look at ``kind`` in an object without a pod spec, those
+        that look at it in one with a pod spec (the same list when no rule is of pod specs
+        only), and the tree rules, with their contexts (computed once per kind: forty rules are
+        not asked about a kind they skip, resource after resource)."""
         found = self._by_kind.get(kind)
         if found is None:
             def bound(rules: list[RuleInfo]) -> list[_Bound]:
                 return [(r, self.contexts[r.id]) for r in rules if r.kinds is None or kind in r.kinds]
 
-            found = self._by_kind[kind] = (bound([r for r in self.resource_rules if not r.pods]),
-                                           bound([r for r in self.resource_rules if r.pods]),
-                                           bound(self.tree_rules))
+            without = bound([r for r in self.resource_rules if not r.pods])
+            pods = bound([r for r in self.resource_rules if r.pods])
+            found = self._by_kind[kind] = (without, without + pods if pods else without, bound(self.tree_rules))
         return found
 
     def findings_of(self, resource: Resource) -> list[Finding]:
@@ -210,10 +211,8 @@ class Engine:
         if self.validator is not None:
             found.extend(self.validator.validate(resource))
             found.extend(api_server_findings(resource))
-        rules, pod_rules, _ = self._for_kind(resource.kind)
-        if pod_rules and has_pod_specs(resource):
-            rules = rules + pod_rules
-        for info, ctx in rules:
+        without, with_pods, _ = self._for_kind(resource.kind)
+        for info, ctx in with_pods if with_pods is not without and has_pod_specs(resource) else without:
             assert info.check is not None
             for v in info.check(resource, ctx):
                 found.append(to_finding(info.id, info.severity_of(v), resource, v))
