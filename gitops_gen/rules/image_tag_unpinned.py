@@ -50,6 +50,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from gitops_gen.model import Resource, Severity
 from gitops_gen.records import record
@@ -85,8 +86,10 @@ class ImageRef:
         return f"{self.registry}/{self.path}"
 
 
+@lru_cache(maxsize=4096)
 def parse_image(image: str) -> ImageRef:
-    """Split ``image`` as the container runtime does (Docker Hub when no registry is named)."""
+    """Split ``image`` as the container runtime does (Docker Hub when no registry is named).  A
+    tree names the same images again and again, and three rules ask: each is split once."""
     rest, _, digest = image.strip().partition("@")
     first, slash, remainder = rest.partition("/")
     if slash and ("." in first or ":" in first or first == "localhost"):
