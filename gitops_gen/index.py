@@ -15,7 +15,6 @@ from __future__ import annotations
 import bisect
 import codecs
 import hashlib
-import itertools
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -34,7 +33,7 @@ from gitops_gen.kustomizations import (
     kustomizations_under,
     read_kustomization,
 )
-from gitops_gen.manifests.fastread import document_starts
+from gitops_gen.manifests.fastread import document_parts
 from gitops_gen.manifests.loader import KUSTOMIZATION_NAMES, SourceFile, part_resources, read_limited
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import FieldPath, Finding, Resource
@@ -276,15 +275,10 @@ def _indexed_resources(source: SourceFile, raw: bytes, limits: Limits) -> Iterat
     phase, which then does not parse it again).
     """
     raw = raw.removeprefix(codecs.BOM_UTF8)  # (as the loader reads it)
-    starts = document_starts(raw)
-    line = counted = 0  # lines before ``counted``: each newline is counted once, not once per document
-    for begin, end in itertools.pairwise(starts):
+    for begin, end, line in document_parts(raw):
         part = raw[begin:end]
-        if not part or _KIND_BYTES.search(part) is None:
-            continue
-        line += raw.count(b"\n", counted, begin)
-        counted = begin
-        yield from part_resources(part, line, source, limits) or ()
+        if _KIND_BYTES.search(part) is not None:
+            yield from part_resources(part, line, source, limits) or ()
 
 
 def index_resources(resources: Iterable[Resource]) -> TreeIndex:

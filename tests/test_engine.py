@@ -360,8 +360,8 @@ def test_a_deferred_anchor_reads_only_its_document_again(tmp_path: Path, monkeyp
     resources = load_file(SourceFile(str(path), "all.yaml")).resources
     read_whole, cut = [], []
     monkeypatch.setattr(loader, "load_file", lambda *a, **k: read_whole.append(a) or load_file(*a, **k))
-    documents = loader._documents
-    monkeypatch.setattr(loader, "_documents", lambda raw: cut.append(raw) or documents(raw))
+    documents = loader.document_parts
+    monkeypatch.setattr(loader, "document_parts", lambda raw: cut.append(raw) or documents(raw))
     rereads = loader.Rereads()
     for resource in resources:
         deferred, eager = anchor(resource, ("spec", "selector"), deferred=True), anchor(resource, ("spec", "selector"))

@@ -42,7 +42,8 @@ try:
 except ImportError:  # pragma: no cover - rapidyaml is a dependency; without it libyaml reads everything
     ryml = None
 
-__all__ = ["AVAILABLE", "LazyPositions", "document_starts", "holds_document", "read_fast", "read_part"]
+__all__ = ["AVAILABLE", "LazyPositions", "document_parts", "document_starts", "holds_document", "read_fast",
+           "read_part"]
 
 #: False when rapidyaml is not installed: every file is then read by libyaml.
 AVAILABLE = ryml is not None
@@ -191,21 +192,13 @@ def read_fast(text: str, limits: Limits = _LIMITS, encoded: bytes | None = None)
     raw = encoded if encoded is not None else text.encode("utf-8")
     if not _plain_source(raw):
         return None
-    starts = document_starts(raw)
     documents: list[Document] = []
-    index = 0
-    line = 0
     try:
         with _quiet_stderr():  # (once per file: silencing costs five system calls)
-            for number, (begin, end) in enumerate(itertools.pairwise(starts)):
+            for index, (begin, end, offset) in enumerate(document_parts(raw)):
                 part = raw[begin:end]
-                offset = line
-                line += part.count(b"\n")
-                if not holds_document(part, first=number == 0):
-                    continue  # comments before the first marker: no document
                 if _marker_only(part):
-                    index += 1  # an empty document
-                    continue
+                    continue  # an empty document
                 document = kept.take(part, offset, index)  # read by the index phase
                 if document is None:
                     try:
@@ -214,7 +207,6 @@ def read_fast(text: str, limits: Limits = _LIMITS, encoded: bytes | None = None)
                         document = _slow(part, index, offset, limits)
                 if document is not None:
                     documents.append(document)
-                index += 1
     except _WholeFile:
         return None
     return documents
@@ -284,6 +276,19 @@ def document_starts(raw: bytes) -> list[int]:
         at = raw.find(b"\n---", after)
     starts.append(len(raw))
     return starts
+
+
+def document_parts(raw: bytes) -> list[tuple[int, int, int]]:
+    """(start, end, lines before it) of each document of ``raw``, in the order libyaml numbers
+    them (an empty one too; not the comments before a first ``---`` line): its parts
+    (:func:`document_starts`) that :func:`holds_document`."""
+    found: list[tuple[int, int, int]] = []
+    line = 0
+    for number, (begin, end) in enumerate(itertools.pairwise(document_starts(raw))):
+        if number or holds_document(raw[begin:end], first=True):
+            found.append((begin, end, line))
+        line += raw.count(b"\n", begin, end)
+    return found
 
 
 def _slow(part: bytes, index: int, offset: int, limits: Limits) -> Document | None:

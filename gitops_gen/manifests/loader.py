@@ -17,7 +17,6 @@ documents are objects (and which are malformed objects) is decided in
 from __future__ import annotations
 
 import codecs
-import itertools
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -25,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_gen.errors import UsageError
-from gitops_gen.manifests.fastread import document_starts, holds_document, read_fast, read_part
+from gitops_gen.manifests.fastread import document_parts, read_fast, read_part
 from gitops_gen.manifests.objects import NON_RESOURCE_GROUPS, is_kubernetes_object, objects_of
 from gitops_gen.manifests.yamlread import Document, Limits, read_documents
 from gitops_gen.model import Finding, Resource, Severity
@@ -252,7 +251,7 @@ class Rereads:
         if self._file is None or self._file[0] != source.abspath:
             raw = read_limited(source, self.limits)
             raw = raw.removeprefix(codecs.BOM_UTF8) if raw is not None else b""
-            self._file = (source.abspath, raw, _documents(raw))
+            self._file = (source.abspath, raw, document_parts(raw))
         _, raw, documents = self._file
         if index >= len(documents):
             return load_file(source, self.limits).resources
@@ -282,18 +281,6 @@ def part_resources(part: bytes, offset: int, source: SourceFile, limits: Limits 
     result = LoadResult(source)
     load_text(text, source, result, limits)
     return result.resources
-
-
-def _documents(raw: bytes) -> list[tuple[int, int, int]]:
-    """(start, end, lines before it) of each document of ``raw``, numbered as :func:`load_file`
-    numbers them (an empty one too; not the comments before a first ``---`` line)."""
-    found: list[tuple[int, int, int]] = []
-    line = 0
-    for part_number, (begin, end) in enumerate(itertools.pairwise(document_starts(raw))):
-        if part_number or holds_document(raw[begin:end], first=True):
-            found.append((begin, end, line))
-        line += raw.count(b"\n", begin, end)
-    return found
 
 
 def load_text(text: str, source: SourceFile, result: LoadResult, limits: Limits = DEFAULT_LIMITS,
