@@ -117,15 +117,14 @@ def instructions(corpus: Path, settings: Path, jobs: int) -> tuple[int, int]:
     """(instructions, findings of issue 14's rules) of one ``check`` process and its workers
     under callgrind."""
     report = settings.with_suffix(".json")
-    # a forked worker starts with its parent's counts: zeroed as it starts, each instruction counts once
-    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", "--zero-before=PyOS_AfterFork_Child",
-               sys.executable, "-m", "gitops_gen",
-               "check", str(corpus), "--config", str(settings), "--no-cache", "--jobs", str(jobs), "--format",
-               "json", "-o", str(report)]
+    command = [sys.executable, "-m", "gitops_gen", "check", str(corpus), "--config", str(settings), "--no-cache",
+             "--jobs", str(jobs), "--format", "json", "-o", str(report)]
     # once outside valgrind first: the modules of the standard library and of the dependencies are
     # compiled into the bench's bytecode cache then, not counted
-    subprocess.run(command[command.index(sys.executable):], capture_output=True, cwd=HERE.parent, env=ENV, check=False)
-    done = subprocess.run(command, capture_output=True, text=True, cwd=HERE.parent,
+    subprocess.run(command, capture_output=True, cwd=HERE.parent, env=ENV, check=False)
+    # a forked worker starts with its parent's counts: zeroed as it starts, each instruction counts once
+    counting = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", "--zero-before=PyOS_AfterFork_Child"]
+    done = subprocess.run([*counting, *command], capture_output=True, text=True, cwd=HERE.parent,
                           env={**ENV, "PYTHONHASHSEED": "0"}, check=False)
     counts = [int(n.replace(",", "")) for n in re.findall(r"Collected : ([0-9,]+)", done.stderr)]
     if done.returncode not in (0, 1) or not counts:
