@@ -6,7 +6,9 @@ and the real-world corpus are read both ways (see ``fastread_cases.difference``)
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -228,3 +230,24 @@ def test_a_key_written_twice_is_libyamls_whatever_text_surrounds_it(text: str, d
     assert documents is not None
     assert (documents[0].root is not None) is duplicate  # libyaml's node tree: read the slow way
     assert difference(text) is None
+
+
+#: What :func:`fastread._plain_source` refuses, said in one expression per kind of text (the
+#: function tests each more cheaply, behind the search of one byte).
+_REFUSED = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]|\\(?:x|u00|U000000)(?:21|26|2[aA])|(?:^|\n)[ ]*\t"
+                      rb"|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]|\xef\xbb\xbf|\xef\xbf[\xbe\xbf]"
+                      rb"|(?:^|\n)(?:%|\.\.\.(?:[ \n]|$))|[|>][-+0-9]*[ ]+#")
+
+
+@pytest.mark.parametrize("where", ["{s}", "a: b\n{s}", "a: {s}\n", "a: 'x{s}y'\n", "a: b\n{s}\nc: d\n"])
+def test_what_only_libyaml_reads_is_found_wherever_it_stands(where: str) -> None:
+    """Every sequence that makes a text libyaml's, and near misses of each, at the start, at a
+    line's start and inside a line, alone and beside others."""
+    sequences = [b"\x01", b"\x7f", b"\r", b"\\x21", b"\\u0026", b"\\U0000002a", b"\\x22", b"\t", b" \t", b"\xc2\x85",
+                 b"\xc2\xa9", b"\xe2\x80\xa8", b"\xe2\x80\xa9", b"\xe2\x80\x94", b"\xef\xbb\xbf", b"\xef\xbf\xbe",
+                 b"\xef\xbf\xbf", b"\xef\xbc\x81", b"%YAML 1.1", b"%", b"50%", b"...", b"... x", b"...x", b"..",
+                 b"| # c", b"|-2 #c", b"> #", b"|#", b"#", b"\\", b"x"]
+    for first, second in itertools.product(sequences, repeat=2):
+        for joined in (first, first + second, first + b"\n" + second):
+            raw = where.encode().replace(b"{s}", joined)
+            assert fastread._plain_source(raw) is (_REFUSED.search(raw) is None), raw
