@@ -44,8 +44,11 @@ def fails(finding: Finding, fail_on: Severity) -> bool:
 
 
 def failing_count(report: Report, fail_on: Severity) -> int:
-    """How many of the report's (unwaived) findings fail the check; the exit code is 1 iff > 0."""
-    return sum(1 for f in report.findings if fails(f, fail_on))
+    """How many of the report's (unwaived) findings fail the check; the exit code is 1 iff > 0.
+    Outside a gate run no finding has a change (:attr:`Report.gate`): the severities decide."""
+    if report.gate is not None:
+        return sum(1 for f in report.findings if fails(f, fail_on))
+    return sum(n for severity, n in report.severity_counts().items() if severity >= fail_on)
 
 
 def gate_level(severity: Severity, fail_on: Severity) -> str:
