@@ -39,6 +39,16 @@ def _resource(ref: ResourceRef | None) -> dict[str, Any] | None:
     return {"apiVersion": ref.api_version, "kind": ref.kind, "namespace": ref.namespace, "name": ref.name}
 
 
+def _resource_text(ref: ResourceRef | None) -> str:
+    """``json.dumps(_resource(ref), ensure_ascii=True)``, written without an encoder per call (a
+    report names thousands of resources)."""
+    fields = (ref.api_version, ref.kind, ref.namespace, ref.name) if ref is not None else ()
+    if ref is None or not all(type(value) is str or value is None for value in fields):
+        return json.dumps(_resource(ref), ensure_ascii=True)
+    api_version, kind, namespace, name = ("null" if value is None else _string(value) for value in fields)
+    return f'{{"apiVersion": {api_version}, "kind": {kind}, "namespace": {namespace}, "name": {name}}}'
+
+
 def finding_dict(finding: Finding, *, gate: bool = False, paths: dict[FieldPath, str] | None = None
                  ) -> dict[str, Any]:
     """One finding; ``paths`` memoizes rendered field paths across the findings of a report (a
@@ -108,15 +118,15 @@ def _lines(items: list[str]) -> str:
 
 
 class _Encoder:
-    """Writes :func:`finding_dict`'s JSON text of a finding straight from it, byte for byte what
+    """Writes :func:`finding_dict`'s JSON text of findings straight from them, byte for byte what
     ``json.dumps(finding_dict(...), ensure_ascii=True)`` gives: no dict per finding, and the
-    strings a large report repeats (files, field paths, resources) escaped once."""
+    strings a large report repeats (files, field paths, resources, details) escaped once."""
 
     def __init__(self, gate: bool) -> None:
         self.gate = gate
-        self.paths: dict[FieldPath, str] = {}
         self.strings: dict[str, str] = {}
-        self.resources: dict[ResourceRef, str] = {}
+        self.paths: dict[FieldPath, str] = {}
+        self.resources: dict[ResourceRef | None, str] = {None: "null"}
         self.details: dict[tuple[tuple[str, str], ...], str] = {}
 
     def string(self, text: str) -> str:
@@ -126,11 +136,9 @@ class _Encoder:
         return out
 
     def resource(self, ref: ResourceRef | None) -> str:
-        if ref is None:
-            return "null"
         out = self.resources.get(ref)
         if out is None:
-            out = self.resources[ref] = json.dumps(_resource(ref), ensure_ascii=True)
+            out = self.resources[ref] = _resource_text(ref)
         return out
 
     def path(self, path: FieldPath) -> str:
@@ -139,15 +147,32 @@ class _Encoder:
             out = self.paths[path] = _string(format_path(path))
         return out
 
-    def finding(self, f: Finding) -> str:
-        string = self.string
-        text = (f'{{"rule": {string(f.rule)}, "severity": "{_LABELS[f.severity]}", "message": {_string(f.message)}, '
-                f'"file": {string(f.file)}, "line": {int(f.line)}, "column": {int(f.column)}, '
-                f'"path": {self.path(f.path)}, "resource": {self.resource(f.resource)}')
-        details = f.details
-        if not details:
-            return text + ', "change": null, "key": null}' if self.gate else text + "}"
+    def findings(self, findings: list[Finding]) -> list[str]:
+        """The JSON text of each finding.  The findings of one resource share their reference,
+        so the reference's text is looked up by identity first (its own hash is computed in
+        Python)."""
+        strings, paths, resources = self.strings, self.paths, self.resources
+        by_id: dict[int, str] = {}  # (the findings, and so their references, live until the end)
+        out: list[str] = []
+        append = out.append
+        for f in findings:
+            rule, file, ref = f.rule, f.file, f.resource
+            resource = by_id.get(id(ref))
+            if resource is None:
+                resource = by_id[id(ref)] = resources.get(ref) or self.resource(ref)
+            text = (f'{{"rule": {strings.get(rule) or self.string(rule)}, "severity": "{_LABELS[f.severity]}", '
+                    f'"message": {_string(f.message)}, "file": {strings.get(file) or self.string(file)}, '
+                    f'"line": {int(f.line)}, "column": {int(f.column)}, '
+                    f'"path": {paths.get(f.path) or self.path(f.path)}, "resource": {resource}')
+            details = f.details
+            append(self.details_of(text, details) if details or self.gate else text + "}")
+        return out
+
+    def details_of(self, text: str, details: dict[str, str]) -> str:
+        """``text`` ended with a finding's details (and, in a gate run, its change and key)."""
         if self.gate:  # the matching key makes every gate finding's details unique: nothing to share
+            if not details:
+                return text + ', "change": null, "key": null}'
             return (f'{text}, "change": {json.dumps(details.get("change"), ensure_ascii=True)}'
                     f', "key": {json.dumps(details.get("key"), ensure_ascii=True)}'
                     f', "details": {json.dumps(dict(sorted(details.items())), ensure_ascii=True)}}}')
@@ -163,7 +188,7 @@ def render(report: Report, *, fail_on: Severity = DEFAULT_FAIL_ON) -> str:
     summary = {"files": report.files, "resources": report.resources, "findings": len(report.findings),
                "by_severity": report.by_severity(), "fail_on": fail_on.label, "failing": failing}
     encoder = _Encoder(report.gate is not None)
-    return ('{\n  "findings": ' + _lines([encoder.finding(f) for f in sorted_findings(report)])
+    return ('{\n  "findings": ' + _lines(encoder.findings(sorted_findings(report)))
             + ',\n  "summary": ' + json.dumps(summary, ensure_ascii=True)
             + ("" if report.gate is None else ',\n  "gate": ' + json.dumps(gate_dict(report.gate, failing == 0),
                                                                              ensure_ascii=True))

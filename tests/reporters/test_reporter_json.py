@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from reportdata import WEB, finding
 
-from gitops_gen.model import Report, Severity
+from gitops_gen.model import Report, ResourceRef, Severity
 from gitops_gen.reporters import jsonfmt
 
 FINDING_KEYS = ["rule", "severity", "message", "file", "line", "column", "path", "resource"]
@@ -121,3 +121,14 @@ def test_text_is_the_dict_view_serialized(report: Report) -> None:
         lines = [line.strip().rstrip(",") for line in text.splitlines() if line.startswith('    {"rule": ')]
         assert lines == [json.dumps(item, ensure_ascii=True) for item in [*data["findings"], *data["waived"]]]
         assert json.loads(jsonfmt.render(case)) == data
+
+
+def test_resources_with_hostile_or_missing_names_are_written_as_json_dumps_writes_them() -> None:
+    refs = [ResourceRef("v1", "Pod", None, None), ResourceRef("kubeflow.org/v1", "Notebook", 'ns"\\x', "n\u00e9 🚀\n"),
+            ResourceRef("v1", "ConfigMap", "a", 12)]  # type: ignore[arg-type]  # (a name read as a number)
+    report = Report(findings=[finding("r", Severity.LOW, "m", "f.yaml", n, 1, (), ref) for n, ref in enumerate(refs)])
+    data = jsonfmt.report_dict(report)
+    text = jsonfmt.render(report)
+    lines = [line.strip().rstrip(",") for line in text.splitlines() if line.startswith('    {"rule": ')]
+    assert lines == [json.dumps(item, ensure_ascii=True) for item in data["findings"]]
+    assert [item["resource"]["name"] for item in data["findings"]] == [None, "n\u00e9 🚀\n", 12]
