@@ -251,3 +251,48 @@ def test_what_only_libyaml_reads_is_found_wherever_it_stands(where: str) -> None
         for joined in (first, first + second, first + b"\n" + second):
             raw = where.encode().replace(b"{s}", joined)
             assert fastread._plain_source(raw) is (_REFUSED.search(raw) is None), raw
+
+
+def test_the_lookahead_of_the_suspect_strings_skips_no_suspect() -> None:
+    """:data:`plainscalars._SUSPECT` skips quotes quickly with a lookahead: without it, the same
+    strings are found, whatever the first character of a string is."""
+    from fastread_cases import TOKENS
+
+    from gitops_gen.manifests import plainscalars
+
+    lookahead = re.search(r"\(\?=\[[^\]]*\]\)", plainscalars._SUSPECT.pattern)
+    assert lookahead is not None
+    plain = re.compile(plainscalars._SUSPECT.pattern.replace(lookahead.group(0), ""))
+    texts = [*TOKENS, *(chr(c) + tail for c in range(32, 127) for tail in ("", "es", "ull", "x1", "0"))]
+    json_text = ", ".join(f'"{t}": "{t}"' for t in texts if '"' not in t and "\\" not in t)
+    assert [m.groups() for m in plainscalars._SUSPECT.finditer(json_text)] == \
+        [m.groups() for m in plain.finditer(json_text)]
+    assert len(plain.findall(json_text)) > 200
+
+
+def test_the_node_type_bits_read_for_plain_scalars_are_rapidyamls_own_answers() -> None:
+    """:func:`plainscalars._plain_in_tree` reads a node's key and value from its type bits: they
+    must say what rapidyaml's ``has_key``/``is_key_plain``/``is_key_ref`` (and value) methods say,
+    on every node of the generated cases (plain, quoted, block, flow, alias, anchor, tag)."""
+    import ryml
+    from fastread_cases import CONTEXTS, STREAMS, TOKENS
+
+    from gitops_gen.manifests import plainscalars
+
+    texts = [*STREAMS, *(c.format(t=t) for c in CONTEXTS for t in TOKENS), "a: &x [1]\nb: *x\n&k k: v\n*k : w\n"]
+    nodes = 0
+    for text in texts:
+        buffer = bytearray(text.encode("utf-8"))
+        try:
+            tree = ryml.parse_in_place(buffer)
+        except Exception:  # (what rapidyaml cannot parse is libyaml's)
+            continue
+        for node in range(tree.size()):
+            flags = tree.type(node)
+            for (has, plain, ref, _), side in zip(plainscalars._SIDES, ("key", "val"), strict=True):
+                assert bool(flags & has) is bool(getattr(tree, f"has_{side}")(node)), (text, node, side)
+                if flags & has:
+                    assert bool(flags & plain) is bool(getattr(tree, f"is_{side}_plain")(node)), (text, node, side)
+                    assert bool(flags & ref) is bool(getattr(tree, f"is_{side}_ref")(node)), (text, node, side)
+            nodes += 1
+    assert nodes > 5000
