@@ -52,6 +52,12 @@ _LIMITS = Limits()
 
 #: Files up to this size are kept in memory between the scan and the parse of the index phase.
 _KEEP_BYTES = 256 * 1024
+#: What ``build_index(contents=...)`` hands over to the check phase: files up to this size (where
+#: opening a file costs as much as reading it; below the size from which a file is cut across
+#: workers, each slice carrying its whole file)...
+HANDED_FILE_BYTES = 256 * 1024
+#: ... while they add up to at most this.
+HANDED_TOTAL_BYTES = 128 * 1024 * 1024
 #: Substrings one of which a file must hold to name an indexed kind (cheaper than the pattern).
 _INDEXED_WORDS = (b"Namespace", b"AppProject", b"Application", b"CustomResourceDefinition")
 #: A document's own ``kind:`` (at the start of a line: nested kinds are indented), searched in
@@ -184,12 +190,16 @@ PARALLEL_BYTES = 4 * 1024 * 1024
 def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
                 on_crd: CrdSink | None = None,
                 on_kustomizations: Callable[[Sequence[Kustomization]], None] | None = None,
-                digests: dict[str, bytes] | None = None, jobs: int = 1) -> tuple[TreeIndex, list[Finding]]:
+                digests: dict[str, bytes] | None = None, jobs: int = 1,
+                contents: dict[str, bytes] | None = None) -> tuple[TreeIndex, list[Finding]]:
     """Index ``files``; ``on_crd`` (the validator) is given each CustomResourceDefinition as it is
     read, with the folder of its install unit (:func:`crd_units`): it registers it, and may
     return findings about it.  ``on_kustomizations`` is given the kustomizations as soon as they are
     all known, before the documents are parsed (builds can start meanwhile).  ``digests``, when
     given, receives the SHA-256 of every file read (the result cache's lookups need no second read).
+    ``contents``, when given, receives the bytes of the files read (up to :data:`HANDED_FILE_BYTES`
+    each and :data:`HANDED_TOTAL_BYTES` in all): the check phase need not open them again (a tree of
+    many small files pays more for opening a file than for reading it).
     With ``jobs`` above 1, a forked child parses about half of the indexed documents when they
     are many (:data:`PARALLEL_BYTES`; see :mod:`gitops_gen.forked`).  Within a run, the large
     documents this process parses are kept for the check phase (:mod:`~gitops_gen.manifests.kept`)."""
@@ -199,12 +209,16 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
     crd_only: dict[str, bool] = {}
     candidates: list[tuple[SourceFile, bytes]] = []
     sizes: list[int] = []
+    handed = 0
     for source in files:
         raw = read_limited(source, limits)
         if raw is None:
             continue
         if digests is not None:
             digests[source.abspath] = hashlib.sha256(raw).digest()
+        if contents is not None and len(raw) <= HANDED_FILE_BYTES and handed + len(raw) <= HANDED_TOTAL_BYTES:
+            contents[source.abspath] = raw
+            handed += len(raw)
         crd_only[source.abspath] = b"CustomResourceDefinition" in raw and \
             not set(_TOP_KIND.findall(b"\n" + raw)) - _CRD_FILE_KINDS
         if os.path.basename(source.abspath) in KUSTOMIZATION_NAMES:

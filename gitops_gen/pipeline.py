@@ -165,9 +165,13 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
         crds = CrdRecorder(validator)
     early: list[Any] = []  # builds started as soon as the kustomizations are known
     digests: dict[str, bytes] | None = {} if options.cache_dir is not None else None
+    contents: dict[str, bytes] = {}  # what the index phase read: checked from memory, as it was read
     index, crd_findings = build_index(files, options.limits, crds or validator,
                                       lambda found: early.append(_start_builds(found, options.limits)), digests,
-                                      jobs=worker_count(options.jobs, files))
+                                      jobs=worker_count(options.jobs, files), contents=contents)
+    files = [replace(f, content=contents[f.abspath]) if f.content is None and f.abspath in contents else f
+             for f in files]
+    del contents
     graph = _graph(paths, config, index)
     if graph is not None and shown is not None:
         graph = ShownGraph(graph, shown)
@@ -199,7 +203,8 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
     for part in _process(engine, files, options, progress, cache, keys):
         outcome.merge(part)
     with collector_paused():
-        report = engine.judge(outcome, options.today, options.limits, {f.display: f.abspath for f in files})
+        report = engine.judge(outcome, options.today, options.limits, {f.display: f.abspath for f in files},
+                              {f.abspath: f.content for f in files if f.content is not None})
     if cache is not None and tree is not None and options.keep_report:
         cache.put_report(tree, report)
     return report

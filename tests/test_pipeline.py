@@ -104,3 +104,36 @@ def test_the_index_phase_reads_crds_the_same_in_a_forked_child(tmp_path: Path, c
     assert key(serial.findings) == key(parallel.findings)
     assert sum(f.rule == "schema" and "widget" in f.file for f in serial.findings) == 6
     assert any("broken.yaml" in f.file for f in serial.findings)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_check_phase_checks_the_bytes_the_index_phase_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  jobs: int) -> None:
+    """A small file is opened once per run: the check phase gets the bytes the index phase read
+    (so it also checks what was indexed, should the file change in between).  A file above
+    :data:`~gitops_gen.index.HANDED_FILE_BYTES` is read again (and may be cut across workers)."""
+    from gitops_gen import index
+    from gitops_gen.manifests import loader
+    from gitops_gen.splitting import SPLIT_MIN_BYTES
+
+    assert index.HANDED_FILE_BYTES < SPLIT_MIN_BYTES  # (a slice carries its whole file's bytes)
+    corpus(tmp_path, 40)
+    big = tmp_path / "big.yaml"
+    big.write_text("---\n".join(DEPLOY.format(i=f"b{j}", ns=1, tag=":1.27.0", priv="false") for j in range(1000)))
+    assert big.stat().st_size > index.HANDED_FILE_BYTES
+    opened: list[str] = []
+    original = loader.read_at_most
+
+    def counting(path: str, limit: int | None = None) -> bytes:
+        opened.append(path)
+        return original(path, limit)
+
+    monkeypatch.setattr(loader, "read_at_most", counting)
+    monkeypatch.setattr(index, "read_at_most", counting, raising=False)
+    report = run([str(tmp_path)], RunOptions(config=load_config(), jobs=jobs))
+    assert report.files == 41 and report.resources == 1120
+    small = [p for p in opened if not p.endswith("big.yaml")]
+    assert sorted(small) == sorted(str(p) for p in tmp_path.glob("f*.yaml"))
+    assert opened.count(str(big)) >= 2
+    monkeypatch.setattr(loader, "read_at_most", original)
+    assert key(report.findings) == key(run([str(tmp_path)], RunOptions(config=load_config(), jobs=1)).findings)

@@ -19,8 +19,8 @@ from __future__ import annotations
 import codecs
 import os
 import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gitops_gen.errors import UsageError
@@ -63,7 +63,8 @@ class SourceFile:
     """A file to read: where it is, and the name users see (as they would type it from the
     current directory: the path they gave joined with the file's path below it).
 
-    ``content`` holds the bytes of a source that is not a file on disk (standard input).
+    ``content`` holds its bytes when they were read already: a source that is not a file on disk
+    (standard input), or a file the index phase read (the check phase checks what was indexed).
     """
 
     abspath: str
@@ -232,10 +233,12 @@ class Rereads:
     ``---`` lines, as the fast path cuts them) and read alone, as the index phase reads one, at a
     cost that does not grow with the lines before it; the latest file stays cut, for the anchors
     after it come in source order.  All of the file's resources, when a document cannot be read
-    alone."""
+    alone.  ``contents``: the bytes of files already read (path on disk -> bytes), read again
+    from there (what the run checked) rather than from the disk."""
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, contents: Mapping[str, bytes] | None = None) -> None:
         self.limits = limits
+        self.contents = contents or {}
         #: (path on disk, document index) -> its resources: what was read again.
         self.documents: dict[tuple[str, int], list[Resource]] = {}
         self._file: tuple[str, bytes, list[tuple[int, int, int]]] | None = None
@@ -248,6 +251,9 @@ class Rereads:
         return found
 
     def _read(self, source: SourceFile, index: int) -> list[Resource]:
+        known = self.contents.get(source.abspath) if source.content is None else None
+        if known is not None:
+            source = replace(source, content=known)
         if self._file is None or self._file[0] != source.abspath:
             raw = read_limited(source, self.limits)
             raw = raw.removeprefix(codecs.BOM_UTF8) if raw is not None else b""
