@@ -74,7 +74,7 @@ def to_finding(info_id: str, severity: Severity, resource: Resource, violation: 
     target = violation.resource or resource
     line, column = target.locate(violation.path, key=not violation.at_value)
     details = {"check": violation.check} if violation.check else {}
-    keyed = keyed_path(target.data, violation.path) if any(isinstance(p, int) for p in violation.path) else None
+    keyed = keyed_path(target.data, violation.path) if int in map(type, violation.path) else None  # (list items)
     return Finding(info_id, severity, violation.message, target.file, line, column,
                    violation.path, target.ref, details, keyed)
 
@@ -278,13 +278,14 @@ class Engine:
     # -- judge: the tree, then the run's waivers ----------------------------------------------
 
     def judge(self, outcome: Outcome, today: dt.date | None = None, limits: Any = None,
-              on_disk: Mapping[str, str] | None = None) -> Report:
+              on_disk: Mapping[str, str] | None = None, contents: Mapping[str, bytes] | None = None) -> Report:
         """Tree rules over the collected facts, then configured and expired waivers: the report.
-        ``limits`` and ``on_disk`` (shown file -> path on disk): to read a file again for a
-        deferred anchor."""
+        ``limits``, ``on_disk`` (shown file -> path on disk) and ``contents`` (path on disk -> the
+        bytes the run checked, for the files it holds): to read a file again for a deferred anchor."""
         report = Report(findings=list(outcome.findings), files=outcome.files, documents=outcome.documents,
                         checked=list(outcome.checked), waived=list(outcome.waived))
-        rereads = Rereads(limits or DEFAULT_LIMITS)
+        rereads = Rereads(limits or DEFAULT_LIMITS, contents)
+        inline = outcome.inline  # (mostly empty: then no finding's key is hashed for it)
         for rule in self.tree_rules:
             assert rule.check_tree is not None
             ordered = [fact for _, _, fact in sorted(outcome.facts.get(rule.id, []), key=_SOURCE_ORDER)]
@@ -297,7 +298,7 @@ class Engine:
                 if seen is not None:
                     seen.add(finding)
                 assert v.anchor is not None
-                reason = outcome.inline.get((v.anchor.file, v.anchor.ref), {}).get(rule.id)
+                reason = inline.get((v.anchor.file, v.anchor.ref), {}).get(rule.id) if inline else None
                 if reason is not None:
                     report.waived.append(Waived(finding, reason, "annotation"))
                 else:
