@@ -188,8 +188,11 @@ def render(report: Report, *, fail_on: Severity = DEFAULT_FAIL_ON) -> str:
     summary = {"files": report.files, "resources": report.resources, "findings": len(report.findings),
                "by_severity": report.by_severity(), "fail_on": fail_on.label, "failing": failing}
     encoder = _Encoder(report.gate is not None)
-    return ('{\n  "findings": ' + _lines(encoder.findings(sorted_findings(report)))
-            + ',\n  "summary": ' + json.dumps(summary, ensure_ascii=True)
-            + ("" if report.gate is None else ',\n  "gate": ' + json.dumps(gate_dict(report.gate, failing == 0),
-                                                                             ensure_ascii=True))
-            + ',\n  "waived": ' + _array([waived_dict(w) for w in sorted_waived(report)]) + "\n}\n")
+    findings = encoder.findings(sorted_findings(report))
+    # one join for the whole text: a large report is tens of MB, each concatenation a copy of it
+    return "".join([
+        '{\n  "findings": ', "[\n    " if findings else "[]", ",\n    ".join(findings), "\n  ]" if findings else "",
+        ',\n  "summary": ', json.dumps(summary, ensure_ascii=True),
+        "" if report.gate is None else ',\n  "gate": ' + json.dumps(gate_dict(report.gate, failing == 0),
+                                                                      ensure_ascii=True),
+        ',\n  "waived": ', _array([waived_dict(w) for w in sorted_waived(report)]), "\n}\n"])
