@@ -14,10 +14,10 @@ empty keys, scalars starting with a character libyaml refuses (``@``, a backtick
 block scalar header followed by a comment, a last line without a newline, and anything
 rapidyaml cannot parse or write (nesting deeper than it goes).  A whole file is libyaml's when
 it holds directives, ``...`` markers, control characters, carriage returns, Unicode line breaks
-or byte order marks, or a syntax error (libyaml stops reading there: :func:`read_fast` returns
-None).  ``tests/manifests/test_fastread.py`` compares both paths (values, problems, lines,
-positions) on generated cases, every YAML file of the repository and ``../shared``, and the
-real-world corpus.
+or byte order marks (found in its bytes first: :mod:`~gitops_gen.manifests.sourcebytes`), or a
+syntax error (libyaml stops reading there: :func:`read_fast` returns None).
+``tests/manifests/test_fastread.py`` compares both paths (values, problems, lines, positions) on
+generated cases, every YAML file of the repository and ``../shared``, and the real-world corpus.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from typing import Any
 from gitops_gen.manifests import kept
 from gitops_gen.manifests.lazypositions import LazyPositions, starts_with_marker
 from gitops_gen.manifests.plainscalars import DIGITS, plain_safe
+from gitops_gen.manifests.sourcebytes import plain_source
 from gitops_gen.manifests.yamlread import Document, Limits, read_documents
 
 try:
@@ -51,28 +52,10 @@ AVAILABLE = ryml is not None
 #: path out when something looks wrong).
 ENABLED = AVAILABLE and os.environ.get("GITOPS_GEN_YAML", "").lower() != "libyaml"
 
-#: What libyaml refuses or reads otherwise, found in the source (as UTF-8): control characters,
-#: carriage returns, C1 controls, Unicode line breaks, byte order marks and non-characters;
-#: directives and ``...`` markers; a block scalar header followed by a comment (rapidyaml reads
-#: ``| # a-b`` as ``|-``); escapes that would hide a tag or an anchor from :data:`_COUNTED`.
-#: Kept apart, each behind a cheap test: one alternation is several times slower.
-_ALLOWED_BYTES = bytes([9, 10, *range(0x20, 0x7F), *range(0x80, 0x100)])
-#: The unsafe sequences of Unicode text, by lead byte (the lead byte is looked for first: its
-#: search is a ``memchr``, where one alternation of the sequences steps through every byte).
-_C1_CONTROL = re.compile(rb"\xc2[\x80-\x9f]")
-_UNSAFE_AFTER = ((b"\xe2", (b"\xe2\x80\xa8", b"\xe2\x80\xa9")),
-                 (b"\xef", (b"\xef\xbb\xbf", b"\xef\xbf\xbe", b"\xef\xbf\xbf")))
-_MARKER = re.compile(rb"^(?:%|\.\.\.(?:[ ]|$))", re.M)
-#: A tab where a line's indentation is: libyaml refuses it where a token would start, rapidyaml
-#: may take it for blank.
-_TAB_INDENT = re.compile(rb"\n[ ]*\t")
-_ESCAPE = re.compile(rb"\\(?:x|u00|U000000)(?:21|26|2[aA])")
 #: Tags and anchors do not reach rapidyaml's JSON: a document whose JSON holds fewer of these
 #: characters than its source had a tag, an anchor, or a comment using them (libyaml's then).
 _COUNTED = (b"!", b"&")
 _CONTENT = re.compile(rb"^[ ]*[^ #\n]", re.M)
-#: After a block scalar indicator: its chomping and indentation indicators, and a comment after blanks.
-_HEADER_COMMENT = re.compile(rb"[-+0-9]*[ ]+#")
 #: Where each thread's rapidyaml writes its JSON (:func:`_emit_json`).
 _OUTPUT = threading.local()
 
@@ -194,7 +177,7 @@ def read_fast(text: str, limits: Limits = _LIMITS, encoded: bytes | None = None)
     if not ENABLED:
         return None
     raw = encoded if encoded is not None else text.encode("utf-8")
-    if not _plain_source(raw):
+    if not plain_source(raw):
         return None
     documents: list[Document] = []
     try:
@@ -221,7 +204,7 @@ def read_part(part: bytes, offset: int, limits: Limits = _LIMITS, *, keep: bool 
     :func:`read_fast` reads it within its file: (True, the document or None when empty), or
     (False, None) when libyaml must read it.  A large document is kept for the check phase
     (:mod:`~gitops_gen.manifests.kept`) unless ``keep`` is false."""
-    if not ENABLED or not _plain_source(part):
+    if not ENABLED or not plain_source(part):
         return False, None
     if _marker_only(part):
         return True, None
@@ -238,45 +221,6 @@ def read_part(part: bytes, offset: int, limits: Limits = _LIMITS, *, keep: bool 
 def _marker_only(part: bytes) -> bool:
     """True for a part that is a ``---`` line and nothing else: an empty document."""
     return starts_with_marker(part) and not part[3:].strip()
-
-
-def _plain_source(raw: bytes) -> bool:
-    """False when something in ``raw`` (see :data:`_ALLOWED_BYTES`) makes it libyaml's."""
-    # Each test starts with the search of one byte where it can (``memchr``: tens of times faster
-    # than searching for two or more bytes, and most files hold no ``\\``, ``%`` or tab at all).
-    if raw.translate(None, _ALLOWED_BYTES) or (b"\\" in raw and _ESCAPE.search(raw) is not None):
-        return False
-    if b"\t" in raw and _TAB_INDENT.search(b"\n" + raw) is not None:
-        return False
-    if not raw.isascii() and _unicode_unsafe(raw):
-        return False
-    if ((b"%" in raw and (raw.startswith(b"%") or b"\n%" in raw)) or raw.startswith(b"...") or b"\n..." in raw) \
-            and _MARKER.search(raw) is not None:
-        return False
-    return not _header_comment(raw)
-
-
-def _unicode_unsafe(raw: bytes) -> bool:
-    """True when ``raw`` holds a C1 control, a Unicode line break, a byte order mark or a non-character."""
-    if b"\xc2" in raw and _C1_CONTROL.search(raw) is not None:
-        return True
-    return any(lead in raw and any(sequence in raw for sequence in sequences) for lead, sequences in _UNSAFE_AFTER)
-
-
-def _header_comment(raw: bytes) -> bool:
-    """True when a block scalar header (``|``, ``>-``, ``|2+``...) is followed by a comment.
-
-    Each indicator is found with ``bytes.find`` and what follows it matched there: a regular
-    expression starting with a character class scans several times slower."""
-    if b"#" not in raw:
-        return False
-    for indicator in (b"|", b">"):
-        at = raw.find(indicator)
-        while at >= 0:
-            if _HEADER_COMMENT.match(raw, at + 1) is not None:
-                return True
-            at = raw.find(indicator, at + 1)
-    return False
 
 
 def document_starts(raw: bytes) -> list[int]:

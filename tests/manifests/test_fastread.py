@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from fastread_cases import DEFAULT, difference, generated_cases
 
-from gitops_gen.manifests import fastread
+from gitops_gen.manifests import fastread, sourcebytes
 from gitops_gen.manifests.fastread import read_fast
 from gitops_gen.manifests.loader import SourceFile, load_file
 from gitops_gen.manifests.yamlread import Limits, NodePositions, compose_root
@@ -232,7 +232,7 @@ def test_a_key_written_twice_is_libyamls_whatever_text_surrounds_it(text: str, d
     assert difference(text) is None
 
 
-#: What :func:`fastread._plain_source` refuses, said in one expression per kind of text (the
+#: What :func:`sourcebytes.plain_source` refuses, said in one expression per kind of text (the
 #: function tests each more cheaply, behind the search of one byte).
 _REFUSED = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]|\\(?:x|u00|U000000)(?:21|26|2[aA])|(?:^|\n)[ ]*\t"
                       rb"|\xc2[\x80-\x9f]|\xe2\x80[\xa8\xa9]|\xef\xbb\xbf|\xef\xbf[\xbe\xbf]"
@@ -250,7 +250,7 @@ def test_what_only_libyaml_reads_is_found_wherever_it_stands(where: str) -> None
     for first, second in itertools.product(sequences, repeat=2):
         for joined in (first, first + second, first + b"\n" + second):
             raw = where.encode().replace(b"{s}", joined)
-            assert fastread._plain_source(raw) is (_REFUSED.search(raw) is None), raw
+            assert sourcebytes.plain_source(raw) is (_REFUSED.search(raw) is None), raw
 
 
 def test_the_lookahead_of_the_suspect_strings_skips_no_suspect() -> None:
