@@ -128,6 +128,8 @@ class _Encoder:
         self.paths: dict[FieldPath, str] = {}
         self.resources: dict[ResourceRef | None, str] = {None: "null"}
         self.details: dict[tuple[tuple[str, str], ...], str] = {}
+        #: The details' text of a finding whose details are ``{"check": <key>}`` and nothing else.
+        self.checks: dict[str | None, str] = {}
 
     def string(self, text: str) -> str:
         out = self.strings.get(text)
@@ -151,7 +153,7 @@ class _Encoder:
         """The JSON text of each finding.  The findings of one resource share their reference,
         so the reference's text is looked up by identity first (its own hash is computed in
         Python)."""
-        strings, paths, resources = self.strings, self.paths, self.resources
+        strings, paths, resources, checks = self.strings, self.paths, self.resources, self.checks
         by_id: dict[int, str] = {}  # (the findings, and so their references, live until the end)
         out: list[str] = []
         append = out.append
@@ -165,7 +167,12 @@ class _Encoder:
                     f'"line": {int(f.line)}, "column": {int(f.column)}, '
                     f'"path": {paths.get(f.path) or self.path(f.path)}, "resource": {resource}')
             details = f.details
-            append(self.details_of(text, details) if details or self.gate else text + "}")
+            if not details and not self.gate:
+                append(text + "}")
+            elif len(details) == 1 and not self.gate and (shown := checks.get(details.get("check"))) is not None:
+                append(f'{text}, "details": {shown}}}')  # (most details are a sub-check alone)
+            else:
+                append(self.details_of(text, details))
         return out
 
     def details_of(self, text: str, details: dict[str, str]) -> str:
@@ -180,6 +187,8 @@ class _Encoder:
         out = self.details.get(items)
         if out is None:
             out = self.details[items] = json.dumps(dict(sorted(items)), ensure_ascii=True)
+            if len(items) == 1 and items[0][0] == "check" and isinstance(items[0][1], str):
+                self.checks[items[0][1]] = out
         return f'{text}, "details": {out}}}'
 
 
