@@ -171,7 +171,6 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
                                       jobs=worker_count(options.jobs, files), contents=contents)
     files = [replace(f, content=contents[f.abspath]) if f.content is None and f.abspath in contents else f
              for f in files]
-    del contents
     graph = _graph(paths, config, index)
     if graph is not None and shown is not None:
         graph = ShownGraph(graph, shown)
@@ -204,7 +203,7 @@ def _run(paths: Sequence[str], options: RunOptions, progress: Callable[[int, int
         outcome.merge(part)
     with collector_paused():
         report = engine.judge(outcome, options.today, options.limits, {f.display: f.abspath for f in files},
-                              {f.abspath: f.content for f in files if f.content is not None})
+                              contents)
     if cache is not None and tree is not None and options.keep_report:
         cache.put_report(tree, report)
     return report
