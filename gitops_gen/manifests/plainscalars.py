@@ -16,6 +16,11 @@ from typing import Any
 
 from gitops_gen.manifests.scalars import key_string, resolve_plain
 
+try:
+    import ryml
+except ImportError:  # pragma: no cover - without rapidyaml no tree is ever asked about
+    ryml = None
+
 __all__ = ["DIGITS", "plain_safe"]
 
 #: Strings in the JSON that a plain scalar could have produced and go-yaml reads otherwise:
@@ -108,7 +113,8 @@ def _plain_at(part: bytes, text: bytes, *, ends: bool = True) -> bool:
 #: What a node's type says of its key and of its value (rapidyaml's ``NodeType`` bits, read
 #: with one call per node rather than four: each call into rapidyaml costs about a microsecond):
 #: (has it, is it plain, is it an alias), with how its text is read.
-_SIDES = ((1, 1 << 29, 64, "key"), (2, 1 << 30, 128, "val"))
+_SIDES = ((ryml.KEY, ryml.KEY_PLAIN, ryml.KEYREF, "key"), (ryml.VAL, ryml.VAL_PLAIN, ryml.VALREF, "val")) \
+    if ryml is not None else ()
 
 
 def _plain_in_tree(tree: Any, texts: set[bytes], starts: tuple[bytes, ...] = ()) -> bool:
