@@ -20,7 +20,6 @@ import pickle
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen import __version__
@@ -28,6 +27,7 @@ from gitops_gen.engine import Engine
 from gitops_gen.manifests.loader import SourceFile
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import Finding, Resource
+from gitops_gen.records import record
 
 #: Bump when what an entry holds changes shape: older entries are then never read.
 CACHE_FORMAT = 2
@@ -42,7 +42,7 @@ class Unresolvable(pickle.UnpicklingError):
     """An entry names a root this run cannot tell from another: a miss, not an error."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Roots:
     """Where a run's files are: the checked folder on disk (absolute, real path) and how its files
     are shown when that is an absolute path too.  Strings in an entry naming either are stored

@@ -9,15 +9,15 @@ the engine runs it, and reporters (SARIF help text) and ``gitops-gen rules/expla
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
 
 from gitops_gen.model import Severity
+from gitops_gen.records import record
 from gitops_gen.rules import RuleInfo, all_rules
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleDoc:
     id: str
     severity: Severity

@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from gitops_gen.catalogue import Catalogue, bundled
 from gitops_gen.errors import ConfigError, UsageError
 from gitops_gen.manifests.yamlread import Limits, NodePositions, read_documents
 from gitops_gen.model import FieldPath, Severity
+from gitops_gen.records import record
 from gitops_gen.resources import bundled_dir
 from gitops_gen.rules.base import Option
 from gitops_gen.schemas.versions import parse_version
@@ -50,7 +51,7 @@ _MATCH_KEYS = frozenset({"kind", "namespace", "name", "path"})
 _WAIVER_KEYS = frozenset({"rule", "match", "reason", "expires"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleSetting:
     """How one rule runs.  ``severity`` is the configured severity, which wins for every
     sub-check; None leaves it to the rule (its default, or a sub-check's own)."""
@@ -60,7 +61,7 @@ class RuleSetting:
     options: Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Waiver:
     rule: str
     reason: str
@@ -73,7 +74,7 @@ class Waiver:
     line: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Config:
     rules: Mapping[str, RuleSetting]
     waivers: tuple[Waiver, ...] = ()

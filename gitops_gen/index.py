@@ -18,7 +18,7 @@ import hashlib
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import Any, Protocol
 
@@ -67,7 +67,6 @@ _TOP_KIND = re.compile(rb"""\n["']?kind["']?\s*:\s*["']?([A-Za-z0-9]+)""")
 _CRD_FILE_KINDS = frozenset({b"CustomResourceDefinition", b"CustomResourceDefinitionList", b"List"})
 
 @record
-@dataclass(frozen=True, slots=True)
 class AppRef:
     """An Argo CD Application or ApplicationSet among the inputs."""
 
@@ -78,7 +77,7 @@ class AppRef:
     file: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TreeIndex:
     """What the tree defines, for rules to read from their context."""
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.manifests.loader import KUSTOMIZATION_NAMES, SourceFile, read_limited
 from gitops_gen.manifests.yamlread import Limits, read_documents
 from gitops_gen.model import FieldPath
+from gitops_gen.records import record
 
 _LIMITS = Limits()
 
@@ -24,7 +24,7 @@ NAMESPACE_PATH: FieldPath = ("metadata", "namespace")
 SELECTOR_PATH: FieldPath = ("spec", "selector")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Kustomization:
     """One kustomization file: what it includes and what it sets on what it builds."""
 

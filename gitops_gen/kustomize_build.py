@@ -33,7 +33,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from types import MappingProxyType
 
 from gitops_gen.engine import Built, Engine, FindingKey, finding_key
@@ -42,6 +42,7 @@ from gitops_gen.inline_patches import locate_inline
 from gitops_gen.manifests.loader import DEFAULT_LIMITS, KUSTOMIZATION_NAMES, LoadResult, SourceFile, load_text
 from gitops_gen.manifests.yamlread import Limits, read_documents
 from gitops_gen.model import Finding, Resource, Severity
+from gitops_gen.records import record
 
 #: Seconds one build may take before it is given up (its tree then falls back).
 TIMEOUT = 60.0
@@ -56,7 +57,7 @@ _UNREADABLE = frozenset({"yaml-syntax", "duplicate-key", "yaml-too-large"})
 _UNKNOWN = Kustomization("", remote=True)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BuildOutput:
     """What one build printed, and how to read the origins it names."""
 
@@ -167,7 +168,7 @@ def origin_of(resource: Resource, output: BuildOutput, limits: Limits = DEFAULT_
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Judged:
     """What the builds found: the keys that decide which source findings stand (``built``), and
     the findings only a build makes (a patch that makes a base Deployment privileged), located

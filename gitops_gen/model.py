@@ -81,7 +81,6 @@ class Positions(Protocol):
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class ResourceRef:
     """The identity of a resource as reporters and matchers use it."""
 
@@ -187,7 +186,6 @@ def keyed_path(data: Any, path: Iterable[PathPart]) -> str:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem found in the input.  Rules produce them; reporters render them."""
 
@@ -220,7 +218,6 @@ SEVERITY_OF = operator.attrgetter("severity")
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class CheckedResource:
     """A resource that was checked, for reporters that list every resource (JUnit)."""
 
@@ -230,7 +227,6 @@ class CheckedResource:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Waived:
     """A finding that a waiver or inline annotation silenced, with the stated reason."""
 
@@ -263,7 +259,7 @@ def counts_toward_failure(finding: Finding, fail_on: Severity) -> bool:
     return finding.severity >= fail_on and Change.of(finding) not in (Change.PERSISTING, Change.RESOLVED)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GateSummary:
     """What a pull-request gate compared: the refs, and how many findings of each class."""
 

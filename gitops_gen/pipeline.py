@@ -16,7 +16,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from gitops_gen.manifests.kept import keeping
 from gitops_gen.manifests.loader import SourceFile, iter_files
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import Finding, Report
+from gitops_gen.records import record
 from gitops_gen.redisplay import Redisplay, ShownGraph
 from gitops_gen.schemas.validator import SchemaValidator
 from gitops_gen.splitting import worker_count
@@ -46,7 +47,7 @@ GRAPH_RULES = ("argocd-path-missing", "argocd-project-missing", "argocd-source-n
                "argocd-unreachable", "argocd-cycle", "argocd-app-namespace", "argocd-appset-not-expanded")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RunOptions:
     kubernetes_version: str = "1.31"
     crd_dirs: tuple[str, ...] = ()

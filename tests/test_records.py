@@ -16,7 +16,6 @@ from gitops_gen.records import arguments_of, record
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Point:
     x: int
     y: int = 0
@@ -24,7 +23,6 @@ class Point:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Single:
     only: str
 
@@ -82,21 +80,70 @@ def test_what_a_record_cannot_be_is_refused_when_it_is_defined() -> None:
         @dataclass(frozen=True, slots=True)
         class Sub(Point):  # type: ignore[misc]
             z: int = 0
-    with pytest.raises(TypeError, match="takes a @dataclass"):
+    with pytest.raises(TypeError, match="makes the dataclass itself"):
         @record
-        @dataclass(slots=True)
-        class Mutable:
+        @dataclass(frozen=True, slots=True)
+        class Twice:
             x: int
     with pytest.raises(TypeError, match="stores what it is given"):
         @record
-        @dataclass(frozen=True, slots=True)
         class Checked:
             x: int
 
             def __post_init__(self) -> None:
                 pass
+    with pytest.raises(TypeError, match="no __eq__"):
+        @record
+        class OwnEquality:
+            x: int
+
+            def __eq__(self, other: object) -> bool:
+                return True
     with pytest.raises(TypeError, match="stores what it is given"):
         @record
-        @dataclass(frozen=True, slots=True)
         class Later:
             x: int = field(init=False, default=0)
+
+
+def test_a_record_is_what_the_dataclass_would_be() -> None:
+    """Equality, hash, repr, frozenness and introspection as ``@dataclass(frozen=True, slots=True)``
+    gives them, field flags included, though none of its methods was compiled."""
+    @dataclass(frozen=True, slots=True)
+    class Plain:
+        x: int
+        y: float = 0.0
+        hidden: str = field(default="", repr=False)
+        loose: list[int] = field(default_factory=list, compare=False)
+        unhashed: str = field(default="", hash=False)
+
+    @record
+    class Fast:
+        x: int
+        y: float = 0.0
+        hidden: str = field(default="", repr=False)
+        loose: list[int] = field(default_factory=list, compare=False)
+        unhashed: str = field(default="", hash=False)
+
+    nan = float("nan")
+    cases = [(1,), (1, 2.5), (1, nan), (1, 2.0, "h", [1], "u"), (2, 0.0, "", [], "other")]
+    for a in cases:
+        for b in cases:
+            assert (Plain(*a) == Plain(*b)) == (Fast(*a) == Fast(*b))
+            assert (Plain(*a) != Plain(*b)) == (Fast(*a) != Fast(*b))
+        assert hash(Plain(*a)) == hash(Fast(*a))
+        assert repr(Plain(*a)).replace("Plain", "Fast") == repr(Fast(*a))
+    same = (1, nan)
+    assert Fast(*same) == dataclasses.replace(Fast(*same))  # the same float object: equal, as in a tuple
+    assert Fast(1) != Plain(1) and Fast(1).__eq__(1) is NotImplemented
+    fast = Fast(1)
+    for attempt in (lambda: setattr(fast, "x", 2), lambda: delattr(fast, "x"), lambda: setattr(fast, "z", 2)):
+        with pytest.raises((dataclasses.FrozenInstanceError, AttributeError)):
+            attempt()
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'x'"):
+        fast.x = 2  # type: ignore[misc]
+    params = Fast.__dataclass_params__  # type: ignore[attr-defined]
+    assert (params.init, params.repr, params.eq, params.frozen) == (True, True, True, True)
+    assert Fast.__match_args__ == Plain.__match_args__ and Fast.__slots__ == Plain.__slots__
+    assert [(f.name, f.compare, f.hash, f.repr) for f in dataclasses.fields(Fast)] == \
+        [(f.name, f.compare, f.hash, f.repr) for f in dataclasses.fields(Plain)]
+    assert dataclasses.asdict(Fast(1, 2.0, "h", [3])) == dataclasses.asdict(Plain(1, 2.0, "h", [3]))

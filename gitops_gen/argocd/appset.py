@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_gen.argocd.gotemplate import TemplateError, render
+from gitops_gen.records import record
 
 IN_CLUSTER_NAME = "in-cluster"
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
@@ -32,13 +33,13 @@ Path = tuple[str | int, ...]
 Params = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RepoView:
     root: str  # absolute path of the repository checkout on disk
     matches: Callable[[str], bool]  # True when a repoURL is this repository
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cluster:
     name: str
     server: str
@@ -46,7 +47,7 @@ class Cluster:
     annotations: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AppSetProblem:
     message: str
     path: Path  # field path inside the ApplicationSet

@@ -26,13 +26,14 @@ from gitops_gen.argocd.reading import Document, read_folder
 from gitops_gen.argocd.repourl import same_content
 from gitops_gen.argocd.sources import PathProblem, SourceType, SourceTypeConflict, resolve_app_path, source_type
 from gitops_gen.model import FieldPath
+from gitops_gen.records import record
 
 APP_KINDS = frozenset({"Application", "ApplicationSet"})
 WAVE = "argocd.argoproj.io/sync-wave"
 DEFAULT_ARGOCD_NAMESPACE = "argocd"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     """Something Argo CD would fail on (or silently skip), on one field of one document."""
 
@@ -46,7 +47,7 @@ class Problem:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Leaf:
     """Something an Application deploys that is not resolved further."""
 
@@ -54,7 +55,7 @@ class Leaf:
     label: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Deployed:
     """One object an Application deploys (from a folder of this repository)."""
 

@@ -19,17 +19,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from gitops_gen.argocd.repourl import normalize_repo_url
+from gitops_gen.records import record
 
 IN_CLUSTER_NAME = "in-cluster"
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Destination:
     """One ``spec.destinations`` rule (None: the field is absent)."""
 
@@ -38,7 +38,7 @@ class Destination:
     namespace: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GroupKind:
     """One entry of a resource white- or blacklist (patterns)."""
 
@@ -46,7 +46,7 @@ class GroupKind:
     kind: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Project:
     """The parts of an AppProject that decide what its Applications may deploy."""
 

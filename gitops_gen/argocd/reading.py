@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.argocd.sources import directory_files
@@ -28,9 +27,10 @@ from gitops_gen.manifests.loader import (
     load_text,
 )
 from gitops_gen.manifests.yamlread import read_documents
+from gitops_gen.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Document:
     """One Kubernetes object and the file it comes from (None when a generator made it)."""
 
@@ -111,7 +111,7 @@ _CLUSTER_SECRET = b"argocd.argoproj.io/secret-type"
 _MANIFEST = re.compile(rb"^kind\s*:", re.MULTILINE)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RepositoryScan:
     """What one pass over a repository's files finds (hidden folders skipped)."""
 

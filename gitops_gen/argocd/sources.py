@@ -20,11 +20,11 @@ import os
 import re
 import stat
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.argocd.project import glob_match
 from gitops_gen.errors import GitopsGenError
+from gitops_gen.records import record
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MANIFEST_FILE = re.compile(r"^.*\.(yaml|yml|json|jsonnet)$")
@@ -38,7 +38,7 @@ class SourceType(enum.Enum):
     PLUGIN = "Plugin"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PathProblem:
     """Why an Application's ``path`` cannot be used (Argo CD refuses to generate manifests)."""
 

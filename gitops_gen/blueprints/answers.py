@@ -21,6 +21,8 @@ value is written double-quoted, so the file reads back with the same types under
 
 from __future__ import annotations
 
+from gitops_gen.records import record
+
 import json
 import re
 from collections.abc import Mapping
@@ -43,7 +45,7 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _YAML11_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     """Where the blueprint came from: ``bundled`` with gitops-gen, a folder (``path``), or a folder
     of a git checkout (``git``: its remote ``url`` when it has one, the ``commit``, the folder's
@@ -70,7 +72,7 @@ class Source:
         return self.path or "?"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Answers:
     name: str
     version: str

@@ -19,6 +19,8 @@ forget to validate it.
 
 from __future__ import annotations
 
+from gitops_gen.records import record
+
 import json
 import os
 from collections.abc import Mapping
@@ -40,7 +42,7 @@ _METADATA_KEYS = frozenset({"name", "version", "description", "inputs"})
 _UNSUPPORTED_KEYS = frozenset({"template", "templates"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InputInfo:
     """One input of a blueprint, as ``gitops-gen blueprints`` lists it and ``new`` prompts for it.
 
@@ -56,7 +58,7 @@ class InputInfo:
     choices: tuple[Any, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BlueprintInfo:
     name: str
     version: str
@@ -286,7 +288,7 @@ def _inputs(options: Mapping[str, Any], schema: Mapping[str, Any], path: Path) -
 # -- the shape of structured inputs, for prompts ------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FieldSpec:
     """One field of an entry of a mapping input (``teams.<name>.gpu_quota``), as a prompt asks it."""
 
@@ -295,7 +297,7 @@ class FieldSpec:
     choices: tuple[Any, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EntrySchema:
     """A mapping input whose values are entries with known fields (``teams``: name -> team)."""
 

@@ -8,6 +8,8 @@ A version bump is an Application whose source (chart or repository) now pins ano
 
 from __future__ import annotations
 
+from gitops_gen.records import record
+
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -32,7 +34,7 @@ class ComponentChange:
     versions: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _App:
     name: str
     file: str

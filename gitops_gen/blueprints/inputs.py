@@ -11,6 +11,8 @@ names that would clash).  Every problem is reported at once, each with its key p
 
 from __future__ import annotations
 
+from gitops_gen.records import record
+
 import difflib
 import math
 from collections.abc import Mapping
@@ -39,7 +41,7 @@ from gitops_gen.model import FieldPath
 MAX_DEPTH = 32
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InputProblem:
     key: str
     message: str

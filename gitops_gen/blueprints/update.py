@@ -20,6 +20,8 @@ change (rename detection).  A file you deleted stays deleted, even when the blue
 
 from __future__ import annotations
 
+from gitops_gen.records import record
+
 import datetime
 import shutil
 import tempfile
@@ -43,7 +45,7 @@ from gitops_gen.errors import BlueprintError, RepositoryError
 BRANCH_PREFIX = "gitops-gen/update-"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Conflict:
     """A path git could not merge; ``lines`` are the conflict markers' lines (none for a file
     deleted on one side)."""
@@ -59,7 +61,7 @@ class Conflict:
         return f"{where}: {self.kind} conflict{': ' + self.message if self.message else ''}{more}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UpdatePlan:
     repo: Path
     old: Answers
@@ -87,7 +89,7 @@ class UpdatePlan:
         return self.old.version != self.new_version
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UpdateResult:
     plan: UpdatePlan
     #: the branch that received the update ("HEAD" when detached; None when already up to date)

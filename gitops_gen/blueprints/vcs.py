@@ -14,6 +14,8 @@ index, work tree or refs, and computes three-way merges with ``git merge-tree --
 
 from __future__ import annotations
 
+from gitops_gen.records import record
+
 import os
 import shutil
 import subprocess
@@ -91,7 +93,7 @@ def _executable() -> str:
     return found
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MergeEntry:
     """One conflicted path of a merge: the stages git holds for it (1 base, 2 yours, 3 the blueprint's)."""
 
@@ -99,7 +101,7 @@ class MergeEntry:
     stages: tuple[int, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TreeMerge:
     """What ``git merge-tree --write-tree`` computed: the result tree (conflicted files with their
     markers in it), the conflicted paths, and git's messages (type, paths, text)."""

@@ -8,7 +8,6 @@ catalogue (:func:`with_policies`).  Loading errors are :class:`PolicyError` with
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from gitops_gen.catalogue import Catalogue
 from gitops_gen.cel.evaluate import Params
@@ -16,6 +15,7 @@ from gitops_gen.cel.policy import POLICY_KIND, Policy, PolicyError, PolicyWarnin
 from gitops_gen.cel.rules import POLICY_ERROR, policy_rules
 from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
 from gitops_gen.model import Resource
+from gitops_gen.records import record
 from gitops_gen.rules import RuleInfo
 from gitops_gen.schemas.versions import parse_version
 
@@ -23,7 +23,7 @@ from gitops_gen.schemas.versions import parse_version
 FIRST_VERSION = (1, 30)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PolicySet:
     policies: tuple[Policy, ...]
     params: tuple[Params, ...]

@@ -20,6 +20,7 @@ from gitops_gen.cel.library import environment
 from gitops_gen.cel.match import namespace_labels, plural_of
 from gitops_gen.cel.policy import Binding, Compiled, Policy, Validation
 from gitops_gen.model import Resource
+from gitops_gen.records import record
 from gitops_gen.rules._scope import CLUSTER_SCOPED_KINDS
 from gitops_gen.rules.base import Violation
 
@@ -34,7 +35,7 @@ class Verdict:
     errors: list[Violation] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Params:
     """A parameter object a binding may select."""
 

@@ -13,11 +13,12 @@ namespace selector.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from gitops_gen.labels import requirement_met
 from gitops_gen.model import Resource
+from gitops_gen.records import record
 from gitops_gen.rules._scope import CLUSTER_SCOPED_KINDS
 
 #: Kubernetes kinds whose resource name is not the API server's guess.
@@ -53,7 +54,7 @@ def plural_of(group: str, kind: str, tree_plurals: Mapping[tuple[str, str], str]
     return _IRREGULAR.get(kind) or guess_plural(kind)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Selector:
     """A LabelSelector (an absent or empty one matches everything)."""
 
@@ -72,7 +73,7 @@ class Selector:
         return all(requirement_met(operator, labels, key, values) for key, operator, values in self.expressions)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResourceRule:
     groups: tuple[str, ...]
     versions: tuple[str, ...]
@@ -99,7 +100,7 @@ class ResourceRule:
         return equivalent or "*" in self.versions or version in self.versions
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MatchResources:
     rules: tuple[ResourceRule, ...] = ()
     excluded: tuple[ResourceRule, ...] = ()

@@ -22,6 +22,7 @@ from gitops_gen.cel.match import MatchResources, read_match, read_selector
 from gitops_gen.cel.typecheck import matched_definitions, unknown_field
 from gitops_gen.errors import GitopsGenError
 from gitops_gen.model import FieldPath, Resource, Severity
+from gitops_gen.records import record
 from gitops_gen.schemas.versions import Version
 
 GROUP_VERSION = "admissionregistration.k8s.io/v1"
@@ -42,7 +43,7 @@ class PolicyWarning(GitopsGenError):
     """What the API server's type checking would warn about a policy it accepts (its status)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Compiled:
     """One CEL expression of a policy, compiled, with where it is written."""
 
@@ -51,7 +52,7 @@ class Compiled:
     program: Any = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Validation:
     expression: Compiled
     message: str | None
@@ -61,7 +62,7 @@ class Validation:
     field_path: FieldPath | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParamRef:
     name: str | None
     namespace: str | None
@@ -70,7 +71,7 @@ class ParamRef:
     deny_when_missing: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Binding:
     name: str
     match: MatchResources

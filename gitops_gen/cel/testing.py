@@ -23,7 +23,7 @@ folder holding them stays a policy folder ``check --policies`` reads.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +37,12 @@ from gitops_gen.config import RuleSetting, defaults
 from gitops_gen.engine import Engine
 from gitops_gen.manifests.loader import SourceFile, load_file
 from gitops_gen.manifests.yamlread import NodePositions, read_documents
+from gitops_gen.records import record
 
 _CASE_KEYS = frozenset({"name", "expect", "message", "resource", "file"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CaseResult:
     file: str
     line: int

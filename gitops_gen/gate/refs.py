@@ -13,12 +13,12 @@ import hashlib
 import os
 import stat
 import subprocess
-from dataclasses import dataclass
 
 from gitops_gen.errors import UsageError
+from gitops_gen.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Checkout:
     """A repository and where the checked path lies in it."""
 
@@ -104,8 +104,8 @@ def write_tree(checkout: Checkout, sha: str, dest: str) -> str:
     tree = _Tree(checkout.root, dest)
     files: list[str] = []
     symlinks: list[tuple[str, str]] = []
-    for record in listed.stdout.split(b"\0"):
-        head, _, path = record.partition(b"\t")
+    for entry in listed.stdout.split(b"\0"):
+        head, _, path = entry.partition(b"\t")
         mode, kind, blob = [*head.split(b" "), b"", b""][:3]
         name = path.decode("utf-8", "surrogateescape")
         if kind != b"blob" or not _plain(name):

@@ -35,7 +35,6 @@ apart, applied to every top-level mapping and to every item of a ``List``:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.manifests.yamlread import Document
@@ -102,7 +101,6 @@ def needs_name(api_version: str, kind: str) -> bool:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class _Envelope:
     """The keys of a mapping that spell apiVersion / kind / metadata, exactly or in another case."""
 

@@ -39,6 +39,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from gitops_gen.manifests.scalars import key_string, resolve_plain
 from gitops_gen.manifests.syntax import syntax_error
 from gitops_gen.model import FieldPath, Positions
+from gitops_gen.records import record
 
 __all__ = ["PLAIN", "Document", "DocumentTooLarge", "Limits", "MergeError", "NodePositions", "Problem",
            "compose_root", "key_string", "read_documents", "resolve_plain"]
@@ -95,7 +96,7 @@ class _RedefinableAnchorsLoader(Composer, _Loader):
         return node
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Limits:
     """Budgets that keep hostile input cheap to refuse."""
 

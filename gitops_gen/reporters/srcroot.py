@@ -14,10 +14,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from gitops_gen.records import record
 from gitops_gen.reporters._common import slash_path
 
 SRCROOT = "%SRCROOT%"
@@ -63,7 +63,7 @@ def find_git_root(start: str) -> str | None:
         folder = parent
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceRoot:
     """``root``: the absolute folder ``%SRCROOT%`` stands for; ``cwd``: the absolute folder that
     finding paths are relative to; ``git``: whether ``root`` is a git work tree root."""
@@ -107,7 +107,7 @@ _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _COMMIT = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LineLinks:
     """Links to a line of a file of a hosted repository at one commit, for the Markdown report:
     ``{blob}/{path relative to the source root}#L{line}``, e.g.

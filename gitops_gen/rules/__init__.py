@@ -5,19 +5,19 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
 from typing import Any
 
 from gitops_gen.model import Severity
+from gitops_gen.records import record
 from gitops_gen.rules.base import Option, RuleContext, Violation
 
 #: Modules in this package that are helpers, not rules.
 _NOT_RULES = frozenset({"base", "podspec"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleInfo:
     """A loaded rule module, checked and described."""
 

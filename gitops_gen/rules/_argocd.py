@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import FieldPath, Resource
@@ -16,7 +15,6 @@ APP_KINDS = frozenset({"Application", "ApplicationSet"})
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class AppSpec:
     """The Application spec of an Application, or the template spec of an ApplicationSet."""
 
@@ -35,7 +33,6 @@ class AppSpec:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Source:
     """One entry of ``spec.source`` / ``spec.sources[]``."""
 

@@ -11,7 +11,6 @@ which it overwrites).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource
@@ -27,7 +26,6 @@ AUTOSCALER_KINDS = frozenset({"HorizontalPodAutoscaler", "ScaledObject"})
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Workload:
     """Fact: a replicated workload (or InferenceService) and the pods it makes."""
 
@@ -44,7 +42,6 @@ class Workload:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Autoscaler:
     """Fact: an HPA or KEDA ScaledObject scales ``kind``/``name`` with at least ``minimum`` replicas."""
 

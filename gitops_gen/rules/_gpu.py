@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
@@ -75,7 +74,6 @@ def _split(names: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class GpuEntry:
     """One GPU resource named in a container's limits or requests."""
 

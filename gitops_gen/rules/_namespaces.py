@@ -8,7 +8,6 @@ to :func:`namespaces_with_pods`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource
@@ -26,7 +25,6 @@ DEFAULT_EXEMPT = ["kube-system", "kube-public", "kube-node-lease"]
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class PodNamespace:
     """Fact: a workload that runs pods names ``namespace``; ``anchor`` is its ``metadata.namespace``."""
 
@@ -35,7 +33,6 @@ class PodNamespace:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class NamespaceObject:
     """Fact: a Namespace or Profile stands for ``name``; ``anchor`` is its ``metadata.name``."""
 
@@ -43,7 +40,7 @@ class NamespaceObject:
     anchor: Anchor
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NamespaceUse:
     """A namespace that runs pods, and where to report about it."""
 

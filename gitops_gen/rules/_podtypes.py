@@ -6,7 +6,7 @@ Not a rule: the module name starts with ``_``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from gitops_gen.model import FieldPath
@@ -25,7 +25,6 @@ _GROUP_LABELS = {"initContainers": "init container", "ephemeralContainers": "eph
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Layer:
     """A mapping settings are inherited from, and where it is in the resource.
 
@@ -39,7 +38,6 @@ class Layer:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class PodSpec:
     """One pod spec inside a resource.
 
@@ -71,7 +69,6 @@ class PodSpec:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Container:
     """One container (or container-like object) of a pod spec.
 
@@ -122,7 +119,6 @@ def resources_field(container: Mapping[str, Any], group: str) -> str:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Setting:
     """An effective value and the path of the line that set it."""
 

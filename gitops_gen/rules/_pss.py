@@ -8,7 +8,6 @@ through :func:`~gitops_gen.rules.podspec.container_setting`, reported at the obj
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import FieldPath, Resource
@@ -18,7 +17,6 @@ from gitops_gen.rules.podspec import Container, PodSpec, all_containers, contain
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Context:
     """A securityContext mapping set on a pod or a container, where it is and whose it is."""
 

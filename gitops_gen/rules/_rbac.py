@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import FieldPath, Resource
@@ -15,7 +14,6 @@ ROLE_KINDS = frozenset({"Role", "ClusterRole"})
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class PolicyRule:
     """One entry of ``rules:`` with its string lists as (index, value) pairs."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Pods:
     """Fact: an object making pods with these labels, whose containers declare ``ports`` (names)."""
 
@@ -43,7 +41,6 @@ class Pods:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Offered:
     """Fact: an object of ``kind`` named ``name`` exists (Services, ServiceAccounts, scalables)."""
 
@@ -56,7 +53,6 @@ class Offered:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class PodSelector:
     """Fact: a Service, PodDisruptionBudget or NetworkPolicy selects pods with ``selector``."""
 
@@ -73,7 +69,6 @@ class PodSelector:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class NameRef:
     """Fact: ``owner`` names ``kind`` ``name`` (an Ingress backend, an HPA target, an account)."""
 
@@ -89,7 +84,6 @@ class NameRef:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Local:
     """Fact: a finding judged from the object alone."""
 

@@ -16,7 +16,6 @@ called dangling, while a plain typo still is.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
@@ -77,7 +76,6 @@ def labels_of(value: Any) -> Labels:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Selector:
     """A label selector: every ``match_labels`` pair and every expression must hold."""
 
@@ -140,7 +138,6 @@ def map_selector(value: Any) -> Selector | None:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class PodLabels:
     """The labels one kind of pod of a workload carries; ``open``: an operator adds more."""
 

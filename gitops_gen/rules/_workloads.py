@@ -17,10 +17,10 @@ that holds ``containers``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import FieldPath
+from gitops_gen.records import record
 from gitops_gen.rules._crd_pods import (
     analysis_pods,
     argo_pods,
@@ -48,7 +48,7 @@ Walker = Callable[[Mapping[str, Any], FieldPath, str, int], Iterator[PodSpec]]
 _MAX_NESTING = 4  # Katib trial specs inside trial specs: stop somewhere
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WorkloadKind:
     """One kind the walker knows, and what its objects are."""
 

@@ -89,7 +89,6 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import FieldPath, Resource, Severity
@@ -112,7 +111,6 @@ KINDS = APP_KINDS
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Moving:
     """Fact: a source (or git generator) follows a moving revision.
 
@@ -127,7 +125,6 @@ class Moving:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class AppFolder:
     """Fact (self-repository detection): an Application or ApplicationSet lives in ``folder``."""
 
@@ -135,7 +132,6 @@ class AppFolder:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Deploys:
     """Fact (self-repository detection): ``repo`` is deployed from ``folder`` (a glob when
     ``pattern``, as ApplicationSet git directories are)."""

@@ -123,7 +123,6 @@ def _describe(expected: Any) -> str:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Anchor:
     """A located point of a resource, made by :func:`anchor` while positions are at hand.
 
@@ -191,7 +190,6 @@ def source_key(resource: Resource) -> tuple[str, int, tuple[str, ...]]:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Violation:
     """One offence found by a rule.
 
@@ -212,7 +210,7 @@ class Violation:
     anchor: Anchor | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleContext:
     """What a rule may know beyond the resource: its own options, the target cluster, and the
     tree's index (namespaces, AppProjects, Applications, CRDs and kustomizations of the whole run,

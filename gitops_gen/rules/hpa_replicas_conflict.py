@@ -79,7 +79,6 @@ from __future__ import annotations
 import fnmatch
 import heapq
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
@@ -104,7 +103,6 @@ _CM_MARKERS = ("/spec/replicas", ".spec.replicas", "kube-controller-manager")
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Replicas:
     """Fact: a workload an autoscaler can own sets ``spec.replicas`` (``anchor``: that key)."""
 
@@ -116,7 +114,6 @@ class Replicas:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Scaler:
     """Fact: an HPA or ScaledObject scales ``kind``/``name`` (``group`` ``None``: any group)."""
 
@@ -128,7 +125,7 @@ class Scaler:
     label: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ignore:
     """Fact: an Application (or argocd-cm) ignores ``spec.replicas`` of matching objects."""
 

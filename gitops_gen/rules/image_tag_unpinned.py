@@ -49,7 +49,6 @@ FAIL::
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 from gitops_gen.model import Resource, Severity
@@ -72,7 +71,6 @@ DOCKER_HUB = "docker.io"
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class ImageRef:
     """A container image reference split into its parts."""
 

@@ -59,7 +59,6 @@ FAIL::
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
@@ -90,7 +89,6 @@ KINDS = WORKLOAD_KINDS | NAMESPACE_KINDS | _POLICY_KINDS
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Isolated:
     """Fact: a policy selects every pod of ``namespace`` (``None``: of every namespace)."""
 

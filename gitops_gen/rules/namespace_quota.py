@@ -54,7 +54,6 @@ FAIL::
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
@@ -82,7 +81,6 @@ KINDS = WORKLOAD_KINDS | NAMESPACE_KINDS | frozenset({"ResourceQuota", "LimitRan
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Bounded:
     """Fact: ``namespace`` has a ResourceQuota (``kind="ResourceQuota"``) or a LimitRange."""
 

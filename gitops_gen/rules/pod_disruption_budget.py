@@ -70,7 +70,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
@@ -101,7 +100,6 @@ CHECK_SEVERITIES = {"blocks-eviction": Severity.MEDIUM, "above-hpa-min": Severit
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Budget:
     """Fact: a PodDisruptionBudget, its selector and its one limit (``field``: which)."""
 

@@ -44,10 +44,10 @@ FAIL::
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
+from gitops_gen.records import record
 from gitops_gen.rules._rbac import RBAC_GROUP, ROLE_KINDS, policy_rules
 from gitops_gen.rules._util import items, mapping, text
 from gitops_gen.rules.base import Anchor, Option, RuleContext, Violation, anchor
@@ -69,7 +69,7 @@ _GROUPS = {
 _DISCOVERY_ROLES = frozenset({"system:basic-user", "system:discovery", "system:public-info-viewer"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GroupBinding:
     """Fact: a binding grants role ``role`` (``kind``) to one of the system groups."""
 
@@ -81,7 +81,7 @@ class GroupBinding:
     anchor: Anchor
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReadsNamed:
     """Fact: a Role or ClusterRole grants only get/list/watch on objects it names."""
 

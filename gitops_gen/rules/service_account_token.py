@@ -59,7 +59,6 @@ FAIL::
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
@@ -81,7 +80,6 @@ _KUBEFLOW_BOUND = frozenset({"default-editor", "default-viewer"})
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class PodToken:
     """Fact: a pod spec, its account and its own automount setting (None: unset)."""
 
@@ -96,7 +94,6 @@ class PodToken:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Account:
     """Fact: a ServiceAccount, and whether it turns automount off."""
 
@@ -106,7 +103,6 @@ class Account:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Bound:
     """Fact: a binding names ServiceAccount ``name`` of ``namespace``."""
 

@@ -57,7 +57,6 @@ FAIL::
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
@@ -78,7 +77,6 @@ KINDS = POD_RUNNING_KINDS | _POLICY_KINDS
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Policy:
     """Fact: a policy of ``namespace`` (None: any; ``everywhere``: cluster-wide) selecting pods;
     ``selector`` None: it is taken to select every pod it can reach."""
@@ -89,7 +87,6 @@ class Policy:
 
 
 @record
-@dataclass(frozen=True, slots=True)
 class Pods:
     """Fact: a workload and the label sets of its pods."""
 

@@ -22,6 +22,7 @@ from importlib import resources
 from typing import Any
 
 from gitops_gen.errors import SchemaError
+from gitops_gen.records import record
 from gitops_gen.schemas.crds import CrdDefinition, CrdVersion
 
 #: Bump with the layout of the data files (``tools/build_crd_schemas.py`` writes this number).
@@ -29,7 +30,7 @@ FORMAT = 1
 INDEX = "index.json"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Component:
     """An upstream project whose CRDs are shipped, at the release they were taken from."""
 
@@ -42,7 +43,7 @@ class Component:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BuiltinCrd:
     """One shipped CRD as the index describes it (its schemas stay in its data file)."""
 

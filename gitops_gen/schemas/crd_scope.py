@@ -26,14 +26,15 @@ one sample's resources against another's CRD.  The rule instead:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from gitops_gen.records import record
 from gitops_gen.schemas.crds import CrdDefinition
 
 Key = tuple[str, str]  # (group, kind)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Placed:
     crd: CrdDefinition
     file: str

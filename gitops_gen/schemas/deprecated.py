@@ -9,12 +9,11 @@ apply, so it is reported as ``deprecated-api`` with the replacement rather than 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from gitops_gen.records import record
 from gitops_gen.schemas.versions import Version
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Removal:
     api_version: str
     kind: str

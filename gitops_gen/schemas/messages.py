@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from gitops_gen.model import FieldPath, format_path
+from gitops_gen.records import record
 from gitops_gen.schemas.names import DESCRIPTIONS
 
 #: Findings per document beyond which the rest are summarised in one line.
@@ -23,7 +23,7 @@ _MAX_VALUE = 60
 _NUMERIC_TYPES = frozenset({"integer", "number"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     """One schema error: the field it is about, where to point, and what to say."""
 

@@ -25,6 +25,7 @@ from typing import Any
 from gitops_gen.errors import SchemaError
 from gitops_gen.manifests.objects import kubernetes_group, needs_name
 from gitops_gen.model import FieldPath, Finding, Resource, Severity
+from gitops_gen.records import record
 from gitops_gen.schemas import builtin, builtin_crds, deprecated
 from gitops_gen.schemas.cache import default_cache_dir
 from gitops_gen.schemas.core import core_bundle, split_api_version
@@ -38,7 +39,7 @@ from gitops_gen.schemas.versions import format_version, resolve_bundle
 SCHEMA, NO_SCHEMA, DEPRECATED_API = "schema", "no-schema", "deprecated-api"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PreparedCrd:
     """A CRD of the inputs read and converted (:meth:`SchemaValidator.prepare_crd`), waiting to be
     registered; ``crd`` is None for an object that only calls itself a CustomResourceDefinition."""
