@@ -45,6 +45,8 @@ def record(cls: type[T]) -> type[T]:
     if own or hasattr(cls, "__post_init__"):
         raise TypeError(f"{cls.__name__}: a record stores what it is given and makes its own methods "
                         f"(no __post_init__, no {', '.join(own) or 'methods of its own'})")
+    if cls.__doc__ is None:  # (else dataclasses asks inspect for a signature the record has no use for)
+        cls.__doc__ = f"{cls.__name__}({', '.join(getattr(cls, '__annotations__', ()))})"
     # fields and slots only: nothing compiled (the methods follow)
     made: Any = dataclasses.dataclass(cls, init=False, repr=False, eq=False, slots=True)
     params = made.__dataclass_params__

@@ -147,3 +147,4 @@ def test_a_record_is_what_the_dataclass_would_be() -> None:
     assert [(f.name, f.compare, f.hash, f.repr) for f in dataclasses.fields(Fast)] == \
         [(f.name, f.compare, f.hash, f.repr) for f in dataclasses.fields(Plain)]
     assert dataclasses.asdict(Fast(1, 2.0, "h", [3])) == dataclasses.asdict(Plain(1, 2.0, "h", [3]))
+    assert Single.__doc__ == "Single(only)"  # a record without a docstring is named with its fields
