@@ -32,10 +32,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from gitops_gen.manifests import kept
+from gitops_gen.manifests import kept, treepositions
 from gitops_gen.manifests.lazypositions import LazyPositions, starts_with_marker
 from gitops_gen.manifests.plainscalars import DIGITS, plain_safe
 from gitops_gen.manifests.sourcebytes import plain_source
+from gitops_gen.manifests.treepositions import RymlTree
 from gitops_gen.manifests.yamlread import Document, Limits, read_documents
 
 try:
@@ -214,6 +215,9 @@ def read_part(part: bytes, offset: int, limits: Limits = _LIMITS, *, keep: bool 
     except (_Fallback, _WholeFile):
         return False, None
     if document is not None and keep:
+        # kept for the whole run: its lines answer, not its tree (several times the source's size)
+        if isinstance(document.lazy, LazyPositions):
+            document.lazy.tree = None
         kept.keep(part, offset, document)
     return True, document
 
@@ -305,8 +309,9 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
     if limits.max_depth < EMITTED_DEPTH and _deeper(data, encoded, limits.max_depth):
         raise _Fallback
     root = _root_mark(part, offset)
-    return Document(index, data, None, root[0], [], _json_bound(encoded, digits),
-                    lazy=LazyPositions(part, offset, root=root, data=data), text=emitted)
+    positions = LazyPositions(part, offset, root=root, data=data,
+                              tree=RymlTree(tree, node, buffer) if treepositions.AVAILABLE else None)
+    return Document(index, data, None, root[0], [], _json_bound(encoded, digits), lazy=positions, text=emitted)
 
 
 def _emit_json(tree: Any, node: int) -> bytes:

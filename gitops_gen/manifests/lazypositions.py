@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gitops_gen.manifests.treepositions import RymlTree
 from gitops_gen.manifests.yamlread import NodePositions, compose_root
 from gitops_gen.model import FieldPath
 
@@ -94,16 +95,19 @@ class LazyPositions:
     """The positions of one document, composed by libyaml the first time the lines cannot tell.
 
     ``part`` is the document's source from its ``---`` line; ``offset`` the lines before it;
-    ``root`` where libyaml starts its root node; ``data`` its values (to prove keys by).
+    ``root`` where libyaml starts its root node; ``data`` its values (to prove keys by); ``tree``
+    rapidyaml's tree of it, which answers first (:mod:`~gitops_gen.manifests.treepositions`).
     """
 
-    __slots__ = ("_found", "_inner", "_lines", "_maps", "data", "offset", "part", "root")
+    __slots__ = ("_found", "_inner", "_lines", "_maps", "data", "offset", "part", "root", "tree")
 
-    def __init__(self, part: bytes, offset: int, *, root: tuple[int, int], data: Any) -> None:
+    def __init__(self, part: bytes, offset: int, *, root: tuple[int, int], data: Any,
+                 tree: RymlTree | None = None) -> None:
         self.part = part
         self.offset = offset
         self.root = root
         self.data = data
+        self.tree = tree
         self._inner: NodePositions | None = None
         self._maps: dict[FieldPath, _Mapping | _Sequence | None] = {}
         self._found: dict[tuple[FieldPath, bool], tuple[int, int]] = {}  # what was asked, answered
@@ -120,7 +124,9 @@ class LazyPositions:
         found = self._found.get((path, key))
         if found is not None:  # several rules report on the same places (an image, a container)
             return found
-        if self._inner is None and len(path) <= MAX_DEPTH:
+        if self.tree is not None:
+            found = self._from_tree(path, key)
+        if found is None and self._inner is None and len(path) <= MAX_DEPTH:
             found = self._from_lines(path, key)
         if found is None:
             line, column = self._positions().locate(path, key=key)
@@ -130,6 +136,19 @@ class LazyPositions:
 
     def exists(self, path: FieldPath) -> bool:
         return self._positions().exists(path)
+
+    def _from_tree(self, path: FieldPath, key: bool) -> tuple[int, int] | None:
+        """The position rapidyaml's tree gives, as libyaml's: lines and columns (characters)
+        counted in the source."""
+        assert self.tree is not None
+        at = self.tree.offset(path, key, self.data)
+        if at is None:
+            return None
+        part = self.part
+        start = part.rfind(b"\n", 0, at) + 1
+        before = part[start:at]
+        column = len(before) if before.isascii() else len(before.decode("utf-8"))
+        return self.offset + part.count(b"\n", 0, start) + 1, column + 1
 
     # -- reading the lines --------------------------------------------------------------------
 

@@ -146,13 +146,19 @@ def _document_difference(f: Document, s: Document, positions: bool) -> str | Non
         shallow = [p for p in paths if 0 < len(p) <= 3 and all(isinstance(k, str) for k in p)]
         sample = paths[::max(1, len(paths) // PATHS_PER_DOCUMENT)]  # the offset is what may differ
         if isinstance(mine, LazyPositions):  # what the lines answer, without composing (one fresh reader)
-            fresh = LazyPositions(mine.part, mine.offset, root=mine.root, data=mine.data)
+            fresh = LazyPositions(mine.part, mine.offset, root=mine.root, data=mine.data, tree=mine.tree)
             deep_enough = [p for p in sample if 0 < len(p) <= MAX_DEPTH]  # deeper ones are always composed
             for path in itertools.chain(shallow, deep_enough, _missing(f.data, [(), *shallow, *deep_enough])):
                 for key in (True, False):
                     found = fresh._from_lines(path, key)
                     if found is not None and found != theirs.locate(path, key=key):
                         return f"position of {path} from the lines: {found} != {theirs.locate(path, key=key)}"
+            if mine.tree is not None:  # what rapidyaml's tree answers: every path, and one past each
+                for path in itertools.chain(sample, _missing(f.data, sample)):
+                    for key in (True, False):
+                        found = fresh._from_tree(path, key)
+                        if found is not None and found != theirs.locate(path, key=key):
+                            return f"position of {path} from the tree: {found} != {theirs.locate(path, key=key)}"
         # the root and shallow keys first: read from the lines until the document is composed
         for path in itertools.chain([()], shallow, [("absent",)], sample, [("metadata", "absent", 0)]):
             for key in (True, False):

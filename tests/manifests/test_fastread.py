@@ -111,8 +111,8 @@ def test_positions_are_computed_only_when_asked(tmp_path: Path) -> None:
     (("spec", "ports", 0, "appProtocol"), (8, 5)),  # an item written as a flow mapping
     (("spec", "ports", 1), (8, 3)),  # past the end of a block sequence: its first dash
     (("spec", "ipFamilies", 1), (9, 15)),  # past the end of a flow sequence: its bracket
-    (("spec", "selector", "app", "x"), None),  # inside a flow mapping: libyaml's nodes answer
-    (("spec", "selector", "app", "y"), None),
+    (("spec", "selector", "app", "x"), (10, 20)),  # a plain key inside a flow mapping: rapidyaml's tree
+    (("spec", "selector", "app", "y"), None),  # missing inside a flow mapping: libyaml's nodes answer
 ])
 def test_a_missing_field_in_a_flow_collection_is_placed_from_the_lines(
         tmp_path: Path, path: tuple[str | int, ...], expected: tuple[int, int] | None) -> None:
