@@ -21,17 +21,23 @@ try:
 except ImportError:  # pragma: no cover - without rapidyaml no tree is ever asked about
     ryml = None
 
-__all__ = ["DIGITS", "plain_safe"]
+__all__ = ["DIGITS", "NUMBER_CHARACTERS", "plain_safe"]
 
 #: Strings in the JSON that a plain scalar could have produced and go-yaml reads otherwise:
 #: booleans, nulls and numbers of YAML 1.1 and Go (looked at once more by :func:`plain_safe`),
 #: ``.nan``/``.inf`` (rapidyaml writes ``nan`` that way), merge keys, aliases (rapidyaml writes
 #: ``*a`` as a string) and scalars libyaml refuses to start with ``@`` or a backtick.  The
 #: lookahead holds every first character of the alternatives: at the other quotes of the JSON
-#: (most of them) one test fails instead of thirty.
+#: (most of them) one test fails instead of thirty.  A string that starts like a number holds
+#: only characters go-yaml reads numbers from (:data:`NUMBER_CHARACTERS`): with any other it is a
+#: string whatever it starts with (``128Mi``, ``25%``, ``--port=80``), and is not looked at.
 _SUSPECT = re.compile(
     r'"(?=[yYnNTFoO~<\-+.0-9_*@`%])(y|Y|yes|Yes|YES|n|N|no|No|NO|True|TRUE|False|FALSE|on|On|ON|off|Off|OFF|~|Null|NULL|<<'
-    r'|[-+.0-9_][^"\\]*|[*@`%][^"\\]*)"(:?)')
+    r'|[-+.0-9_][-+._0-9a-fA-FxXoOiInN]*|[*@`%][^"\\]*)"(:?)')
+#: Every character of a plain scalar that :func:`~gitops_gen.manifests.scalars.resolve_plain`
+#: reads as a number: digits, signs, points, underscores, hexadecimal digits and exponents,
+#: the prefixes ``0x``/``0o``/``0b``, and the letters of ``.inf`` and ``.nan``.
+NUMBER_CHARACTERS = frozenset("-+._0123456789abcdefABCDEFxXoOiInN")
 _NORMALISED = frozenset({".nan", ".inf", "-.inf", "+.inf"})
 #: Numbers rapidyaml writes as JSON numbers when plain (a test holds it to that): one written
 #: as a string was quoted.
@@ -75,7 +81,8 @@ def plain_safe(emitted: str, encoded: bytes, digits: bytes, part: bytes, tree: A
             found.add(raw)
     if (found or starts) and _plain_in_tree(tree, found, tuple(starts)):
         return False
-    return not any(big in digits for big in _BIG) or not _big_numbers(encoded)
+    big_one, big_two, big_three = _BIG  # (spelt out: a generator costs more than the three tests)
+    return not (big_one in digits or big_two in digits or big_three in digits) or not _big_numbers(encoded)
 
 
 def _big_numbers(encoded: bytes) -> bool:

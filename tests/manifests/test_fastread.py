@@ -296,3 +296,26 @@ def test_the_node_type_bits_read_for_plain_scalars_are_rapidyamls_own_answers() 
                     assert bool(flags & ref) is bool(getattr(tree, f"is_{side}_ref")(node)), (text, node, side)
             nodes += 1
     assert nodes > 5000
+
+
+def test_a_string_holding_a_character_no_number_has_is_not_suspect() -> None:
+    """:data:`plainscalars._SUSPECT` skips a string that starts like a number but holds a
+    character outside :data:`plainscalars.NUMBER_CHARACTERS` (``128Mi``): go-yaml reads it as a
+    string, key or value.  Each such character put anywhere in each kind of number keeps it one."""
+    from gitops_gen.manifests import plainscalars
+    from gitops_gen.manifests.scalars import key_string, resolve_plain
+
+    numbers = ["0", "7", "-1", "+1", ".5", "1.", "1e3", "1E+3", "2.5e-3", "0x1F", "0o17", "0b101", "0644", "1_000",
+               ".inf", "-.Inf", "+.INF", ".nan", ".NaN", ".NAN", "9223372036854775808", "18446744073709551615"]
+    assert all(not isinstance(resolve_plain(n), str) for n in numbers)
+    assert set("".join(numbers)) <= plainscalars.NUMBER_CHARACTERS
+    characters = [*map(chr, range(32, 127)), "\u00e9", "\u0663", "\uff10"]  # é, Arabic-Indic and fullwidth digits
+    shown = re.search(r"\|\[-\+\.0-9_\](\[[^\]]*\])\*", plainscalars._SUSPECT.pattern)  # what the pattern lets follow
+    assert shown is not None
+    assert {c for c in characters if re.fullmatch(shown[1], c)} == plainscalars.NUMBER_CHARACTERS
+    others = [c for c in characters if c not in plainscalars.NUMBER_CHARACTERS]
+    for number in numbers:
+        for at in range(1, len(number) + 1):
+            for c in others:
+                text = number[:at] + c + number[at:]
+                assert isinstance(resolve_plain(text), str) and key_string(resolve_plain(text)) == text, text
