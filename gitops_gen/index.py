@@ -33,7 +33,7 @@ from gitops_gen.kustomizations import (
     kustomizations_under,
     read_kustomization,
 )
-from gitops_gen.manifests.fastread import document_parts
+from gitops_gen.manifests.fastread import LazyPositions, document_parts
 from gitops_gen.manifests.loader import KUSTOMIZATION_NAMES, SourceFile, part_resources, read_limited
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.model import FieldPath, Finding, Resource
@@ -230,9 +230,13 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
     def parse(candidate: tuple[SourceFile, bytes]) -> list[tuple[Fact | None, Any]]:
         source, kept = candidate
         raw = kept or read_limited(source, limits) or b""  # large files are read again rather than held
-        return [(_fact(resource), on_crd.prepare_crd(resource, unit(source.abspath))
-                 if resource.kind == "CustomResourceDefinition" and on_crd is not None else None)
-                for resource in _indexed_resources(source, raw, limits)]
+        found: list[tuple[Fact | None, Any]] = []
+        for resource in _indexed_resources(source, raw, limits):
+            found.append((_fact(resource), on_crd.prepare_crd(resource, unit(source.abspath))
+                          if resource.kind == "CustomResourceDefinition" and on_crd is not None else None))
+            if isinstance(resource.positions, LazyPositions):  # may be kept for the check phase
+                resource.positions.forget_tree()
+        return found
 
     from gitops_gen.forked import split, young_collections
 

@@ -223,9 +223,6 @@ def read_part(part: bytes, offset: int, limits: Limits = _LIMITS, *, keep: bool 
     except (_Fallback, _WholeFile):
         return False, None
     if document is not None and keep:
-        # kept for the whole run: its lines answer, not its tree (several times the source's size)
-        if isinstance(document.lazy, LazyPositions):
-            document.lazy.tree = None
         kept.keep(part, offset, document)
     return True, document
 

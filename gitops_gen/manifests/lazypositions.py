@@ -134,6 +134,11 @@ class LazyPositions:
         self._found[(path, key)] = found
         return found
 
+    def forget_tree(self) -> None:
+        """Drop rapidyaml's tree (several times the size of the source), for a document kept
+        beyond its file's check: its lines answer from now on."""
+        self.tree = None
+
     def exists(self, path: FieldPath) -> bool:
         return self._positions().exists(path)
 

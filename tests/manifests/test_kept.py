@@ -71,6 +71,27 @@ def test_a_large_indexed_document_is_parsed_once(tmp_path: Path, monkeypatch: py
     assert _said(again) == _said(report)
 
 
+def test_a_kept_document_holds_no_rapidyaml_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 crd_yaml: CrdYaml) -> None:
+    """A tree takes several times the memory of its source: a document kept from the index phase
+    for the check phase keeps only its lines, which place what is asked as well."""
+    root = _tree(tmp_path, crd_yaml)
+    taken: list[Any] = []
+    take = kept.take
+
+    def recorded(*args: Any) -> Any:
+        document = take(*args)
+        if document is not None:
+            taken.append(document)
+        return document
+
+    monkeypatch.setattr(kept, "take", recorded)
+    report = run([str(root)], RunOptions(jobs=1, schema_cache=False))
+    assert taken and all(isinstance(d.lazy, fastread.LazyPositions) and d.lazy.tree is None for d in taken)
+    monkeypatch.setattr(kept, "KEEP_TOTAL", 0)  # parsed again, tree and all: the same report
+    assert _said(run([str(root)], RunOptions(jobs=1, schema_cache=False))) == _said(report)
+
+
 def test_small_documents_are_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crd_yaml: CrdYaml) -> None:
     root = _tree(tmp_path, crd_yaml)
     counts = _parses(monkeypatch)
