@@ -140,7 +140,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="gitops-gen-bench-"))
     if args.bytecode:
-        use_bytecode(work)
+        use_bytecode()
     try:
         print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, "
               f"bytecode {'cached (--bytecode)' if args.bytecode else 'as the environment has it'}\n")

@@ -105,7 +105,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="gitops-gen-bench-gate-"))
     if args.bytecode:
-        use_bytecode(work)
+        use_bytecode()
     jobs = ["--jobs", str(args.jobs)]
     try:
         repo = work / "repo"

@@ -140,7 +140,7 @@ def counted(corpus: Path, folder: Path, jobs: int) -> None:
     two cores."""
     if shutil.which("valgrind") is None:
         raise SystemExit("--instructions needs valgrind (callgrind)")
-    use_bytecode(folder)  # as an installed package runs: not compiling its modules, which both would count
+    use_bytecode()  # as an installed package runs: not compiling its modules, which both would count
     for enabled in (False, True):  # written beside each other: off.yaml, on.yaml
         config(folder, enabled)
     from concurrent.futures import ThreadPoolExecutor

@@ -41,7 +41,7 @@ FOLDERS = ("gpu-operator", "k8s-examples", "kubeflow-manifests")
 def json_floor(root: Path) -> tuple[int, float]:
     """Documents under ``root`` and the seconds a bare ``json.loads`` takes to read them all
     (their JSON made beforehand): the least any reader can cost."""
-    texts = []
+    texts: list[str] = []
     for path in sorted(root.rglob("*")):
         if path.suffix in (".yaml", ".yml") and path.is_file():
             try:
@@ -92,7 +92,7 @@ def main() -> None:
           f"bytecode {'cached (--bytecode)' if args.bytecode else 'as the environment has it'}\n")
     work = Path(tempfile.mkdtemp(prefix="gitops-gen-real-"))
     if args.bytecode:
-        use_bytecode(work)
+        use_bytecode()
     try:
         if CORPUS.is_file():
             corpus = work / "corpus"
