@@ -315,7 +315,7 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
         raise _Fallback
     root = _root_mark(part, offset)
     positions = LazyPositions(part, offset, root=root, data=data,
-                              tree=RymlTree(tree, node, buffer) if treepositions.AVAILABLE else None)
+                              tree=RymlTree(tree, node, buffer, part) if treepositions.AVAILABLE else None)
     return Document(index, data, None, root[0], [], _json_bound(encoded, digits), lazy=positions, text=emitted)
 
 

@@ -65,12 +65,13 @@ class RymlTree:
     bytes before parsing were the document's ``part`` (filtering rewrites scalars in place:
     lines are counted in ``part``)."""
 
-    __slots__ = ("_base", "_parents", "buffer", "node", "tree")
+    __slots__ = ("_base", "_parents", "buffer", "node", "part", "tree")
 
-    def __init__(self, tree: Any, node: int, buffer: bytearray) -> None:
+    def __init__(self, tree: Any, node: int, buffer: bytearray, part: bytes) -> None:
         self.tree = tree
         self.node = node
         self.buffer = buffer
+        self.part = part
         self._base = -1
         self._parents: dict[FieldPath, tuple[int, Any]] = {}  # a walked path's node and value
 
@@ -128,8 +129,8 @@ class RymlTree:
         if at is None:
             return None
         # only spaces after its line's start or its item's dash (``? key`` starts at the ``?``)
-        before = self.buffer.rfind(b"\n", 0, at) + 1
-        return at if not self.buffer[before:at].strip(b" -") else None
+        before = self.part.rfind(b"\n", 0, at) + 1
+        return at if not self.part[before:at].strip(b" -") else None
 
     def _scalar(self, view: Any) -> int | None:
         """The offset of a scalar rapidyaml points into the buffer (None elsewhere: an empty
