@@ -56,14 +56,6 @@ ENABLED = AVAILABLE and os.environ.get("GITOPS_GEN_YAML", "").lower() != "libyam
 #: Tags and anchors do not reach rapidyaml's JSON: a document whose JSON holds fewer of these
 #: characters than its source had a tag, an anchor, or a comment using them (libyaml's then).
 _COUNTED = (b"!", b"&")
-
-
-def _counts_differ(part: bytes, encoded: bytes) -> bool:
-    """Whether the source and the JSON hold different numbers of any of :data:`_COUNTED`
-    (spelt out for the two: a generator per document costs more than the tests)."""
-    bang, amp = _COUNTED
-    return ((bang in part or bang in encoded) and part.count(bang) != encoded.count(bang)) or \
-        ((amp in part or amp in encoded) and part.count(amp) != encoded.count(amp))
 _CONTENT = re.compile(rb"^[ ]*[^ #\n]", re.M)
 #: Where each thread's rapidyaml writes its JSON (:func:`_emit_json`).
 _OUTPUT = threading.local()
@@ -72,6 +64,14 @@ _LIMITS = Limits()
 #: rapidyaml refuses to write JSON nested deeper than this (the document is then libyaml's), so
 #: a depth limit at least this large needs no check of its own (a test holds rapidyaml to it).
 EMITTED_DEPTH = 70
+
+
+def _counts_differ(part: bytes, encoded: bytes) -> bool:
+    """Whether the source and the JSON hold different numbers of any of :data:`_COUNTED`
+    (spelt out for the two: a generator per document costs more than the tests)."""
+    bang, amp = _COUNTED
+    return ((bang in part or bang in encoded) and part.count(bang) != encoded.count(bang)) or \
+        ((amp in part or amp in encoded) and part.count(amp) != encoded.count(amp))
 
 
 class _Fallback(Exception):
