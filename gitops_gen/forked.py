@@ -21,10 +21,20 @@ import pickle
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+class Handover(NamedTuple):
+    """What a forked child leaves to this process besides its results: ``start`` runs in the
+    child before its work, ``left`` in the child after it (what it returns is sent along, pickled),
+    and ``take`` here, given that, once the child's results arrived whole."""
+
+    start: Callable[[], None]
+    left: Callable[[], Any]
+    take: Callable[[Any], None]
 
 
 @contextmanager
@@ -60,16 +70,17 @@ def halves(sizes: Sequence[int]) -> tuple[list[int], list[int]]:
 
 
 def split(items: Sequence[T], sizes: Sequence[int], work: Callable[[T], R], *,
-          min_total: int, jobs: int, then: Callable[[], None] | None = None) -> list[R]:
+          min_total: int, jobs: int, then: Callable[[], None] | None = None,
+          handover: Handover | None = None) -> list[R]:
     """``[work(item) for item in items]``, half of it in a forked child (see the module docstring).
     ``then`` is called here before any work, once the child (if any) is forked: it may start
-    threads."""
+    threads.  ``handover``: what the child leaves besides its results (:class:`Handover`)."""
     if jobs < 2 or len(items) < 2 or sum(sizes) < min_total or not can_fork():
         if then is not None:
             then()
         return [work(item) for item in items]
     mine, theirs = halves(sizes)
-    received = _fork([items[i] for i in theirs], work)
+    received = _fork([items[i] for i in theirs], work, handover)
     results: dict[int, R] = {}
     try:
         if then is not None:
@@ -78,22 +89,27 @@ def split(items: Sequence[T], sizes: Sequence[int], work: Callable[[T], R], *,
             results[index] = work(items[index])
     finally:
         sent = received()
-    if sent is None or len(sent) != len(theirs):
+    if sent is None:
         sent = [work(items[i]) for i in theirs]  # the child failed: do its half here
     results.update(zip(theirs, sent, strict=True))
     return [results[i] for i in range(len(items))]
 
 
-def _fork(items: list[T], work: Callable[[T], R]) -> Callable[[], list[R] | None]:
+def _fork(items: list[T], work: Callable[[T], R], handover: Handover | None = None
+          ) -> Callable[[], list[R] | None]:
     """Start a child doing ``work`` on ``items``; a function that waits for its results (None
-    when it failed)."""
+    when it failed), and gives what it left to ``handover``."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: work, send, and leave without running this process's exit handlers
         status = 1
         try:
             os.close(read_end)
-            payload = pickle.dumps([work(item) for item in items], protocol=pickle.HIGHEST_PROTOCOL)
+            if handover is not None:
+                handover.start()
+            results = [work(item) for item in items]
+            payload = pickle.dumps((results, handover.left() if handover is not None else None),
+                                   protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_end, "wb") as out:
                 out.write(payload)
             status = 0
@@ -110,11 +126,17 @@ def _fork(items: list[T], work: Callable[[T], R]) -> Callable[[], list[R] | None
         _, status = os.waitpid(pid, 0)
         if status != 0:
             return None
+        payload = b"".join(chunks)
+        chunks.clear()  # (held twice otherwise, while what it holds is made)
         try:
-            sent = pickle.loads(b"".join(chunks))
+            sent, left = pickle.loads(payload)
         except Exception:  # whatever a damaged stream raises, the work is done here instead
             return None
-        return sent if isinstance(sent, list) else None
+        if not isinstance(sent, list) or len(sent) != len(items):
+            return None
+        if handover is not None:
+            handover.take(left)
+        return sent
 
     return received
 

@@ -33,6 +33,7 @@ from gitops_gen.kustomizations import (
     kustomizations_under,
     read_kustomization,
 )
+from gitops_gen.manifests import kept
 from gitops_gen.manifests.fastread import LazyPositions, document_parts
 from gitops_gen.manifests.loader import KUSTOMIZATION_NAMES, SourceFile, part_resources, read_limited
 from gitops_gen.manifests.yamlread import Limits
@@ -201,7 +202,8 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
     many small files pays more for opening a file than for reading it).
     With ``jobs`` above 1, a forked child parses about half of the indexed documents when they
     are many (:data:`PARALLEL_BYTES`; see :mod:`gitops_gen.forked`).  Within a run, the large
-    documents this process parses are kept for the check phase (:mod:`~gitops_gen.manifests.kept`)."""
+    documents parsed here, and those the child parsed, are kept for the check phase
+    (:mod:`~gitops_gen.manifests.kept`: the child's as their JSON, which it hands over)."""
     gather = _Gather()
     kustomizations: list[Kustomization] = []
     findings: list[Finding] = []
@@ -228,8 +230,8 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
     unit = crd_units(crd_only)
 
     def parse(candidate: tuple[SourceFile, bytes]) -> list[tuple[Fact | None, Any]]:
-        source, kept = candidate
-        raw = kept or read_limited(source, limits) or b""  # large files are read again rather than held
+        source, held = candidate
+        raw = held or read_limited(source, limits) or b""  # large files are read again rather than held
         found: list[tuple[Fact | None, Any]] = []
         for resource in _indexed_resources(source, raw, limits):
             found.append((_fact(resource), on_crd.prepare_crd(resource, unit(source.abspath))
@@ -243,7 +245,8 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
     with young_collections():  # what is parsed is kept for the check phase: a large heap
         # the builds' thread starts once the child is forked (a fork copies only the forking thread)
         parsed = split(candidates, sizes, parse, min_total=PARALLEL_BYTES, jobs=jobs,
-                       then=None if on_kustomizations is None else lambda: on_kustomizations(kustomizations))
+                       then=None if on_kustomizations is None else lambda: on_kustomizations(kustomizations),
+                       handover=kept.HANDOVER)
         for found in parsed:
             for fact, prepared in found:
                 if fact is not None:

@@ -49,6 +49,37 @@ def test_a_child_that_dies_leaves_the_work_to_this_process() -> None:
     assert forked.split(list(range(6)), [1] * 6, work, min_total=1, jobs=2) == [0, -1, -2, -3, -4, -5]
 
 
+@pytest.mark.skipif(not forked.can_fork(), reason="no fork on this platform")
+def test_what_the_child_leaves_is_handed_over_with_its_results() -> None:
+    parent, in_child, done = os.getpid(), [False], []  # type: tuple[int, list[bool], list[int]]
+    taken: list[tuple[bool, list[int], int]] = []
+
+    def work(i: int) -> int:
+        done.append(i)
+        return i
+
+    handover = forked.Handover(lambda: in_child.__setitem__(0, True), lambda: (in_child[0], done, os.getpid()),
+                               taken.append)
+    assert forked.split(list(range(8)), [1] * 8, work, min_total=1, jobs=2, handover=handover) == list(range(8))
+    [(started, theirs, pid)] = taken  # once, from the child, after its work
+    assert started and pid != parent and theirs and sorted(theirs + done) == list(range(8))
+    assert in_child == [False]  # start ran in the child only
+
+
+@pytest.mark.skipif(not forked.can_fork(), reason="no fork on this platform")
+def test_a_failing_child_hands_nothing_over() -> None:
+    parent, taken = os.getpid(), []  # type: tuple[int, list[object]]
+
+    def work(i: int) -> int:
+        if os.getpid() != parent and i == 7:
+            raise RuntimeError("the child fails after some work")
+        return i
+
+    handover = forked.Handover(lambda: None, lambda: "left", taken.append)
+    assert forked.split(list(range(8)), [1] * 8, work, min_total=1, jobs=2, handover=handover) == list(range(8))
+    assert taken == []
+
+
 def test_small_or_single_core_work_is_not_forked() -> None:
     parent = os.getpid()
     for jobs, total in ((1, 1), (2, 10**9)):

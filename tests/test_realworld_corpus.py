@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,16 +52,29 @@ def test_validate_reports_no_false_error_on_upstream_trees(corpus: Path, monkeyp
 def test_documents_kept_from_the_index_phase_give_the_same_report(corpus: Path, monkeypatch: pytest.MonkeyPatch
                                                                    ) -> None:
     """The in-tree CRDs the index phase parsed are not parsed again by the workers (forked after
-    it): what they report is what parsing everything again reports."""
+    it), neither this process's half nor the half its forked child parsed and handed over as
+    JSON: what they report is what parsing everything again reports."""
     from gitops_gen.manifests import kept
 
     monkeypatch.chdir(corpus)
     options = RunOptions(config=load_config(), jobs=2, schema_cache=False)
-    keep, sizes = kept.keep, []
-    monkeypatch.setattr(kept, "keep", lambda part, *rest: (sizes.append(len(part)), keep(part, *rest))[-1])
+    keep, take, sizes, handed = kept.keep, kept.HANDOVER.take, [], []
+
+    def keeping(part: bytes, *rest: Any) -> None:
+        sizes.append(len(part))
+        keep(part, *rest)
+
+    def taking(left: Any) -> None:
+        handed.append(len(left))
+        take(left)
+
+    monkeypatch.setattr(kept, "keep", keeping)
+    monkeypatch.setattr(kept, "HANDOVER", kept.HANDOVER._replace(take=taking))
     once = run(["."], options)
     assert sum(size >= kept.KEEP_AT_LEAST for size in sizes) > 50  # this process's half of the in-tree CRDs
+    assert handed and handed[0] > 50  # and the child's
     monkeypatch.setattr(kept, "KEEP_TOTAL", 0)
+    monkeypatch.setattr(kept, "KEEP_TEXT_TOTAL", 0)
     again = run(["."], options)
     assert once.documents > 5000 and len(once.findings) > 1000
     assert once.findings == again.findings

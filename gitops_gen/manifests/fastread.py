@@ -195,7 +195,7 @@ def read_fast(text: str, limits: Limits = _LIMITS, encoded: bytes | None = None)
                 part = raw[begin:end]
                 if _marker_only(part):
                     continue  # an empty document
-                document = kept.take(part, offset, index)  # read by the index phase
+                document = _kept(part, offset, index)  # read by the index phase
                 if document is None:
                     try:
                         document = _document(part, index, offset, limits)
@@ -206,6 +206,19 @@ def read_fast(text: str, limits: Limits = _LIMITS, encoded: bytes | None = None)
     except _WholeFile:
         return None
     return documents
+
+
+def _kept(part: bytes, offset: int, index: int) -> Document | None:
+    """The document the index phase read from these bytes at this place, if it kept it: as it
+    was, or read back from its JSON (:mod:`~gitops_gen.manifests.kept`), as :func:`_document`
+    reads it but for rapidyaml's tree, which lines stand in for (as for a document kept parsed)."""
+    found = kept.take(part, offset, index)
+    if not isinstance(found, kept.Text):
+        return found
+    data = json.loads(found.text)  # (a document with a key written twice was never kept)
+    root = _root_mark(part, offset)
+    positions = LazyPositions(part, offset, root=root, data=data)
+    return Document(index, data, None, root[0], [], found.json_bound, lazy=positions, text=found.text)
 
 
 def read_part(part: bytes, offset: int, limits: Limits = _LIMITS, *, keep: bool = True) -> tuple[bool, Document | None]:
