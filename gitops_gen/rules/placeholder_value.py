@@ -182,12 +182,22 @@ def _matcher_of(chosen: tuple[str, ...], extra: tuple[str, ...]) -> tuple[re.Pat
     return compiled, _may_hold_default if list(chosen) == DEFAULT_PATTERNS and not extra else _any
 
 
-def _placeholder(value: str, matcher: re.Pattern[str]) -> tuple[str, int] | None:
-    """The first placeholder of ``value`` outside prose, and the line of the value it is on (1-based)."""
-    if matcher.search(value) is None:  # the common case: one search, nothing found
+#: A value longer than this, searched with the default patterns, is searched only in its lines
+#: holding a word each of them needs (one search of the whole of an embedded dashboard or
+#: script with the expression costs several times more).
+_LONG = 4096
+
+
+def _placeholder(value: str, matcher: re.Pattern[str], defaults: bool = False) -> tuple[str, int] | None:
+    """The first placeholder of ``value`` outside prose, and the line of the value it is on
+    (1-based); ``defaults``: ``matcher`` is made of the default patterns only."""
+    sifted = defaults and len(value) > _LONG
+    if not sifted and matcher.search(value) is None:  # the common case: one search, nothing found
         return None
     lines = value.splitlines() or [value]
     for number, line in enumerate(lines, start=1):
+        if sifted and not _may_hold_default(line):
+            continue  # no default pattern matches in this line
         if len(lines) > 1 and line.lstrip().startswith(_COMMENTS):
             continue  # a comment of an embedded file or script: documentation
         for found in matcher.finditer(line):
@@ -297,7 +307,7 @@ def _placeholders(resource: Resource, matcher: re.Pattern[str], wanted: Callable
     for path, text, is_key, encoded in _candidates(resource, wanted):
         if _skipped(path, is_key, sealed_paths):
             continue
-        found = _placeholder(text, matcher)
+        found = _placeholder(text, matcher, wanted is _may_hold_default)
         if found is None:
             continue
         token, line = found

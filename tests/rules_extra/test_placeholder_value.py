@@ -23,7 +23,7 @@ def _sealed(wrapped: int, sealed_value: int, header: int | None = None) -> str:
     return base64.b64encode(length + os.urandom(wrapped) + os.urandom(sealed_value + 16)).decode()
 
 
-@pytest.mark.parametrize(("value", "token"), [
+PLACEHOLDERS = [
     ("REPLACE-WITH-KUBESEAL-OUTPUT", "REPLACE-WITH-KUBESEAL-OUTPUT"),
     ("replace_with_your_token", "replace_with_your_token"),
     ("REPLACEME", "REPLACEME"), ("Replace-Me", "Replace-Me"), ("changeme", "changeme"),
@@ -34,24 +34,47 @@ def _sealed(wrapped: int, sealed_value: int, header: int | None = None) -> str:
     ("xxx-placeholder", "xxx-placeholder"), ("{repo-placeholder}", "{repo-placeholder}"),
     ("arn:aws:acm:us-west-2:XXXXXXXX:certificate/1", "XXXXXXXX"), ("XXX.XXX.XXX/XX", "XXX.XXX.XXX/XX"),
     ("password: changeme\nuser: ml", "changeme"),
-])
-def test_placeholders(value: str, token: str) -> None:
-    assert MATCHER is not None
-    found = _placeholder(value, MATCHER)
-    assert found is not None and found[0] == token, found
-
-
-@pytest.mark.parametrize("value", [
+]
+NOT_PLACEHOLDERS = [
     "replacement", "replace", "change", "changes", "exchange-metrics", "todo-app", "todo-replacer",
     "placeholder", "overprovisioning-placeholder", "{{inputs.parameters.placeholder}}", "yours truly",
     "your own values", "xxx", "0xXX", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "Xxx-Large",
     "Set the password to CHANGEME only in a throw-away cluster.",
     "A quick way to restart all deployments in a namespace: kubectl -n <your-namespace>",
     "listen: 80\n# token: REPLACE_ME\n// host: <your-host>",
-])
+]
+
+
+@pytest.mark.parametrize(("value", "token"), PLACEHOLDERS)
+def test_placeholders(value: str, token: str) -> None:
+    assert MATCHER is not None
+    found = _placeholder(value, MATCHER)
+    assert found is not None and found[0] == token, found
+
+
+@pytest.mark.parametrize("value", NOT_PLACEHOLDERS)
 def test_not_placeholders(value: str) -> None:
     assert MATCHER is not None
     assert _placeholder(value, MATCHER) is None
+
+
+#: Lines of an embedded dashboard that no default pattern matches, enough to make a long value.
+PADDING = "".join(f'  "panel-{i}": {{"title": "GPU memory {i}", "unit": "bytes"}},\n' for i in range(120))
+
+
+@pytest.mark.parametrize("value", [*(value for value, _ in PLACEHOLDERS), *NOT_PLACEHOLDERS])
+def test_a_long_value_is_searched_in_the_lines_that_may_hold_one_with_the_same_answer(value: str) -> None:
+    """A long value is searched only in its lines holding a word every default pattern needs:
+    the same placeholder, on the same line of the text, as searching all of it."""
+    from gitops_gen.rules.placeholder_value import _LONG
+
+    assert MATCHER is not None
+    long = PADDING + value + "\n" + PADDING + "# exchange rates: see the changelog\n"
+    assert len(long) > _LONG
+    found = _placeholder(long, MATCHER, defaults=True)
+    assert found == _placeholder(long, MATCHER)
+    alone = _placeholder(value, MATCHER)
+    assert found == (None if alone is None else (alone[0], alone[1] + PADDING.count("\n")))
 
 
 def test_kubeseal_layout_is_ciphertext() -> None:
