@@ -264,10 +264,13 @@ def document_parts(raw: bytes) -> list[tuple[int, int, int]]:
     (:func:`document_starts`) that :func:`holds_document`."""
     found: list[tuple[int, int, int]] = []
     line = 0
-    for number, (begin, end) in enumerate(itertools.pairwise(document_starts(raw))):
-        if number or holds_document(raw[begin:end], first=True):
+    starts = document_starts(raw)
+    for number, (begin, end) in enumerate(itertools.pairwise(starts)):
+        if number or starts_with_marker(raw[:min(end, 4)]) or _CONTENT.search(raw, 0, end) is not None:
+            # (holds_document of the first part, read in place: it is the whole file, mostly)
             found.append((begin, end, line))
-        line += raw.count(b"\n", begin, end)
+        if end < starts[-1]:  # (the lines of the last part are nobody's offset: a whole file's, mostly)
+            line += raw.count(b"\n", begin, end)
     return found
 
 

@@ -41,10 +41,22 @@ def plain_source(raw: bytes) -> bool:
         return False
     if not raw.isascii() and _unicode_unsafe(raw):
         return False
-    if ((b"%" in raw and (raw.startswith(b"%") or b"\n%" in raw)) or raw.startswith(b"...") or b"\n..." in raw) \
+    if ((b"%" in raw and _line_starts_with_percent(raw)) or raw.startswith(b"...") or b"\n..." in raw) \
             and _MARKER.search(raw) is not None:
         return False
     return not _header_comment(raw)
+
+
+def _line_starts_with_percent(raw: bytes) -> bool:
+    """Whether a line of ``raw`` starts with ``%`` (a directive), found from each ``%`` (one
+    byte: ``memchr``) rather than by searching for a newline and a ``%``, several times slower
+    where every line is a newline and the text is full of percentages."""
+    at = raw.find(b"%")
+    while at >= 0:
+        if at == 0 or raw[at - 1] == 10:
+            return True
+        at = raw.find(b"%", at + 1)
+    return False
 
 
 def _unicode_unsafe(raw: bytes) -> bool:
