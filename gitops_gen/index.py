@@ -67,6 +67,44 @@ _INDEXED_WORDS = (b"Namespace", b"AppProject", b"Application", b"CustomResourceD
 _TOP_KIND = re.compile(rb"""\n["']?kind["']?\s*:\s*["']?([A-Za-z0-9]+)""")
 _CRD_FILE_KINDS = frozenset({b"CustomResourceDefinition", b"CustomResourceDefinitionList", b"List"})
 
+
+def names_indexed_kind(raw: bytes) -> bool:
+    """``_KIND_BYTES.search(raw) is not None``, tried only where ``kind`` is written (a match
+    starting at a quote before it also matches from it: that quote is optional): a pattern that
+    starts with an optional quote is tried at every byte otherwise, over megabytes of CRDs."""
+    at = raw.find(b"kind")
+    while at >= 0:
+        if _KIND_BYTES.match(raw, at):
+            return True
+        at = raw.find(b"kind", at + 1)
+    return False
+
+
+def top_kinds(raw: bytes) -> set[bytes]:
+    """``set(_TOP_KIND.findall(b"\\n" + raw))``: the kinds written at the start of a line, matched
+    only where a line starts with ``kind`` (or a quote and ``kind``), as ``findall`` would (in
+    order, not overlapping), without copying the text."""
+    if raw.startswith((b"kind", b'"kind', b"'kind")):
+        return set(_TOP_KIND.findall(b"\n" + raw))
+    starts: list[int] = []
+    at = raw.find(b"kind")
+    while at >= 0:  # (one scan: "kind" is rarely written, a newline on every line)
+        before = raw[max(at - 2, 0):at]  # (not at 0: a text starting so is matched above)
+        if before[-1:] == b"\n":
+            starts.append(at - 1)
+        elif before in (b'\n"', b"\n'"):
+            starts.append(at - 2)
+        at = raw.find(b"kind", at + 1)
+    found: set[bytes] = set()
+    end = 0
+    for at in starts:
+        match = _TOP_KIND.match(raw, at) if at >= end else None
+        if match is not None:
+            found.add(match.group(1))
+            end = match.end()
+    return found
+
+
 @record
 class AppRef:
     """An Argo CD Application or ApplicationSet among the inputs."""
@@ -221,10 +259,10 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
             contents[source.abspath] = raw
             handed += len(raw)
         crd_only[source.abspath] = b"CustomResourceDefinition" in raw and \
-            not set(_TOP_KIND.findall(b"\n" + raw)) - _CRD_FILE_KINDS
+            not top_kinds(raw) - _CRD_FILE_KINDS
         if os.path.basename(source.abspath) in KUSTOMIZATION_NAMES:
             kustomizations.extend(kustomizations_of(source.abspath, raw, limits) or ())
-        elif any(word in raw for word in _INDEXED_WORDS) and _KIND_BYTES.search(raw) is not None:
+        elif any(word in raw for word in _INDEXED_WORDS) and names_indexed_kind(raw):
             candidates.append((source, raw if len(raw) < _KEEP_BYTES else b""))
             sizes.append(len(raw))
     unit = crd_units(crd_only)
@@ -297,7 +335,7 @@ def _indexed_resources(source: SourceFile, raw: bytes, limits: Limits) -> Iterat
     raw = raw.removeprefix(codecs.BOM_UTF8)  # (as the loader reads it)
     for begin, end, line in document_parts(raw):
         part = raw[begin:end]
-        if _KIND_BYTES.search(part) is not None:
+        if names_indexed_kind(part):
             yield from part_resources(part, line, source, limits) or ()
 
 
