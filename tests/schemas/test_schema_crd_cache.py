@@ -100,6 +100,21 @@ def test_an_entry_is_parsed_only_when_its_schema_is_needed(tmp_path: Path) -> No
     assert text(stored.get()) == text(convert(SCHEMA, PATH)) and stored._schema is not None
 
 
+@pytest.mark.parametrize("folder", [False, True])
+def test_a_schema_is_sent_as_its_text_and_parsed_where_it_arrives_when_needed(tmp_path: Path, folder: bool) -> None:
+    """What a forked child of the index phase converted reaches the main process as JSON text,
+    parsed there only when a resource needs the schema (most CRDs of a tree have none)."""
+    import pickle
+
+    stored, _ = SchemaCache(tmp_path if folder else None).converted(SCHEMA, PATH, False)
+    if folder:  # read back from the entry: still text
+        stored, _ = SchemaCache(tmp_path).converted(SCHEMA, PATH, False)
+    sent = pickle.loads(pickle.dumps([stored, stored]))
+    assert sent[0] is sent[1]  # one schema, sent once
+    assert sent[0]._schema is None and sent[0]._text is not None and sent[0].digest == stored.digest
+    assert text(sent[0].get()) == text(convert(SCHEMA, PATH))
+
+
 def test_a_changed_crd_gets_a_new_entry(tmp_path: Path) -> None:
     cache = SchemaCache(tmp_path)
     cache.converted(SCHEMA, PATH, False)
