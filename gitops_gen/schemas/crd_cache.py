@@ -117,14 +117,17 @@ def probe(fragments: list[dict[str, Any]]) -> bool:
 class Stored:
     """A converted schema: in hand (just converted), or the JSON text of a verified cache entry,
     parsed when first needed (most CRDs of a tree have no resource to validate).  ``digest``
-    names the JSON text when known: equal digests, equal schemas."""
+    names the JSON text when known, ``key`` what it was converted from (:func:`content_key`):
+    equal digests, or equal keys, equal schemas."""
 
-    __slots__ = ("_schema", "_text", "digest")
+    __slots__ = ("_schema", "_text", "digest", "key")
 
-    def __init__(self, digest: str | None, text: bytes | None, schema: dict[str, Any] | None) -> None:
+    def __init__(self, digest: str | None, text: bytes | None, schema: dict[str, Any] | None,
+                 key: str | None = None) -> None:
         self.digest = digest
         self._text = text
         self._schema = schema
+        self.key = key
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Sent as its JSON text (a forked child of the index phase sends what it converted):
@@ -135,8 +138,8 @@ class Stored:
             try:
                 text = json.dumps(self._schema, separators=(",", ":")).encode("utf-8")
             except (TypeError, ValueError, RecursionError):
-                return (Stored, (self.digest, None, self._schema))
-        return (Stored, (self.digest, text, None))
+                return (Stored, (self.digest, None, self._schema, self.key))
+        return (Stored, (self.digest, text, None, self.key))
 
     def get(self) -> dict[str, Any]:
         """The schema; a ValueError when a cache entry that passed its checksum does not parse
@@ -184,6 +187,7 @@ class SchemaCache:
         if not probe(fragments):
             return Stored(None, None, out), False
         stored = self._store(key, out) if key is not None else Stored(None, None, out)
+        stored.key = key
         if key is not None and self._memory is not None:
             self._memory[key] = stored
         return stored, True
@@ -207,7 +211,7 @@ class SchemaCache:
         if not isinstance(header, dict) or header.get("key") != key or header.get("size") != len(text) or \
                 header.get("digest") != _digest(text):
             return None  # corrupt, truncated or foreign: converted again (and rewritten)
-        stored = Stored(header["digest"], text, None)
+        stored = Stored(header["digest"], text, None, key)
         self.stats["read"] += 1
         if self._memory is not None:
             self._memory[key] = stored

@@ -63,13 +63,16 @@ class CrdVersion:
         return self.held
 
     def same_schema(self, other: CrdVersion) -> bool:
-        """Whether both have the same schema (compared by digest when both came through the cache,
-        without parsing either)."""
+        """Whether both have the same schema (compared by what they were converted from, or by
+        digest, when both came through the cache: without parsing either)."""
         mine, theirs = self.stored, other.stored
         if mine is not None and mine is theirs:
             return True
-        if mine is not None and theirs is not None and mine.digest is not None and theirs.digest is not None:
-            return mine.digest == theirs.digest
+        if mine is not None and theirs is not None:
+            if mine.key is not None and mine.key == theirs.key:
+                return True
+            if mine.digest is not None and theirs.digest is not None:
+                return mine.digest == theirs.digest
         return self.schema == other.schema
 
     def __reduce__(self) -> tuple[Any, ...]:

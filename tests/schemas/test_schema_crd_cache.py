@@ -112,7 +112,17 @@ def test_a_schema_is_sent_as_its_text_and_parsed_where_it_arrives_when_needed(tm
     sent = pickle.loads(pickle.dumps([stored, stored]))
     assert sent[0] is sent[1]  # one schema, sent once
     assert sent[0]._schema is None and sent[0]._text is not None and sent[0].digest == stored.digest
+    assert sent[0].key == stored.key is not None
+    # the same CRD read here and by the child: the same schema, told without parsing what was sent
+    from gitops_gen.schemas.crds import CrdVersion
+
+    here, _ = SchemaCache(None).converted(json.loads(json.dumps(SCHEMA)), PATH, False)
+    arrived = CrdVersion("v1", True, None, None, stored=sent[0])
+    assert CrdVersion("v1", True, None, None, stored=here).same_schema(arrived)
+    assert sent[0]._schema is None
     assert text(sent[0].get()) == text(convert(SCHEMA, PATH))
+    other, _ = SchemaCache(None).converted(SCHEMA, PATH, True)  # other key (unknown fields kept): compared
+    assert not CrdVersion("v1", True, None, None, stored=other).same_schema(arrived)
 
 
 def test_a_changed_crd_gets_a_new_entry(tmp_path: Path) -> None:
