@@ -12,6 +12,12 @@ an item, or the deepest node a missing field's path reaches.  A quoted scalar is
 quote by libyaml, a block scalar at its ``|`` or ``>``, a flow collection at its bracket, a block
 sequence at its first dash, a null at whatever follows: none of those is a scalar's first byte,
 so they are left to the lines.  Columns count characters, as libyaml's do.
+
+Each call into rapidyaml through its Python binding costs about a microsecond, more than the
+work it does.  So where rapidyaml's node array has the layout this module expects (checked once
+per process against the binding's own answers, on a document holding every kind of node:
+:func:`_layout_holds`), the nodes are read in place, a few machine words each; elsewhere, through
+the binding.
 """
 
 from __future__ import annotations
@@ -20,6 +26,11 @@ import ctypes
 from typing import Any
 
 from gitops_gen.model import FieldPath
+
+try:
+    import ryml
+except ImportError:  # pragma: no cover - without rapidyaml no tree is ever made
+    ryml = None
 
 __all__ = ["RymlTree"]
 
@@ -48,6 +59,73 @@ except (AttributeError, OSError):  # pragma: no cover - not CPython: the lines a
     AVAILABLE = False
 
 
+#: rapidyaml's ``NodeData``, in 64-bit words: its type bits; its key's and value's scalars
+#: (tag, text, anchor: an address and a length each); its parent, first and last child, next
+#: and previous sibling.
+_STRIDE, _TYPE, _KEY, _KEY_LEN, _VAL, _VAL_LEN, _FIRST, _NEXT = 18, 0, 3, 4, 9, 10, 14, 16
+#: The node array seen as words (never copied: indexed only at the nodes the tree links).
+_Words = ctypes.c_uint64 * (1 << 40)
+#: Mappings and sequences up to this size are walked in place (the key's rank among the
+#: values' keys, then that many siblings); larger ones through ``find_child``.
+_SHORT = 24
+#: What the type bits say, where the layout holds (rapidyaml's constants).
+_MAP, _BLOCK, _KEY_PLAIN, _VAL_PLAIN = (ryml.MAP, ryml.BLOCK, ryml.KEY_PLAIN, ryml.VAL_PLAIN) \
+    if ryml is not None else (0, 0, 0, 0)
+#: A document holding every kind of node the positions meet (see :func:`_layout_holds`).
+_PROBE = (b"a: 1\nb: {c: 'd', \"e\": [1, two, \"3\"]}\nf:\n  - g: |\n      text\n    h: >-\n      more\n"
+          b"  - [x, {y: z}]\n  - \n  - ~\n'i': null\n? j\n: k\nl: &m n\no: *m\n\"p q\": 'r s'\n")
+
+
+#: The start of rapidyaml's ``Tree``: where its nodes are, how many it has room for, how many
+#: it holds.
+_Header = ctypes.c_uint64 * 3
+
+
+def _words(tree: Any, checked: bool = False) -> Any | None:
+    """The node array of ``tree`` as words, or None when its binding does not say where it is
+    (``checked``: its header is compared with the binding's answers, as :func:`_layout_holds`
+    does once; then every tree is laid out alike)."""
+    this = getattr(tree, "this", None)
+    if this is None:
+        return None
+    nodes, room, size = _Header.from_address(int(this))
+    if not nodes or (checked and (size, room) != (tree.size(), tree.capacity())):
+        return None
+    return _Words.from_address(nodes)
+
+
+def _layout_holds() -> bool:
+    """Whether rapidyaml's nodes are laid out as :data:`_STRIDE` and the offsets beside it say,
+    and its type bits answer as the binding's methods: every field read, for every node of
+    :data:`_PROBE`, against the binding's own answer."""
+    try:
+        buffer = bytearray(_PROBE)
+        tree = ryml.parse_in_place(buffer)
+        words = _words(tree, checked=True)
+        if words is None:
+            return False
+        for node in range(tree.size()):
+            at = node * _STRIDE
+            flags = words[at + _TYPE]
+            if (flags, words[at + _FIRST], words[at + _NEXT]) != \
+                    (tree.type(node), tree.first_child(node), tree.next_sibling(node)):
+                return False
+            if (bool(flags & _MAP), bool(flags & _BLOCK), bool(flags & _KEY_PLAIN), bool(flags & _VAL_PLAIN),
+                    words[at + _FIRST] != _NONE) != (tree.is_map(node), tree.is_block(node), tree.is_key_plain(node),
+                                                     tree.is_val_plain(node), tree.has_children(node)):
+                return False
+            for has, text, start, length in ((tree.has_key, tree.key, _KEY, _KEY_LEN),
+                                             (tree.has_val, tree.val, _VAL, _VAL_LEN)):
+                if has(node):
+                    view = text(node)  # (None for a null without text)
+                    size = 0 if view is None else len(view)
+                    if words[at + length] != size or (size and words[at + start] != _address(view)):
+                        return False
+        return True
+    except Exception:  # pragma: no cover - another binding: the binding's methods answer
+        return False
+
+
 def _address(view: Any) -> int:
     """The address of the first byte of an object exporting a buffer (a read-only memoryview
     rapidyaml returned)."""
@@ -60,12 +138,15 @@ def _address(view: Any) -> int:
         _release_buffer(ctypes.byref(buffer))
 
 
+_RAW: list[bool] = []  # whether the layout holds, once known
+
+
 class RymlTree:
     """rapidyaml's tree of one document (its node ``node``), parsed in place in ``buffer``, whose
     bytes before parsing were the document's ``part`` (filtering rewrites scalars in place:
     lines are counted in ``part``)."""
 
-    __slots__ = ("_base", "_parents", "buffer", "node", "part", "tree")
+    __slots__ = ("_base", "_parents", "_words", "buffer", "node", "part", "tree")
 
     def __init__(self, tree: Any, node: int, buffer: bytearray, part: bytes) -> None:
         self.tree = tree
@@ -73,6 +154,7 @@ class RymlTree:
         self.buffer = buffer
         self.part = part
         self._base = -1
+        self._words: Any = None  # the node array in place, once asked (None: the binding answers)
         self._parents: dict[FieldPath, tuple[int, Any]] = {}  # a walked path's node and value
 
     def offset(self, path: FieldPath, key: bool, data: Any) -> int | None:
@@ -80,6 +162,8 @@ class RymlTree:
         or an item), or None when this tree does not say (see the module)."""
         if not path:  # (the root: where the document's content starts, known already)
             return None
+        if self._base < 0:
+            self._start()
         # rules ask about several fields of one container: the walk to it is remembered
         parent = self._parents.get(path[:-1]) if len(path) > 1 else (self.node, data)
         if parent is None:
@@ -90,30 +174,53 @@ class RymlTree:
         walked = self._walk(*parent, path[-1:])
         if not isinstance(walked, tuple):
             return walked
-        tree, (node, value) = self.tree, walked
+        node, value = walked
+        flags = self._flags(node)
         if key and type(path[-1]) is str:
-            return self._scalar(tree.key(node)) if tree.is_key_plain(node) else None
+            return self._key(node) if flags & _KEY_PLAIN else None
         if type(value) is dict:
             return self._first_key(node) if value else None
-        if type(value) is list or not tree.is_val_plain(node) or value is None:
+        if type(value) is list or not flags & _VAL_PLAIN or value is None:
             return None
-        return self._scalar(tree.val(node))
+        return self._val(node)
+
+    def _start(self) -> None:
+        """The buffer's address, and the node array where its layout is known to hold."""
+        self._base = ctypes.addressof(ctypes.c_char.from_buffer(self.buffer))  # (writable: read directly)
+        if not _RAW:
+            _RAW.append(_layout_holds())
+        if _RAW[0]:
+            self._words = _words(self.tree)
+
+    def _flags(self, node: int) -> int:
+        words = self._words
+        return int(words[node * _STRIDE + _TYPE]) if words is not None else int(self.tree.type(node))
+
+    def _child(self, node: int, value: Any, step: str | int) -> int:
+        """The child of ``node`` holding ``value[step]`` (a key ``value`` has, an index in range)."""
+        words = self._words
+        if words is None or len(value) > _SHORT:
+            return int(self.tree.find_child(node, step.encode("utf-8")) if type(step) is str
+                       else self.tree.child(node, step))
+        # the values keep the document's order: a key's rank among them is its child's
+        rank = next(i for i, name in enumerate(value) if name == step) if isinstance(step, str) else step
+        child = int(words[node * _STRIDE + _FIRST])
+        for _ in range(rank):
+            child = int(words[child * _STRIDE + _NEXT])
+        return child
 
     def _walk(self, node: int, value: Any, steps: FieldPath) -> tuple[int, Any] | int | None:
         """The node and value ``steps`` below ``node`` lead to; or, when they do not, the answer:
         where a missing field is placed, or None."""
-        tree = self.tree
         for step in steps:
             if type(step) is str:
                 if type(value) is not dict:
                     return None
                 if step not in value:  # missing: at the start of the deepest node reached
                     return self._first_key(node)
-                node = tree.find_child(node, step.encode("utf-8"))
-            elif type(step) is int and type(value) is list and 0 <= step < len(value):
-                node = tree.child(node, step)
-            else:  # a negative or missing index, or not the fast path's values: the lines
-                return None
+            elif not (type(step) is int and type(value) is list and 0 <= step < len(value)):
+                return None  # a negative or missing index, or not the fast path's values: the lines
+            node = self._child(node, value, step)
             if node == _NONE:  # pragma: no cover - the values were read from this tree
                 return None
             value = value[step]
@@ -121,23 +228,39 @@ class RymlTree:
 
     def _first_key(self, node: int) -> int | None:
         """Where a block mapping starts for libyaml: its first key, when plain."""
-        tree = self.tree
-        if not tree.is_map(node) or not tree.is_block(node) or not tree.has_children(node):
+        flags = self._flags(node)
+        if not flags & _MAP or not flags & _BLOCK:
             return None
-        first = tree.first_child(node)
-        at = self._scalar(tree.key(first)) if tree.is_key_plain(first) else None
+        words = self._words
+        first = int(words[node * _STRIDE + _FIRST]) if words is not None else int(self.tree.first_child(node))
+        if first == _NONE or not self._flags(first) & _KEY_PLAIN:
+            return None
+        at = self._key(first)
         if at is None:
             return None
         # only spaces after its line's start or its item's dash (``? key`` starts at the ``?``)
         before = self.part.rfind(b"\n", 0, at) + 1
         return at if not self.part[before:at].strip(b" -") else None
 
+    def _key(self, node: int) -> int | None:
+        words = self._words
+        if words is None:
+            return self._scalar(self.tree.key(node))
+        at = node * _STRIDE
+        return self._at(int(words[at + _KEY]), int(words[at + _KEY_LEN]))
+
+    def _val(self, node: int) -> int | None:
+        words = self._words
+        if words is None:
+            return self._scalar(self.tree.val(node))
+        at = node * _STRIDE
+        return self._at(int(words[at + _VAL]), int(words[at + _VAL_LEN]))
+
     def _scalar(self, view: Any) -> int | None:
         """The offset of a scalar rapidyaml points into the buffer (None elsewhere: an empty
         scalar, or one rapidyaml wrote into its arena)."""
-        if not len(view):
-            return None
-        if self._base < 0:  # (a writable buffer: ctypes reads its address directly)
-            self._base = ctypes.addressof(ctypes.c_char.from_buffer(self.buffer))
-        at = _address(view) - self._base
-        return at if 0 <= at < len(self.buffer) else None
+        return self._at(_address(view), len(view)) if len(view) else None
+
+    def _at(self, address: int, length: int) -> int | None:
+        at = address - self._base
+        return at if length and 0 <= at < len(self.buffer) else None

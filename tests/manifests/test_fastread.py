@@ -45,7 +45,25 @@ def _text(path: Path) -> str | None:
         return None
 
 
-def test_generated_cases_read_the_same() -> None:
+@pytest.fixture(params=["in place", "through the binding"])
+def tree_reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """rapidyaml's tree read in place (its node array), or through its binding's methods: both
+    give libyaml's positions."""
+    from gitops_gen.manifests import treepositions
+
+    monkeypatch.setattr(treepositions, "_RAW", [request.param == "in place"])
+    return str(request.param)
+
+
+def test_the_node_array_is_read_in_place_with_this_rapidyaml() -> None:
+    """The layout :mod:`treepositions` reads holds for the rapidyaml installed (else the binding
+    answers, at about a microsecond a call: a slower run, not a wrong one)."""
+    from gitops_gen.manifests import treepositions
+
+    assert treepositions._layout_holds()
+
+
+def test_generated_cases_read_the_same(tree_reader: str) -> None:
     cases = list(generated_cases())
     assert len(cases) > 4000
     differences = [(case, found) for case in cases if (found := difference(case))]
@@ -54,7 +72,7 @@ def test_generated_cases_read_the_same() -> None:
     assert sum(read_fast(case) is not None for case in cases) > 0.8 * len(cases)
 
 
-def test_repository_yaml_reads_the_same() -> None:
+def test_repository_yaml_reads_the_same(tree_reader: str) -> None:
     files = _yaml_files(REPO)
     assert len(files) > 100
     differences = [(str(f), found) for f in files if (text := _text(f)) is not None and (found := difference(text))]
