@@ -62,7 +62,7 @@ except (AttributeError, OSError):  # pragma: no cover - not CPython: the lines a
 #: rapidyaml's ``NodeData``, in 64-bit words: its type bits; its key's and value's scalars
 #: (tag, text, anchor: an address and a length each); its parent, first and last child, next
 #: and previous sibling.
-_STRIDE, _TYPE, _KEY, _KEY_LEN, _VAL, _VAL_LEN, _FIRST, _NEXT = 18, 0, 3, 4, 9, 10, 14, 16
+_STRIDE, _TYPE, _KEY, _VAL, _FIRST, _NEXT = 18, 0, 3, 9, 14, 16  # (a scalar's length follows its address)
 #: The node array seen as words (never copied: indexed only at the nodes the tree links).
 _Words = ctypes.c_uint64 * (1 << 40)
 #: Mappings and sequences up to this size are walked in place (the key's rank among the
@@ -114,12 +114,11 @@ def _layout_holds() -> bool:
                     words[at + _FIRST] != _NONE) != (tree.is_map(node), tree.is_block(node), tree.is_key_plain(node),
                                                      tree.is_val_plain(node), tree.has_children(node)):
                 return False
-            for has, text, start, length in ((tree.has_key, tree.key, _KEY, _KEY_LEN),
-                                             (tree.has_val, tree.val, _VAL, _VAL_LEN)):
+            for has, text, start in ((tree.has_key, tree.key, _KEY), (tree.has_val, tree.val, _VAL)):
                 if has(node):
                     view = text(node)  # (None for a null without text)
                     size = 0 if view is None else len(view)
-                    if words[at + length] != size or (size and words[at + start] != _address(view)):
+                    if words[at + start + 1] != size or (size and words[at + start] != _address(view)):
                         return False
         return True
     except Exception:  # pragma: no cover - another binding: the binding's methods answer
@@ -243,18 +242,18 @@ class RymlTree:
         return at if not self.part[before:at].strip(b" -") else None
 
     def _key(self, node: int) -> int | None:
-        words = self._words
-        if words is None:
-            return self._scalar(self.tree.key(node))
-        at = node * _STRIDE
-        return self._at(int(words[at + _KEY]), int(words[at + _KEY_LEN]))
+        return self._text_at(node, _KEY)
 
     def _val(self, node: int) -> int | None:
+        return self._text_at(node, _VAL)
+
+    def _text_at(self, node: int, side: int) -> int | None:
+        """The offset of ``node``'s key (``side`` :data:`_KEY`) or value (:data:`_VAL`) scalar."""
         words = self._words
         if words is None:
-            return self._scalar(self.tree.val(node))
-        at = node * _STRIDE
-        return self._at(int(words[at + _VAL]), int(words[at + _VAL_LEN]))
+            return self._scalar(self.tree.key(node) if side == _KEY else self.tree.val(node))
+        at = node * _STRIDE + side  # (its address, then its length)
+        return self._at(int(words[at]), int(words[at + 1]))
 
     def _scalar(self, view: Any) -> int | None:
         """The offset of a scalar rapidyaml points into the buffer (None elsewhere: an empty
