@@ -101,9 +101,10 @@ def test_an_entry_is_parsed_only_when_its_schema_is_needed(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("folder", [False, True])
-def test_a_schema_is_sent_as_its_text_and_parsed_where_it_arrives_when_needed(tmp_path: Path, folder: bool) -> None:
-    """What a forked child of the index phase converted reaches the main process as JSON text,
-    parsed there only when a resource needs the schema (most CRDs of a tree have none)."""
+def test_a_schema_is_sent_as_bytes_and_read_where_it_arrives_when_needed(tmp_path: Path, folder: bool) -> None:
+    """What a forked child of the index phase converted reaches the main process as bytes (the
+    cache entry's JSON text, or ``marshal``'s), read there only when a resource needs the schema
+    (most CRDs of a tree have none)."""
     import pickle
 
     stored, _ = SchemaCache(tmp_path if folder else None).converted(SCHEMA, PATH, False)
@@ -111,7 +112,8 @@ def test_a_schema_is_sent_as_its_text_and_parsed_where_it_arrives_when_needed(tm
         stored, _ = SchemaCache(tmp_path).converted(SCHEMA, PATH, False)
     sent = pickle.loads(pickle.dumps([stored, stored]))
     assert sent[0] is sent[1]  # one schema, sent once
-    assert sent[0]._schema is None and sent[0]._text is not None and sent[0].digest == stored.digest
+    assert sent[0]._schema is None and sent[0].digest == stored.digest
+    assert (sent[0]._text is not None) is folder and (sent[0]._packed is not None) is not folder
     assert sent[0].key == stored.key is not None
     # the same CRD read here and by the child: the same schema, told without parsing what was sent
     from gitops_gen.schemas.crds import CrdVersion
