@@ -137,6 +137,18 @@ def test_the_loader_bound_lets_small_objects_skip_encoding(tmp_path: Path) -> No
     assert json_size(resource.data) <= resource.memo["json_bound"]  # aliases expanded in the bound
 
 
+def test_a_document_too_large_for_a_bound_to_spare_the_check_gets_none(tmp_path: Path) -> None:
+    """The fast path bounds a document only while the bound can be below the limit it is
+    compared with: past it, the size is measured, and the limit is reported all the same."""
+    from gitops_gen.manifests.fastread import BOUNDED_UP_TO
+
+    assert BOUNDED_UP_TO == MAX_OBJECT_BYTES
+    big = load(tmp_path, blob(BOUNDED_UP_TO))
+    assert "json_bound" not in big.memo
+    assert [f.details["check"] for f in api_server_findings(big)] == ["object-size"]
+    assert load(tmp_path, blob(1000)).memo["json_bound"] <= MAX_OBJECT_BYTES
+
+
 DEPLOYMENT = """
     apiVersion: apps/v1
     kind: Deployment

@@ -44,8 +44,8 @@ try:
 except ImportError:  # pragma: no cover - rapidyaml is a dependency; without it libyaml reads everything
     ryml = None
 
-__all__ = ["AVAILABLE", "LazyPositions", "document_parts", "document_starts", "holds_document", "read_fast",
-           "read_part"]
+__all__ = ["AVAILABLE", "BOUNDED_UP_TO", "LazyPositions", "document_parts", "document_starts", "holds_document",
+           "read_fast", "read_part"]
 
 #: False when rapidyaml is not installed: every file is then read by libyaml.
 AVAILABLE = ryml is not None
@@ -93,10 +93,18 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _BUT_ESCAPED = bytes(sorted(set(range(256)) - set(b"<>&")))
 
 
+#: The size a bound is compared with: etcd's request limit (``apiserver.MAX_OBJECT_BYTES``, which
+#: a test holds this to).  Past it, a bound spares no check, and none is computed.
+BOUNDED_UP_TO = 1024 * 1024 * 3 // 2
+
+
 def _json_bound(encoded: bytes, digits: bytes) -> int:
     """An upper bound of the document's size as compact JSON (``apiserver.json_size``): the
     emitted JSON has spaces to spare, ``<``, ``>`` and ``&`` take six bytes, and a number with an
-    exponent may be written out longer (``1e15``)."""
+    exponent may be written out longer (``1e15``).  0 (no bound: the size is measured when asked)
+    for JSON that is longer than :data:`BOUNDED_UP_TO` as it is."""
+    if len(encoded) + 64 > BOUNDED_UP_TO:
+        return 0
     escaped = len(encoded.translate(None, _BUT_ESCAPED))
     exponents = digits.count(b"0e") if b"0e" in digits else 0
     return len(encoded) + 5 * escaped + 24 * exponents + 64

@@ -133,7 +133,7 @@ class Document:
     start_line: int
     problems: list[Problem] = field(default_factory=list)
     #: An upper bound of the bytes of ``data`` as JSON (aliases expanded), so that a size limit
-    #: can be checked without encoding every document.
+    #: can be checked without encoding every document (0: none, measured when asked).
     json_bound: int = 0
     #: Positions found on demand, for a document read without a node tree (the fast path).
     lazy: Positions | None = None
