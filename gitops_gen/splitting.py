@@ -117,7 +117,7 @@ def _cut(source: SourceFile, count: int) -> list[SourceFile]:
 def _documents(raw: bytes, starts: list[int], begin: int, end: int) -> int:
     """Documents (empty ones included) that the parts of ``raw`` between ``begin`` and ``end``
     hold (:func:`~gitops_gen.manifests.fastread.holds_document`)."""
-    return sum(holds_document(raw[start:stop], first=start == 0)
+    return sum(holds_document(raw, start, stop)
                for start, stop in itertools.pairwise(starts) if begin <= start < end)
 
 

@@ -273,9 +273,8 @@ def document_parts(raw: bytes) -> list[tuple[int, int, int]]:
     found: list[tuple[int, int, int]] = []
     line = 0
     starts = document_starts(raw)
-    for number, (begin, end) in enumerate(itertools.pairwise(starts)):
-        if number or starts_with_marker(raw[:min(end, 4)]) or _CONTENT.search(raw, 0, end) is not None:
-            # (holds_document of the first part, read in place: it is the whole file, mostly)
+    for begin, end in itertools.pairwise(starts):
+        if holds_document(raw, begin, end):
             found.append((begin, end, line))
         if end < starts[-1]:  # (the lines of the last part are nobody's offset: a whole file's, mostly)
             line += raw.count(b"\n", begin, end)
@@ -358,11 +357,11 @@ def _emit_json(tree: Any, node: int) -> bytes:
     return bytes(memoryview(buffer)[:size])
 
 
-def holds_document(part: bytes, *, first: bool) -> bool:
-    """Whether a part of a stream (:func:`document_starts`) is a document, empty or not, for
-    libyaml: every part from a ``---`` line is; the text before the first one when it holds more
-    than comments and blank lines."""
-    return not first or starts_with_marker(part) or _CONTENT.search(part) is not None
+def holds_document(raw: bytes, begin: int, end: int) -> bool:
+    """Whether the part ``raw[begin:end]`` of a stream (:func:`document_starts`) is a document,
+    empty or not, for libyaml: every part from a ``---`` line is; the text before the first one
+    when it holds more than comments and blank lines (read in place: it is the whole file, mostly)."""
+    return begin > 0 or starts_with_marker(raw[:min(end, 4)]) or _CONTENT.search(raw, 0, end) is not None
 
 
 def _root_mark(part: bytes, offset: int) -> tuple[int, int]:
