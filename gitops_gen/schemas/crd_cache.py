@@ -191,7 +191,6 @@ class SchemaCache:
         if not probe(fragments):
             return Stored(None, None, out), False
         stored = self._store(key, out) if key is not None else Stored(None, None, out)
-        stored.key = key
         if key is not None and self._memory is not None:
             self._memory[key] = stored
         return stored, True
@@ -224,15 +223,15 @@ class SchemaCache:
     def _store(self, key: str, schema: dict[str, Any]) -> Stored:
         path = self._entry(key)
         if path is None or not self._writable:
-            return Stored(None, None, schema)
+            return Stored(None, None, schema, key)
         try:
             text = json.dumps(schema, separators=(",", ":")).encode("utf-8")
         except (TypeError, ValueError):
-            return Stored(None, None, schema)
+            return Stored(None, None, schema, key)
         digest = _digest(text)
         header = json.dumps({"key": key, "digest": digest, "size": len(text)}).encode()
         if write_bytes(path, header + b"\n" + text):
             self.stats["written"] += 1
         else:
             self._writable = False  # a folder that cannot be written is not tried for every CRD
-        return Stored(digest, None, schema)
+        return Stored(digest, None, schema, key)
