@@ -2,9 +2,8 @@
 
 The fast path parses each document in place (:func:`ryml.parse_in_place`): every scalar of the
 tree points into the parsed buffer, so a node's byte offset is its scalar's address less the
-buffer's, and a path is walked node by node in C (``find_child``, ``child``) instead of proving
-each block mapping's keys from its lines (:mod:`~gitops_gen.manifests.lazypositions`, which
-answers whatever this leaves out).
+buffer's, and a path is walked node by node instead of proving each block mapping's keys from
+its lines (:mod:`~gitops_gen.manifests.lazypositions`, which answers whatever this leaves out).
 
 Only what libyaml marks at the start of a plain scalar is answered here: a plain key; a plain
 scalar value; a block mapping (its first key, where libyaml's block mapping starts), as a value,
@@ -14,10 +13,11 @@ sequence at its first dash, a null at whatever follows: none of those is a scala
 so they are left to the lines.  Columns count characters, as libyaml's do.
 
 Each call into rapidyaml through its Python binding costs about a microsecond, more than the
-work it does.  So where rapidyaml's node array has the layout this module expects (checked once
-per process against the binding's own answers, on a document holding every kind of node:
-:func:`_layout_holds`), the nodes are read in place, a few machine words each; elsewhere, through
-the binding.
+work it does.  So rapidyaml's node array is read in place, a few machine words per node, where
+its layout is the one this module expects (checked once per process against the binding's own
+answers, on a document holding every kind of node: :func:`_layout_holds`).  Where it is not,
+the tree answers nothing, and the lines or libyaml answer everything: a slower run, not a
+wrong one.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def _layout_holds() -> bool:
                     if words[at + start + 1] != size or (size and words[at + start] != _address(view)):
                         return False
         return True
-    except Exception:  # pragma: no cover - another binding: the binding's methods answer
+    except Exception:  # pragma: no cover - another binding: the lines answer
         return False
 
 
@@ -143,7 +143,8 @@ _RAW: list[bool] = []  # whether the layout holds, once known
 class RymlTree:
     """rapidyaml's tree of one document (its node ``node``), parsed in place in ``buffer``, whose
     bytes before parsing were the document's ``part`` (filtering rewrites scalars in place:
-    lines are counted in ``part``)."""
+    lines are counted in ``part``).  It answers only where the node array's layout holds (else
+    every answer is None: the lines, or libyaml, answer)."""
 
     __slots__ = ("_base", "_parents", "_words", "buffer", "node", "part", "tree")
 
@@ -152,65 +153,61 @@ class RymlTree:
         self.node = node
         self.buffer = buffer
         self.part = part
-        self._base = -1
-        self._words: Any = None  # the node array in place, once asked (None: the binding answers)
+        self._base = -1  # the buffer's address, once asked (-2: the layout does not hold)
+        self._words: Any = None  # the node array in place, once asked
         self._parents: dict[FieldPath, tuple[int, Any]] = {}  # a walked path's node and value
 
     def offset(self, path: FieldPath, key: bool, data: Any) -> int | None:
         """The byte offset where libyaml marks ``path`` (its key, or its value when not ``key``
         or an item), or None when this tree does not say (see the module)."""
-        if not path:  # (the root: where the document's content starts, known already)
+        words = self._words
+        if words is None:
+            if not path or self._base == -2 or not self._start():
+                return None
+            words = self._words
+        elif not path:  # (the root: where the document's content starts, known already)
             return None
-        if self._base < 0:
-            self._start()
         # rules ask about several fields of one container: the walk to it is remembered
-        parent = self._parents.get(path[:-1]) if len(path) > 1 else (self.node, data)
-        if parent is None:
-            reached = self._walk(self.node, data, path[:-1])
-            if not isinstance(reached, tuple):
-                return reached
-            parent = self._parents[path[:-1]] = reached
+        head = path[:-1]
+        if head:
+            parent = self._parents.get(head)
+            if parent is None:
+                reached = self._walk(self.node, data, head)
+                if not isinstance(reached, tuple):
+                    return reached
+                parent = self._parents[head] = reached
+        else:
+            parent = (self.node, data)
         walked = self._walk(*parent, path[-1:])
         if not isinstance(walked, tuple):
             return walked
         node, value = walked
-        flags = self._flags(node)
+        at = node * _STRIDE
+        flags = words[at + _TYPE]
         if key and type(path[-1]) is str:
-            return self._key(node) if flags & _KEY_PLAIN else None
+            return self._at(words[at + _KEY], words[at + _KEY + 1]) if flags & _KEY_PLAIN else None
         if type(value) is dict:
             return self._first_key(node) if value else None
         if type(value) is list or not flags & _VAL_PLAIN or value is None:
             return None
-        return self._val(node)
+        return self._at(words[at + _VAL], words[at + _VAL + 1])
 
-    def _start(self) -> None:
-        """The buffer's address, and the node array where its layout is known to hold."""
-        self._base = ctypes.addressof(ctypes.c_char.from_buffer(self.buffer))  # (writable: read directly)
+    def _start(self) -> bool:
+        """The buffer's address and the node array, where its layout is known to hold."""
         if not _RAW:
             _RAW.append(_layout_holds())
-        if _RAW[0]:
-            self._words = _words(self.tree)
-
-    def _flags(self, node: int) -> int:
-        words = self._words
-        return int(words[node * _STRIDE + _TYPE]) if words is not None else int(self.tree.type(node))
-
-    def _child(self, node: int, value: Any, step: str | int) -> int:
-        """The child of ``node`` holding ``value[step]`` (a key ``value`` has, an index in range)."""
-        words = self._words
-        if words is None or len(value) > _SHORT:
-            return int(self.tree.find_child(node, step.encode("utf-8")) if type(step) is str
-                       else self.tree.child(node, step))
-        # the values keep the document's order: a key's rank among them is its child's
-        rank = next(i for i, name in enumerate(value) if name == step) if isinstance(step, str) else step
-        child = int(words[node * _STRIDE + _FIRST])
-        for _ in range(rank):
-            child = int(words[child * _STRIDE + _NEXT])
-        return child
+        words = _words(self.tree) if _RAW[0] else None
+        if words is None:
+            self._base = -2
+            return False
+        self._base = ctypes.addressof(ctypes.c_char.from_buffer(self.buffer))  # (writable: read directly)
+        self._words = words
+        return True
 
     def _walk(self, node: int, value: Any, steps: FieldPath) -> tuple[int, Any] | int | None:
         """The node and value ``steps`` below ``node`` lead to; or, when they do not, the answer:
         where a missing field is placed, or None."""
+        words = self._words
         for step in steps:
             if type(step) is str:
                 if type(value) is not dict:
@@ -219,47 +216,36 @@ class RymlTree:
                     return self._first_key(node)
             elif not (type(step) is int and type(value) is list and 0 <= step < len(value)):
                 return None  # a negative or missing index, or not the fast path's values: the lines
-            node = self._child(node, value, step)
-            if node == _NONE:  # pragma: no cover - the values were read from this tree
-                return None
+            if len(value) > _SHORT:  # a long mapping or sequence: found by rapidyaml
+                node = int(self.tree.find_child(node, step.encode("utf-8")) if type(step) is str
+                           else self.tree.child(node, step))
+                if node == _NONE:  # pragma: no cover - the values were read from this tree
+                    return None
+            else:  # the values keep the document's order: a key's rank among them is its child's
+                node = words[node * _STRIDE + _FIRST]
+                for _ in range(list(value).index(step) if isinstance(step, str) else step):
+                    node = words[node * _STRIDE + _NEXT]
             value = value[step]
         return node, value
 
     def _first_key(self, node: int) -> int | None:
         """Where a block mapping starts for libyaml: its first key, when plain."""
-        flags = self._flags(node)
+        words = self._words
+        flags = words[node * _STRIDE + _TYPE]
         if not flags & _MAP or not flags & _BLOCK:
             return None
-        words = self._words
-        first = int(words[node * _STRIDE + _FIRST]) if words is not None else int(self.tree.first_child(node))
-        if first == _NONE or not self._flags(first) & _KEY_PLAIN:
+        first = words[node * _STRIDE + _FIRST]
+        if first == _NONE or not words[first * _STRIDE + _TYPE] & _KEY_PLAIN:
             return None
-        at = self._key(first)
+        at = self._at(words[first * _STRIDE + _KEY], words[first * _STRIDE + _KEY + 1])
         if at is None:
             return None
         # only spaces after its line's start or its item's dash (``? key`` starts at the ``?``)
         before = self.part.rfind(b"\n", 0, at) + 1
         return at if not self.part[before:at].strip(b" -") else None
 
-    def _key(self, node: int) -> int | None:
-        return self._text_at(node, _KEY)
-
-    def _val(self, node: int) -> int | None:
-        return self._text_at(node, _VAL)
-
-    def _text_at(self, node: int, side: int) -> int | None:
-        """The offset of ``node``'s key (``side`` :data:`_KEY`) or value (:data:`_VAL`) scalar."""
-        words = self._words
-        if words is None:
-            return self._scalar(self.tree.key(node) if side == _KEY else self.tree.val(node))
-        at = node * _STRIDE + side  # (its address, then its length)
-        return self._at(int(words[at]), int(words[at + 1]))
-
-    def _scalar(self, view: Any) -> int | None:
-        """The offset of a scalar rapidyaml points into the buffer (None elsewhere: an empty
-        scalar, or one rapidyaml wrote into its arena)."""
-        return self._at(_address(view), len(view)) if len(view) else None
-
     def _at(self, address: int, length: int) -> int | None:
+        """The offset of a scalar at ``address`` (None for an empty one, or one rapidyaml wrote
+        into its arena rather than pointing into the buffer)."""
         at = address - self._base
         return at if length and 0 <= at < len(self.buffer) else None

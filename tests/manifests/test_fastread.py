@@ -45,19 +45,19 @@ def _text(path: Path) -> str | None:
         return None
 
 
-@pytest.fixture(params=["in place", "through the binding"])
+@pytest.fixture(params=["with the tree", "without the tree"])
 def tree_reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """rapidyaml's tree read in place (its node array), or through its binding's methods: both
-    give libyaml's positions."""
+    """rapidyaml's tree read in place (its node array), or (as where its layout does not hold)
+    no tree at all, the lines and libyaml answering: both give libyaml's positions."""
     from gitops_gen.manifests import treepositions
 
-    monkeypatch.setattr(treepositions, "_RAW", [request.param == "in place"])
+    monkeypatch.setattr(treepositions, "_RAW", [request.param == "with the tree"])
     return str(request.param)
 
 
 def test_the_node_array_is_read_in_place_with_this_rapidyaml() -> None:
-    """The layout :mod:`treepositions` reads holds for the rapidyaml installed (else the binding
-    answers, at about a microsecond a call: a slower run, not a wrong one)."""
+    """The layout :mod:`treepositions` reads holds for the rapidyaml installed (else the tree
+    answers nothing and the lines answer: a slower run, not a wrong one)."""
     from gitops_gen.manifests import treepositions
 
     assert treepositions._layout_holds()
