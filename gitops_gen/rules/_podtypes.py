@@ -83,6 +83,8 @@ class Container:
     pod: PodSpec
     inherits: tuple[Layer, ...] = ()
     partial: bool = False
+    #: Derived views (how messages name it), computed once: a dozen rules ask for them.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def name(self) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from gitops_gen.model import FieldPath, Resource
 from gitops_gen.records import record
 from gitops_gen.rules._util import mapping
-from gitops_gen.rules.podspec import Container, PodSpec, all_containers, containers, pod_specs
+from gitops_gen.rules.podspec import Container, PodSpec, containers, pod_specs
 
 
 @record
@@ -30,8 +30,12 @@ class Context:
 
 
 def container_label(container: Container) -> str:
-    """``container "app" (PyTorchJob Worker replica)``: names the container and its pod."""
-    return f"{container.label} ({container.pod.owner})"
+    """``container "app" (PyTorchJob Worker replica)``: names the container and its pod (made
+    once per container: a dozen rules name it)."""
+    found: str | None = container.memo.get("label")
+    if found is None:
+        found = container.memo["label"] = f"{container.label} ({container.pod.owner})"
+    return found
 
 
 def pod_context(pod: PodSpec) -> Context | None:
@@ -50,22 +54,24 @@ def container_context(container: Container) -> Context | None:
 
 def pod_contexts(resource: Resource) -> Iterator[Context]:
     """Every pod-level securityContext set in ``resource``."""
-    for pod in pod_specs(resource):
-        found = pod_context(pod)
-        if found is not None:
-            yield found
+    return (context for context in all_contexts(resource) if context.pod_level)
 
 
 def container_contexts(resource: Resource) -> Iterator[Context]:
     """Every container-level securityContext set in ``resource``."""
-    for container in all_containers(resource):
-        found = container_context(container)
-        if found is not None:
-            yield found
+    return (context for context in all_contexts(resource) if not context.pod_level)
 
 
 def all_contexts(resource: Resource) -> Iterator[Context]:
-    """Pod-level then container-level securityContexts of each pod, in walker order."""
+    """Pod-level then container-level securityContexts of each pod, in walker order (found
+    once, then remembered: a dozen rules ask)."""
+    found: tuple[Context, ...] | None = resource.memo.get("contexts")
+    if found is None:
+        found = resource.memo["contexts"] = tuple(_contexts(resource))
+    return iter(found)
+
+
+def _contexts(resource: Resource) -> Iterator[Context]:
     for pod in pod_specs(resource):
         found = pod_context(pod)
         if found is not None:
@@ -74,4 +80,3 @@ def all_contexts(resource: Resource) -> Iterator[Context]:
             inner = container_context(container)
             if inner is not None:
                 yield inner
-
