@@ -18,7 +18,7 @@ from gitops_gen.rules._availability import REPLICATED_KINDS
 from gitops_gen.rules._selectors import PodLabels, Selector, label_selector, map_selector, workload_pods
 from gitops_gen.rules._util import items, mapping, templated, text
 from gitops_gen.rules.base import Anchor, anchor
-from gitops_gen.rules.podspec import SCALABLE_GROUPS, WORKLOAD_KINDS, containers, pod_specs, runs_pods
+from gitops_gen.rules.podspec import SCALABLE_GROUPS, WORKLOAD_KINDS, all_containers, pod_specs, runs_pods
 
 if TYPE_CHECKING:
     from gitops_gen.index import TreeIndex
@@ -132,27 +132,36 @@ _SELECTING_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Replica
 
 def _port_names(resource: Resource) -> tuple[str, ...]:
     names: list[str] = []
-    for pod in pod_specs(resource):
-        for container in containers(pod):
-            names += [n for _, port in items(container.container.get("ports")) if (n := text(port.get("name")))]
+    for container in all_containers(resource):
+        ports = container.container.get("ports")
+        if ports is not None:
+            names += [n for _, port in items(ports) if (n := text(port.get("name")))]
     return tuple(names)
 
 
+_PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+_HANDLERS = ("httpGet", "tcpSocket")
+
+
 def _probe_ports(resource: Resource) -> Iterator[Local]:
-    for pod in pod_specs(resource):
-        for container in containers(pod):
-            if container.partial or container.inherits:
+    for container in all_containers(resource):
+        if container.partial or container.inherits:
+            continue
+        declared: set[str | None] | None = None  # (the ports' names: read once a probe names a port)
+        for probe in _PROBES:
+            spec = mapping(container.container.get(probe))
+            if spec is None:
                 continue
-            declared = {text(p.get("name")) for _, p in items(container.container.get("ports"))}
-            for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
-                spec = mapping(container.container.get(probe)) or {}
-                for handler in ("httpGet", "tcpSocket"):
-                    port = (mapping(spec.get(handler)) or {}).get("port")
-                    if isinstance(port, str) and port and not port.isdigit() and not templated(port) \
-                            and port not in declared:
-                        yield Local("probe-port", f"{container.label} ({pod.owner}): its {probe} uses port {port!r}, "
-                                    "which the container does not declare; the probe always fails",
-                                    anchor(resource, (*container.path, probe, handler, "port"), at_value=True))
+            for handler in _HANDLERS:
+                port = (mapping(spec.get(handler)) or {}).get("port")
+                if not isinstance(port, str) or not port or port.isdigit() or templated(port):
+                    continue
+                if declared is None:
+                    declared = {text(p.get("name")) for _, p in items(container.container.get("ports"))}
+                if port not in declared:
+                    yield Local("probe-port", f"{container.label} ({container.pod.owner}): its {probe} uses port "
+                                f"{port!r}, which the container does not declare; the probe always fails",
+                                anchor(resource, (*container.path, probe, handler, "port"), at_value=True))
 
 
 def _selector_mismatch(resource: Resource) -> Iterator[Local]:
