@@ -85,11 +85,21 @@ class GpuEntry:
 
 
 def gpu_entries(container: Container, gpu_names: list[str]) -> Iterator[GpuEntry]:
+    """The GPU resources named in the container's limits and requests (found once per container
+    and list of names: three GPU rules ask about every container)."""
+    names = tuple(gpu_names)
+    found = container.memo.get("gpu-entries")
+    if found is None or found[0] != names:
+        found = container.memo["gpu-entries"] = (names, tuple(_gpu_entries(container, names)))
+    return iter(found[1])
+
+
+def _gpu_entries(container: Container, gpu_names: tuple[str, ...]) -> Iterator[GpuEntry]:
     key = container.resources_key  # resources, Tekton computeResources, Trainer resourcesPerNode
     resources = mapping(container.container.get(key))
     if resources is None:
         return
-    exact, prefixes = _split(tuple(gpu_names))
+    exact, prefixes = _split(gpu_names)
     for section in ("limits", "requests"):
         values = mapping(resources.get(section))
         for name, value in (values or {}).items():
