@@ -325,8 +325,9 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
     if b'"": ' in encoded:  # an empty key: libyaml may refuse it, or read it as "null"
         raise _Fallback
     digits = encoded.translate(DIGITS)
+    nodes = RymlTree(tree, node, buffer, part)
     if _counts_differ(part, encoded) or \
-            not plain_safe(emitted, encoded, digits, part, tree):
+            not plain_safe(emitted, encoded, digits, part, nodes):
         raise _Fallback
     try:
         data = json.loads(emitted)
@@ -338,7 +339,7 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
         raise _Fallback
     root = _root_mark(part, offset)
     positions = LazyPositions(part, offset, root=root, data=data,
-                              tree=RymlTree(tree, node, buffer, part) if treepositions.AVAILABLE else None)
+                              tree=nodes if treepositions.AVAILABLE else None)
     return Document(index, data, None, root[0], [], _json_bound(encoded, digits), lazy=positions, text=emitted)
 
 

@@ -12,14 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 from gitops_gen.manifests.scalars import key_string, resolve_plain
-
-try:
-    import ryml
-except ImportError:  # pragma: no cover - without rapidyaml no tree is ever asked about
-    ryml = None
+from gitops_gen.manifests.treepositions import RymlTree
 
 __all__ = ["DIGITS", "NUMBER_CHARACTERS", "plain_safe"]
 
@@ -51,7 +46,7 @@ _BIG = (b"0" * 19, b"0e000", b"0e+000")
 #: strings (text inside one that looks so is taken for a number too: only read the slow way).
 _NUMBER = re.compile(rb"[:\[,][ \n]*([-+.0-9][0-9.eE+\-]*)")
 
-def plain_safe(emitted: str, encoded: bytes, digits: bytes, part: bytes, tree: Any) -> bool:
+def plain_safe(emitted: str, encoded: bytes, digits: bytes, part: bytes, tree: RymlTree) -> bool:
     """True when no scalar of the JSON can have been a plain scalar that go-yaml reads otherwise.
 
     Such a string (``yes``, ``0644``, a key ``1.5``, ``*a``, `` `x` ``) is looked for in the
@@ -117,32 +112,10 @@ def _plain_at(part: bytes, text: bytes, *, ends: bool = True) -> bool:
     return False
 
 
-#: What a node's type says of its key and of its value (rapidyaml's ``NodeType`` bits, read
-#: with one call per node rather than four: each call into rapidyaml costs about a microsecond):
-#: (has it, is it plain, is it an alias), with how its text is read.
-_SIDES = ((ryml.KEY, ryml.KEY_PLAIN, ryml.KEYREF, "key"), (ryml.VAL, ryml.VAL_PLAIN, ryml.VALREF, "val")) \
-    if ryml is not None else ()
-
-
-def _plain_in_tree(tree: Any, texts: set[bytes], starts: tuple[bytes, ...] = ()) -> bool:
-    """True when a plain (unquoted, not block) key or value of ``tree`` is one of ``texts`` or
-    starts with one of ``starts``, or (with ``*`` among ``starts``) when the tree has an alias."""
-    alias = b"*" in starts
-    type_of = tree.type
-    sides = [(has, plain, ref, getattr(tree, text_of)) for has, plain, ref, text_of in _SIDES]
-    for node in range(tree.size()):
-        flags = type_of(node)
-        for has, plain, ref, text_of in sides:
-            if not flags & has:
-                continue
-            if flags & plain:
-                text = _text(text_of(node))
-                if text in texts or (starts and text.startswith(starts)):
-                    return True
-            elif alias and flags & ref:
-                return True
-    return False
-
-
-def _text(view: memoryview | None) -> bytes:
-    return b"" if view is None else bytes(view)
+def _plain_in_tree(nodes: RymlTree, texts: set[bytes], starts: tuple[bytes, ...] = ()) -> bool:
+    """True when a plain (unquoted, not block) key or value of the tree is one of ``texts`` or
+    starts with one of ``starts``, or (with ``*`` among ``starts``) when the tree has an alias,
+    read from its node array (:meth:`RymlTree.has_plain`).  Where that cannot be read, taken as
+    true: libyaml then reads the document."""
+    found = nodes.has_plain(texts, starts)
+    return True if found is None else found

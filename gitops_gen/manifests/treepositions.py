@@ -71,6 +71,9 @@ _SHORT = 24
 #: What the type bits say, where the layout holds (rapidyaml's constants).
 _MAP, _BLOCK, _KEY_PLAIN, _VAL_PLAIN = (ryml.MAP, ryml.BLOCK, ryml.KEY_PLAIN, ryml.VAL_PLAIN) \
     if ryml is not None else (0, 0, 0, 0)
+#: A node's key and value: (has it, is it plain, is it an alias, where its scalar is).
+_SIDES = ((ryml.KEY, ryml.KEY_PLAIN, ryml.KEYREF, _KEY), (ryml.VAL, ryml.VAL_PLAIN, ryml.VALREF, _VAL)) \
+    if ryml is not None else ()
 #: A document holding every kind of node the positions meet (see :func:`_layout_holds`).
 _PROBE = (b"a: 1\nb: {c: 'd', \"e\": [1, two, \"3\"]}\nf:\n  - g: |\n      text\n    h: >-\n      more\n"
           b"  - [x, {y: z}]\n  - \n  - ~\n'i': null\n? j\n: k\nl: &m n\no: *m\n\"p q\": 'r s'\n")
@@ -203,6 +206,36 @@ class RymlTree:
         self._base = ctypes.addressof(ctypes.c_char.from_buffer(self.buffer))  # (writable: read directly)
         self._words = words
         return True
+
+    def has_plain(self, texts: set[bytes], starts: tuple[bytes, ...]) -> bool | None:
+        """Whether a plain (unquoted, not block) key or value of the whole tree is one of
+        ``texts`` or starts with one of ``starts``, or (with ``*`` among ``starts``) whether the
+        tree has an alias; None when the node array cannot be read."""
+        words = self._words
+        if words is None:
+            if self._base == -2 or not self._start():
+                return None
+            words = self._words
+        alias = b"*" in starts
+        buffer, base = self.buffer, self._base
+        for at in range(0, self.tree.size() * _STRIDE, _STRIDE):
+            flags = words[at + _TYPE]
+            for has, plain, ref, side in _SIDES:
+                if not flags & has:
+                    continue
+                if flags & plain:
+                    offset, length = words[at + side] - base, words[at + side + 1]
+                    if not length:
+                        text = b""
+                    elif 0 <= offset <= len(buffer) - length:
+                        text = bytes(buffer[offset:offset + length])
+                    else:  # written into rapidyaml's arena (a filtered scalar): through the binding
+                        text = bytes((self.tree.key if side == _KEY else self.tree.val)(at // _STRIDE))
+                    if text in texts or (starts and text.startswith(starts)):
+                        return True
+                elif alias and flags & ref:
+                    return True
+        return False
 
     def _walk(self, node: int, value: Any, steps: FieldPath) -> tuple[int, Any] | int | None:
         """The node and value ``steps`` below ``node`` lead to; or, when they do not, the answer:

@@ -289,13 +289,13 @@ def test_the_lookahead_of_the_suspect_strings_skips_no_suspect() -> None:
 
 
 def test_the_node_type_bits_read_for_plain_scalars_are_rapidyamls_own_answers() -> None:
-    """:func:`plainscalars._plain_in_tree` reads a node's key and value from its type bits: they
-    must say what rapidyaml's ``has_key``/``is_key_plain``/``is_key_ref`` (and value) methods say,
-    on every node of the generated cases (plain, quoted, block, flow, alias, anchor, tag)."""
+    """:meth:`treepositions.RymlTree.has_plain` reads a node's key and value from its type bits:
+    they must say what rapidyaml's ``has_key``/``is_key_plain``/``is_key_ref`` (and value) methods
+    say, on every node of the generated cases (plain, quoted, block, flow, alias, anchor, tag)."""
     import ryml
     from fastread_cases import CONTEXTS, STREAMS, TOKENS
 
-    from gitops_gen.manifests import plainscalars
+    from gitops_gen.manifests import treepositions
 
     texts = [*STREAMS, *(c.format(t=t) for c in CONTEXTS for t in TOKENS), "a: &x [1]\nb: *x\n&k k: v\n*k : w\n"]
     nodes = 0
@@ -307,7 +307,7 @@ def test_the_node_type_bits_read_for_plain_scalars_are_rapidyamls_own_answers() 
             continue
         for node in range(tree.size()):
             flags = tree.type(node)
-            for (has, plain, ref, _), side in zip(plainscalars._SIDES, ("key", "val"), strict=True):
+            for (has, plain, ref, _), side in zip(treepositions._SIDES, ("key", "val"), strict=True):
                 assert bool(flags & has) is bool(getattr(tree, f"has_{side}")(node)), (text, node, side)
                 if flags & has:
                     assert bool(flags & plain) is bool(getattr(tree, f"is_{side}_plain")(node)), (text, node, side)
@@ -337,3 +337,26 @@ def test_a_string_holding_a_character_no_number_has_is_not_suspect() -> None:
             for c in others:
                 text = number[:at] + c + number[at:]
                 assert isinstance(resolve_plain(text), str) and key_string(resolve_plain(text)) == text, text
+
+
+@pytest.mark.parametrize(("text", "texts", "starts", "found"), [
+    ('a: "yes"\nb: yes\n', {b"yes"}, (), True),  # the plain value
+    ('a: "yes"\nb: |\n  yes\nc: [\'yes\']\n', {b"yes"}, (), False),  # quoted, block, quoted in flow
+    ("yes: 1\n", {b"yes"}, (), True),  # a plain key
+    ('"yes": 1\n', {b"yes"}, (), False),
+    ("a: @x\n", set(), (b"@",), True),  # (rapidyaml accepts it; libyaml refuses it)
+    ("a: &x 1\nb: *x\n", set(), (b"*",), True),  # an alias
+    ("a: &x 1\nb: '*x'\n", set(), (b"*",), False),
+    ("a: b\n  yes\n", {b"b yes"}, (), True),  # a plain scalar folded over two lines, as folded
+])
+def test_the_node_array_tells_plain_scalars(text: str, texts: set[bytes], starts: tuple[bytes, ...],
+                                            found: bool) -> None:
+    """:meth:`~gitops_gen.manifests.treepositions.RymlTree.has_plain` finds a plain key or value
+    among the texts (or starting with ``starts``; an alias for ``*``), never a quoted or block one."""
+    import ryml
+
+    from gitops_gen.manifests.treepositions import RymlTree
+
+    buffer = bytearray(text.encode("utf-8"))
+    tree = RymlTree(ryml.parse_in_place(buffer), 0, buffer, text.encode("utf-8"))
+    assert tree.has_plain(texts, starts) is found
