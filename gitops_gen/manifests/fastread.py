@@ -114,15 +114,15 @@ def _json_bound(encoded: bytes, digits: bytes) -> int:
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs)
 
 
-def _keys(data: Any) -> int:
-    """The keys of every mapping of ``data``.
+def _values(data: Any) -> int:
+    """How many values ``data`` holds, itself included.
 
-    rapidyaml writes each key followed by ``": ``, and any other ``": `` of its JSON is inside a
-    string.  So when the JSON holds exactly as many as the decoded mappings hold keys, no key was
-    written twice (which plain ``json.loads`` would keep once, silently); otherwise the document
-    is decoded again with :func:`_pairs`, which tells a duplicate key from such text.
+    rapidyaml's tree holds a node for each value of the document (a key and its value share
+    one), and its JSON writes each of them, a key written twice too, which plain ``json.loads``
+    keeps once, silently.  So when the decoded values are as many as the tree's nodes, no key
+    was written twice; otherwise the document is decoded again with :func:`_pairs`, which tells.
     """
-    count = 0
+    count = 1
     stack = [data]
     pop, push = stack.pop, stack.extend
     while stack:  # (scalars are pushed too: cheaper than filtering them in a generator)
@@ -131,6 +131,7 @@ def _keys(data: Any) -> int:
             count += len(value)
             push(value.values())
         elif type(value) is list:
+            count += len(value)
             push(value)
     return count
 
@@ -306,10 +307,12 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
         tree = ryml.parse_in_place(buffer)
     except Exception as exc:  # rapidyaml's parse errors: libyaml will say where
         raise _Fallback from exc
-    if tree.size() > limits.max_nodes:
+    size = tree.size()
+    if size > limits.max_nodes:
         raise _Fallback
     node = tree.root_id()
     if tree.is_stream(node):
+        size -= 1  # (the stream's own node holds no value)
         if tree.num_children(node) != 1:
             raise _Fallback
         node = tree.first_child(node)
@@ -331,7 +334,7 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
         raise _Fallback
     try:
         data = json.loads(emitted)
-        if _keys(data) != encoded.count(b'": '):  # a key read twice, or text holding '": '
+        if _values(data) != size:  # a key read twice
             data = _DECODER.decode(emitted)
     except (ValueError, RecursionError) as exc:
         raise _Fallback from exc
