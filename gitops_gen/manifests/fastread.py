@@ -325,8 +325,6 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
         emitted = encoded.decode("utf-8")
     except Exception as exc:  # deeper than rapidyaml's emitter goes (64 levels): libyaml's
         raise _Fallback from exc
-    if b'"": ' in encoded:  # an empty key: libyaml may refuse it, or read it as "null"
-        raise _Fallback
     digits = encoded.translate(DIGITS)
     nodes = RymlTree(tree, node, buffer, part)
     if _counts_differ(part, encoded) or \

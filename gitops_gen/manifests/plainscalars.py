@@ -26,9 +26,10 @@ __all__ = ["DIGITS", "NUMBER_CHARACTERS", "plain_safe"]
 #: (most of them) one test fails instead of thirty.  A string that starts like a number holds
 #: only characters go-yaml reads numbers from (:data:`NUMBER_CHARACTERS`): with any other it is a
 #: string whatever it starts with (``128Mi``, ``25%``, ``--port=80``), and is not looked at.
+#: The empty string is found too: as a key, libyaml may refuse it or read it as ``null``.
 _SUSPECT = re.compile(
-    r'"(?=[yYnNTFoO~<\-+.0-9_*@`%])(y|Y|yes|Yes|YES|n|N|no|No|NO|True|TRUE|False|FALSE|on|On|ON|off|Off|OFF|~|Null|NULL|<<'
-    r'|[-+.0-9_][-+._0-9a-fA-FxXoOiInN]*|[*@`%][^"\\]*)"(:?)')
+    r'"(?=[yYnNTFoO~<\-+.0-9_*@`%"])(y|Y|yes|Yes|YES|n|N|no|No|NO|True|TRUE|False|FALSE|on|On|ON|off|Off|OFF|~|Null|NULL'
+    r'|<<|[-+.0-9_][-+._0-9a-fA-FxXoOiInN]*|[*@`%][^"\\]*|)"(:?)')
 #: Every character of a plain scalar that :func:`~gitops_gen.manifests.scalars.resolve_plain`
 #: reads as a number: digits, signs, points, underscores, hexadecimal digits and exponents,
 #: the prefixes ``0x``/``0o``/``0b``, and the letters of ``.inf`` and ``.nan``.
@@ -52,12 +53,17 @@ def plain_safe(emitted: str, encoded: bytes, digits: bytes, part: bytes, tree: R
     Such a string (``yes``, ``0644``, a key ``1.5``, ``*a``, `` `x` ``) is looked for in the
     source where a plain scalar can stand (:func:`_plain_at`); text found there may still be
     inside a quoted or block scalar (a CRD's descriptions are full of them), so the tree
-    decides.  A number beyond 64 bits is looked for among the JSON's numbers.
+    decides.  A number beyond 64 bits is looked for among the JSON's numbers.  An empty key,
+    which libyaml may refuse or read as ``null``, is never safe.
     """
     found: set[bytes] = set()
     starts: set[bytes] = set()
     for match in _SUSPECT.finditer(emitted):
         text, key = match.group(1), match.group(2)
+        if not text:
+            if key:
+                return False
+            continue  # an empty string
         if text in _NORMALISED:
             return False  # rapidyaml writes nan and .NaN as ".nan": the source may say either
         if text[0] in "*@`%":  # an alias, or a character libyaml refuses to start a scalar with
