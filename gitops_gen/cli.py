@@ -76,12 +76,17 @@ def _emit(report: Report, fmt: str, output: Path | None, fail_on: Severity = Sev
         click.echo(rendered, nl=False)
 
 
+#: Holds True once a report is written: the program has nothing left to do but exit (:func:`run`).
+_REPORTED: list[bool] = []
+
+
 def _finish(report: Report, fmt: str, output: Path | None, fail_on: str | None, config: Config) -> NoReturn:
     """Write the report, then exit 1 if a finding is at or above the threshold, else 0."""
     threshold = Severity.parse(fail_on) if fail_on else config.fail_threshold
     ctx = click.get_current_context(silent=True)
     paths: Sequence[str] = ctx.params.get("paths", ()) if ctx is not None else ()
     _emit(report, fmt, output, threshold, paths)
+    _REPORTED.append(True)
     sys.exit(1 if any(counts_toward_failure(f, threshold) for f in report.findings) else 0)
 
 
@@ -345,3 +350,19 @@ def explain(rule: str, policies: tuple[str, ...]) -> None:
         sys.exit(2)
     click.echo(f"{doc.id} ({doc.severity.label}, {doc.category})\n\n{doc.description}\n\n{doc.doc}")
 
+
+def run() -> None:
+    """The ``gitops-gen`` program: :func:`main`, and once a report is written, the end of the
+    process without tearing its heap down (freeing each finding, fact and document of a large
+    tree one by one, then a last collection, is work nobody waits for the result of)."""
+    try:
+        main()
+    except SystemExit as exc:
+        if not _REPORTED or not isinstance(exc.code, int):
+            raise
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # (a closed pipe: as the interpreter would, say nothing more)
+            pass
+        os._exit(exc.code)

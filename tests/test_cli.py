@@ -213,3 +213,35 @@ def test_standard_input(tmp_path: Path) -> None:
     findings = json.loads(result.output)["findings"]
     hits = [(f["file"], f["line"]) for f in findings if f["rule"] == "privileged-container"]
     assert hits == [("<stdin>", 11)]
+
+
+def test_the_program_ends_with_its_report_and_exit_code_whole(tmp_path: Path) -> None:
+    """The ``gitops-gen`` program (:func:`gitops_gen.cli.run`) ends its process once the report is
+    written, without tearing its heap down: the report still arrives whole, through a pipe or in
+    the ``-o`` file, and the exit code is the report's (1: findings fail it; 0: clean; 2: usage)."""
+    import subprocess
+    import sys
+
+    for i in range(40):  # a report of some hundred findings: more than a pipe's buffer
+        (tmp_path / f"d{i}.yaml").write_text(
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web{i}, namespace: team}}\nspec:\n"
+            f"  selector: {{matchLabels: {{app: web{i}}}}}\n  template:\n    metadata: {{labels: {{app: web{i}}}}}\n"
+            "    spec:\n      containers: [{name: web, image: nginx, securityContext: {privileged: true}}]\n")
+
+    def program(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "gitops_gen", *args], capture_output=True, text=True,
+                              check=False, timeout=120)
+
+    piped = program("check", str(tmp_path), "--no-cache", "--format", "json")
+    assert piped.returncode == 1, piped.stderr
+    report = json.loads(piped.stdout)
+    assert len(report["findings"]) == report["summary"]["findings"] > 100
+    written = program("check", str(tmp_path), "--no-cache", "--format", "json", "-o", str(tmp_path / "out.json"))
+    assert written.returncode == 1 and written.stdout == ""
+    assert json.loads((tmp_path / "out.json").read_text()) == report
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: team}\n")
+    assert program("check", str(clean), "--no-cache").returncode == 0
+    usage = program("check", str(tmp_path / "missing"))
+    assert usage.returncode == 2 and "does not exist" in usage.stderr
