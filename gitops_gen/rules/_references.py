@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 from gitops_gen.model import FieldPath, Resource
 from gitops_gen.records import record
 from gitops_gen.rules._availability import REPLICATED_KINDS
+from gitops_gen.rules._pss import container_label
 from gitops_gen.rules._selectors import PodLabels, Selector, label_selector, map_selector, workload_pods
 from gitops_gen.rules._util import items, mapping, templated, text
 from gitops_gen.rules.base import Anchor, anchor
-from gitops_gen.rules.podspec import SCALABLE_GROUPS, WORKLOAD_KINDS, all_containers, pod_specs, runs_pods
+from gitops_gen.rules.podspec import SCALABLE_GROUPS, WORKLOAD_KINDS, Container, all_containers, pod_specs, runs_pods
 
 if TYPE_CHECKING:
     from gitops_gen.index import TreeIndex
@@ -130,13 +131,13 @@ def in_kustomization(resource: Resource, index: TreeIndex | None) -> bool:
 _SELECTING_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
 
 
+def _declared_ports(container: Container) -> list[str]:
+    """The names a container gives its ports."""
+    return [n for _, port in items(container.container.get("ports")) if (n := text(port.get("name")))]
+
+
 def _port_names(resource: Resource) -> tuple[str, ...]:
-    names: list[str] = []
-    for container in all_containers(resource):
-        ports = container.container.get("ports")
-        if ports is not None:
-            names += [n for _, port in items(ports) if (n := text(port.get("name")))]
-    return tuple(names)
+    return tuple(name for container in all_containers(resource) for name in _declared_ports(container))
 
 
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -147,7 +148,7 @@ def _probe_ports(resource: Resource) -> Iterator[Local]:
     for container in all_containers(resource):
         if container.partial or container.inherits:
             continue
-        declared: set[str | None] | None = None  # (the ports' names: read once a probe names a port)
+        declared: set[str] | None = None  # (read once a probe names a port)
         for probe in _PROBES:
             spec = mapping(container.container.get(probe))
             if spec is None:
@@ -157,10 +158,10 @@ def _probe_ports(resource: Resource) -> Iterator[Local]:
                 if not isinstance(port, str) or not port or port.isdigit() or templated(port):
                     continue
                 if declared is None:
-                    declared = {text(p.get("name")) for _, p in items(container.container.get("ports"))}
+                    declared = set(_declared_ports(container))
                 if port not in declared:
-                    yield Local("probe-port", f"{container.label} ({container.pod.owner}): its {probe} uses port "
-                                f"{port!r}, which the container does not declare; the probe always fails",
+                    yield Local("probe-port", f"{container_label(container)}: its {probe} uses port {port!r}, "
+                                "which the container does not declare; the probe always fails",
                                 anchor(resource, (*container.path, probe, handler, "port"), at_value=True))
 
 
