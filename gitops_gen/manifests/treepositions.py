@@ -163,13 +163,13 @@ class RymlTree:
     def offset(self, path: FieldPath, key: bool, data: Any) -> int | None:
         """The byte offset where libyaml marks ``path`` (its key, or its value when not ``key``
         or an item), or None when this tree does not say (see the module)."""
-        words = self._words
-        if words is None:
-            if not path or self._base == -2 or not self._start():
-                return None
-            words = self._words
-        elif not path:  # (the root: where the document's content starts, known already)
+        if not path:  # (the root: where the document's content starts, known already)
             return None
+        words = self._words
+        if words is None:  # (the first question of this tree, or a layout that does not hold)
+            words = self._array()
+            if words is None:
+                return None
         # rules ask about several fields of one container: the walk to it is remembered
         head = path[:-1]
         if head:
@@ -195,27 +195,23 @@ class RymlTree:
             return None
         return self._at(words[at + _VAL], words[at + _VAL + 1])
 
-    def _start(self) -> bool:
-        """The buffer's address and the node array, where its layout is known to hold."""
-        if not _RAW:
-            _RAW.append(_layout_holds())
-        words = _words(self.tree) if _RAW[0] else None
-        if words is None:
-            self._base = -2
-            return False
-        self._base = ctypes.addressof(ctypes.c_char.from_buffer(self.buffer))  # (writable: read directly)
-        self._words = words
-        return True
+    def _array(self) -> Any | None:
+        """The node array, read in place (and the buffer's address), where its layout is known
+        to hold; else None."""
+        if self._words is None and self._base != -2:
+            if not _RAW:
+                _RAW.append(_layout_holds())
+            self._words = _words(self.tree) if _RAW[0] else None
+            self._base = -2 if self._words is None else ctypes.addressof(ctypes.c_char.from_buffer(self.buffer))
+        return self._words
 
     def has_plain(self, texts: set[bytes], starts: tuple[bytes, ...]) -> bool | None:
         """Whether a plain (unquoted, not block) key or value of the whole tree is one of
         ``texts`` or starts with one of ``starts``, or (with ``*`` among ``starts``) whether the
         tree has an alias; None when the node array cannot be read."""
-        words = self._words
+        words = self._array()
         if words is None:
-            if self._base == -2 or not self._start():
-                return None
-            words = self._words
+            return None
         alias = b"*" in starts
         buffer, base = self.buffer, self._base
         for at in range(0, self.tree.size() * _STRIDE, _STRIDE):
