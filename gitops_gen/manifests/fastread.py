@@ -225,9 +225,16 @@ def _kept(part: bytes, offset: int, index: int) -> Document | None:
     if not isinstance(found, kept.Text):
         return found
     data = json.loads(found.text)  # (a document with a key written twice was never kept)
+    return _as_document(part, index, offset, data, found.text, found.json_bound)
+
+
+def _as_document(part: bytes, index: int, offset: int, data: Any, text: str, json_bound: int,
+          tree: RymlTree | None = None) -> Document:
+    """The document read the fast way from ``part``: its values, the JSON they were read from,
+    its size bound, and its positions (found when asked: from rapidyaml's ``tree``, or lines)."""
     root = _root_mark(part, offset)
-    positions = LazyPositions(part, offset, root=root, data=data)
-    return Document(index, data, None, root[0], [], found.json_bound, lazy=positions, text=found.text)
+    positions = LazyPositions(part, offset, root=root, data=data, tree=tree)
+    return Document(index, data, None, root[0], [], json_bound, lazy=positions, text=text)
 
 
 def read_part(part: bytes, offset: int, limits: Limits = _LIMITS, *, keep: bool = True) -> tuple[bool, Document | None]:
@@ -338,10 +345,8 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
         raise _Fallback from exc
     if limits.max_depth < EMITTED_DEPTH and _deeper(data, encoded, limits.max_depth):
         raise _Fallback
-    root = _root_mark(part, offset)
-    positions = LazyPositions(part, offset, root=root, data=data,
-                              tree=nodes if treepositions.AVAILABLE else None)
-    return Document(index, data, None, root[0], [], _json_bound(encoded, digits), lazy=positions, text=emitted)
+    return _as_document(part, index, offset, data, emitted, _json_bound(encoded, digits),
+                 nodes if treepositions.AVAILABLE else None)
 
 
 def _emit_json(tree: Any, node: int) -> bytes:
