@@ -42,11 +42,15 @@ def _resource(ref: ResourceRef | None) -> dict[str, Any] | None:
 def _resource_text(ref: ResourceRef | None) -> str:
     """``json.dumps(_resource(ref), ensure_ascii=True)``, written without an encoder per call (a
     report names thousands of resources)."""
-    fields = (ref.api_version, ref.kind, ref.namespace, ref.name) if ref is not None else ()
-    if ref is None or not all(type(value) is str or value is None for value in fields):
+    if ref is None:
+        return "null"
+    api_version, kind, namespace, name = ref.api_version, ref.kind, ref.namespace, ref.name
+    if type(api_version) is not str or type(kind) is not str or not (namespace is None or type(namespace) is str) \
+            or not (name is None or type(name) is str):
         return json.dumps(_resource(ref), ensure_ascii=True)
-    api_version, kind, namespace, name = ("null" if value is None else _string(value) for value in fields)
-    return f'{{"apiVersion": {api_version}, "kind": {kind}, "namespace": {namespace}, "name": {name}}}'
+    return (f'{{"apiVersion": {_string(api_version)}, "kind": {_string(kind)}, '
+            f'"namespace": {"null" if namespace is None else _string(namespace)}, '
+            f'"name": {"null" if name is None else _string(name)}}}')
 
 
 def finding_dict(finding: Finding, *, gate: bool = False, paths: dict[FieldPath, str] | None = None
@@ -126,7 +130,7 @@ class _Encoder:
         self.gate = gate
         self.strings: dict[str, str] = {}
         self.paths: dict[FieldPath, str] = {}
-        self.resources: dict[ResourceRef | None, str] = {None: "null"}
+        self.resources: dict[tuple[str, str, str | None, str | None] | None, str] = {None: "null"}
         self.details: dict[tuple[tuple[str, str], ...], str] = {}
         #: The details' text of a finding whose details are ``{"check": <key>}`` and nothing else.
         self.checks: dict[str | None, str] = {}
@@ -138,9 +142,11 @@ class _Encoder:
         return out
 
     def resource(self, ref: ResourceRef | None) -> str:
-        out = self.resources.get(ref)
+        # keyed by the fields' tuple: a reference's own hash is computed in Python
+        key = None if ref is None else (ref.api_version, ref.kind, ref.namespace, ref.name)
+        out = self.resources.get(key)
         if out is None:
-            out = self.resources[ref] = _resource_text(ref)
+            out = self.resources[key] = _resource_text(ref)
         return out
 
     def path(self, path: FieldPath) -> str:
@@ -153,7 +159,7 @@ class _Encoder:
         """The JSON text of each finding.  The findings of one resource share their reference,
         so the reference's text is looked up by identity first (its own hash is computed in
         Python)."""
-        strings, paths, resources, checks = self.strings, self.paths, self.resources, self.checks
+        strings, paths, checks = self.strings, self.paths, self.checks
         by_id: dict[int, str] = {}  # (the findings, and so their references, live until the end)
         out: list[str] = []
         append = out.append
@@ -161,7 +167,7 @@ class _Encoder:
             rule, file, ref = f.rule, f.file, f.resource
             resource = by_id.get(id(ref))
             if resource is None:
-                resource = by_id[id(ref)] = resources.get(ref) or self.resource(ref)
+                resource = by_id[id(ref)] = self.resource(ref)
             text = (f'{{"rule": {strings.get(rule) or self.string(rule)}, "severity": "{_LABELS[f.severity]}", '
                     f'"message": {_string(f.message)}, "file": {strings.get(file) or self.string(file)}, '
                     f'"line": {int(f.line)}, "column": {int(f.column)}, '
