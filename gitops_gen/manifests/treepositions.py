@@ -171,24 +171,46 @@ class RymlTree:
             if words is None:
                 return None
         # rules ask about several fields of one container: the walk to it is remembered
-        head = path[:-1]
-        if head:
+        last = len(path) - 1
+        if last:
+            head = path[:-1]
             parent = self._parents.get(head)
             if parent is None:
                 reached = self._walk(self.node, data, head)
                 if not isinstance(reached, tuple):
                     return reached
                 parent = self._parents[head] = reached
+            node, value = parent
         else:
-            parent = (self.node, data)
-        walked = self._walk(*parent, path[-1:])
-        if not isinstance(walked, tuple):
-            return walked
-        node, value = walked
-        at = node * _STRIDE
-        flags = words[at + _TYPE]
-        if key and type(path[-1]) is str:
-            return self._at(words[at + _KEY], words[at + _KEY + 1]) if flags & _KEY_PLAIN else None
+            node, value = self.node, data
+        step = path[last]
+        if type(step) is str:  # (the last step: as _walk takes it)
+            if type(value) is not dict:
+                return None
+            if step not in value:
+                return self._first_key(node)
+            if len(value) > _SHORT:
+                node = int(self.tree.find_child(node, step.encode("utf-8")))
+                if node == _NONE:  # pragma: no cover - the values were read from this tree
+                    return None
+            else:
+                node = words[node * _STRIDE + _FIRST]
+                for name in value:
+                    if name == step:
+                        break
+                    node = words[node * _STRIDE + _NEXT]
+            at = node * _STRIDE
+            flags = words[at + _TYPE]
+            if key:
+                return self._at(words[at + _KEY], words[at + _KEY + 1]) if flags & _KEY_PLAIN else None
+        else:
+            walked = self._walk(node, value, (step,))
+            if not isinstance(walked, tuple):
+                return walked
+            node, _ = walked
+            at = node * _STRIDE
+            flags = words[at + _TYPE]
+        value = value[step]
         if type(value) is dict:
             return self._first_key(node) if value else None
         if type(value) is list or not flags & _VAL_PLAIN or value is None:
@@ -252,7 +274,9 @@ class RymlTree:
                     return None
             else:  # the values keep the document's order: a key's rank among them is its child's
                 node = words[node * _STRIDE + _FIRST]
-                for _ in range(list(value).index(step) if isinstance(step, str) else step):
+                for name in value if isinstance(step, str) else range(step):
+                    if name == step:
+                        break
                     node = words[node * _STRIDE + _NEXT]
             value = value[step]
         return node, value
