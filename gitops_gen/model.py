@@ -127,6 +127,9 @@ class Resource:
         """Its identity (made once: every finding and fact about it carries one; made again if
         the fields it is made of were changed since)."""
         found: ResourceRef | None = self.memo.get("ref")
+        if found is not None and found.name is self.name and found.kind is self.kind \
+                and found.api_version is self.api_version and found.namespace is self.namespace:
+            return found  # (the very strings it was made of: nearly every call)
         if found is None or (found.api_version, found.kind, found.namespace, found.name) != \
                 (self.api_version, self.kind, self.namespace, self.name):
             found = self.memo["ref"] = ResourceRef(self.api_version, self.kind, self.namespace, self.name)
@@ -134,7 +137,7 @@ class Resource:
 
     @property
     def group(self) -> str:
-        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+        return self.api_version.rpartition("/")[0]  # ("" without a slash)
 
     @property
     def version(self) -> str:
