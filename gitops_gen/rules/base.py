@@ -185,8 +185,13 @@ def located(anchor: Anchor, rereads: Rereads, on_disk: Mapping[str, str] | None 
 
 
 def source_key(resource: Resource) -> tuple[str, int, tuple[str, ...]]:
-    """Where ``resource`` stands in the input: file, document index, list item path."""
-    return (resource.file, resource.doc_index, tuple(map(str, resource.item_path)) if resource.item_path else ())
+    """Where ``resource`` stands in the input: file, document index, list item path (one tuple
+    for all its facts and anchors, which are then pickled once for the main process)."""
+    found: tuple[str, int, tuple[str, ...]] | None = resource.memo.get("source-key")
+    if found is None or found[0] is not resource.file or found[1] != resource.doc_index:
+        found = resource.memo["source-key"] = (resource.file, resource.doc_index,
+                                               tuple(map(str, resource.item_path)) if resource.item_path else ())
+    return found
 
 
 @record
