@@ -66,6 +66,26 @@ _INDEXED_WORDS = (b"Namespace", b"AppProject", b"Application", b"CustomResourceD
 #: scan, where ``^`` in multi-line mode is tried at every byte.
 _TOP_KIND = re.compile(rb"""\n["']?kind["']?\s*:\s*["']?([A-Za-z0-9]+)""")
 _CRD_FILE_KINDS = frozenset({b"CustomResourceDefinition", b"CustomResourceDefinitionList", b"List"})
+#: A document's own ``apiVersion`` or ``kind``, or the start of the next document (in the text
+#: after a newline put first, as :data:`_TOP_KIND`).
+_TOP_FIELD = re.compile(rb"""\n(?:(apiVersion|kind):[ \t]*["']?([\w./-]+)|(---))""")
+
+
+def top_pairs(raw: bytes) -> set[tuple[str, str]]:
+    """The ``(apiVersion, kind)`` pairs the documents of ``raw`` name at their top level, read
+    from the text (plain or quoted values on their own lines: what schemas are compiled ahead for)."""
+    pairs: set[tuple[str, str]] = set()
+    api_version = kind = None
+    for name, value, start in _TOP_FIELD.findall(b"\n" + raw + b"\n---"):
+        if start:
+            if api_version and kind:
+                pairs.add((api_version, kind))
+            api_version = kind = None
+        elif name == b"kind":
+            kind = value.decode("ascii", "replace")
+        else:
+            api_version = value.decode("ascii", "replace")
+    return pairs
 
 
 def names_indexed_kind(raw: bytes) -> bool:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitops_gen.engine import Engine, Outcome
 from gitops_gen.forked import can_fork
+from gitops_gen.index import top_pairs
 from gitops_gen.manifests.loader import SourceFile, load_file
 from gitops_gen.manifests.yamlread import Limits
 from gitops_gen.splitting import Slice, reassemble, slices_of, worker_count
@@ -108,6 +109,9 @@ def dispatch(engine: Engine, files: list[SourceFile], jobs: int, limits: Limits,
                     progress(done, total)
         return chunks
     global _ENGINE, _LIMITS, _CACHE
+    if engine.validator is not None:  # compiled once here, not once in each worker (an in-tree
+        # CRD's kind is left to them: each compiles the CRDs nearest to the objects it checks)
+        engine.validator.prepare(common_kinds(files), scoped=False)
     # inherited by the forked workers; never mutated after this (a worker's cache counts its own batch)
     _ENGINE, _LIMITS, _CACHE = engine, limits, cache
     import multiprocessing
@@ -149,6 +153,27 @@ def dispatch(engine: Engine, files: list[SourceFile], jobs: int, limits: Limits,
         _ENGINE = _LIMITS = _CACHE = None
     out.sort(key=lambda numbered: numbered[0])  # (a cut file: at its last slice's number)
     return [chunk for _, chunk in out]
+
+
+#: How much of the held files :func:`common_kinds` reads, spread over the tree.
+SAMPLE_BYTES = 1024 * 1024
+
+
+def common_kinds(files: Sequence[SourceFile]) -> list[tuple[str, str]]:
+    """The ``(apiVersion, kind)`` pairs named by more than one file of a sample spread over
+    ``files`` (those whose bytes the index phase handed over, up to :data:`SAMPLE_BYTES`): the
+    kinds every worker would meet, and compile the schema of, unless the main process compiled
+    them before forking.  Kinds of a few files are left to the worker that meets them."""
+    held = [f.content for f in files if f.content is not None]
+    total = sum(map(len, held))
+    if not total:
+        return []
+    stride = -(-total // SAMPLE_BYTES)  # (every file of a small tree; every n-th of a large one)
+    seen: dict[tuple[str, str], int] = {}
+    for content in held[::stride]:
+        for pair in top_pairs(content):
+            seen[pair] = seen.get(pair, 0) + 1
+    return [pair for pair, count in seen.items() if count > 1]
 
 
 @contextmanager

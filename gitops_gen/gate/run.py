@@ -24,15 +24,13 @@ from gitops_gen.catalogue import Catalogue
 from gitops_gen.config import Config, find_config, load_config
 from gitops_gen.gate.keys import Units, finding_key
 from gitops_gen.gate.refs import open_repository, resolve, write_tree
-from gitops_gen.index import TreeIndex, kustomizations_under
+from gitops_gen.index import TreeIndex, kustomizations_under, top_pairs
 from gitops_gen.manifests.loader import SourceFile, iter_files, load_file
 from gitops_gen.model import Change, Finding, GateSummary, Report, Resource
 from gitops_gen.pipeline import RunOptions, fewer_collections, run
 from gitops_gen.schemas.validator import prepare_core
 
 #: A document's top-level apiVersion or kind (its value unquoted), and a document start.
-_TOP_FIELD = re.compile(rb"""^(apiVersion|kind):[ \t]*["']?([\w./-]+)|^(---)""", re.MULTILINE)
-
 #: Kinds whose removal or weakening is a guardrail-removed finding (files naming them are read).
 GUARDRAIL_KINDS = re.compile(rb"kind:\s*[\"']?(NetworkPolicy|ResourceQuota|LimitRange|PodDisruptionBudget|"
                              rb"AppProject|Namespace)\b")
@@ -186,19 +184,8 @@ def _kinds_of(root: str, changed: Iterable[str], limit: int) -> set[tuple[str, s
     pairs: set[tuple[str, str]] = set()
     for rel in changed:
         raw = _read(os.path.join(root, rel))
-        if raw is None or len(raw) > limit:
-            continue
-        api_version = kind = None
-        for match in _TOP_FIELD.finditer(raw + b"\n---"):
-            field, value, start = match.groups()
-            if start:
-                if api_version and kind:
-                    pairs.add((api_version, kind))
-                api_version = kind = None
-            elif field == b"kind":
-                kind = value.decode("ascii", "replace")
-            else:
-                api_version = value.decode("ascii", "replace")
+        if raw is not None and len(raw) <= limit:
+            pairs |= top_pairs(raw)
     return pairs
 
 

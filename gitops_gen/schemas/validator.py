@@ -105,14 +105,15 @@ class SchemaValidator:
         return [SchemaError(p.message, file=fp.file, line=p.line)
                 for fp in self._store.file_problems for p in fp.problems]
 
-    def prepare(self, kinds: Iterable[tuple[str, str]]) -> None:
+    def prepare(self, kinds: Iterable[tuple[str, str]], *, scoped: bool = True) -> None:
         """Load and compile the schemas of these ``(apiVersion, kind)`` pairs now, e.g. in a parent
         process before it forks workers, so that they inherit compiled validators instead of each
-        reading the same CRDs again."""
+        reading the same CRDs again.  ``scoped``: also a kind that CRDs among the inputs define,
+        from every one of them (which one applies depends on where each object is)."""
         for api_version, kind in kinds:
             if isinstance(api_version, str) and isinstance(kind, str):
                 entry = self._entry(api_version, kind)
-                if entry.validator is None and entry.scoped:
+                if entry.validator is None and entry.scoped and scoped:
                     for option in self._inputs.all(*_group_kind(api_version, kind)):
                         self._from_crd(option, api_version, split_api_version(api_version)[1], kind)
 
