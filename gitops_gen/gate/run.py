@@ -30,7 +30,6 @@ from gitops_gen.model import Change, Finding, GateSummary, Report, Resource
 from gitops_gen.pipeline import RunOptions, fewer_collections, run
 from gitops_gen.schemas.validator import prepare_core
 
-#: A document's top-level apiVersion or kind (its value unquoted), and a document start.
 #: Kinds whose removal or weakening is a guardrail-removed finding (files naming them are read).
 GUARDRAIL_KINDS = re.compile(rb"kind:\s*[\"']?(NetworkPolicy|ResourceQuota|LimitRange|PodDisruptionBudget|"
                              rb"AppProject|Namespace)\b")
