@@ -149,11 +149,10 @@ class LazyPositions:
         at = self.tree.offset(path, key, self.data)
         if at is None:
             return None
-        part = self.part
-        start = part.rfind(b"\n", 0, at) + 1
-        before = part[start:at]
+        start = self.part.rfind(b"\n", 0, at) + 1
+        before = self.part[start:at]
         column = len(before) if before.isascii() else len(before.decode("utf-8"))
-        return self.offset + part.count(b"\n", 0, start) + 1, column + 1
+        return self._line_number(start), column + 1
 
     # -- reading the lines --------------------------------------------------------------------
 

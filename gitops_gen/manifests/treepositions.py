@@ -183,34 +183,14 @@ class RymlTree:
             node, value = parent
         else:
             node, value = self.node, data
-        step = path[last]
-        if type(step) is str:  # (the last step: as _walk takes it)
-            if type(value) is not dict:
-                return None
-            if step not in value:
-                return self._first_key(node)
-            if len(value) > _SHORT:
-                node = int(self.tree.find_child(node, step.encode("utf-8")))
-                if node == _NONE:  # pragma: no cover - the values were read from this tree
-                    return None
-            else:
-                node = words[node * _STRIDE + _FIRST]
-                for name in value:
-                    if name == step:
-                        break
-                    node = words[node * _STRIDE + _NEXT]
-            at = node * _STRIDE
-            flags = words[at + _TYPE]
-            if key:
-                return self._at(words[at + _KEY], words[at + _KEY + 1]) if flags & _KEY_PLAIN else None
-        else:
-            walked = self._walk(node, value, (step,))
-            if not isinstance(walked, tuple):
-                return walked
-            node, _ = walked
-            at = node * _STRIDE
-            flags = words[at + _TYPE]
-        value = value[step]
+        walked = self._walk(node, value, path[last:])
+        if not isinstance(walked, tuple):
+            return walked
+        node, value = walked
+        at = node * _STRIDE
+        flags = words[at + _TYPE]
+        if key and type(path[last]) is str:
+            return self._at(words[at + _KEY], words[at + _KEY + 1]) if flags & _KEY_PLAIN else None
         if type(value) is dict:
             return self._first_key(node) if value else None
         if type(value) is list or not flags & _VAL_PLAIN or value is None:
