@@ -229,7 +229,7 @@ def _kept(part: bytes, offset: int, index: int) -> Document | None:
 
 
 def _as_document(part: bytes, index: int, offset: int, data: Any, text: str, json_bound: int,
-          tree: RymlTree | None = None) -> Document:
+                 tree: RymlTree | None = None) -> Document:
     """The document read the fast way from ``part``: its values, the JSON they were read from,
     its size bound, and its positions (found when asked: from rapidyaml's ``tree``, or lines)."""
     root = _root_mark(part, offset)
@@ -346,7 +346,7 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
     if limits.max_depth < EMITTED_DEPTH and _deeper(data, encoded, limits.max_depth):
         raise _Fallback
     return _as_document(part, index, offset, data, emitted, _json_bound(encoded, digits),
-                 nodes if treepositions.AVAILABLE else None)
+                        nodes if treepositions.AVAILABLE else None)
 
 
 def _emit_json(tree: Any, node: int) -> bytes:
