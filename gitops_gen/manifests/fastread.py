@@ -306,7 +306,13 @@ def _slow(part: bytes, index: int, offset: int, limits: Limits) -> Document | No
 
 
 def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document | None:
-    """One document (None when empty), or :class:`_Fallback`."""
+    """One document (None when empty), or :class:`_Fallback`; read back from its JSON when the
+    same bytes were read before in this run (:func:`~gitops_gen.manifests.kept.same`)."""
+    key = kept.content_key(part)
+    if key is not None:
+        found = kept.same(key, limits)
+        if found is not None:
+            return _as_document(part, index, offset, json.loads(found.text), found.text, found.json_bound)
     if not part.endswith(b"\n"):
         raise _Fallback  # rapidyaml would end a final block scalar with a newline
     buffer = bytearray(part)
@@ -345,8 +351,10 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
         raise _Fallback from exc
     if limits.max_depth < EMITTED_DEPTH and _deeper(data, encoded, limits.max_depth):
         raise _Fallback
-    return _as_document(part, index, offset, data, emitted, _json_bound(encoded, digits),
-                        nodes if treepositions.AVAILABLE else None)
+    bound = _json_bound(encoded, digits)
+    if key is not None:
+        kept.remember(key, limits, kept.Text(emitted, bound))
+    return _as_document(part, index, offset, data, emitted, bound, nodes if treepositions.AVAILABLE else None)
 
 
 def _emit_json(tree: Any, node: int) -> bytes:

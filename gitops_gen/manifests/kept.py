@@ -22,6 +22,14 @@ A kept document is exactly what parsing its bytes again would give (the same fun
 from the same bytes and offset), and is taken once: each file is checked by one process.
 Documents smaller than :data:`KEEP_AT_LEAST` bytes cost little to parse again and are not
 kept; nothing is kept outside a run.
+
+Large documents are also found again by their **content**, wherever they sit: real trees vendor
+the same CRD in several bundles (an install, its HA and namespaced variants, a chart), a quarter
+of the bytes of the upstream corpus.  Within a run, the JSON of each document of at least
+:data:`SAME_AT_LEAST` bytes that the fast path read is remembered under its bytes (compared
+whole: no digest to collide), up to :data:`SAME_TOTAL`; the same bytes anywhere else are read
+back from it (:func:`same`), with their own place and lines, as a document kept as JSON is, and
+only under the limits it was read under.
 """
 
 from __future__ import annotations
@@ -32,9 +40,10 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 from gitops_gen.forked import Handover
-from gitops_gen.manifests.yamlread import Document
+from gitops_gen.manifests.yamlread import Document, Limits
 
-__all__ = ["HANDOVER", "KEEP_AT_LEAST", "KEEP_TEXT_TOTAL", "KEEP_TOTAL", "Text", "keep", "keeping", "take"]
+__all__ = ["HANDOVER", "KEEP_AT_LEAST", "KEEP_TEXT_TOTAL", "KEEP_TOTAL", "SAME_AT_LEAST", "SAME_TOTAL", "Text",
+           "content_key", "keep", "keeping", "remember", "same", "take"]
 
 #: The most source bytes kept parsed in one run (their documents take four to five times as much).
 KEEP_TOTAL = 64 * 1024 * 1024
@@ -42,6 +51,10 @@ KEEP_TOTAL = 64 * 1024 * 1024
 KEEP_TEXT_TOTAL = 160 * 1024 * 1024
 #: Documents smaller than this are parsed again rather than kept.
 KEEP_AT_LEAST = 8 * 1024
+#: Documents at least this large are also found again by their content (:func:`same`).
+SAME_AT_LEAST = 64 * 1024
+#: The most source bytes remembered by content in one run (their JSON takes about as much).
+SAME_TOTAL = 64 * 1024 * 1024
 
 
 class Text(NamedTuple):
@@ -52,10 +65,14 @@ class Text(NamedTuple):
 
 
 _Key = tuple[int, int, bytes]  # (lines before the document, its size, a digest of its bytes)
+#: A document's bytes after a bare ``---`` line.
+ContentKey = bytes
 
 _KEPT: dict[tuple[bytes, int], Document] = {}
 _TEXTS: dict[_Key, Text] = {}
-_room = [0, 0]  # source bytes that may still be kept parsed, and as JSON: 0 outside keeping()
+_SAME: dict[ContentKey, tuple[Limits, Text]] = {}
+#: source bytes that may still be kept parsed, as JSON, and remembered by content: 0 outside keeping()
+_room = [0, 0, 0]
 
 
 def _key(part: bytes, offset: int) -> _Key:
@@ -91,6 +108,31 @@ def take(part: bytes, offset: int, index: int) -> Document | Text | None:
     return None
 
 
+def content_key(part: bytes) -> ContentKey | None:
+    """The key under which a document of these bytes (after a bare ``---`` line, if it starts
+    with one) is remembered wherever it sits; None when it is smaller than :data:`SAME_AT_LEAST`,
+    or nothing is remembered nor may be (outside a run)."""
+    if len(part) < SAME_AT_LEAST or (not _SAME and len(part) > _room[2]):
+        return None
+    # (a copy: a view of the bytes would be hashed and compared byte by byte, ten times slower)
+    return part[4:] if part.startswith(b"---\n") else part  # (a file's first document has no marker)
+
+
+def same(key: ContentKey, limits: Limits) -> Text | None:
+    """The JSON of a document with the bytes of ``key`` read under ``limits`` in this run, if
+    remembered (it stays remembered: the same bytes may come again)."""
+    found = _SAME.get(key)
+    return found[1] if found is not None and found[0] == limits else None
+
+
+def remember(key: ContentKey, limits: Limits, text: Text) -> None:
+    """Remember the JSON of a document read the fast way under ``limits`` (:func:`same`), while
+    there is room."""
+    if len(key) <= _room[2] and key not in _SAME:
+        _SAME[key] = (limits, text)
+        _room[2] -= len(key)
+
+
 def _in_child() -> None:
     """In a forked child of the index phase: keep only JSON (what is handed over)."""
     _KEPT.clear()
@@ -115,16 +157,23 @@ HANDOVER = Handover(_in_child, _handed, _receive)
 
 
 @contextmanager
-def keeping(total: int | None = None, text_total: int | None = None) -> Iterator[None]:
+def keeping(total: int | None = None, text_total: int | None = None, same_total: int | None = None
+            ) -> Iterator[None]:
     """Keep documents for the duration of one run, ``total`` source bytes parsed at most
     (default :data:`KEEP_TOTAL`) and ``text_total`` more as JSON (default
-    :data:`KEEP_TEXT_TOTAL`); nothing is kept outside one."""
-    _KEPT.clear()
-    _TEXTS.clear()
-    _room[:] = [KEEP_TOTAL if total is None else total, KEEP_TEXT_TOTAL if text_total is None else text_total]
+    :data:`KEEP_TEXT_TOTAL`), and remember ``same_total`` by content (default
+    :data:`SAME_TOTAL`); nothing is kept outside one."""
+    _clear()
+    _room[:] = [KEEP_TOTAL if total is None else total, KEEP_TEXT_TOTAL if text_total is None else text_total,
+                SAME_TOTAL if same_total is None else same_total]
     try:
         yield
     finally:
-        _KEPT.clear()
-        _TEXTS.clear()
-        _room[:] = [0, 0]
+        _clear()
+        _room[:] = [0, 0, 0]
+
+
+def _clear() -> None:
+    _KEPT.clear()
+    _TEXTS.clear()
+    _SAME.clear()

@@ -63,7 +63,8 @@ def test_a_large_indexed_document_is_parsed_once(tmp_path: Path, monkeypatch: py
     crd = next(start for start in counts if b"CustomResourceDefinition" in start)
     assert counts[crd] == 1  # by the index phase; the check phase took it as kept
     assert any(f.rule == "schema" and f.file.endswith("model.yaml") for f in report.findings)  # the CRD was used
-    assert kept._KEPT == {} and kept._TEXTS == {} and kept._room == [0, 0]  # nothing outlives the run
+    # nothing outlives the run
+    assert kept._KEPT == {} and kept._TEXTS == {} and kept._SAME == {} and kept._room == [0, 0, 0]
 
     monkeypatch.setattr(kept, "KEEP_TOTAL", 0)  # kept as its JSON: read back, not parsed
     counts.clear()
@@ -132,7 +133,7 @@ def test_what_is_kept_is_bounded() -> None:
         assert len(kept._KEPT) == 3 and len(kept._TEXTS) == 1  # then one as its JSON, then none
         assert kept.take(b"D" * kept.KEEP_AT_LEAST, 0, 3) == kept.Text("{}", 2)
         assert kept.take(b"E" * kept.KEEP_AT_LEAST, 0, 4) is None
-    assert kept._KEPT == {} and kept._TEXTS == {} and kept._room == [0, 0]
+    assert kept._KEPT == {} and kept._TEXTS == {} and kept._SAME == {} and kept._room == [0, 0, 0]
 
 
 def _large_documents(crd_yaml: CrdYaml, count: int, fields: int = 200) -> str:
