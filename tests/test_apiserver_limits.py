@@ -126,6 +126,10 @@ def test_json_size_is_go_compact_json() -> None:
     go = '{"a":[1,true,null],"b":"é\\u003c\\u003e\\u0026\\u2028"}'
     assert json_size(data) == len(go.encode())
     assert json_size({"k": "v" * 10}) == len(json.dumps({"k": "v" * 10}, separators=(",", ":")))
+    cyclic: list[object] = []  # (the loader refuses a recursive alias; an API caller may build one)
+    cyclic.append(cyclic)
+    with pytest.raises(RecursionError):
+        json_size(cyclic)
 
 
 def test_the_loader_bound_lets_small_objects_skip_encoding(tmp_path: Path) -> None:
