@@ -224,6 +224,12 @@ def _kept(part: bytes, offset: int, index: int) -> Document | None:
     found = kept.take(part, offset, index)
     if not isinstance(found, kept.Text):
         return found
+    return _from_text(part, index, offset, found)
+
+
+def _from_text(part: bytes, index: int, offset: int, found: kept.Text) -> Document:
+    """The document of ``part`` read back from the JSON the fast path wrote for the same bytes
+    (kept at this place, or remembered by content), its positions found from its lines."""
     data = json.loads(found.text)  # (a document with a key written twice was never kept)
     return _as_document(part, index, offset, data, found.text, found.json_bound)
 
@@ -312,7 +318,7 @@ def _document(part: bytes, index: int, offset: int, limits: Limits) -> Document 
     if key is not None:
         found = kept.same(key, limits)
         if found is not None:
-            return _as_document(part, index, offset, json.loads(found.text), found.text, found.json_bound)
+            return _from_text(part, index, offset, found)
     if not part.endswith(b"\n"):
         raise _Fallback  # rapidyaml would end a final block scalar with a newline
     buffer = bytearray(part)
