@@ -19,7 +19,7 @@ resource.  The default patterns (the ``patterns`` option, case-insensitive; a pa
 - ``<replace ...>``, ``<change ...>``, ``<your-...>``, ``<YOUR_...>`` (angle brackets);
 - ``YOUR_API_KEY``, ``your-domain``, ``your-bucket-name``: ``your`` joined to a word naming
   what goes there (key, token, secret, password, domain, name, id, email, bucket, project,
-  account, region, url, host, ...);
+  account, region, url, host, ...), with at most eight words between them;
 - ``xxx-placeholder``, ``{repo-placeholder}``, ``<placeholder>`` (a bare ``placeholder``
   value is not reported: operators such as OLM fill those in);
 - masks of capital X (``XXXXXXXX``, ``XXX.XXX.XXX/XX``): three or more, as a whole word.
@@ -31,7 +31,8 @@ Not reported, because it is documentation rather than configuration: CustomResou
 (``#``, ``//``) of a multi-line value such as an embedded configuration file or script, and any
 line of prose: a line holding four or more words in a row, other than the placeholder itself
 (``A quick way to restart all deployments: kubectl -n <your-namespace> ...`` is an
-instruction, not a value).  In a multi-line value the finding is on the value, and the message
+instruction, not a value; of a longer line, the 512 characters on each side of the placeholder
+are read).  In a multi-line value the finding is on the value, and the message
 names the line of the text that holds the placeholder.  The values of a v1 Secret's ``data``
 are decoded from base64 first, so ``Q0hBTkdFTUU=`` (``CHANGEME``) is found too.
 
@@ -119,7 +120,7 @@ DEFAULT_PATTERNS: list[str] = [
     _B + r"todo[-_]replace(?:[-_][\w-]*)?" + _E,
     r"<\s*(?:replace|change)[-_ ][^<>\n]*>",
     r"<\s*your[-_ ]?[^<>\s][^<>\n]*>",
-    _B + r"your[-_](?:[A-Za-z0-9]+[-_])*" + _WHAT + _E,
+    _B + r"your[-_](?:[A-Za-z0-9]+[-_]){0,8}" + _WHAT + _E,
     _B + r"(?:x{3,}|dummy|fake|your|some)[-_]placeholder" + _E,
     r"(?:(?<!\{)\{|<)\s*[\w.-]*placeholder[\w.-]*\s*(?:\}(?!\})|>)",
     r"(?-i:" + _B + r"X{3,}(?:[-.:/]X+)*" + _E + r")",
@@ -142,8 +143,11 @@ OPTIONS: dict[str, Option] = {
     "check-sealed-secrets": Option(bool, True, "check that SealedSecret values are kubeseal ciphertext"),
 }
 
-#: A line of prose: four words in a row (a sentence, not a value).
-_PROSE = re.compile(r"[A-Za-z]{2,}[,.;:!?)'\"`]?(?:[ \t]+[(\"'`]?[A-Za-z]+[,.;:!?)'\"`]?){3,}")
+#: A line of prose: four words in a row (a sentence, not a value).  Tried only where a word
+#: starts, and done at the fourth word: each search costs the length of the text, not its square.
+_PROSE = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}[,.;:!?)'\"`]?(?:[ \t]+[(\"'`]?[A-Za-z]+[,.;:!?)'\"`]?){3}")
+#: How far on each side of a placeholder a long line is read for prose.
+_AROUND = 512
 _COMMENTS = ("#", "//")
 _SKIP_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
 _WAIVER_PREFIX = "gitops-gen.io/ignore."
@@ -201,7 +205,8 @@ def _placeholder(value: str, matcher: re.Pattern[str], defaults: bool = False) -
         if len(lines) > 1 and line.lstrip().startswith(_COMMENTS):
             continue  # a comment of an embedded file or script: documentation
         for found in matcher.finditer(line):
-            if found.group(0) and not _PROSE.search(line[:found.start()] + " " + line[found.end():]):
+            start, end = found.span()
+            if start < end and not _PROSE.search(line[max(0, start - _AROUND):start] + " " + line[end:end + _AROUND]):
                 return found.group(0), number
     return None
 

@@ -112,8 +112,13 @@ _TOKEN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
     ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
     ("a Stripe live key", re.compile(r"\b(?:sk|rk)_live_[0-9A-Za-z]{20,}")),
-    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
-    ("a URL with a password", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)),
+    # (the first ``eyJ`` of a run of token characters decides for the whole run: its segment ends
+    # where the run does, wherever in it the token starts, so no later start is tried)
+    ("a JSON Web Token", re.compile(r"(?<![A-Za-z0-9_-])(?>[A-Za-z0-9_-]*?\beyJ)[A-Za-z0-9_-]{8,}+"
+                                    r"\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
+    # (a scheme is read from the start of its run of scheme characters: its first letter onwards)
+    ("a URL with a password", re.compile(r"(?<![a-z0-9+.-])[0-9+.-]*[a-z][a-z0-9+.-]*+://[^/\s:@]+:[^/\s@]+@",
+                                         re.IGNORECASE)),
 )
 
 _PLACEHOLDER = re.compile(

@@ -77,6 +77,25 @@ def test_a_long_value_is_searched_in_the_lines_that_may_hold_one_with_the_same_a
     assert found == (None if alone is None else (alone[0], alone[1] + PADDING.count("\n")))
 
 
+def test_prose_is_read_around_the_placeholder_in_a_long_line() -> None:
+    """A line of prose excuses its placeholder; of a long line (minified JSON, a joined script),
+    only the 512 characters on each side of the placeholder are read for it."""
+    assert MATCHER is not None
+    prose = "Set the password to the one your team chose"
+    near = f"{prose} CHANGEME " + "-" * 2000
+    assert _placeholder(near, MATCHER) is None
+    assert _placeholder(f"{prose} " + "-" * 400 + " CHANGEME", MATCHER) is None
+    assert _placeholder(f"{prose} " + "-" * 2000 + " CHANGEME", MATCHER) == ("CHANGEME", 1)
+    assert _placeholder("CHANGEME " + "-" * 2000 + f" {prose}", MATCHER) == ("CHANGEME", 1)
+
+
+def test_your_takes_at_most_eight_words_before_what_goes_there() -> None:
+    assert MATCHER is not None
+    words = "-".join(["a"] * 8)
+    assert _placeholder(f"your-{words}-key", MATCHER) == (f"your-{words}-key", 1)
+    assert _placeholder(f"your-{words}-b-key", MATCHER) is None
+
+
 def test_kubeseal_layout_is_ciphertext() -> None:
     assert _ciphertext_problem(_sealed(512, 1)) is None  # the default 4096-bit controller key
     assert _ciphertext_problem(_sealed(256, 40)) is None  # a 2048-bit key

@@ -79,3 +79,31 @@ def test_ignore_names_keeps_token_formats(run_tree: Run) -> None:
     findings = run_tree("secret-in-env", {"pod.yaml": pod}, {"ignore-names": ["LEGACY_TOKEN", "LEGACY_SECRET"]})
     assert [(f.line, f.details["check"]) for f in findings] == [(10, "token-format")]
     assert "ghp_" not in findings[0].message and "not-really" not in findings[0].message
+
+
+def test_the_linear_token_formats_find_what_their_textbook_forms_find() -> None:
+    """The JWT and URL formats are written to try each run of token characters once (see the
+    module); on generated strings they agree with the plain expressions, which try every start."""
+    import random
+    import re
+
+    from gitops_gen.rules.secret_in_env import _TOKEN_FORMATS
+
+    formats = dict(_TOKEN_FORMATS)
+    textbook = {
+        "a JSON Web Token": (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+                             ["eyJ", "abcd", "abcdefgh", "Z9_-", "-", ".", "é", " ", "!", "eyJabcdefgh.", "_"]),
+        "a URL with a password": (re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE),
+                                  # (with the two letters that fold to a-z: the Kelvin sign and a dotless i)
+                                  ["a", "Z", "1", "+", ".", "-", ":", "/", "://", "@", "é", "\u212a", "\u0131", " ",
+                                   "_", "u:p@"]),
+    }
+    shuffled = random.Random(11)
+    for label, (plain, pieces) in textbook.items():
+        found = 0
+        for _ in range(20000):
+            text = "".join(shuffled.choice(pieces) for _ in range(shuffled.randint(0, 20)))
+            expected = plain.search(text) is not None
+            assert (formats[label].search(text) is not None) == expected, (label, text)
+            found += expected
+        assert found > 100  # (the strings reach both answers)
