@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,9 +69,20 @@ class _Ctx:
 
 # --- templating ----------------------------------------------------------------------------------------------
 
+def _templated(text: str) -> bool:
+    """Argo CD's isTemplatedRegex, ``{{.*}}`` (``.`` stops at a newline): a line holding ``{{``
+    and, after it, ``}}`` (found so in one pass: the expression scans the rest of the line from
+    every ``{{`` of a line that has none)."""
+    for line in text.split("\n"):
+        start = line.find("{{")
+        if start >= 0 and line.find("}}", start + 2) >= 0:
+            return True
+    return False
+
+
 def _fasttemplate(text: str, params: Mapping[str, Any]) -> str:
     """valyala/fasttemplate as Argo CD drives it: ``{{ key }}`` becomes a string param, other tags stay."""
-    if not re.search(r"{{.*}}", text):  # Argo CD's isTemplatedRegex ('.' stops at a newline)
+    if not _templated(text):
         return text
     out: list[str] = []
     pos = 0

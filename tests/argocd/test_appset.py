@@ -78,6 +78,24 @@ def test_list_generator_fasttemplate_and_missing_tags() -> None:
     assert [a["spec"]["destination"]["server"] for a in apps] == ["https://dev", "https://prod"]
 
 
+def test_a_string_is_templated_as_argo_cds_expression_says_in_one_pass() -> None:
+    """Argo CD's ``{{.*}}`` on generated strings, and a long line of ``{{`` read in linear time
+    (the expression scanned the rest of the line from each of them: minutes for a few hundred KB)."""
+    import random
+    import re
+    import time
+
+    from gitops_gen.argocd.appset import _templated
+
+    shuffled = random.Random(5)
+    for _ in range(20000):
+        text = "".join(shuffled.choice(["{", "}", "{{", "}}", "\n", "a", "\r"]) for _ in range(shuffled.randint(0, 12)))
+        assert _templated(text) == (re.search(r"{{.*}}", text) is not None), text
+    start = time.perf_counter()
+    assert not _templated("{{" * 500_000)
+    assert time.perf_counter() - start < 1.0
+
+
 def test_list_number_is_an_error_in_fasttemplate_but_a_float_in_go_template() -> None:
     template = _template("app-{{replicas}}", "p")
     apps, problems = expand_appset(_appset([{"list": {"elements": [{"replicas": 3}]}}], template), None, [])
