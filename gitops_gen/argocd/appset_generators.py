@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import yaml
@@ -30,6 +29,7 @@ from gitops_gen.argocd.appset import (
     _render_tree,
     _replace,
 )
+from gitops_gen.argocd.globs import path_matcher
 from gitops_gen.argocd.gotemplate import TemplateError, go_sprint, sanitize_name
 from gitops_gen.labels import SELECTOR_OPERATORS, requirement_met
 
@@ -59,33 +59,6 @@ def _selector_matches(selector: Any, labels: Mapping[str, str], path: Path) -> b
     return True
 
 
-def _glob_regex(pattern: str, star: str) -> re.Pattern[str]:
-    """Go's path.Match (``star`` = ``[^/]*``) or git's default pathspec wildmatch (``star`` = ``.*``)."""
-    out, i = [], 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "*":
-            out.append(star)
-        elif ch == "?":
-            out.append(star[:-1])
-        elif ch == "\\" and i + 1 < len(pattern):
-            i += 1
-            out.append(re.escape(pattern[i]))
-        elif ch == "[":
-            end = pattern.find("]", i + 2)
-            if end < 0:
-                raise ValueError(f"syntax error in pattern {pattern!r}")
-            body = pattern[i + 1:end]
-            negate = body[:1] in ("^", "!")
-            body = body[1:] if negate else body
-            out.append("[" + ("^" if negate else "") + body.replace("\\", "\\\\") + "]")
-            i = end
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    return re.compile("".join(out))
-
-
 def _walk_dirs(root: str, rel: str = "") -> Iterable[str]:
     """Directories of the checkout in filepath.WalkDir order, hidden ones (and what they hold) skipped."""
     for entry in sorted(os.scandir(os.path.join(root, rel) if rel else root), key=lambda e: e.name):
@@ -112,7 +85,7 @@ def _pathspec_matches(pattern: str, path: str) -> bool:
         return True
     if not any(ch in pattern for ch in "*?["):
         return path == pattern or path.startswith(pattern.rstrip("/") + "/")
-    return _glob_regex(pattern, ".*").fullmatch(path) is not None
+    return path_matcher(pattern, cross=True)(path)
 
 
 # --- generators ----------------------------------------------------------------------------------------------
@@ -183,19 +156,18 @@ def _git_params(spec: Mapping[str, Any], ctx: _Ctx, path: Path) -> list[Params]:
     for key in ("directories", "files"):
         if not spec.get(key):
             continue
-        include: list[tuple[re.Pattern[str], str]] = []
-        exclude: list[tuple[re.Pattern[str], str]] = []
+        include: list[tuple[Callable[[str], bool], str]] = []
+        exclude: list[tuple[Callable[[str], bool], str]] = []
         for k, item in enumerate(spec[key]):
             try:
-                regex = _glob_regex(str(item.get("path", "")), "[^/]*" if key == "directories" else ".*")
+                test = path_matcher(str(item.get("path", "")), cross=key != "directories")
             except ValueError as exc:
                 ctx.problems.append(AppSetProblem(str(exc), (*path, key, k, "path")))
                 continue
-            (exclude if item.get("exclude") else include).append((regex, str(item.get("path", ""))))
+            (exclude if item.get("exclude") else include).append((test, str(item.get("path", ""))))
         if key == "directories":
             for directory in _walk_dirs(root):
-                if any(r.fullmatch(directory) for r, _ in include) and not any(r.fullmatch(directory)
-                                                                               for r, _ in exclude):
+                if any(test(directory) for test, _ in include) and not any(test(directory) for test, _ in exclude):
                     out.append(_append_values(spec.get("values"), _path_params(directory, ctx, prefix, None), ctx,
                                               (*path, "values")))
             return out

@@ -17,11 +17,10 @@ A pattern starting with ``!`` is a deny rule for sources and destinations.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
+from gitops_gen.argocd.globs import glob_match, path_match
 from gitops_gen.argocd.repourl import normalize_repo_url
 from gitops_gen.records import record
 
@@ -61,140 +60,6 @@ class Project:
 
 
 # -- globs ---------------------------------------------------------------------------------------
-
-class _BadPattern(ValueError):
-    pass
-
-
-def _gobwas_regex(pattern: str, separators: str) -> str:
-    """A regular expression equivalent to a gobwas/glob pattern; :class:`_BadPattern` when gobwas
-    would refuse to compile it."""
-    out, pos = _gobwas_sequence(pattern, 0, separators, in_terms=False)
-    if pos != len(pattern):
-        raise _BadPattern(pattern)
-    return out
-
-
-def _gobwas_sequence(pattern: str, pos: int, separators: str, *, in_terms: bool) -> tuple[str, int]:
-    not_sep = f"[^{re.escape(separators)}]" if separators else "."
-    out: list[str] = []
-    while pos < len(pattern):
-        char = pattern[pos]
-        if in_terms and char in ",}":
-            return "".join(out), pos
-        if char == "*":
-            if pattern.startswith("**", pos):
-                out.append(".*")
-                pos += 2
-            else:
-                out.append(f"{not_sep}*")
-                pos += 1
-        elif char == "?":
-            out.append(not_sep)
-            pos += 1
-        elif char == "\\":
-            if pos + 1 >= len(pattern):
-                raise _BadPattern(pattern)
-            out.append(re.escape(pattern[pos + 1]))
-            pos += 2
-        elif char == "[":
-            text, pos = _gobwas_range(pattern, pos + 1)
-            out.append(text)
-        elif char == "{":
-            alternatives: list[str] = []
-            pos += 1
-            while True:
-                text, pos = _gobwas_sequence(pattern, pos, separators, in_terms=True)
-                alternatives.append(text)
-                if pos >= len(pattern):
-                    raise _BadPattern(pattern)
-                pos += 1
-                if pattern[pos - 1] == "}":
-                    break
-            out.append("(?:" + "|".join(alternatives) + ")")
-        else:
-            out.append(re.escape(char))
-            pos += 1
-    if in_terms:
-        raise _BadPattern(pattern)
-    return "".join(out), pos
-
-
-def _gobwas_range(pattern: str, pos: int) -> tuple[str, int]:
-    negate = pos < len(pattern) and pattern[pos] == "!"
-    if negate:
-        pos += 1
-    items: list[str] = []
-    while pos < len(pattern) and pattern[pos] != "]":
-        low = pattern[pos]
-        if pos + 2 < len(pattern) and pattern[pos + 1] == "-" and pattern[pos + 2] != "]":
-            items.append(f"{re.escape(low)}-{re.escape(pattern[pos + 2])}")
-            pos += 3
-        else:
-            items.append(re.escape(low))
-            pos += 1
-    if pos >= len(pattern) or not items:
-        raise _BadPattern(pattern)
-    return ("[^" if negate else "[") + "".join(items) + "]", pos + 1
-
-
-@lru_cache(maxsize=4096)
-def _compiled_glob(pattern: str, separators: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(_gobwas_regex(pattern, separators), re.DOTALL)
-    except (_BadPattern, re.error):
-        return None
-
-
-def glob_match(pattern: str, text: str, separators: str = "") -> bool:
-    """Argo CD's ``glob.Match`` (gobwas/glob): ``*`` any run of non-separator characters, ``**``
-    any run of characters, ``?`` one non-separator character, ``[abc]``/``[a-z]``/``[!a]``,
-    ``{a,b}`` alternatives, ``\\`` escapes.  A pattern gobwas cannot compile matches nothing."""
-    compiled = _compiled_glob(pattern, separators)
-    return compiled is not None and compiled.fullmatch(text) is not None
-
-
-@lru_cache(maxsize=1024)
-def _compiled_path_match(pattern: str) -> re.Pattern[str] | None:
-    out: list[str] = []
-    pos = 0
-    while pos < len(pattern):
-        char = pattern[pos]
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "\\":
-            pos += 1
-            if pos >= len(pattern):
-                return None
-            out.append(re.escape(pattern[pos]))
-        elif char == "[":
-            end = pattern.find("]", pos + 2 if pattern[pos + 1:pos + 2] != "^" else pos + 3)
-            if end < 0:
-                return None
-            body = pattern[pos + 1:end]
-            negate = body.startswith("^")
-            body = body[1:] if negate else body
-            if not body:
-                return None
-            out.append(("[^" if negate else "[") + body.replace("\\", "\\\\").replace("[", "\\[") + "]")
-            pos = end
-        else:
-            out.append(re.escape(char))
-        pos += 1
-    try:
-        return re.compile("".join(out), re.DOTALL)
-    except re.error:
-        return None
-
-
-def path_match(pattern: str, text: str) -> bool:
-    """Go's ``filepath.Match`` (Unix): ``*`` and ``?`` do not cross ``/``; ``[^...]`` negates; a
-    malformed pattern matches nothing."""
-    compiled = _compiled_path_match(pattern)
-    return compiled is not None and compiled.fullmatch(text) is not None
-
 
 def _is_deny(pattern: str) -> bool:
     return pattern.startswith("!")

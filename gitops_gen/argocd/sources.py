@@ -22,7 +22,7 @@ import stat
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from gitops_gen.argocd.project import glob_match
+from gitops_gen.argocd.globs import glob_match
 from gitops_gen.errors import GitopsGenError
 from gitops_gen.records import record
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
+from gitops_gen.argocd.globs import glob_match, path_match
 from gitops_gen.argocd.project import (
     Destination,
     GroupKind,
@@ -14,9 +15,7 @@ from gitops_gen.argocd.project import (
     cluster_resource_permitted,
     default_project,
     destination_permitted,
-    glob_match,
     namespaced_resource_permitted,
-    path_match,
     project_from,
     source_permitted,
 )
