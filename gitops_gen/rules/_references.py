@@ -168,7 +168,13 @@ def _probe_ports(resource: Resource) -> Iterator[Local]:
 def _selector_mismatch(resource: Resource) -> Iterator[Local]:
     if resource.kind not in _SELECTING_KINDS:
         return
-    selector = label_selector(resource.get(("spec", "selector")))
+    raw = resource.get(("spec", "selector"))
+    if type(raw) is dict and len(raw) == 1:  # matchLabels its template's labels hold: most workloads
+        wanted, held = raw.get("matchLabels"), resource.get(("spec", "template", "metadata", "labels"))
+        if type(wanted) is dict and wanted and type(held) is dict and \
+                all(type(v) is str and held.get(k) == v for k, v in wanted.items()):
+            return
+    selector = label_selector(raw)
     if selector is None or selector.empty or selector.templated:
         return
     pods = list(workload_pods(resource))

@@ -54,19 +54,19 @@ def _port_key(port: Any) -> tuple[Any, str] | None:
     return number, text(port.get("protocol")) or "TCP"
 
 
-def _duplicates(entries: Any, base: FieldPath, field: str, key_of: Any,
-                seen: dict[Any, FieldPath] | None = None) -> Iterator[tuple[Any, FieldPath, FieldPath]]:
+def _duplicates(entries: Any, base: FieldPath, field: str, key_of: Any) -> Iterator[tuple[Any, FieldPath, FieldPath]]:
     """(key, duplicate's key path, first occurrence's item path) for each repeated key."""
-    first: dict[Any, FieldPath] = {} if seen is None else seen
+    if not isinstance(entries, list) or len(entries) < 2:  # (most lists: nothing can repeat)
+        return
+    first: dict[Any, int] = {}
     for i, entry in items(entries):
         key = key_of(entry)
         if key is None:
             continue
-        here = (*base, field, i)
         if key in first:
-            yield key, here, first[key]
+            yield key, (*base, field, i), (*base, field, first[key])
         else:
-            first[key] = here
+            first[key] = i
 
 
 def _name(entry: Any) -> str | None:
@@ -110,16 +110,16 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
                             f"{_REJECTED}", (*at, "name"), True)
         container_names: dict[Any, FieldPath] = {}
         for container in containers(pod):
-            label = container_label(container)
             name = text(container.container.get("name"))
             if container.group in _CONTAINER_GROUPS and name:
                 if name in container_names:
-                    yield Violation(f"{label} has the same name as {format_path(container_names[name])}; "
-                                    f"{_REJECTED}", (*container.path, "name"), True)
+                    yield Violation(f"{container_label(container)} has the same name as "
+                                    f"{format_path(container_names[name])}; {_REJECTED}",
+                                    (*container.path, "name"), True)
                 else:
                     container_names[name] = container.path
             for field, key_of, key_field, what, consequence in _CONTAINER_LISTS:
                 entries = container.container.get(field)
                 for key, where, first in _duplicates(entries, container.path, field, key_of):
-                    yield Violation(f"{label} {what(key)} (first at {format_path(first)}): {consequence}",
-                                    (*where, key_field), True)
+                    yield Violation(f"{container_label(container)} {what(key)} (first at {format_path(first)}): "
+                                    f"{consequence}", (*where, key_field), True)

@@ -63,7 +63,7 @@ FAIL::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from gitops_gen.model import Resource, Severity
@@ -118,13 +118,32 @@ def _declared(container: Container, section: str, name: str) -> bool:
     return _written(container, "limits", name)
 
 
+def _declared_in(own: Mapping[str, Any], section: str, name: str) -> bool:
+    """:func:`_declared` of a container with no layers merged into it, whose resources are ``own``."""
+    values = own.get(section)
+    written = mapping(values)
+    if (written.get(name) if written is not None else None) not in (None, "", 0):
+        return True
+    if section != "requests":
+        return False
+    if values is not None and (written is None or name in written):
+        return False
+    limits = mapping(own.get("limits"))
+    return (limits.get(name) if limits is not None else None) not in (None, "", 0)
+
+
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     wanted = [(section, name, label) for option, section, name, label in _REQUIREMENTS
               if ctx.options.get(option, OPTIONS[option].default)]
     for container in all_containers(resource):
         if container.partial or container.group == "ephemeralContainers":
             continue
-        missing = [label for section, name, label in wanted if not _declared(container, section, name)]
+        if container.inherits:
+            missing = [label for section, name, label in wanted if not _declared(container, section, name)]
+        else:  # (one layer, most containers: read once, not once per requirement)
+            data = container.container
+            own = mapping(data.get(resources_field(data, container.group))) or {}
+            missing = [label for section, name, label in wanted if not _declared_in(own, section, name)]
         if not missing:
             continue
         key = container.resources_key

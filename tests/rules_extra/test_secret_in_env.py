@@ -107,3 +107,25 @@ def test_the_linear_token_formats_find_what_their_textbook_forms_find() -> None:
             assert (formats[label].search(text) is not None) == expected, (label, text)
             found += expected
         assert found > 100  # (the strings reach both answers)
+
+
+def test_each_format_is_searched_only_where_its_text_can_be() -> None:
+    """Every value a format matches holds one of its needles (searched first, in C): generated
+    from the formats' own pieces, each format matched at least once."""
+    import random
+
+    from gitops_gen.rules.secret_in_env import _NEEDLES, _TOKEN_FORMATS
+
+    assert set(_NEEDLES) == {label for label, _ in _TOKEN_FORMATS}
+    pieces = ["-----BEGIN ", "RSA ", "PRIVATE KEY-----", "AKIA", "ASIA", "ANPA", "ghp_", "github_pat_", "hf_",
+              "sk-", "sk_live_", "xoxb-", "AIza", "eyJ", ".", "://", "u:p@", "ABCDEFGHIJKLMNOP", "abcdefgh0123",
+              "eyJabcdefgh0123.", "_", "-", " ", "Q", "z9"]
+    shuffled = random.Random(12)
+    seen = set()
+    for _ in range(8000):
+        text = "".join(shuffled.choice(pieces) for _ in range(shuffled.randint(1, 10)))
+        for label, pattern in _TOKEN_FORMATS:
+            if pattern.search(text):
+                seen.add(label)
+                assert any(needle in text for needle in _NEEDLES[label]), (label, text)
+    assert seen == set(_NEEDLES)
