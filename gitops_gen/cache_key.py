@@ -306,7 +306,9 @@ def run_fingerprint(engine: Engine, *, paths: Sequence[str], roots: Roots, crd_d
         "limits": limits,
         "crd-dirs": _crd_dir_files(crd_dirs),
         "tree-crds": list(tree_crds),
-        "index": engine.index,
+        # (not whether an autoscaler is named: that decides only when an anchor is located, and
+        # both kinds of anchor give the same finding)
+        "index": dataclasses.replace(engine.index, autoscaled=True),
         "builds": engine.built,
     }
     return fingerprint(parts, roots)

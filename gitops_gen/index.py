@@ -157,6 +157,9 @@ class TreeIndex:
     namespace_objects: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     #: (group, kind) -> plural resource name of every CRD among the inputs (admission policies' rules).
     crd_plurals: Mapping[tuple[str, str], str] = field(default_factory=lambda: MappingProxyType({}))
+    #: False when no input file names an autoscaler kind (HorizontalPodAutoscaler, ScaledObject):
+    #: then a workload's replica count is not located until a finding needs it.
+    autoscaled: bool = True
 
     @property
     def patch_files(self) -> frozenset[str]:
@@ -223,12 +226,12 @@ class _Gather:
             if plural is not None:
                 self.crd_plurals[(group, kind)] = plural
 
-    def index(self, kustomizations: Sequence[Kustomization] = ()) -> TreeIndex:
+    def index(self, kustomizations: Sequence[Kustomization] = (), autoscaled: bool = True) -> TreeIndex:
         return TreeIndex(frozenset(self.namespaces), frozenset(self.projects), tuple(self.apps),
                          frozenset(self.crds), tuple(kustomizations), MappingProxyType(_supplied(kustomizations)),
                          MappingProxyType(_namespaces(kustomizations)),
                          namespace_objects=MappingProxyType(self.namespace_objects),
-                         crd_plurals=MappingProxyType(self.crd_plurals))
+                         crd_plurals=MappingProxyType(self.crd_plurals), autoscaled=autoscaled)
 
 
 class CrdSink(Protocol):
@@ -269,10 +272,12 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
     candidates: list[tuple[SourceFile, bytes]] = []
     sizes: list[int] = []
     handed = 0
+    autoscaled = False
     for source in files:
         raw = read_limited(source, limits)
         if raw is None:
             continue
+        autoscaled = autoscaled or b"HorizontalPodAutoscaler" in raw or b"ScaledObject" in raw
         if digests is not None:
             digests[source.abspath] = hashlib.sha256(raw).digest()
         if contents is not None and len(raw) <= HANDED_FILE_BYTES and handed + len(raw) <= HANDED_TOTAL_BYTES:
@@ -311,7 +316,7 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
                     gather.take(fact)
                 if prepared is not None and on_crd is not None:
                     findings.extend(on_crd.register_crd(prepared))
-    return gather.index(kustomizations), findings
+    return gather.index(kustomizations, autoscaled), findings
 
 
 def crd_units(crd_only: Mapping[str, bool]) -> Callable[[str], str]:

@@ -304,6 +304,40 @@ def test_a_deferred_anchor_is_found_where_an_eager_one_is(tmp_path: Path) -> Non
     assert anchor(standard_input, ("spec",), deferred=True).deferred is None  # nothing to read again: located now
 
 
+def test_replicas_are_located_when_a_finding_needs_them_where_no_file_names_an_autoscaler(tmp_path: Path) -> None:
+    """Where no input names an autoscaler kind, hpa-replicas-conflict's replica anchors are
+    deferred (nothing can report them); the index says so, and a conflict is found on its line
+    whichever way the anchor was made (a deferred one from the result cache, say)."""
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: ml}\nspec:\n"
+                  "  replicas: 3\n  selector: {matchLabels: {app: web}}\n"
+                  "  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: a, image: a}]}\n")
+    write(tmp_path / "web.yaml", deployment)
+    sources = [s for s in iter_files([str(tmp_path)]) if isinstance(s, SourceFile)]
+    index, _ = build_index(sources)
+    assert not index.autoscaled
+    engine = Engine.for_rules(["hpa-replicas-conflict"])
+    engine.use_index(index)
+    outcome = Outcome()
+    for source in sources:
+        engine.check_file(load_file(source), outcome)
+    (_, _, fact), = outcome.facts["hpa-replicas-conflict"]
+    assert fact.anchor.deferred is False and fact.anchor.line == 0
+    write(tmp_path / "hpa.yaml", "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n"
+                                 "metadata: {name: web, namespace: ml}\n"
+                                 "spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}, "
+                                 "minReplicas: 2, maxReplicas: 5}\n")
+    sources = [s for s in iter_files([str(tmp_path)]) if isinstance(s, SourceFile)]
+    assert build_index(sources)[0].autoscaled
+    engine.use_index(index)  # (no autoscaler known: the anchor is deferred, the file has one now)
+    outcome = Outcome()
+    for source in sources:
+        engine.check_file(load_file(source), outcome)
+    found = [(f.rule, Path(f.file).name, f.line, f.column) for f in engine.judge(outcome).findings]
+    assert found == [("hpa-replicas-conflict", "web.yaml", 5, 3)]
+    assert [(f.rule, f.line) for f in _check(tmp_path) if f.rule == "hpa-replicas-conflict"] == \
+        [("hpa-replicas-conflict", 5)]
+
+
 def test_a_resources_ref_is_made_once_and_follows_its_fields() -> None:
     resource = Resource("v1", "Pod", "web", "team-a", {}, "f.yaml", "/f.yaml", 0, None)  # type: ignore[arg-type]
     ref = resource.ref

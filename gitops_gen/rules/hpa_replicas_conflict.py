@@ -200,8 +200,9 @@ def collect(resource: Resource, ctx: RuleContext) -> Iterator[Replicas | Scaler 
     """Workloads with ``spec.replicas``, autoscaler targets, and ignores of the field."""
     group = resource.group
     if SCALABLE_GROUPS.get(resource.kind) == group and resource.get(("spec", "replicas")) is not None:
+        unscaled = ctx.index is not None and not ctx.index.autoscaled  # (then located if a finding needs it)
         yield Replicas(resource.kind, group, resource.name, resource.namespace,
-                       anchor(resource, ("spec", "replicas")))
+                       anchor(resource, ("spec", "replicas"), deferred=unscaled))
     scaler = _scaler(resource)
     if scaler is not None:
         yield scaler
