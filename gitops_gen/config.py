@@ -35,8 +35,9 @@ from typing import Any
 
 from gitops_gen.catalogue import Catalogue, bundled
 from gitops_gen.errors import ConfigError, UsageError
+from gitops_gen.manifests.fastread import read_fast
 from gitops_gen.manifests.yamlread import Limits, NodePositions, read_documents
-from gitops_gen.model import FieldPath, Severity
+from gitops_gen.model import FieldPath, Positions, Severity
 from gitops_gen.records import record
 from gitops_gen.resources import bundled_dir
 from gitops_gen.rules.base import Option
@@ -184,12 +185,15 @@ def declared_policies(path: Path, seen: frozenset[Path] = frozenset()) -> tuple[
     return folders, str(version) if version is not None else None
 
 
-def _read(path: Path) -> tuple[dict[str, Any], NodePositions]:
+def _read(path: Path) -> tuple[dict[str, Any], Positions]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read configuration: {exc}", file=str(path)) from None
-    docs = list(read_documents(text))
+    # (read as manifests are: the fast way, libyaml only where it must, for every check starts here)
+    docs = read_fast(text)
+    if docs is None:
+        docs = list(read_documents(text))
     for doc in docs:
         for problem in doc.problems:
             raise ConfigError(problem.message, file=str(path), line=problem.line)
@@ -197,7 +201,7 @@ def _read(path: Path) -> tuple[dict[str, Any], NodePositions]:
         return {}, NodePositions(None)
     if not isinstance(docs[0].data, dict):
         raise ConfigError("configuration must be a mapping", file=str(path), line=1)
-    return docs[0].data, NodePositions(docs[0].root)
+    return docs[0].data, docs[0].positions()
 
 
 def _apply_file(config: Config, path: Path, seen: set[Path], today: dt.date | None) -> Config:
@@ -334,7 +338,7 @@ def _rule_setting(current: RuleSetting, value: Any, declarations: Mapping[str, O
     return RuleSetting(enabled, severity, options)
 
 
-def _waivers(raw: Any, positions: NodePositions, where: str, rules: Mapping[str, RuleSetting],
+def _waivers(raw: Any, positions: Positions, where: str, rules: Mapping[str, RuleSetting],
              fail: Any) -> list[Waiver]:
     if not isinstance(raw, list):
         raise fail("waivers must be a list", ("waivers",))
