@@ -59,27 +59,33 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def halves(sizes: Sequence[int]) -> tuple[list[int], list[int]]:
-    """Two lists of indexes into ``sizes`` with about equal totals, each in ascending order."""
+def halves(sizes: Sequence[int], groups: Sequence[int] | None = None) -> tuple[list[int], list[int]]:
+    """Two lists of indexes into ``sizes`` with about equal totals, each in ascending order;
+    items of the same ``groups`` number go to the same half (work they share is done once)."""
+    members: dict[int, list[int]] = {}
+    for index in range(len(sizes)):
+        members.setdefault(index if groups is None else groups[index], []).append(index)
+    weight = {group: sum(sizes[i] for i in held) for group, held in members.items()}
     totals, parts = [0, 0], ([], [])  # type: tuple[list[int], tuple[list[int], list[int]]]
-    for index in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+    for group in sorted(members, key=lambda g: -weight[g]):
         lighter = 0 if totals[0] <= totals[1] else 1
-        parts[lighter].append(index)
-        totals[lighter] += sizes[index]
+        parts[lighter].extend(members[group])
+        totals[lighter] += weight[group]
     return sorted(parts[0]), sorted(parts[1])
 
 
 def split(items: Sequence[T], sizes: Sequence[int], work: Callable[[T], R], *,
           min_total: int, jobs: int, then: Callable[[], None] | None = None,
-          handover: Handover | None = None) -> list[R]:
+          handover: Handover | None = None, groups: Sequence[int] | None = None) -> list[R]:
     """``[work(item) for item in items]``, half of it in a forked child (see the module docstring).
     ``then`` is called here before any work, once the child (if any) is forked: it may start
-    threads.  ``handover``: what the child leaves besides its results (:class:`Handover`)."""
+    threads.  ``handover``: what the child leaves besides its results (:class:`Handover`).
+    ``groups``: items that share work (see :func:`halves`)."""
     if jobs < 2 or len(items) < 2 or sum(sizes) < min_total or not can_fork():
         if then is not None:
             then()
         return [work(item) for item in items]
-    mine, theirs = halves(sizes)
+    mine, theirs = halves(sizes, groups)
     received = _fork([items[i] for i in theirs], work, handover)
     results: dict[int, R] = {}
     try:

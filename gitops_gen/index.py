@@ -273,6 +273,7 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
     sizes: list[int] = []
     handed = 0
     autoscaled = False
+    shared: list[list[tuple[int, bytes, bytes]]] = []
     for source in files:
         raw = read_limited(source, limits)
         if raw is None:
@@ -290,6 +291,8 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
         elif any(word in raw for word in _INDEXED_WORDS) and names_indexed_kind(raw):
             candidates.append((source, raw if len(raw) < _KEEP_BYTES else b""))
             sizes.append(len(raw))
+            if jobs > 1:
+                shared.append(_large_documents(raw))
     unit = crd_units(crd_only)
 
     def parse(candidate: tuple[SourceFile, bytes]) -> list[tuple[Fact | None, Any]]:
@@ -305,11 +308,12 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
 
     from gitops_gen.forked import split, young_collections
 
+    groups = _groups(shared, sizes) if shared else None  # (sizes then count each document once)
     with young_collections():  # what is parsed is kept for the check phase: a large heap
         # the builds' thread starts once the child is forked (a fork copies only the forking thread)
         parsed = split(candidates, sizes, parse, min_total=PARALLEL_BYTES, jobs=jobs,
                        then=None if on_kustomizations is None else lambda: on_kustomizations(kustomizations),
-                       handover=kept.HANDOVER)
+                       handover=kept.HANDOVER, groups=groups)
         for found in parsed:
             for fact, prepared in found:
                 if fact is not None:
@@ -317,6 +321,38 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
                 if prepared is not None and on_crd is not None:
                     findings.extend(on_crd.register_crd(prepared))
     return gather.index(kustomizations, autoscaled), findings
+
+
+def _large_documents(raw: bytes) -> list[tuple[int, bytes, bytes]]:
+    """The length and ends of each document of ``raw`` large enough to be read once per process
+    however often it comes (:data:`~gitops_gen.manifests.kept.SAME_AT_LEAST`): what tells, well
+    enough to share the work, that two files hold the same one."""
+    found = []
+    for begin, end, _ in document_parts(raw):
+        begin += 4 if raw.startswith(b"---\n", begin) else 0  # (as kept.content_key reads it)
+        if end - begin >= kept.SAME_AT_LEAST:
+            found.append((end - begin, raw[begin:begin + 256], raw[end - 256:end]))
+    return found
+
+
+def _groups(documents: Sequence[Sequence[tuple[int, bytes, bytes]]], sizes: list[int]) -> list[int]:
+    """A number for each file, the same for files that hold the same large document (one half
+    of a forked index phase reads them all, and each such document once: ``sizes`` no longer
+    count its copies after the first)."""
+    parent = list(range(len(documents)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = i = parent[parent[i]]
+        return i
+
+    first: dict[tuple[int, bytes, bytes], int] = {}
+    for i, held in enumerate(documents):
+        for document in held:
+            if document in first:
+                sizes[i] -= document[0]
+            parent[root(i)] = root(first.setdefault(document, i))
+    return [root(i) for i in range(len(documents))]
 
 
 def crd_units(crd_only: Mapping[str, bool]) -> Callable[[str], str]:

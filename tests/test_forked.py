@@ -15,6 +15,16 @@ def test_halves_balance_the_sizes() -> None:
     assert abs(sum([10, 1, 1, 1, 9, 2, 6][i] for i in mine) - sum([10, 1, 1, 1, 9, 2, 6][i] for i in theirs)) <= 1
 
 
+def test_halves_keep_a_group_together_and_balance_the_groups() -> None:
+    sizes, groups = [10, 1, 1, 1, 9, 2, 6], [0, 1, 2, 0, 4, 5, 4]
+    mine, theirs = forked.halves(sizes, groups)
+    assert sorted(mine + theirs) == list(range(7))
+    for group in set(groups):
+        held = [i for i, g in enumerate(groups) if g == group]
+        assert set(held) <= set(mine) or set(held) <= set(theirs)
+    assert abs(sum(sizes[i] for i in mine) - sum(sizes[i] for i in theirs)) <= 2
+
+
 @pytest.mark.skipif(not forked.can_fork(), reason="no fork on this platform")
 def test_a_child_does_half_and_the_results_keep_their_order() -> None:
     parent, calls = os.getpid(), []
