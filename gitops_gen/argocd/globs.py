@@ -288,17 +288,13 @@ def _run(matcher: _Matcher, text: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _compiled_glob(pattern: str, separators: str) -> _Matcher:
+def _compiled(language: str, pattern: str, option: str | bool = "") -> _Matcher:
+    """The matcher of ``pattern`` read as ``language`` (``gobwas`` with its separators,
+    ``path``, ``wild`` crossing ``/`` or not); None when it is malformed."""
     try:
-        return _matcher(_gobwas(pattern, separators))
-    except _BadPattern:
-        return None
-
-
-@lru_cache(maxsize=1024)
-def _compiled_path(pattern: str) -> _Matcher:
-    try:
-        return _matcher(_path(pattern))
+        if language == "gobwas":
+            return _matcher(_gobwas(pattern, str(option)))
+        return _matcher(_wildmatch(pattern, bool(option)) if language == "wild" else _path(pattern))
     except _BadPattern:
         return None
 
@@ -306,27 +302,19 @@ def _compiled_path(pattern: str) -> _Matcher:
 def path_matcher(pattern: str, cross: bool) -> Callable[[str], bool]:
     """The test of an ApplicationSet git generator's ``path`` (see :func:`_wildmatch`);
     ValueError when the pattern is malformed."""
-    matcher = _compiled_wild(pattern, cross)
+    matcher = _compiled("wild", pattern, cross)
     if matcher is None:
         raise ValueError(f"syntax error in pattern {pattern!r}")
     return lambda text: _run(matcher, text)
 
 
-@lru_cache(maxsize=256)
-def _compiled_wild(pattern: str, cross: bool) -> _Matcher:
-    try:
-        return _matcher(_wildmatch(pattern, cross))
-    except _BadPattern:
-        return None
-
-
 def glob_match(pattern: str, text: str, separators: str = "") -> bool:
     """Argo CD's ``glob.Match`` (gobwas/glob, see the module).  A pattern gobwas cannot compile
     matches nothing."""
-    return _run(_compiled_glob(pattern, separators), text)
+    return _run(_compiled("gobwas", pattern, separators), text)
 
 
 def path_match(pattern: str, text: str) -> bool:
     """Go's ``filepath.Match`` (Unix): ``*`` and ``?`` do not cross ``/``; ``[^...]`` negates; a
     malformed pattern matches nothing."""
-    return _run(_compiled_path(pattern), text)
+    return _run(_compiled("path", pattern), text)
