@@ -19,7 +19,7 @@ import gc
 import os
 import pickle
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple, TypeVar
 
@@ -72,6 +72,26 @@ def halves(sizes: Sequence[int], groups: Sequence[int] | None = None) -> tuple[l
         parts[lighter].extend(members[group])
         totals[lighter] += weight[group]
     return sorted(parts[0]), sorted(parts[1])
+
+
+def sharing(shared: Sequence[Sequence[tuple[int, Hashable]]], sizes: list[int]) -> list[int]:
+    """A number for each item, the same for items that share a piece of work (the same
+    ``(size, identity)`` among their ``shared``): :func:`halves` then gives them to one half,
+    which does that work once, and ``sizes`` no longer count it after its first item."""
+    parent = list(range(len(shared)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = i = parent[parent[i]]
+        return i
+
+    first: dict[tuple[int, Hashable], int] = {}
+    for i, held in enumerate(shared):
+        for piece in held:
+            if piece in first:
+                sizes[i] -= piece[0]
+            parent[root(i)] = root(first.setdefault(piece, i))
+    return [root(i) for i in range(len(shared))]
 
 
 def split(items: Sequence[T], sizes: Sequence[int], work: Callable[[T], R], *,

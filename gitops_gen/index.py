@@ -273,7 +273,7 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
     sizes: list[int] = []
     handed = 0
     autoscaled = False
-    shared: list[list[tuple[int, bytes, bytes]]] = []
+    shared: list[list[tuple[int, tuple[bytes, bytes]]]] = []  # (large documents, for a forked index phase)
     for source in files:
         raw = read_limited(source, limits)
         if raw is None:
@@ -306,9 +306,9 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
                 resource.positions.forget_tree()
         return found
 
-    from gitops_gen.forked import split, young_collections
+    from gitops_gen.forked import sharing, split, young_collections
 
-    groups = _groups(shared, sizes) if shared else None  # (sizes then count each document once)
+    groups = sharing(shared, sizes) if shared else None  # (sizes then count each document once)
     with young_collections():  # what is parsed is kept for the check phase: a large heap
         # the builds' thread starts once the child is forked (a fork copies only the forking thread)
         parsed = split(candidates, sizes, parse, min_total=PARALLEL_BYTES, jobs=jobs,
@@ -323,7 +323,7 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
     return gather.index(kustomizations, autoscaled), findings
 
 
-def _large_documents(raw: bytes) -> list[tuple[int, bytes, bytes]]:
+def _large_documents(raw: bytes) -> list[tuple[int, tuple[bytes, bytes]]]:
     """The length and ends of each document of ``raw`` large enough to be read once per process
     however often it comes (:data:`~gitops_gen.manifests.kept.SAME_AT_LEAST`): what tells, well
     enough to share the work, that two files hold the same one."""
@@ -331,28 +331,8 @@ def _large_documents(raw: bytes) -> list[tuple[int, bytes, bytes]]:
     for begin, end, _ in document_parts(raw):
         begin += 4 if raw.startswith(b"---\n", begin) else 0  # (as kept.content_key reads it)
         if end - begin >= kept.SAME_AT_LEAST:
-            found.append((end - begin, raw[begin:begin + 256], raw[end - 256:end]))
+            found.append((end - begin, (raw[begin:begin + 256], raw[end - 256:end])))
     return found
-
-
-def _groups(documents: Sequence[Sequence[tuple[int, bytes, bytes]]], sizes: list[int]) -> list[int]:
-    """A number for each file, the same for files that hold the same large document (one half
-    of a forked index phase reads them all, and each such document once: ``sizes`` no longer
-    count its copies after the first)."""
-    parent = list(range(len(documents)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = i = parent[parent[i]]
-        return i
-
-    first: dict[tuple[int, bytes, bytes], int] = {}
-    for i, held in enumerate(documents):
-        for document in held:
-            if document in first:
-                sizes[i] -= document[0]
-            parent[root(i)] = root(first.setdefault(document, i))
-    return [root(i) for i in range(len(documents))]
 
 
 def crd_units(crd_only: Mapping[str, bool]) -> Callable[[str], str]:

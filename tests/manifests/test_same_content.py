@@ -84,13 +84,14 @@ def test_the_same_large_document_in_two_files_is_parsed_once(tmp_path: Path, mon
 def test_a_forked_index_phase_reads_the_files_sharing_a_large_document_in_one_half() -> None:
     """Files holding the same large document (anywhere in them, after a ``---`` line or not)
     are one group for :func:`gitops_gen.forked.halves`, their size counting it once."""
-    from gitops_gen.index import _groups, _large_documents
+    from gitops_gen.forked import sharing
+    from gitops_gen.index import _large_documents
 
     big, other = _big_deployment(), _big_deployment("false")
     files = [big, SMALL + "---\n" + SMALL + "---\n" + big, other, SMALL, "---\n" + other + "---\n" + SMALL]
     raws = [text.encode() for text in files]
     sizes = [len(raw) for raw in raws]
-    groups = _groups([_large_documents(raw) for raw in raws], sizes)
+    groups = sharing([_large_documents(raw) for raw in raws], sizes)
     assert groups[0] == groups[1] and groups[2] == groups[4] and len({groups[0], groups[2], groups[3]}) == 3
     assert sizes == [len(raws[0]), len(raws[1]) - len(big), len(raws[2]), len(raws[3]), len(raws[4]) - len(other)]
 
