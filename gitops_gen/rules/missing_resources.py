@@ -90,46 +90,34 @@ _REQUIREMENTS = (("require-cpu-request", "requests", "cpu", "cpu request"),
                  ("require-cpu-limit", "limits", "cpu", "cpu limit"))
 
 
-def _sections(container: Container, section: str) -> Iterator[Any]:
-    """``resources.<section>`` of the container and of each layer merged into it, nearest first."""
-    for data in (container.container, *(layer.data for layer in container.inherits)):
-        yield (mapping(data.get(resources_field(data, container.group))) or {}).get(section)
+def _layers(container: Container) -> list[Mapping[str, Any]]:
+    """The resources of the container and of each layer merged into it, nearest first (read once
+    per container, not once per requirement)."""
+    return [mapping(data.get(resources_field(data, container.group))) or {}
+            for data in (container.container, *(layer.data for layer in container.inherits))]
 
 
-def _written(container: Container, section: str, name: str) -> bool:
+def _written(layers: list[Mapping[str, Any]], section: str, name: str) -> bool:
     """True when the container (or a default merged into it) writes a non-empty value."""
-    for values in _sections(container, section):
-        value: Any = values.get(name) if mapping(values) is not None else None
-        if value not in (None, "", 0):
+    for own in layers:
+        values = mapping(own.get(section))
+        if (values.get(name) if values is not None else None) not in (None, "", 0):
             return True
     return False
 
 
-def _declared(container: Container, section: str, name: str) -> bool:
+def _declared(layers: list[Mapping[str, Any]], section: str, name: str) -> bool:
     """True when the value is written, or (a request) defaulted by the API server from the limit:
     only where no ``requests`` mapping writes the name at all."""
-    if _written(container, section, name):
+    if _written(layers, section, name):
         return True
     if section != "requests":
         return False
-    for values in _sections(container, "requests"):
+    for own in layers:
+        values = own.get("requests")
         if values is not None and (mapping(values) is None or name in values):
             return False  # a request written as 0 or "", or requests of the wrong shape: not filled in
-    return _written(container, "limits", name)
-
-
-def _declared_in(own: Mapping[str, Any], section: str, name: str) -> bool:
-    """:func:`_declared` of a container with no layers merged into it, whose resources are ``own``."""
-    values = own.get(section)
-    written = mapping(values)
-    if (written.get(name) if written is not None else None) not in (None, "", 0):
-        return True
-    if section != "requests":
-        return False
-    if values is not None and (written is None or name in written):
-        return False
-    limits = mapping(own.get("limits"))
-    return (limits.get(name) if limits is not None else None) not in (None, "", 0)
+    return _written(layers, "limits", name)
 
 
 def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
@@ -138,12 +126,8 @@ def check(resource: Resource, ctx: RuleContext) -> Iterator[Violation]:
     for container in all_containers(resource):
         if container.partial or container.group == "ephemeralContainers":
             continue
-        if container.inherits:
-            missing = [label for section, name, label in wanted if not _declared(container, section, name)]
-        else:  # (one layer, most containers: read once, not once per requirement)
-            data = container.container
-            own = mapping(data.get(resources_field(data, container.group))) or {}
-            missing = [label for section, name, label in wanted if not _declared_in(own, section, name)]
+        layers = _layers(container)
+        missing = [label for section, name, label in wanted if not _declared(layers, section, name)]
         if not missing:
             continue
         key = container.resources_key
