@@ -89,7 +89,7 @@ def test_the_linear_token_formats_find_what_their_textbook_forms_find() -> None:
 
     from gitops_gen.rules.secret_in_env import _TOKEN_FORMATS
 
-    formats = dict(_TOKEN_FORMATS)
+    formats = {label: pattern for label, pattern, _ in _TOKEN_FORMATS}
     textbook = {
         "a JSON Web Token": (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
                              ["eyJ", "abcd", "abcdefgh", "Z9_-", "-", ".", "é", " ", "!", "eyJabcdefgh.", "_"]),
@@ -114,9 +114,9 @@ def test_each_format_is_searched_only_where_its_text_can_be() -> None:
     from the formats' own pieces, each format matched at least once."""
     import random
 
-    from gitops_gen.rules.secret_in_env import _NEEDLES, _TOKEN_FORMATS
+    from gitops_gen.rules.secret_in_env import _TOKEN_FORMATS
 
-    assert set(_NEEDLES) == {label for label, _ in _TOKEN_FORMATS}
+    assert all(needles for _, _, needles in _TOKEN_FORMATS)
     pieces = ["-----BEGIN ", "RSA ", "PRIVATE KEY-----", "AKIA", "ASIA", "ANPA", "ghp_", "github_pat_", "hf_",
               "sk-", "sk_live_", "xoxb-", "AIza", "eyJ", ".", "://", "u:p@", "ABCDEFGHIJKLMNOP", "abcdefgh0123",
               "eyJabcdefgh0123.", "_", "-", " ", "Q", "z9"]
@@ -124,8 +124,8 @@ def test_each_format_is_searched_only_where_its_text_can_be() -> None:
     seen = set()
     for _ in range(8000):
         text = "".join(shuffled.choice(pieces) for _ in range(shuffled.randint(1, 10)))
-        for label, pattern in _TOKEN_FORMATS:
+        for label, pattern, needles in _TOKEN_FORMATS:
             if pattern.search(text):
                 seen.add(label)
-                assert any(needle in text for needle in _NEEDLES[label]), (label, text)
-    assert seen == set(_NEEDLES)
+                assert any(needle in text for needle in needles), (label, text)
+    assert seen == {label for label, _, _ in _TOKEN_FORMATS}
