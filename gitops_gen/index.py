@@ -291,8 +291,8 @@ def build_index(files: Iterable[SourceFile], limits: Limits = _LIMITS,
         elif any(word in raw for word in _INDEXED_WORDS) and names_indexed_kind(raw):
             candidates.append((source, raw if len(raw) < _KEEP_BYTES else b""))
             sizes.append(len(raw))
-            if jobs > 1:
-                shared.append(_large_documents(raw))
+            if jobs > 1:  # (a file smaller than a large document holds none: not cut into documents)
+                shared.append(_large_documents(raw) if len(raw) >= kept.SAME_AT_LEAST else [])
     unit = crd_units(crd_only)
 
     def parse(candidate: tuple[SourceFile, bytes]) -> list[tuple[Fact | None, Any]]:
