@@ -21,6 +21,8 @@ import threading
 import time
 from pathlib import Path
 
+import yaml
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -71,6 +73,31 @@ def deployments(dest: Path, count: int, per_file: int = 10) -> None:
                                   ape="true" if i % 11 == 0 else "false")
                 for i in range(start, min(count, start + per_file))]
         (dest / f"deploy-{start:05}.yaml").write_text("---\n".join(docs))
+
+
+def json_floor(path: Path) -> tuple[int, float]:
+    """Documents in ``path`` (a file, or the YAML files under a folder) and the seconds a bare
+    ``json.loads`` takes to read them all (their JSON made beforehand): the least any reader of
+    the same data can cost."""
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+    texts: list[str] = []
+    for file in files:
+        if not file.is_file():
+            continue
+        try:
+            texts.extend(json.dumps(doc) for doc in yaml.load_all(file.read_bytes(), Loader=yaml.CSafeLoader)
+                         if doc is not None)
+        except (yaml.YAMLError, UnicodeDecodeError, TypeError, ValueError):
+            continue
+    start = time.perf_counter()
+    for text in texts:
+        json.loads(text)
+    return len(texts), time.perf_counter() - start
+
+
+def floor_line(floor: float, elapsed: float) -> str:
+    """The floor of a run (:func:`json_floor`) and how many times it gitops-gen took."""
+    return f"    bare json.loads of the same documents: {floor:.3f} s; gitops-gen takes {elapsed / floor:,.0f}x that"
 
 
 def _tree_rss_kib(pid: int) -> int:
@@ -152,6 +179,7 @@ def main() -> None:
         print(f"[1] {args.deployments} Deployments in {len(list(deploys.iterdir()))} files")
         print(f"    gitops-gen check: {ours:.2f} s  ({args.deployments / ours:,.0f} resources/s, exit {code}, "
               f"{found} findings)")
+        print(floor_line(json_floor(deploys)[1], ours))
         if not args.skip_checkov:
             exe = checkov_bin()
             if exe is None:
@@ -169,6 +197,7 @@ def main() -> None:
         print(f"\n[2] mixed corpus: {docs:,} documents")
         print(f"    gitops-gen check: {elapsed:.2f} s = {docs / elapsed:,.0f} documents/s (target >= 8,000), "
               f"peak RSS {peak / 1024:,.0f} MiB, exit {code}")
+        print(floor_line(json_floor(mixed)[1], elapsed))
         serial, _, _, _ = timed(gitops_gen(mixed, "--jobs", "1"))
         print(f"    same with --jobs 1: {serial:.2f} s = {docs / serial:,.0f} documents/s")
         shutil.rmtree(mixed)
@@ -178,6 +207,7 @@ def main() -> None:
         elapsed, code, peak, _ = timed(gitops_gen(big))
         print(f"\n[3] {docs:,} documents: {elapsed:.1f} s ({docs / elapsed:,.0f} documents/s), "
               f"peak RSS of the whole process tree {peak / 1024:,.0f} MiB (target < 1,024 MiB), exit {code}")
+        print(floor_line(json_floor(big)[1], elapsed))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
