@@ -98,7 +98,7 @@ def json_floor(path: Path) -> tuple[int, float]:
 
 
 def floor_line(floor: float, elapsed: float) -> str:
-    """The floor of a run (:func:`json_floor`) and how many times it gitops-gen took."""
+    """A run's floor (:func:`json_floor`), and how many times that gitops-gen took."""
     return f"    bare json.loads of the same documents: {floor:.3f} s; gitops-gen takes {elapsed / floor:,.0f}x that"
 
 
