@@ -8,6 +8,7 @@ import pytest
 
 from gitops_gen.model import Severity
 from gitops_gen.rules import all_rules, catalogue
+from gitops_gen.rules.base import Option
 
 
 def rule_module(name: str, rule_id: str, **extra: object) -> types.ModuleType:
@@ -35,6 +36,19 @@ def test_contract_is_checked() -> None:
     undocumented.__doc__ = None
     with pytest.raises(TypeError, match="docstring"):
         catalogue([undocumented])
+
+
+def test_every_option_default_is_a_value_its_option_accepts() -> None:
+    """What a configuration is held to when it is read (type and check), the defaults are held
+    to here, once, rather than by every process at import."""
+    for info in all_rules().values():
+        for name, option in info.options.items():
+            assert option.problem(option.default) is None, (info.id, name, option.problem(option.default))
+
+
+def test_a_default_its_option_refuses_is_told() -> None:
+    assert Option(int, "2").problem("2") == "must be an integer"
+    assert Option(list[str], ["("], check=lambda v: "not an expression").problem(["("]) == "not an expression"
 
 
 def test_every_discovered_rule_is_documented_with_examples() -> None:
