@@ -35,8 +35,8 @@ from typing import Any
 
 from gitops_gen.catalogue import Catalogue, bundled
 from gitops_gen.errors import ConfigError, UsageError
-from gitops_gen.manifests.fastread import read_fast
-from gitops_gen.manifests.yamlread import Limits, NodePositions, read_documents
+from gitops_gen.manifests.fastread import read_stream
+from gitops_gen.manifests.yamlread import Limits, NodePositions
 from gitops_gen.model import FieldPath, Positions, Severity
 from gitops_gen.records import record
 from gitops_gen.resources import bundled_dir
@@ -191,9 +191,7 @@ def _read(path: Path) -> tuple[dict[str, Any], Positions]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read configuration: {exc}", file=str(path)) from None
     # (read as manifests are: the fast way, libyaml only where it must, for every check starts here)
-    docs = read_fast(text)
-    if docs is None:
-        docs = list(read_documents(text))
+    docs = list(read_stream(text))
     for doc in docs:
         for problem in doc.problems:
             raise ConfigError(problem.message, file=str(path), line=problem.line)

@@ -28,7 +28,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -45,7 +45,7 @@ except ImportError:  # pragma: no cover - rapidyaml is a dependency; without it 
     ryml = None
 
 __all__ = ["AVAILABLE", "BOUNDED_UP_TO", "LazyPositions", "document_parts", "document_starts", "holds_document",
-           "read_fast", "read_part"]
+           "read_fast", "read_part", "read_stream"]
 
 #: False when rapidyaml is not installed: every file is then read by libyaml.
 AVAILABLE = ryml is not None
@@ -215,6 +215,13 @@ def read_fast(text: str, limits: Limits = _LIMITS, encoded: bytes | None = None)
     except _WholeFile:
         return None
     return documents
+
+
+def read_stream(text: str, limits: Limits = _LIMITS, encoded: bytes | None = None) -> Iterable[Document]:
+    """The documents of ``text``: read the fast way (:func:`read_fast`) where that is exact, else
+    by libyaml (:func:`~gitops_gen.manifests.yamlread.read_documents`)."""
+    documents = read_fast(text, limits, encoded)
+    return read_documents(text, limits) if documents is None else documents
 
 
 def _kept(part: bytes, offset: int, index: int) -> Document | None:

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gitops_gen.errors import UsageError
-from gitops_gen.manifests.fastread import document_parts, read_fast, read_part
+from gitops_gen.manifests.fastread import document_parts, read_part, read_stream
 from gitops_gen.manifests.objects import NON_RESOURCE_GROUPS, is_kubernetes_object, objects_of
-from gitops_gen.manifests.yamlread import Document, Limits, read_documents
+from gitops_gen.manifests.yamlread import Document, Limits
 from gitops_gen.model import Finding, Resource, Severity
 
 __all__ = ["CHART_FILE", "DEFAULT_LIMITS", "KUSTOMIZATION_NAMES", "LOADER_SEVERITIES", "MANIFEST_SUFFIXES",
@@ -292,8 +292,7 @@ def part_resources(part: bytes, offset: int, source: SourceFile, limits: Limits 
 def load_text(text: str, source: SourceFile, result: LoadResult, limits: Limits = DEFAULT_LIMITS,
               encoded: bytes | None = None) -> None:
     """``text`` read into ``result``; ``encoded``: its UTF-8 bytes, when the caller has them."""
-    docs = read_fast(text, limits, encoded)
-    for doc in read_documents(text, limits) if docs is None else docs:
+    for doc in read_stream(text, limits, encoded):
         result.documents += 1
         for p in doc.problems:
             result.findings.append(_problem(p.rule, p.message, source.display, p.line, p.column))
