@@ -143,16 +143,16 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int
 
 #: gitops-gen runs per figure (``--runs``): a run of a second or less lands wherever the
 #: machine's speed happens to be, so each figure is the median of these, shown with its range.
-RUNS = [3]
+RUNS = 3
 
 
-def timed_median(cmd: list[str]) -> tuple[float, str, int, int, str]:
-    """:func:`timed` over :data:`RUNS` runs: the median wall time, its range as text, and the
-    exit code, peak RSS (the largest) and stdout of the last run."""
+def timed_median(cmd: list[str], runs: int = RUNS) -> tuple[float, str, int, int, str]:
+    """:func:`timed` over ``runs`` runs: the median wall time, its range as text, and the exit
+    code, peak RSS (the largest) and stdout of the last run."""
     times: list[float] = []
     peak = code = 0
     out = ""
-    for _ in range(max(1, RUNS[0])):
+    for _ in range(max(1, runs)):
         elapsed, code, rss, out = timed(cmd)
         times.append(elapsed)
         peak = max(peak, rss)
@@ -186,9 +186,8 @@ def main() -> None:
     parser.add_argument("--docs-memory", type=int, default=100000)
     parser.add_argument("--bytecode", action="store_true",
                         help="give gitops-gen a compiled-bytecode cache (as an installed package has)")
-    parser.add_argument("--runs", type=int, default=RUNS[0], help="gitops-gen runs per figure (their median)")
+    parser.add_argument("--runs", type=int, default=RUNS, help="gitops-gen runs per figure (their median)")
     args = parser.parse_args()
-    RUNS[0] = args.runs
     work = Path(tempfile.mkdtemp(prefix="gitops-gen-bench-"))
     if args.bytecode:
         use_bytecode()
@@ -198,7 +197,7 @@ def main() -> None:
         # 1. gitops-gen vs checkov on the same 2,000 Deployments, whole processes.
         deploys = work / "deployments"
         deployments(deploys, args.deployments)
-        ours, spread, code, _, out = timed_median(gitops_gen(deploys))
+        ours, spread, code, _, out = timed_median(gitops_gen(deploys), args.runs)
         found = len(json.loads(out)["findings"]) if out.strip().startswith("{") else -1
         print(f"[1] {args.deployments} Deployments in {len(list(deploys.iterdir()))} files")
         print(f"    gitops-gen check: {ours:.2f} s  ({spread}; {args.deployments / ours:,.0f} resources/s, "
@@ -217,12 +216,12 @@ def main() -> None:
         # 2. Throughput on a mixed corpus.
         mixed = work / "mixed"
         docs = build_corpus(mixed, args.docs_mixed)
-        elapsed, spread, code, peak, _ = timed_median(gitops_gen(mixed))
+        elapsed, spread, code, peak, _ = timed_median(gitops_gen(mixed), args.runs)
         print(f"\n[2] mixed corpus: {docs:,} documents")
         print(f"    gitops-gen check: {elapsed:.2f} s ({spread}) = {docs / elapsed:,.0f} documents/s "
               f"(target >= 8,000), peak RSS {peak / 1024:,.0f} MiB, exit {code}")
         print(floor_line(json_floor(mixed)[1], elapsed))
-        serial, spread, _, _, _ = timed_median(gitops_gen(mixed, "--jobs", "1"))
+        serial, spread, _, _, _ = timed_median(gitops_gen(mixed, "--jobs", "1"), args.runs)
         print(f"    same with --jobs 1: {serial:.2f} s ({spread}) = {docs / serial:,.0f} documents/s")
         shutil.rmtree(mixed)
         # 3. Peak memory on a very large tree.

@@ -56,10 +56,10 @@ def checkov(path: Path) -> float | None:
     return elapsed
 
 
-def ours(path: Path, *extra: str) -> tuple[float, str, int, dict[str, int]]:
-    """The median wall time of :data:`~bench_check.RUNS` runs, their range, and the exit code
-    and summary of the last."""
-    elapsed, spread, code, _, out = timed_median(gitops_gen(path, *extra))
+def ours(path: Path, runs: int, *extra: str) -> tuple[float, str, int, dict[str, int]]:
+    """The median wall time of ``runs`` runs, their range, and the exit code and summary of the
+    last."""
+    elapsed, spread, code, _, out = timed_median(gitops_gen(path, *extra), runs)
     summary = json.loads(out)["summary"] if out.strip().startswith("{") else {}
     return elapsed, spread, code, summary
 
@@ -70,9 +70,8 @@ def main() -> None:
     parser.add_argument("--deployments", type=int, default=2000)
     parser.add_argument("--bytecode", action="store_true",
                         help="give gitops-gen a compiled-bytecode cache (as an installed package has)")
-    parser.add_argument("--runs", type=int, default=RUNS[0], help="gitops-gen runs per figure (their median)")
+    parser.add_argument("--runs", type=int, default=RUNS, help="gitops-gen runs per figure (their median)")
     args = parser.parse_args()
-    RUNS[0] = args.runs
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, "
           f"bytecode {'cached (--bytecode)' if args.bytecode else 'as the environment has it'}\n")
     work = Path(tempfile.mkdtemp(prefix="gitops-gen-real-"))
@@ -84,18 +83,18 @@ def main() -> None:
             with tarfile.open(CORPUS) as archive:
                 archive.extractall(corpus, filter="data")
             docs, floor = json_floor(corpus)
-            elapsed, spread, code, summary = ours(corpus)
+            elapsed, spread, code, summary = ours(corpus, args.runs)
             print(f"[1] real-world corpus: {summary.get('resources', 0):,} resources in {summary.get('files', 0):,} "
                   f"files ({docs:,} documents)")
             print(f"    gitops-gen check: {elapsed:.2f} s ({spread}) = {docs / elapsed:,.0f} documents/s "
                   f"(target >= 1,000), exit {code}")
             print(floor_line(floor, elapsed))
-            serial, spread, _, _ = ours(corpus, "--jobs", "1")
+            serial, spread, _, _ = ours(corpus, args.runs, "--jobs", "1")
             print(f"    same with --jobs 1: {serial:.2f} s ({spread}) = {docs / serial:,.0f} documents/s")
             folders = work / "folders"
             for name in FOLDERS:
                 shutil.copytree(corpus / name, folders / name)
-            mine, spread, _, _ = ours(folders)
+            mine, spread, _, _ = ours(folders, args.runs)
             print(f"\n[2] {', '.join(FOLDERS)}: gitops-gen {mine:.2f} s ({spread})")
             print(floor_line(json_floor(folders)[1], mine))
             if not args.skip_checkov and (theirs := checkov(folders)) is not None:
@@ -104,7 +103,7 @@ def main() -> None:
             print(f"[1], [2] skipped: {CORPUS} is absent")
         big = work / "install.yaml"
         one_file(big, args.deployments)
-        mine, spread, code, summary = ours(big)
+        mine, spread, code, summary = ours(big, args.runs)
         print(f"\n[3] {args.deployments} Deployments in one file, half with findings: gitops-gen {mine:.2f} s "
               f"({spread}; {summary.get('findings', 0):,} findings, exit {code})")
         print(floor_line(json_floor(big)[1], mine))
